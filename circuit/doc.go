@@ -1,0 +1,22 @@
+// Package circuit is circopt's immutable computation graph, modelled on
+// rust_circuit: the node kinds (Array, Scalar, Symbol, Add, Einsum,
+// Rearrange, Index, Concat, GeneralFunction, Scatter, Tag, Module), their
+// shape rules, content hashing, autonaming, the text format (Print and
+// Parse) and the naive reference evaluator (Evaluate).
+//
+// Invariants:
+//   - A Circuit never changes after construction. Every "modification"
+//     builds a new node; children are shared, never copied.
+//   - Constructors validate and return an error naming the node; they never
+//     panic on user input. The shape is computed once, at construction.
+//   - Hash covers the kind, the node's own fields, its children's hashes and
+//     its name. Two circuits are equal exactly when their hashes are equal.
+//   - An unnamed node whose children all have names is given an automatic
+//     name as rust_circuit does ("a + b", "a * b", "x rearrange", "x idx",
+//     "relu(x)"), unless autonaming is disabled on it (printed as AD).
+//   - Arrays and Symbols are leaves and are never renamed by rewrites.
+//
+// Evaluation is explicit and rare: Evaluate walks the DAG once, memoized by
+// node, and is the reference semantics every optimized path is checked
+// against.
+package circuit

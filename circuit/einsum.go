@@ -1,0 +1,158 @@
+package circuit
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/circopt/circopt/tensor"
+)
+
+// Einsum contracts its operands: Axes[i] labels the axes of child i, Out
+// labels the result. A label repeated within one operand takes that
+// operand's diagonal; a label repeated in Out embeds a diagonal (zeros off
+// it); labels missing from Out are summed. Every Out label must occur in
+// some operand. With no operands the value is the scalar 1.
+//
+// Labels are renumbered at construction in order of first appearance
+// (operands, then Out), so relabelled but equal einsums hash equal.
+type Einsum struct {
+	base
+	Axes [][]int
+	Out  []int
+}
+
+// MaxEinsumLabels is the number of distinct axis letters the text format has.
+const MaxEinsumLabels = 52
+
+// NewEinsum builds an einsum over children with per-child axis labels.
+func NewEinsum(name string, axes [][]int, out []int, children ...Circuit) (*Einsum, error) {
+	if len(axes) != len(children) {
+		return nil, nodeErr(KindEinsum, name, "%d axis lists for %d operands", len(axes), len(children))
+	}
+	sizes := map[int]int{}
+	for i, c := range children {
+		if c == nil {
+			return nil, nodeErr(KindEinsum, name, "operand %d is nil", i)
+		}
+		if len(axes[i]) != c.Rank() {
+			return nil, nodeErr(KindEinsum, name, "operand %d (%s) has rank %d but %d axes", i, Label(c), c.Rank(), len(axes[i]))
+		}
+		for j, l := range axes[i] {
+			d := c.Shape()[j]
+			if old, ok := sizes[l]; ok && old != d {
+				return nil, nodeErr(KindEinsum, name, "axis %s has size %d in operand %d (%s) but %d elsewhere", labelLetter(l), d, i, Label(c), old)
+			}
+			sizes[l] = d
+		}
+	}
+	shape := make([]int, len(out))
+	for i, l := range out {
+		d, ok := sizes[l]
+		if !ok {
+			return nil, nodeErr(KindEinsum, name, "output axis %s is not an axis of any operand", labelLetter(l))
+		}
+		shape[i] = d
+	}
+	na, no := normalizeLabels(axes, out)
+	if len(sizes) > MaxEinsumLabels {
+		return nil, nodeErr(KindEinsum, name, "%d distinct axes; at most %d are supported", len(sizes), MaxEinsumLabels)
+	}
+	if err := checkShape(shape); err != nil {
+		return nil, nodeErr(KindEinsum, name, "%v", err)
+	}
+	e := &Einsum{base: base{name: name, shape: shape, children: append([]Circuit(nil), children...)}, Axes: na, Out: no}
+	return finish(e).(*Einsum), nil
+}
+
+// NewEinsumSpec builds an einsum from a numpy-style spec such as "ab,bc->ac".
+func NewEinsumSpec(name, spec string, children ...Circuit) (*Einsum, error) {
+	in, out, err := tensor.ParseEinsumSpec(spec)
+	if err != nil {
+		return nil, nodeErr(KindEinsum, name, "bad einsum spec %q: %v", spec, err)
+	}
+	if len(children) == 0 && len(in) == 1 && len(in[0]) == 0 {
+		in = nil
+	}
+	return NewEinsum(name, in, out, children...)
+}
+
+func normalizeLabels(axes [][]int, out []int) ([][]int, []int) {
+	m := map[int]int{}
+	re := func(l int) int {
+		if v, ok := m[l]; ok {
+			return v
+		}
+		m[l] = len(m)
+		return m[l]
+	}
+	na := make([][]int, len(axes))
+	for i, ax := range axes {
+		na[i] = make([]int, len(ax))
+		for j, l := range ax {
+			na[i][j] = re(l)
+		}
+	}
+	no := make([]int, len(out))
+	for j, l := range out {
+		no[j] = re(l)
+	}
+	return na, no
+}
+
+func labelLetter(l int) string {
+	switch {
+	case l >= 0 && l < 26:
+		return string(rune('a' + l))
+	case l >= 26 && l < 52:
+		return string(rune('A' + l - 26))
+	}
+	return fmt.Sprintf("#%d", l)
+}
+
+// Spec prints the einsum as "ab,bc->ac".
+func (e *Einsum) Spec() string {
+	var b strings.Builder
+	for i, ax := range e.Axes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		for _, l := range ax {
+			b.WriteString(labelLetter(l))
+		}
+	}
+	b.WriteString("->")
+	for _, l := range e.Out {
+		b.WriteString(labelLetter(l))
+	}
+	return b.String()
+}
+
+// LabelSizes maps each label to its size.
+func (e *Einsum) LabelSizes() map[int]int {
+	m := map[int]int{}
+	for i, ax := range e.Axes {
+		for j, l := range ax {
+			m[l] = e.children[i].Shape()[j]
+		}
+	}
+	return m
+}
+
+func (*Einsum) Kind() Kind { return KindEinsum }
+func (e *Einsum) writeFields(h *hasher) {
+	h.int(len(e.Axes))
+	for _, ax := range e.Axes {
+		h.ints(ax)
+	}
+	h.ints(e.Out)
+}
+func (e *Einsum) shallowCopy() Circuit                      { c := *e; return &c }
+func (e *Einsum) Rename(name string) Circuit                { return renameNode(e, name) }
+func (e *Einsum) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(e, na, ad) }
+func (e *Einsum) WithChildren(cs []Circuit) (Circuit, error) {
+	n, err := NewEinsum(e.name, e.Axes, e.Out, cs...)
+	if err != nil {
+		return nil, err
+	}
+	return keepInfo(e, n), nil
+}

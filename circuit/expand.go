@@ -1,0 +1,227 @@
+package circuit
+
+import "fmt"
+
+// ReplaceExpand returns root with every node whose hash is a key of repl
+// replaced by its value, rebuilding the ancestors. A replacement may add
+// leading batch dimensions (a [3] input becoming [8,3]); ancestors are
+// rebuilt to carry those dimensions in front (einsums gain batch axes,
+// rearranges and indexes pass them through, concats shift their axis and
+// broadcast unbatched siblings). Shared subtrees are rebuilt once.
+//
+// Replacements that change non-batch dimensions are passed to the nodes'
+// own constructors, which accept them or report the mismatch.
+func ReplaceExpand(root Circuit, repl map[Hash]Circuit) (Circuit, error) {
+	e := &expander{repl: repl, memo: map[Hash]expanded{}}
+	r, err := e.do(root)
+	if err != nil {
+		return nil, err
+	}
+	return r.c, nil
+}
+
+type expanded struct {
+	c     Circuit
+	batch []int // leading batch dims added to the original node's shape
+}
+
+type expander struct {
+	repl map[Hash]Circuit
+	memo map[Hash]expanded
+}
+
+func (e *expander) do(c Circuit) (expanded, error) {
+	if r, ok := e.memo[c.Hash()]; ok {
+		return r, nil
+	}
+	var res expanded
+	if n, ok := e.repl[c.Hash()]; ok {
+		extra := n.Rank() - c.Rank()
+		if extra < 0 {
+			extra = 0
+		}
+		res = expanded{c: n, batch: cloneInts(n.Shape()[:extra])}
+	} else {
+		kids := c.Children()
+		news := make([]expanded, len(kids))
+		changed := false
+		var batch []int
+		for i, k := range kids {
+			r, err := e.do(k)
+			if err != nil {
+				return expanded{}, err
+			}
+			news[i] = r
+			if r.c != k {
+				changed = true
+			}
+			if len(r.batch) > 0 {
+				if batch != nil && !sameInts(batch, r.batch) {
+					return expanded{}, fmt.Errorf("%s: children carry different batch shapes %s and %s", Label(c), shapeString(batch), shapeString(r.batch))
+				}
+				batch = r.batch
+			}
+		}
+		switch {
+		case !changed:
+			res = expanded{c: c}
+		case len(batch) == 0:
+			cs := make([]Circuit, len(news))
+			for i, n := range news {
+				cs[i] = n.c
+			}
+			n, err := c.WithChildren(cs)
+			if err != nil {
+				return expanded{}, err
+			}
+			res = expanded{c: n}
+		default:
+			n, err := rebuildBatched(c, news, batch)
+			if err != nil {
+				return expanded{}, fmt.Errorf("%s: adding batch dims %s: %v", Label(c), shapeString(batch), err)
+			}
+			res = expanded{c: n, batch: batch}
+		}
+	}
+	e.memo[c.Hash()] = res
+	return res, nil
+}
+
+// rebuildBatched rebuilds c over children some of which carry leading
+// batch dims, so that the result is c's value with those batch dims in front.
+func rebuildBatched(c Circuit, kids []expanded, batch []int) (Circuit, error) {
+	nb := len(batch)
+	cs := make([]Circuit, len(kids))
+	for i, k := range kids {
+		cs[i] = k.c
+	}
+	// alignBatched gives a batched child the node's full rank below its batch
+	// dims, so right-aligned broadcasting keeps batch dims in front.
+	alignBatched := func(rank int) error {
+		for i, k := range kids {
+			if len(k.batch) == 0 {
+				continue
+			}
+			old := k.c.Rank() - nb
+			if old == rank {
+				continue
+			}
+			sp := RearrangeSpec{}
+			for j := 0; j < k.c.Rank(); j++ {
+				sp.Sizes = append(sp.Sizes, -1)
+				sp.In = append(sp.In, []int{j})
+				if j == nb {
+					for x := 0; x < rank-old; x++ {
+						sp.Sizes = append(sp.Sizes, 1)
+						sp.Out = append(sp.Out, []int{len(sp.Sizes) - 1})
+					}
+				}
+				sp.Out = append(sp.Out, []int{j})
+			}
+			if old == 0 {
+				for x := 0; x < rank; x++ {
+					sp.Sizes = append(sp.Sizes, 1)
+					sp.Out = append(sp.Out, []int{len(sp.Sizes) - 1})
+				}
+			}
+			r, err := NewRearrange("", sp, k.c)
+			if err != nil {
+				return err
+			}
+			cs[i] = r
+		}
+		return nil
+	}
+	name := c.Name()
+	switch n := c.(type) {
+	case *Add:
+		if err := alignBatched(n.Rank()); err != nil {
+			return nil, err
+		}
+		return NewAdd(name, cs...)
+	case *GeneralFunction:
+		if n.FunctionSpec().Arity == 2 {
+			if err := alignBatched(n.Rank()); err != nil {
+				return nil, err
+			}
+		}
+		return NewGeneralFunction(name, n.Spec, cs...)
+	case *Einsum:
+		next := 0
+		for _, ax := range n.Axes {
+			for _, l := range ax {
+				next = max(next, l+1)
+			}
+		}
+		bl := make([]int, nb)
+		for i := range bl {
+			bl[i] = next + i
+		}
+		axes := make([][]int, len(n.Axes))
+		for i, ax := range n.Axes {
+			if len(kids[i].batch) > 0 {
+				axes[i] = append(cloneInts(bl), ax...)
+			} else {
+				axes[i] = cloneInts(ax)
+			}
+		}
+		return NewEinsum(name, axes, append(cloneInts(bl), n.Out...), cs...)
+	case *Rearrange:
+		sp := RearrangeSpec{Sizes: cloneInts(n.Spec.Sizes)}
+		base := len(sp.Sizes)
+		for i := 0; i < nb; i++ {
+			sp.Sizes = append(sp.Sizes, -1)
+			sp.In = append(sp.In, []int{base + i})
+			sp.Out = append(sp.Out, []int{base + i})
+		}
+		sp.In = append(sp.In, cloneGroups(n.Spec.In)...)
+		sp.Out = append(sp.Out, cloneGroups(n.Spec.Out)...)
+		return NewRearrange(name, sp, cs[0])
+	case *Index:
+		idx := make([]AxisIndex, 0, nb+len(n.Idx))
+		for i := 0; i < nb; i++ {
+			idx = append(idx, All())
+		}
+		return NewIndex(name, append(idx, cloneIndex(n.Idx)...), cs[0])
+	case *Scatter:
+		idx := make([]AxisIndex, 0, nb+len(n.Idx))
+		for i := 0; i < nb; i++ {
+			idx = append(idx, All())
+		}
+		return NewScatter(name, append(idx, cloneIndex(n.Idx)...), append(cloneInts(batch), n.Shape()...), cs[0])
+	case *Concat:
+		for i, k := range kids {
+			if len(k.batch) > 0 {
+				continue
+			}
+			r, err := repeatFront(k.c, batch)
+			if err != nil {
+				return nil, err
+			}
+			cs[i] = r
+		}
+		return NewConcat(name, n.Axis+nb, cs...)
+	case *Tag:
+		return NewTag(name, n.UUID, cs[0])
+	case *Module:
+		return n.WithChildren(cs)
+	}
+	return nil, fmt.Errorf("cannot add batch dims to %s", c.Kind())
+}
+
+// repeatFront broadcasts c to have the given leading dims (a repeat).
+func repeatFront(c Circuit, lead []int) (Circuit, error) {
+	sp := RearrangeSpec{}
+	for j := 0; j < c.Rank(); j++ {
+		sp.Sizes = append(sp.Sizes, -1)
+		sp.In = append(sp.In, []int{j})
+	}
+	for _, d := range lead {
+		sp.Sizes = append(sp.Sizes, d)
+		sp.Out = append(sp.Out, []int{len(sp.Sizes) - 1})
+	}
+	for j := 0; j < c.Rank(); j++ {
+		sp.Out = append(sp.Out, []int{j})
+	}
+	return NewRearrange("", sp, c)
+}
