@@ -1,0 +1,162 @@
+package match
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/circopt/circopt/circuit"
+)
+
+// RestrictOptions limits where an iterative matcher finds nodes. Depth 0 is
+// the node where the restricted matcher starts (the root of a walk, or the
+// node where a chain link begins).
+type RestrictOptions struct {
+	// StartDepth: nodes shallower than this are not found (negative: 0).
+	StartDepth int
+	// EndDepth: nodes at this depth or deeper are not found and not walked;
+	// 0 or negative means no limit. A window with EndDepth <= StartDepth
+	// finds nothing.
+	EndDepth int
+	// TermIfMatches stops the walk below a found node.
+	TermIfMatches bool
+	// TermEarlyAt stops the walk below nodes it matches (the node itself may
+	// still be found). Nil: never.
+	TermEarlyAt Matcher
+}
+
+// restrictSpec is one Restrict call: the options and its identity.
+type restrictSpec struct {
+	id   string
+	opts RestrictOptions
+}
+
+// restrict is a Restrict matcher at a given depth.
+type restrict struct {
+	spec  *restrictSpec
+	inner IterativeMatcher
+	depth int
+	k     string
+}
+
+// Restrict finds what m finds, within the depth window [StartDepth,
+// EndDepth) and not below the termination points of opts. A nil m finds
+// nothing.
+func Restrict(m IterativeMatcher, opts RestrictOptions) IterativeMatcher {
+	if m == nil {
+		return stopMatcher{}
+	}
+	if opts.StartDepth < 0 {
+		opts.StartDepth = 0
+	}
+	if opts.EndDepth < 0 {
+		opts.EndDepth = 0
+	}
+	return newRestrict(&restrictSpec{id: newID("R"), opts: opts}, m, 0)
+}
+
+func newRestrict(spec *restrictSpec, inner IterativeMatcher, depth int) *restrict {
+	return &restrict{spec: spec, inner: inner, depth: depth,
+		k: spec.id + "." + strconv.Itoa(depth) + "(" + inner.key() + ")"}
+}
+
+// Term finds what m finds but does not walk below nodes matching at (they
+// may themselves be found).
+func Term(m IterativeMatcher, at Matcher) IterativeMatcher {
+	return Restrict(m, RestrictOptions{TermEarlyAt: at})
+}
+
+// TermIfMatches finds what m finds but does not walk below a found node:
+// only the topmost matches on each path are found.
+func TermIfMatches(m IterativeMatcher) IterativeMatcher {
+	return Restrict(m, RestrictOptions{TermIfMatches: true})
+}
+
+// Below finds what m finds strictly below its starting node (depth >= 1).
+func Below(m IterativeMatcher) IterativeMatcher {
+	return Restrict(m, RestrictOptions{StartDepth: 1})
+}
+
+// DirectChild finds what m finds among the children of its starting node
+// (depth exactly 1).
+func DirectChild(m IterativeMatcher) IterativeMatcher {
+	return Restrict(m, RestrictOptions{StartDepth: 1, EndDepth: 2})
+}
+
+func (r *restrict) Step(c circuit.Circuit) (Result, error) {
+	o := &r.spec.opts
+	end := o.EndDepth > 0
+	if end && r.depth >= o.EndDepth {
+		return Result{}, nil
+	}
+	res, err := r.inner.Step(c)
+	if err != nil {
+		return Result{}, err
+	}
+	beforeStart := r.depth < o.StartDepth
+	found := res.Found && !beforeStart
+	if res.stopped() ||
+		(found && o.TermIfMatches) ||
+		(end && r.depth >= o.EndDepth-1) ||
+		(o.TermEarlyAt != nil && o.TermEarlyAt.Match(c)) {
+		return Result{Found: found}, nil
+	}
+	res.Found = found
+	if !end && !beforeStart {
+		// The depth no longer matters: keep this state where the inner one
+		// is unchanged.
+		return mapResult(res, func(n IterativeMatcher) IterativeMatcher {
+			if n == r.inner {
+				return r
+			}
+			return newRestrict(r.spec, n, r.depth)
+		}), nil
+	}
+	var same *restrict // the shared next state when inner is unchanged
+	return mapResult(res, func(n IterativeMatcher) IterativeMatcher {
+		if n == r.inner {
+			if same == nil {
+				same = newRestrict(r.spec, n, r.depth+1)
+			}
+			return same
+		}
+		return newRestrict(r.spec, n, r.depth+1)
+	}), nil
+}
+
+func (r *restrict) String() string {
+	o := r.spec.opts
+	in := r.inner.String()
+	var s string
+	switch {
+	case o == RestrictOptions{StartDepth: 1}:
+		s = "Below(" + in + ")"
+	case o == RestrictOptions{StartDepth: 1, EndDepth: 2}:
+		s = "DirectChild(" + in + ")"
+	case o.TermEarlyAt != nil && o == RestrictOptions{TermEarlyAt: o.TermEarlyAt}:
+		s = "Term(" + in + ", " + o.TermEarlyAt.String() + ")"
+	case o == RestrictOptions{TermIfMatches: true}:
+		s = "TermIfMatches(" + in + ")"
+	default:
+		parts := []string{in}
+		if o.StartDepth > 0 {
+			parts = append(parts, fmt.Sprintf("start=%d", o.StartDepth))
+		}
+		if o.EndDepth > 0 {
+			parts = append(parts, fmt.Sprintf("end=%d", o.EndDepth))
+		}
+		if o.TermIfMatches {
+			parts = append(parts, "term_if_matches")
+		}
+		if o.TermEarlyAt != nil {
+			parts = append(parts, "term_early_at="+o.TermEarlyAt.String())
+		}
+		s = "Restrict(" + strings.Join(parts, ", ") + ")"
+	}
+	if r.depth > 0 {
+		s += fmt.Sprintf("@depth%d", r.depth)
+	}
+	return s
+}
+
+func (r *restrict) key() string { return r.k }
