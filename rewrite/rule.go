@@ -1,0 +1,128 @@
+package rewrite
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/circopt/circopt/circuit"
+)
+
+// Func is a rewrite at one node: it returns the replacement and true, or
+// (nil, false, nil) when it does not apply. It never returns true with a
+// circuit equal to its input.
+type Func func(c circuit.Circuit) (circuit.Circuit, bool, error)
+
+// Rule is one named rewrite.
+type Rule struct {
+	Name string
+	Fn   Func
+	// Doc is a one-line description for `circopt rewrite -list`.
+	Doc string
+	// Simp marks the rules in the default simplifier set: local, shrinking
+	// rewrites that cannot undo one another.
+	Simp bool
+}
+
+// Rules is the table of every rewrite, in the order Simp tries them at a node.
+var Rules = []Rule{
+	{"add_flatten", AddFlatten, "an Add child of an Add is spliced into its parent", true},
+	{"add_elim_zeros", AddElimZeros, "zero Scalar terms of an Add are dropped (when the shape is kept)", true},
+	{"add_collapse_scalar_inputs", AddCollapseScalarInputs, "several Scalar terms of an Add become one Scalar", true},
+	{"add_deduplicate", AddDeduplicate, "k equal terms of an Add become one term scaled by k", true},
+	{"add_fuse_scalar_multiples", AddFuseScalarMultiples, "terms a·x and b·x of an Add become (a+b)·x", true},
+	{"remove_add_few_input", RemoveAddFewInput, "an Add of no inputs is Scalar 0; of one input, that input", true},
+	{"einsum_flatten", EinsumFlatten, "Einsum operands that are Einsums are merged into one Einsum", true},
+	{"einsum_elim_zero", EinsumElimZero, "an Einsum with a zero Scalar operand is a zero Scalar", true},
+	{"einsum_merge_scalars", EinsumMergeScalars, "Scalar operands of an Einsum are multiplied into one (dropped if 1)", true},
+	{"einsum_of_permute_merge", EinsumOfPermuteMerge, "a permuting Rearrange operand of an Einsum is absorbed into its axes", true},
+	{"permute_of_einsum_merge", PermuteOfEinsumMerge, "a permuting Rearrange of an Einsum is absorbed into its output axes", true},
+	{"einsum_elim_identity", EinsumElimIdentity, "an Einsum that returns its one operand unchanged is that operand; none is Scalar 1", true},
+	{"einsum_permute_to_rearrange", EinsumPermuteToRearrange, "an Einsum that only permutes its one operand becomes a Rearrange", false},
+	{"rearrange_fuse", RearrangeFuse, "a Rearrange of a Rearrange becomes one Rearrange", true},
+	{"rearrange_elim_identity", RearrangeElimIdentity, "an identity Rearrange is its input", true},
+	{"index_fuse", IndexFuse, "an Index of an Index becomes one Index", true},
+	{"index_elim_identity", IndexElimIdentity, "an Index that keeps every axis whole is its input", true},
+	{"index_merge_scalar", IndexMergeScalar, "an Index of a Scalar is a smaller Scalar", true},
+	{"concat_elim_identity", ConcatElimIdentity, "a Concat of one input is that input", true},
+	{"concat_fuse", ConcatFuse, "a Concat child of a Concat on the same axis is spliced into its parent", true},
+	{"generalfunction_merge_inverses", GeneralFunctionMergeInverses, "f(g(x)) is x for inverse pairs (reciprocal∘reciprocal, log∘exp, logit∘sigmoid)", true},
+	{"distribute_once", DistributeOnceRule, "an Einsum over an Add operand becomes an Add of Einsums (first Add operand)", false},
+	{"push_down_index_once", PushDownIndexOnce, "an Index moves below its input (Add, Einsum, GeneralFunction, Rearrange, Concat, Scalar) one level", false},
+	{"push_down_index", PushDownIndexRule, "an Index moves below its input as far as it can go", false},
+	{"strip_names_and_tags", StripNamesAndTagsRule, "a Tag is removed and a given name replaced by the automatic one (Arrays and Symbols keep theirs)", false},
+	{"deep_canonicalize", DeepCanonicalizeRule, "Add terms sorted by hash, Einsum operands sorted and relabelled, Index written canonically, all the way down", false},
+}
+
+var ruleIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, r := range Rules {
+		if _, dup := m[r.Name]; dup {
+			panic("rewrite: rule " + r.Name + " listed twice")
+		}
+		m[r.Name] = i
+	}
+	return m
+}()
+
+// Lookup finds a rule by name.
+func Lookup(name string) (Rule, bool) {
+	i, ok := ruleIndex[name]
+	if !ok {
+		return Rule{}, false
+	}
+	return Rules[i], true
+}
+
+// RuleNames lists every rule name, sorted.
+func RuleNames() []string {
+	out := make([]string, len(Rules))
+	for i, r := range Rules {
+		out[i] = r.Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SimpRuleNames lists the default simplifier rules in table order.
+func SimpRuleNames() []string {
+	var out []string
+	for _, r := range Rules {
+		if r.Simp {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// lookupAll resolves names to rules, naming the first unknown one.
+func lookupAll(names []string) ([]Rule, error) {
+	out := make([]Rule, 0, len(names))
+	for _, n := range names {
+		r, ok := Lookup(n)
+		if !ok {
+			return nil, fmt.Errorf("unknown rewrite rule %q (see `circopt rewrite -list`)", n)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ParseRuleNames reads a comma-separated rule list as given to
+// `circopt rewrite -rule NAME[,NAME...]`: names are trimmed, must be known,
+// and the list must name at least one rule. Duplicates are kept (a rule
+// listed twice runs twice per node per pass).
+func ParseRuleNames(list string) ([]string, error) {
+	var out []string
+	for _, part := range strings.Split(list, ",") {
+		n := strings.TrimSpace(part)
+		if n == "" {
+			return nil, fmt.Errorf("rule list %q has an empty name", list)
+		}
+		if _, ok := Lookup(n); !ok {
+			return nil, fmt.Errorf("unknown rewrite rule %q (see `circopt rewrite -list`)", n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
