@@ -34,10 +34,10 @@ func childShapes(cs []Circuit) string {
 	return s
 }
 
-func (*Add) Kind() Kind                                  { return KindAdd }
-func (a *Add) writeFields(*hasher)                       {}
-func (a *Add) shallowCopy() Circuit                      { c := *a; return &c }
-func (a *Add) Rename(name string) Circuit                { return renameNode(a, name) }
+func (*Add) Kind() Kind                                    { return KindAdd }
+func (a *Add) writeFields(*hasher)                         {}
+func (a *Add) shallowCopy() Circuit                        { c := *a; return &c }
+func (a *Add) Rename(name string) Circuit                  { return renameNode(a, name) }
 func (a *Add) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(a, na, ad) }
 func (a *Add) WithChildren(cs []Circuit) (Circuit, error) {
 	n, err := NewAdd(a.name, cs...)
@@ -57,7 +57,13 @@ func keepInfo(old, n Circuit) Circuit {
 	if !sameInts(old.Shape(), n.Shape()) {
 		na = nil
 	}
-	return n.WithInfo(na, old.AutonameDisabled())
+	out := n.WithInfo(na, old.AutonameDisabled())
+	if old.AutonameDisabled() && out.Name() != old.Name() {
+		// The constructor autonamed an unnamed node whose autonaming is
+		// disabled; an AD node keeps its (empty) name.
+		out = renameNode(out, old.Name())
+	}
+	return out
 }
 
 func sameInts(a, b []int) bool {

@@ -133,7 +133,9 @@ func (h *hasher) ints(vs []int) {
 		h.int(v)
 	}
 }
-func (h *hasher) float(v float64) { h.buf = binary.LittleEndian.AppendUint64(h.buf, math.Float64bits(v)) }
+func (h *hasher) float(v float64) {
+	h.buf = binary.LittleEndian.AppendUint64(h.buf, math.Float64bits(v))
+}
 func (h *hasher) bool(v bool) {
 	if v {
 		h.buf = append(h.buf, 1)
@@ -190,10 +192,15 @@ func renameNode(c Circuit, name string) Circuit {
 func withInfo(c Circuit, namedAxes map[int]string, noAuto bool) Circuit {
 	n := c.shallowCopy()
 	b := n.info()
-	if len(namedAxes) == 0 {
-		namedAxes = nil
+	// Copy: the node is immutable, so it must not share the caller's map.
+	var na map[int]string
+	if len(namedAxes) > 0 {
+		na = make(map[int]string, len(namedAxes))
+		for k, v := range namedAxes {
+			na[k] = v
+		}
 	}
-	b.namedAxes = namedAxes
+	b.namedAxes = na
 	b.noAuto = noAuto
 	return finish(n)
 }

@@ -40,10 +40,10 @@ func NewConcat(name string, axis int, children ...Circuit) (*Concat, error) {
 	return finish(n).(*Concat), nil
 }
 
-func (*Concat) Kind() Kind                                  { return KindConcat }
-func (c *Concat) writeFields(h *hasher)                     { h.int(c.Axis) }
-func (c *Concat) shallowCopy() Circuit                      { x := *c; return &x }
-func (c *Concat) Rename(name string) Circuit                { return renameNode(c, name) }
+func (*Concat) Kind() Kind                                    { return KindConcat }
+func (c *Concat) writeFields(h *hasher)                       { h.int(c.Axis) }
+func (c *Concat) shallowCopy() Circuit                        { x := *c; return &x }
+func (c *Concat) Rename(name string) Circuit                  { return renameNode(c, name) }
 func (c *Concat) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(c, na, ad) }
 func (c *Concat) WithChildren(cs []Circuit) (Circuit, error) {
 	n, err := NewConcat(c.name, c.Axis, cs...)

@@ -70,8 +70,10 @@ func NewEinsumSpec(name, spec string, children ...Circuit) (*Einsum, error) {
 	if err != nil {
 		return nil, nodeErr(KindEinsum, name, "bad einsum spec %q: %v", spec, err)
 	}
-	if len(children) == 0 && len(in) == 1 && len(in[0]) == 0 {
-		in = nil
+	// "->" parses as zero operands, but it is also the spec of one rank-0
+	// operand (Spec prints it so); the operand count decides.
+	if len(children) == 1 && len(in) == 0 {
+		in = [][]int{{}}
 	}
 	return NewEinsum(name, in, out, children...)
 }
@@ -146,8 +148,8 @@ func (e *Einsum) writeFields(h *hasher) {
 	}
 	h.ints(e.Out)
 }
-func (e *Einsum) shallowCopy() Circuit                      { c := *e; return &c }
-func (e *Einsum) Rename(name string) Circuit                { return renameNode(e, name) }
+func (e *Einsum) shallowCopy() Circuit                        { c := *e; return &c }
+func (e *Einsum) Rename(name string) Circuit                  { return renameNode(e, name) }
 func (e *Einsum) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(e, na, ad) }
 func (e *Einsum) WithChildren(cs []Circuit) (Circuit, error) {
 	n, err := NewEinsum(e.name, e.Axes, e.Out, cs...)

@@ -2,6 +2,8 @@ package circuit
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/circopt/circopt/tensor"
 )
@@ -45,44 +47,63 @@ func EvaluateAll(cs []Circuit, opts EvalOptions) ([]*tensor.Tensor, error) {
 	return out, nil
 }
 
-// FreeSymbols lists the distinct Symbols reachable from roots (not counting
-// symbols bound inside Modules), in post-order.
+// FreeSymbols lists the distinct Symbols reachable from roots that no
+// enclosing Module binds, in the order first found (children first). A
+// symbol is bound only inside the spec of a Module that lists it among its
+// arg specs, so the same symbol may be bound in one place and free in another.
 func FreeSymbols(roots ...Circuit) []*Symbol {
 	var out []*Symbol
-	bound := map[Hash]bool{}
-	Walk(roots, func(c Circuit) {
-		if m, ok := c.(*Module); ok {
-			for _, a := range m.ArgSpecs {
-				bound[a.Symbol.Hash()] = true
-			}
-		}
-	})
 	seen := map[Hash]bool{}
-	// a node may be reached both inside and outside a Module's spec
+	// bound is the set of symbols bound by the enclosing module specs; a
+	// node is walked once per distinct bound set (keyed canonically).
 	type visit struct {
-		h      Hash
-		inSpec bool
+		h     Hash
+		bound string
 	}
 	visited := map[visit]bool{}
-	var walk func(c Circuit, inSpec bool)
-	walk = func(c Circuit, inSpec bool) {
-		key := visit{c.Hash(), inSpec}
-		if visited[key] {
+	var walk func(c Circuit, bound map[Hash]bool, key string)
+	walk = func(c Circuit, bound map[Hash]bool, key string) {
+		v := visit{c.Hash(), key}
+		if visited[v] {
 			return
 		}
-		visited[key] = true
-		if s, ok := c.(*Symbol); ok && !seen[s.Hash()] && !(inSpec && bound[s.Hash()]) {
+		visited[v] = true
+		m, isModule := c.(*Module)
+		for i, ch := range c.Children() {
+			if isModule && i == 0 {
+				inner, innerKey := bindModuleArgs(bound, m)
+				walk(ch, inner, innerKey)
+				continue
+			}
+			walk(ch, bound, key)
+		}
+		if s, ok := c.(*Symbol); ok && !seen[s.Hash()] && !bound[s.Hash()] {
 			seen[s.Hash()] = true
 			out = append(out, s)
 		}
-		for i, ch := range c.Children() {
-			walk(ch, inSpec || (c.Kind() == KindModule && i == 0))
-		}
 	}
 	for _, r := range roots {
-		walk(r, false)
+		walk(r, map[Hash]bool{}, "")
 	}
 	return out
+}
+
+// bindModuleArgs returns bound plus m's arg symbols, and a canonical key
+// for the resulting set.
+func bindModuleArgs(bound map[Hash]bool, m *Module) (map[Hash]bool, string) {
+	inner := make(map[Hash]bool, len(bound)+len(m.ArgSpecs))
+	for h := range bound {
+		inner[h] = true
+	}
+	for _, a := range m.ArgSpecs {
+		inner[a.Symbol.Hash()] = true
+	}
+	keys := make([]string, 0, len(inner))
+	for h := range inner {
+		keys = append(keys, string(h[:]))
+	}
+	sort.Strings(keys)
+	return inner, strings.Join(keys, "")
 }
 
 type evaluator struct {

@@ -80,7 +80,7 @@ func (e *expander) do(c Circuit) (expanded, error) {
 			if err != nil {
 				return expanded{}, fmt.Errorf("%s: adding batch dims %s: %v", Label(c), shapeString(batch), err)
 			}
-			res = expanded{c: n, batch: batch}
+			res = expanded{c: keepInfoBatched(c, n, len(batch)), batch: batch}
 		}
 	}
 	e.memo[c.Hash()] = res
@@ -106,23 +106,22 @@ func rebuildBatched(c Circuit, kids []expanded, batch []int) (Circuit, error) {
 			if old == rank {
 				continue
 			}
+			// input axis j has id j; the inserted size-1 axes get the ids
+			// after them, and go between the batch axes and the rest
 			sp := RearrangeSpec{}
 			for j := 0; j < k.c.Rank(); j++ {
 				sp.Sizes = append(sp.Sizes, -1)
 				sp.In = append(sp.In, []int{j})
-				if j == nb {
-					for x := 0; x < rank-old; x++ {
-						sp.Sizes = append(sp.Sizes, 1)
-						sp.Out = append(sp.Out, []int{len(sp.Sizes) - 1})
-					}
-				}
+			}
+			for j := 0; j < nb; j++ {
 				sp.Out = append(sp.Out, []int{j})
 			}
-			if old == 0 {
-				for x := 0; x < rank; x++ {
-					sp.Sizes = append(sp.Sizes, 1)
-					sp.Out = append(sp.Out, []int{len(sp.Sizes) - 1})
-				}
+			for x := 0; x < rank-old; x++ {
+				sp.Sizes = append(sp.Sizes, 1)
+				sp.Out = append(sp.Out, []int{len(sp.Sizes) - 1})
+			}
+			for j := nb; j < k.c.Rank(); j++ {
+				sp.Out = append(sp.Out, []int{j})
 			}
 			r, err := NewRearrange("", sp, k.c)
 			if err != nil {
@@ -207,6 +206,26 @@ func rebuildBatched(c Circuit, kids []expanded, batch []int) (Circuit, error) {
 		return n.WithChildren(cs)
 	}
 	return nil, fmt.Errorf("cannot add batch dims to %s", c.Kind())
+}
+
+// keepInfoBatched carries c's AD flag and named axes onto n, its rebuild
+// with nb leading batch axes: named axes move past the batch axes.
+func keepInfoBatched(c, n Circuit, nb int) Circuit {
+	if !c.AutonameDisabled() && c.NamedAxes() == nil {
+		return n
+	}
+	var na map[int]string
+	for k, v := range c.NamedAxes() {
+		if na == nil {
+			na = map[int]string{}
+		}
+		na[k+nb] = v
+	}
+	out := n.WithInfo(na, c.AutonameDisabled())
+	if c.AutonameDisabled() && out.Name() != c.Name() {
+		out = renameNode(out, c.Name())
+	}
+	return out
 }
 
 // repeatFront broadcasts c to have the given leading dims (a repeat).

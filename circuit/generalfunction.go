@@ -122,6 +122,10 @@ func NewGeneralFunction(name, spec string, children ...Circuit) (*GeneralFunctio
 		shape = s
 	case fs.LastDim && len(shape) == 0:
 		return nil, nodeErr(KindGeneralFunction, name, "%s needs an input of rank at least 1", spec)
+	case (spec == "min" || spec == "max") && shape[len(shape)-1] == 0:
+		// the extreme of no values is undefined: refuse it here rather
+		// than build a node that can never be evaluated
+		return nil, nodeErr(KindGeneralFunction, name, "%s over an empty last axis (input shape %s)", spec, shapeString(shape))
 	case fs.RemovesLastDim:
 		shape = shape[:len(shape)-1]
 	}
@@ -132,10 +136,10 @@ func NewGeneralFunction(name, spec string, children ...Circuit) (*GeneralFunctio
 // FunctionSpec returns the node's spec.
 func (g *GeneralFunction) FunctionSpec() *FunctionSpec { return functionSpecs[g.Spec] }
 
-func (*GeneralFunction) Kind() Kind                                  { return KindGeneralFunction }
-func (g *GeneralFunction) writeFields(h *hasher)                     { h.str(g.Spec) }
-func (g *GeneralFunction) shallowCopy() Circuit                      { x := *g; return &x }
-func (g *GeneralFunction) Rename(name string) Circuit                { return renameNode(g, name) }
+func (*GeneralFunction) Kind() Kind                                    { return KindGeneralFunction }
+func (g *GeneralFunction) writeFields(h *hasher)                       { h.str(g.Spec) }
+func (g *GeneralFunction) shallowCopy() Circuit                        { x := *g; return &x }
+func (g *GeneralFunction) Rename(name string) Circuit                  { return renameNode(g, name) }
 func (g *GeneralFunction) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(g, na, ad) }
 func (g *GeneralFunction) WithChildren(cs []Circuit) (Circuit, error) {
 	n, err := NewGeneralFunction(g.name, g.Spec, cs...)

@@ -318,8 +318,8 @@ func (x *Index) writeFields(h *hasher) {
 		a.hash(h)
 	}
 }
-func (x *Index) shallowCopy() Circuit                      { c := *x; return &c }
-func (x *Index) Rename(name string) Circuit                { return renameNode(x, name) }
+func (x *Index) shallowCopy() Circuit                        { c := *x; return &c }
+func (x *Index) Rename(name string) Circuit                  { return renameNode(x, name) }
 func (x *Index) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(x, na, ad) }
 func (x *Index) WithChildren(cs []Circuit) (Circuit, error) {
 	if len(cs) != 1 {
@@ -385,8 +385,8 @@ func (s *Scatter) writeFields(h *hasher) {
 		a.hash(h)
 	}
 }
-func (s *Scatter) shallowCopy() Circuit                      { c := *s; return &c }
-func (s *Scatter) Rename(name string) Circuit                { return renameNode(s, name) }
+func (s *Scatter) shallowCopy() Circuit                        { c := *s; return &c }
+func (s *Scatter) Rename(name string) Circuit                  { return renameNode(s, name) }
 func (s *Scatter) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(s, na, ad) }
 func (s *Scatter) WithChildren(cs []Circuit) (Circuit, error) {
 	if len(cs) != 1 {

@@ -37,10 +37,10 @@ func RandArray(shape []int, seed uint64, dt tensor.DType, name string) (*Array, 
 	return NewArray(t, name)
 }
 
-func (*Array) Kind() Kind                      { return KindArray }
-func (a *Array) writeFields(h *hasher)         { h.str(a.ContentHash) }
-func (a *Array) shallowCopy() Circuit          { c := *a; return &c }
-func (a *Array) Rename(name string) Circuit    { return renameNode(a, name) }
+func (*Array) Kind() Kind                                    { return KindArray }
+func (a *Array) writeFields(h *hasher)                       { h.str(a.ContentHash) }
+func (a *Array) shallowCopy() Circuit                        { c := *a; return &c }
+func (a *Array) Rename(name string) Circuit                  { return renameNode(a, name) }
 func (a *Array) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(a, na, ad) }
 func (a *Array) WithChildren(cs []Circuit) (Circuit, error) {
 	return leafWithChildren(a, cs)
@@ -73,12 +73,12 @@ func checkShape(shape []int) error {
 	return err
 }
 
-func (*Scalar) Kind() Kind                      { return KindScalar }
-func (s *Scalar) writeFields(h *hasher)         { h.float(s.Value) }
-func (s *Scalar) shallowCopy() Circuit          { c := *s; return &c }
-func (s *Scalar) Rename(name string) Circuit    { return renameNode(s, name) }
+func (*Scalar) Kind() Kind                                    { return KindScalar }
+func (s *Scalar) writeFields(h *hasher)                       { h.float(s.Value) }
+func (s *Scalar) shallowCopy() Circuit                        { c := *s; return &c }
+func (s *Scalar) Rename(name string) Circuit                  { return renameNode(s, name) }
 func (s *Scalar) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(s, na, ad) }
-func (s *Scalar) WithChildren(cs []Circuit) (Circuit, error) { return leafWithChildren(s, cs) }
+func (s *Scalar) WithChildren(cs []Circuit) (Circuit, error)  { return leafWithChildren(s, cs) }
 
 // IsZero reports whether the scalar is 0.
 func (s *Scalar) IsZero() bool { return s.Value == 0 }
@@ -127,12 +127,12 @@ func NewSymbol(shape []int, uuid, name string) (*Symbol, error) {
 	return finish(s).(*Symbol), nil
 }
 
-func (*Symbol) Kind() Kind                      { return KindSymbol }
-func (s *Symbol) writeFields(h *hasher)         { h.str(s.UUID) }
-func (s *Symbol) shallowCopy() Circuit          { c := *s; return &c }
-func (s *Symbol) Rename(name string) Circuit    { return renameNode(s, name) }
+func (*Symbol) Kind() Kind                                    { return KindSymbol }
+func (s *Symbol) writeFields(h *hasher)                       { h.str(s.UUID) }
+func (s *Symbol) shallowCopy() Circuit                        { c := *s; return &c }
+func (s *Symbol) Rename(name string) Circuit                  { return renameNode(s, name) }
 func (s *Symbol) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(s, na, ad) }
-func (s *Symbol) WithChildren(cs []Circuit) (Circuit, error) { return leafWithChildren(s, cs) }
+func (s *Symbol) WithChildren(cs []Circuit) (Circuit, error)  { return leafWithChildren(s, cs) }
 
 // FormatNumber prints a float as rust_circuit does: integers without a
 // decimal point ("1", "-3"), otherwise the shortest decimal that reads back

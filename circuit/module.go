@@ -103,8 +103,8 @@ func (m *Module) writeFields(h *hasher) {
 		h.str(a.Flags())
 	}
 }
-func (m *Module) shallowCopy() Circuit                      { x := *m; return &x }
-func (m *Module) Rename(name string) Circuit                { return renameNode(m, name) }
+func (m *Module) shallowCopy() Circuit                        { x := *m; return &x }
+func (m *Module) Rename(name string) Circuit                  { return renameNode(m, name) }
 func (m *Module) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(m, na, ad) }
 func (m *Module) WithChildren(cs []Circuit) (Circuit, error) {
 	if len(cs) != len(m.children) {

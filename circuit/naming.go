@@ -1,6 +1,9 @@
 package circuit
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // priority orders operators for parenthesizing automatic names, as
 // rust_circuit does: Add (infix 0) binds looser than Einsum (infix 1);
@@ -59,13 +62,22 @@ func needParens(parent priority, child Circuit) bool {
 
 const childNameMaxLen = 100
 
+// childName is c's name as it appears in its parent's automatic name. As in
+// rust_circuit, parentheses are added first and the result is then shortened
+// (so a shortened parenthesized name keeps its "(" but loses its ")").
 func childName(parent priority, c Circuit, shorten bool) string {
 	n := c.Name()
-	if shorten && len(n) > childNameMaxLen {
-		n = n[:childNameMaxLen] + "..."
-	}
 	if needParens(parent, c) {
 		n = "(" + n + ")"
+	}
+	if shorten && len(n) > childNameMaxLen {
+		// Cut at a rune boundary at or before the limit so the name stays
+		// valid UTF-8 (rust_circuit would panic on a non-boundary cut).
+		cut := childNameMaxLen
+		for cut > 0 && !utf8.RuneStart(n[cut]) {
+			cut--
+		}
+		n = n[:cut] + "..."
 	}
 	return n
 }
@@ -108,7 +120,12 @@ func autoName(c Circuit) string {
 	case *GeneralFunction:
 		return n.Spec + "(" + join(", ") + ")"
 	case *Module:
-		return n.SpecCircuit.Name()
+		// rust_circuit: spec(arg, ...), argument names never shortened.
+		args := make([]string, 0, len(ch)-1)
+		for _, a := range ch[1:] {
+			args = append(args, a.Name())
+		}
+		return n.SpecCircuit.Name() + "(" + strings.Join(args, ", ") + ")"
 	}
 	return ""
 }

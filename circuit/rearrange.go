@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/circopt/circopt/tensor"
 )
 
 // RearrangeSpec is an einops repeat-style spec: input groups of axis ids,
@@ -197,7 +199,8 @@ func (sp RearrangeSpec) Conform(in []int) (sizes []int, out []int, err error) {
 	}
 	sizes = cloneInts(sp.Sizes)
 	for gi, g := range sp.In {
-		known, unknown := 1, -1
+		unknown := -1
+		var knownSizes []int
 		for _, id := range g {
 			if sizes[id] < 0 {
 				if unknown >= 0 {
@@ -205,8 +208,12 @@ func (sp RearrangeSpec) Conform(in []int) (sizes []int, out []int, err error) {
 				}
 				unknown = id
 			} else {
-				known *= sizes[id]
+				knownSizes = append(knownSizes, sizes[id])
 			}
+		}
+		known, err := tensor.NumElements(knownSizes)
+		if err != nil {
+			return nil, nil, fmt.Errorf("input axis %d: %v", gi, err)
 		}
 		d := in[gi]
 		switch {
@@ -224,11 +231,21 @@ func (sp RearrangeSpec) Conform(in []int) (sizes []int, out []int, err error) {
 			return nil, nil, fmt.Errorf("input axis %d has size %d but the spec needs %d", gi, d, known)
 		}
 	}
+	// Every axis id occurs once in the output, so the product of all sizes is
+	// the output's element count; checking it first keeps the group products
+	// below from overflowing into a bogus shape.
+	if err := checkShape(sizes); err != nil {
+		return nil, nil, err
+	}
 	out = make([]int, len(sp.Out))
 	for gi, g := range sp.Out {
-		p := 1
-		for _, id := range g {
-			p *= sizes[id]
+		gs := make([]int, len(g))
+		for j, id := range g {
+			gs[j] = sizes[id]
+		}
+		p, err := tensor.NumElements(gs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("output axis %d: %v", gi, err)
 		}
 		out[gi] = p
 	}
@@ -380,8 +397,8 @@ func (r *Rearrange) writeFields(h *hasher) {
 	}
 	h.ints(r.Spec.Sizes)
 }
-func (r *Rearrange) shallowCopy() Circuit                      { x := *r; return &x }
-func (r *Rearrange) Rename(name string) Circuit                { return renameNode(r, name) }
+func (r *Rearrange) shallowCopy() Circuit                        { x := *r; return &x }
+func (r *Rearrange) Rename(name string) Circuit                  { return renameNode(r, name) }
 func (r *Rearrange) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(r, na, ad) }
 func (r *Rearrange) WithChildren(cs []Circuit) (Circuit, error) {
 	if len(cs) != 1 {

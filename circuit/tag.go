@@ -23,10 +23,10 @@ func NewTag(name, uuid string, child Circuit) (*Tag, error) {
 	return finish(t).(*Tag), nil
 }
 
-func (*Tag) Kind() Kind                                  { return KindTag }
-func (t *Tag) writeFields(h *hasher)                     { h.str(t.UUID) }
-func (t *Tag) shallowCopy() Circuit                      { x := *t; return &x }
-func (t *Tag) Rename(name string) Circuit                { return renameNode(t, name) }
+func (*Tag) Kind() Kind                                    { return KindTag }
+func (t *Tag) writeFields(h *hasher)                       { h.str(t.UUID) }
+func (t *Tag) shallowCopy() Circuit                        { x := *t; return &x }
+func (t *Tag) Rename(name string) Circuit                  { return renameNode(t, name) }
 func (t *Tag) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(t, na, ad) }
 func (t *Tag) WithChildren(cs []Circuit) (Circuit, error) {
 	if len(cs) != 1 {

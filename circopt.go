@@ -1,0 +1,129 @@
+// Package circopt is the facade over circopt's compiler: Compile lowers
+// circuits to one SSA program, optimizes it with the pass pipeline and
+// returns a Plan that runs many times with new input bindings; Evaluate and
+// EvaluateMany compile and run once.
+//
+// Invariants: a Plan is immutable and safe for concurrent Run calls; its
+// results agree with circuit.Evaluate (the naive reference) up to
+// floating-point reassociation.
+package circopt
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/lower"
+	"github.com/circopt/circopt/passes"
+	"github.com/circopt/circopt/runtime"
+	"github.com/circopt/circopt/tensor"
+)
+
+// Options configure Compile.
+type Options struct {
+	// DType of the computation (float32 by default, as PyTorch).
+	DType tensor.DType
+	// Disable names passes to skip.
+	Disable []string
+	// Check runs the IR verifier after every pass.
+	Check bool
+	// DumpAfter names passes ("all" for every one) after which the program is printed to Dump.
+	DumpAfter []string
+	Dump      io.Writer
+	// MaxMemory bounds, in bytes, the planned peak memory of a run; Compile
+	// refuses a plan whose estimate exceeds it. 0 means no bound.
+	MaxMemory int64
+}
+
+// Plan is a compiled, optimized program for a list of circuits.
+type Plan struct {
+	// Program is the optimized program; output i is circuit i.
+	Program *ir.Program
+	// Report says what each pass did.
+	Report *passes.Report
+	dtype  tensor.DType
+	// inputName maps a symbol's uuid to the program input that carries it.
+	inputName map[string]string
+}
+
+// Compile lowers circuits into one program (shared work appears once) and
+// optimizes it.
+func Compile(cs []circuit.Circuit, opts Options) (*Plan, error) {
+	dt := opts.DType
+	if dt == 0 {
+		dt = tensor.Float32
+	}
+	prog, err := lower.Lower(cs, lower.Options{DType: dt})
+	if err != nil {
+		return nil, err
+	}
+	popts := passes.Options{Disable: opts.Disable, Check: opts.Check, DumpAfter: opts.DumpAfter, Dump: opts.Dump, MemCap: opts.MaxMemory}
+	opt, rep, err := passes.Run(prog, popts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MaxMemory > 0 && rep.Memory != nil && rep.Memory.PeakBytes > opts.MaxMemory {
+		return nil, fmt.Errorf("compile: the plan needs about %d bytes at peak, over the %d-byte limit", rep.Memory.PeakBytes, opts.MaxMemory)
+	}
+	names := map[string]string{}
+	for _, s := range circuit.FreeSymbols(cs...) {
+		if s.Name() != "" {
+			names[s.UUID] = s.Name()
+		} else {
+			names[s.UUID] = s.UUID
+		}
+	}
+	return &Plan{Program: opt, Report: rep, dtype: dt, inputName: names}, nil
+}
+
+// DType is the plan's computation dtype.
+func (p *Plan) DType() tensor.DType { return p.dtype }
+
+// Run executes the plan with Symbols bound by name or uuid and returns one
+// tensor per compiled circuit, in order.
+func (p *Plan) Run(bindings map[string]*tensor.Tensor) ([]*tensor.Tensor, *runtime.Stats, error) {
+	in := make(map[string]*tensor.Tensor, len(bindings))
+	for k, v := range bindings {
+		if name, ok := p.inputName[k]; ok {
+			in[name] = v
+		} else {
+			in[k] = v
+		}
+	}
+	for _, v := range p.Program.Inputs() {
+		if _, ok := in[v.Attrs.String("name")]; !ok {
+			return nil, nil, fmt.Errorf("unbound Symbol %q of shape %v", v.Attrs.String("name"), v.Shape())
+		}
+	}
+	outs, stats, err := runtime.Run(p.Program, in, p.dtype)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := make([]*tensor.Tensor, len(p.Program.Outputs))
+	for i, o := range p.Program.Outputs {
+		res[i] = outs[o.Name]
+	}
+	return res, stats, nil
+}
+
+// Evaluate compiles and runs one circuit.
+func Evaluate(c circuit.Circuit, bindings map[string]*tensor.Tensor, opts Options) (*tensor.Tensor, error) {
+	out, err := EvaluateMany([]circuit.Circuit{c}, bindings, opts)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// EvaluateMany compiles many circuits into one program — common work across
+// them (the unablated part of an ablation sweep, say) is computed once — and
+// returns every output.
+func EvaluateMany(cs []circuit.Circuit, bindings map[string]*tensor.Tensor, opts Options) ([]*tensor.Tensor, error) {
+	p, err := Compile(cs, opts)
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := p.Run(bindings)
+	return out, err
+}

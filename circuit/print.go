@@ -1,0 +1,254 @@
+package circuit
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// PrintOptions controls the text format printer. The zero value prints the
+// canonical form that ParseCircuits reads back to hash-equal circuits.
+type PrintOptions struct {
+	// Arrows draws the tree with ├‣ └‣ │ instead of plain two-space
+	// indentation. The parser treats those characters as whitespace, so the
+	// output still parses to the same circuits.
+	Arrows bool
+	// HashPrefix, when positive, prints only that many leading hex digits of
+	// each Array's content hash (the parser resolves a prefix through its
+	// tensor store). Zero prints the full 64-digit hash.
+	HashPrefix int
+	// AllShapes prints every node's shape, not only where the format needs it.
+	AllShapes bool
+	// References prints any node hash-equal to one of these circuits as its
+	// quoted key alone, without children; parse the result with the same map
+	// in ParseOptions.References.
+	References map[string]Circuit
+}
+
+// nilUUID is the uuid of a Symbol written without one; the printer omits it,
+// as rust_circuit does.
+const nilUUID = "00000000-0000-0000-0000-000000000000"
+
+// Print is PrintCircuits of one circuit with default options.
+func Print(c Circuit) string {
+	return PrintCircuits([]Circuit{c}, PrintOptions{})
+}
+
+// PrintCircuits writes circuits in the text format, one node per line with
+// children indented two spaces below their parent. Every node gets a serial
+// number as its ident, counting up in print order across all circuits; a node
+// seen before (by hash) is written again as its ident alone, so shared
+// subtrees stay shared and later circuits can refer to earlier ones. The
+// result ends with a newline (or is empty for no circuits).
+func PrintCircuits(cs []Circuit, opts PrintOptions) string {
+	p := &printer{opts: opts, seen: map[Hash]string{}}
+	if len(opts.References) > 0 {
+		p.refs = map[Hash]string{}
+		keys := make([]string, 0, len(opts.References))
+		for k := range opts.References {
+			keys = append(keys, k)
+		}
+		// Sorted so that two keys for the same circuit choose deterministically.
+		sort.Strings(keys)
+		for _, k := range keys {
+			if c := opts.References[k]; c != nil {
+				if _, dup := p.refs[c.Hash()]; !dup {
+					p.refs[c.Hash()] = k
+				}
+			}
+		}
+	}
+	for _, c := range cs {
+		if c != nil {
+			p.node(c, nil, nil)
+		}
+	}
+	return p.b.String()
+}
+
+type printer struct {
+	opts PrintOptions
+	b    strings.Builder
+	seen map[Hash]string
+	refs map[Hash]string
+	next int
+}
+
+// node writes c and (the first time it is seen) its subtree. last holds, per
+// ancestor level, whether that ancestor was its parent's last child (for
+// arrows); arg is the Module argument spec when c is a Module argument.
+func (p *printer) node(c Circuit, last []bool, arg *ModuleArgSpec) {
+	p.b.WriteString(p.prefix(last))
+	done := p.repr(c)
+	if arg != nil {
+		// As in rust_circuit the symbol is written after the argument's own
+		// ident, so serial numbers follow reading order within the line.
+		p.b.WriteString(" ! ")
+		p.repr(arg.Symbol)
+		if f := arg.Flags(); f != "ttt" {
+			p.b.WriteByte(' ')
+			p.b.WriteString(f)
+		}
+	}
+	p.b.WriteByte('\n')
+	if done {
+		return
+	}
+	kids := c.Children()
+	m, isModule := c.(*Module)
+	for i, k := range kids {
+		childLast := append(append([]bool(nil), last...), i == len(kids)-1)
+		var spec *ModuleArgSpec
+		if isModule && i > 0 {
+			spec = &m.ArgSpecs[i-1]
+		}
+		p.node(k, childLast, spec)
+	}
+}
+
+// prefix is the indentation for a node at depth len(last).
+func (p *printer) prefix(last []bool) string {
+	d := len(last)
+	if !p.opts.Arrows {
+		return strings.Repeat("  ", d)
+	}
+	var s strings.Builder
+	for i := 0; i < d-1; i++ {
+		if last[i] {
+			s.WriteString("  ")
+		} else {
+			s.WriteString("│ ")
+		}
+	}
+	if d > 0 {
+		if last[d-1] {
+			s.WriteString("└‣")
+		} else {
+			s.WriteString("├‣")
+		}
+	}
+	return s.String()
+}
+
+// repr writes c's line content (without indentation) and reports whether
+// the node is finished: a reference or a repeat, whose children are not
+// written again.
+func (p *printer) repr(c Circuit) bool {
+	if name, ok := p.refs[c.Hash()]; ok {
+		p.b.WriteString(QuoteName(name))
+		return true
+	}
+	if id, ok := p.seen[c.Hash()]; ok {
+		p.b.WriteString(id)
+		return true
+	}
+	id := strconv.Itoa(p.next)
+	p.next++
+	p.seen[c.Hash()] = id
+	p.b.WriteString(id)
+	if c.Name() != "" {
+		p.b.WriteByte(' ')
+		p.b.WriteString(QuoteName(c.Name()))
+	}
+	if c.AutonameDisabled() {
+		p.b.WriteString(" AD")
+	}
+	if p.opts.AllShapes || len(c.NamedAxes()) > 0 || shapeNeeded(c.Kind()) {
+		p.b.WriteByte(' ')
+		p.b.WriteString(FormatShape(c.Shape(), c.NamedAxes()))
+	}
+	p.b.WriteByte(' ')
+	p.b.WriteString(c.Kind().String())
+	if x := p.extra(c); x != "" {
+		p.b.WriteByte(' ')
+		p.b.WriteString(x)
+	}
+	return false
+}
+
+// shapeNeeded lists the kinds whose shape the parser cannot compute from
+// children (or, for Index, rust_circuit prints anyway as a reading aid).
+func shapeNeeded(k Kind) bool {
+	switch k {
+	case KindScalar, KindSymbol, KindArray, KindIndex, KindScatter:
+		return true
+	}
+	return false
+}
+
+// extra is the kind-specific text after the kind.
+func (p *printer) extra(c Circuit) string {
+	switch n := c.(type) {
+	case *Array:
+		h := n.ContentHash
+		if p.opts.HashPrefix > 0 && p.opts.HashPrefix < len(h) {
+			h = h[:p.opts.HashPrefix]
+		}
+		return h
+	case *Scalar:
+		return FormatNumber(n.Value)
+	case *Symbol:
+		if n.UUID == nilUUID {
+			return ""
+		}
+		return n.UUID
+	case *Einsum:
+		return n.Spec()
+	case *Rearrange:
+		return n.Spec.String()
+	case *Index:
+		return FormatIndex(n.Idx)
+	case *Scatter:
+		return FormatIndex(n.Idx)
+	case *Concat:
+		return strconv.Itoa(n.Axis)
+	case *GeneralFunction:
+		return n.Spec
+	case *Tag:
+		return n.UUID
+	}
+	return ""
+}
+
+// FormatShape prints a shape as "[2,3]", with "name:size" for named axes.
+func FormatShape(shape []int, named map[int]string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, d := range shape {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if n, ok := named[i]; ok {
+			b.WriteString(n)
+			b.WriteByte(':')
+		}
+		b.WriteString(strconv.Itoa(d))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// QuoteName writes a name as the text format does: in single quotes, with
+// a backslash before each backslash and quote, and newline and carriage
+// return written as \n and \r so that a name can never break a line.
+func QuoteName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b.WriteString(`\\`)
+		case '\'':
+			b.WriteString(`\'`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}

@@ -1,0 +1,424 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/lower"
+	"github.com/circopt/circopt/passes"
+	"github.com/circopt/circopt/runtime"
+	"github.com/circopt/circopt/tensor"
+)
+
+func init() {
+	register("opt", "optimize and print the program (-emit ir|circuit)", runOpt)
+	register("verify", "check the optimized program against the naive float64 evaluator", runVerify)
+	register("stats", "node, value, FLOP and memory counts before and after optimization", runStats)
+	register("passes", "list the pass pipeline and its ordering constraints", runPasses)
+}
+
+// compilerInput parses a file for the compiler commands. Array hashes
+// resolve through -tensors when given, otherwise as random tensors: the
+// compiler's answers do not depend on the values.
+func compilerInput(in *inputFlags, path string, dt tensor.DType) ([]circuit.Circuit, error) {
+	if in.tensorsDir == "" {
+		in.randomTensors = true
+	}
+	return in.load(path, dt, os.Stdin)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func registerPassFlags(fs *flag.FlagSet) (disable *string) {
+	return fs.String("disable", "", "comma-separated `PASSES` to skip")
+}
+
+func runOpt(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("opt", stderr)
+	var in inputFlags
+	in.register(fs)
+	emit := fs.String("emit", "ir", "what to print: ir or circuit")
+	disable := registerPassFlags(fs)
+	dump := fs.String("dump-after", "", "print the program after `PASS` (comma-separated, or all)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	path, err := oneFile(fs)
+	if err != nil {
+		return err
+	}
+	if *emit != "ir" && *emit != "circuit" {
+		return usagef("-emit must be ir or circuit, got %q", *emit)
+	}
+	if err := checkPassNames(splitList(*disable), false); err != nil {
+		return err
+	}
+	if err := checkPassNames(splitList(*dump), true); err != nil {
+		return err
+	}
+	cs, err := compilerInput(&in, path, tensor.Float32)
+	if err != nil {
+		return err
+	}
+	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float32})
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	opt, _, err := passes.Run(prog, passes.Options{Disable: splitList(*disable), DumpAfter: splitList(*dump), Dump: stdout, Check: true})
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	if *emit == "ir" {
+		_, err = fmt.Fprint(stdout, opt.String())
+		return err
+	}
+	raised, err := lower.Raise(opt)
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(raised, circuit.PrintOptions{}))
+	return err
+}
+
+func checkPassNames(names []string, allowAll bool) error {
+	for _, n := range names {
+		if allowAll && n == "all" {
+			continue
+		}
+		if _, ok := passes.Lookup(n); !ok {
+			return usagef("unknown pass %q (see circopt passes)", n)
+		}
+	}
+	return nil
+}
+
+type verifyOutput struct {
+	Name      string  `json:"name"`
+	MaxAbsErr float64 `json:"max_abs_err"`
+	MaxRelErr float64 `json:"max_rel_err"`
+	ok        bool
+}
+
+func runVerify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("verify", stderr)
+	var in inputFlags
+	in.register(fs)
+	fs.Uint64Var(&in.seed, "seed", 0, "seed for random inputs and `Array rand`")
+	rtol := fs.Float64("rtol", 1e-6, "relative tolerance")
+	atol := fs.Float64("atol", 1e-9, "absolute tolerance")
+	bisect := fs.Bool("bisect", false, "print the result after each pass prefix, not only the first bad pass")
+	format := fs.String("format", "text", "output format: text or json")
+	disable := registerPassFlags(fs)
+	var binds multiFlag
+	fs.Var(&binds, "bind", "bind a Symbol: `NAME=FILE.npy` (repeatable; others get random values)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	path, err := oneFile(fs)
+	if err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return usagef("-format must be text or json, got %q", *format)
+	}
+	if err := checkPassNames(splitList(*disable), false); err != nil {
+		return err
+	}
+	bindings, err := loadBindings(binds)
+	if err != nil {
+		return err
+	}
+	cs, err := compilerInput(&in, path, tensor.Float64)
+	if err != nil {
+		return err
+	}
+	inputs, err := randomBindings(cs, bindings, in.seed)
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	ref, err := circuit.EvaluateAll(cs, circuit.EvalOptions{DType: tensor.Float64, Bindings: inputs})
+	if err != nil {
+		return fmt.Errorf("%s: naive evaluation: %v", path, err)
+	}
+	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float64})
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	popts := passes.Options{Disable: splitList(*disable), Check: true}
+	// compare runs the first n passes (n < 0: all) and checks every output.
+	compare := func(n int) ([]verifyOutput, bool, error) {
+		opt, _, err := passes.RunPrefix(prog, popts, n)
+		if err != nil {
+			return nil, false, err
+		}
+		got, _, err := runtime.Run(opt, programInputs(cs, inputs), tensor.Float64)
+		if err != nil {
+			return nil, false, err
+		}
+		var outs []verifyOutput
+		all := true
+		for i, o := range opt.Outputs {
+			v := verifyOutput{Name: o.Name}
+			g := got[o.Name]
+			if g == nil {
+				return nil, false, fmt.Errorf("output %q missing from the optimized program", o.Name)
+			}
+			abs, rel, cerr := tensor.Compare(g, ref[i])
+			v.MaxAbsErr, v.MaxRelErr = abs, rel
+			v.ok = cerr == nil && tensor.AllClose(g, ref[i], *rtol, *atol)
+			if cerr != nil {
+				v.MaxAbsErr, v.MaxRelErr = math.Inf(1), math.Inf(1)
+			}
+			all = all && v.ok
+			outs = append(outs, v)
+		}
+		return outs, all, nil
+	}
+	outs, ok, err := compare(-1)
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	firstBad := ""
+	if !ok || *bisect {
+		names := enabledPasses(splitList(*disable))
+		for n := 1; n <= len(names); n++ {
+			_, good, err := compare(n)
+			if err != nil {
+				return fmt.Errorf("%s: after pass %s: %v", path, names[n-1], err)
+			}
+			if *bisect && *format == "text" {
+				fmt.Fprintf(stdout, "after %-16s %s\n", names[n-1], okWord(good))
+			}
+			if !good && firstBad == "" {
+				firstBad = names[n-1]
+			}
+		}
+	}
+	if *format == "json" {
+		type jsonOut struct {
+			Name      string    `json:"name"`
+			MaxAbsErr jsonFloat `json:"max_abs_err"`
+			MaxRelErr jsonFloat `json:"max_rel_err"`
+		}
+		res := struct {
+			OK           bool      `json:"ok"`
+			Outputs      []jsonOut `json:"outputs"`
+			FirstBadPass *string   `json:"first_bad_pass"`
+		}{OK: ok}
+		for _, o := range outs {
+			res.Outputs = append(res.Outputs, jsonOut{o.Name, jsonFloat(o.MaxAbsErr), jsonFloat(o.MaxRelErr)})
+		}
+		if firstBad != "" {
+			res.FirstBadPass = &firstBad
+		}
+		if err := json.NewEncoder(stdout).Encode(res); err != nil {
+			return err
+		}
+	} else {
+		for _, o := range outs {
+			fmt.Fprintf(stdout, "%s %s max_abs_err=%.3g max_rel_err=%.3g\n", okWord(o.ok), quoteName(o.Name), o.MaxAbsErr, o.MaxRelErr)
+		}
+	}
+	if !ok {
+		var bad []string
+		for _, o := range outs {
+			if !o.ok {
+				bad = append(bad, quoteName(o.Name))
+			}
+		}
+		msg := fmt.Sprintf("%s: optimized program differs from the naive evaluator on %s", path, strings.Join(bad, ", "))
+		if firstBad != "" {
+			msg += "; first bad pass: " + firstBad
+		}
+		return fmt.Errorf("%s", msg)
+	}
+	if *format == "text" {
+		fmt.Fprintf(stdout, "ok: %d output(s) match within rtol=%g atol=%g\n", len(outs), *rtol, *atol)
+	}
+	return nil
+}
+
+func okWord(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "MISMATCH"
+}
+
+// enabledPasses lists the pipeline's pass names in order, without the disabled ones.
+func enabledPasses(disabled []string) []string {
+	off := map[string]bool{}
+	for _, d := range disabled {
+		off[d] = true
+	}
+	var out []string
+	for _, p := range passes.Table {
+		if !off[p.Name] {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// randomBindings binds every free Symbol: from bound when given, otherwise
+// to a normal draw seeded by seed and the symbol's uuid.
+func randomBindings(cs []circuit.Circuit, bound map[string]*tensor.Tensor, seed uint64) (map[string]*tensor.Tensor, error) {
+	out := map[string]*tensor.Tensor{}
+	for _, s := range circuit.FreeSymbols(cs...) {
+		if t, ok := bound[s.Name()]; ok && s.Name() != "" {
+			out[s.UUID] = t
+			continue
+		}
+		if t, ok := bound[s.UUID]; ok {
+			out[s.UUID] = t
+			continue
+		}
+		h := s.Hash()
+		var mix uint64
+		for _, b := range h[:8] {
+			mix = mix<<8 | uint64(b)
+		}
+		t, err := tensor.RandN(tensor.Float64, s.Shape(), seed^mix)
+		if err != nil {
+			return nil, fmt.Errorf("Symbol %s: %v", circuit.Label(s), err)
+		}
+		out[s.UUID] = t
+	}
+	return out, nil
+}
+
+// programInputs renames uuid-keyed bindings to the program's input names.
+func programInputs(cs []circuit.Circuit, byUUID map[string]*tensor.Tensor) map[string]*tensor.Tensor {
+	out := map[string]*tensor.Tensor{}
+	for _, s := range circuit.FreeSymbols(cs...) {
+		name := s.Name()
+		if name == "" {
+			name = s.UUID
+		}
+		out[name] = byUUID[s.UUID]
+	}
+	return out
+}
+
+func programFLOPs(p *ir.Program) int64 {
+	var n int64
+	for _, v := range p.Values {
+		n += ir.FLOPsOf(p, v)
+	}
+	return n
+}
+
+func runStats(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("stats", stderr)
+	var in inputFlags
+	in.register(fs)
+	format := fs.String("format", "text", "output format: text or json")
+	disable := registerPassFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	path, err := oneFile(fs)
+	if err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return usagef("-format must be text or json, got %q", *format)
+	}
+	if err := checkPassNames(splitList(*disable), false); err != nil {
+		return err
+	}
+	cs, err := compilerInput(&in, path, tensor.Float32)
+	if err != nil {
+		return err
+	}
+	nodes := 0
+	circuit.Walk(cs, func(circuit.Circuit) { nodes++ })
+	start := time.Now()
+	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float32})
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	opt, rep, err := passes.Run(prog, passes.Options{Disable: splitList(*disable)})
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	total := time.Since(start)
+	type passRow struct {
+		Name        string  `json:"name"`
+		ValuesAfter int     `json:"values_after"`
+		Ms          float64 `json:"ms"`
+	}
+	res := struct {
+		CircuitNodes   int       `json:"circuit_nodes"`
+		ValuesBefore   int       `json:"ir_values_before"`
+		ValuesAfter    int       `json:"ir_values_after"`
+		FLOPsNaive     int64     `json:"flops_naive"`
+		FLOPsOptimized int64     `json:"flops_optimized"`
+		PeakBytes      int64     `json:"peak_bytes"`
+		Passes         []passRow `json:"passes"`
+	}{CircuitNodes: nodes, ValuesBefore: len(prog.Values), ValuesAfter: len(opt.Values),
+		FLOPsNaive: programFLOPs(prog), FLOPsOptimized: programFLOPs(opt)}
+	if rep.Memory != nil {
+		res.PeakBytes = rep.Memory.PeakBytes
+	}
+	for _, p := range rep.Passes {
+		res.Passes = append(res.Passes, passRow{p.Name, p.ValuesAfter, p.Ms})
+	}
+	if *format == "json" {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	fmt.Fprintf(stdout, "circuit nodes      %d\n", res.CircuitNodes)
+	fmt.Fprintf(stdout, "ir values          %d -> %d\n", res.ValuesBefore, res.ValuesAfter)
+	fmt.Fprintf(stdout, "flops              %d -> %d\n", res.FLOPsNaive, res.FLOPsOptimized)
+	fmt.Fprintf(stdout, "peak bytes (plan)  %d\n", res.PeakBytes)
+	fmt.Fprintf(stdout, "blas backend       %s\n", blasBackend())
+	fmt.Fprintf(stdout, "compile time       %.1f ms\n", float64(total.Microseconds())/1000)
+	for _, p := range res.Passes {
+		fmt.Fprintf(stdout, "  %-16s %6d values %8.2f ms\n", p.Name, p.ValuesAfter, p.Ms)
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(stdout, "  # %s: %s\n", n.Pass, n.Text)
+	}
+	return nil
+}
+
+// blasBackend names the GEMM implementation in use.
+func blasBackend() string { return "gonum (pure Go reference)" }
+
+func runPasses(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("passes", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("takes no arguments")
+	}
+	for _, p := range passes.Table {
+		req := ""
+		if p.Required {
+			req = " (required)"
+		}
+		fmt.Fprintf(stdout, "%-16s %s%s\n", p.Name, p.Reason, req)
+	}
+	fmt.Fprintln(stdout, "\nordering constraints:")
+	for _, c := range passes.Constraints() {
+		fmt.Fprintf(stdout, "  %s\n", c)
+	}
+	return nil
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/tensor"
+)
+
+func init() {
+	register("print", "canonical text of every top-level circuit", runPrint)
+}
+
+func runPrint(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("print", stderr)
+	var in inputFlags
+	in.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	path, err := oneFile(fs)
+	if err != nil {
+		return err
+	}
+	cs, err := in.load(path, tensor.Float32, os.Stdin)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(cs, circuit.PrintOptions{}))
+	return err
+}

@@ -1,0 +1,197 @@
+// Command remix runs the REMIX Day 1 experiments on the two MNIST models
+// (zero, mean and resampling ablation, path patching) as circuit rewrites
+// and prints the test loss and accuracy of every experiment:
+//
+//	remix -models DIR [-mnist DIR] [-format text|json] [-dtype float32|float64]
+//	      [-eval compiled|naive] [-only NAME,...]
+//	remix -models DIR -circuit [-store DIR]
+//
+// DIR holds model_a.pickle and model_b.pickle (PyTorch state dicts of
+// TwoLayerSkip). -circuit prints both models as circuits in the text format
+// instead of running the experiments; with -store their weights are added to
+// that tensor store, so the printed text parses back (circopt print -tensors).
+//
+// Exit status: 0 success; 1 bad input or failed evaluation; 2 usage error.
+// Errors go to stderr as one line.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/circopt/circopt/remix"
+	"github.com/circopt/circopt/tensor"
+	"github.com/circopt/circopt/weights"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError marks a bad invocation (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// config is the parsed command line.
+type config struct {
+	models, mnist, format string
+	dtype                 tensor.DType
+	eval                  remix.EvalFunc
+	evalName              string
+	only                  []string
+	circuit               bool
+	store                 string
+}
+
+func run(args []string, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "remix: internal error: %v\n", r)
+			status = 1
+		}
+	}()
+	cfg, err := parseArgs(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "remix: %s\n", ue.msg)
+		return 2
+	}
+	if err == nil {
+		err = execute(cfg, stdout)
+	}
+	if err != nil {
+		// one line per problem
+		fmt.Fprintf(stderr, "remix: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return 1
+	}
+	return 0
+}
+
+func parseArgs(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("remix", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := &config{}
+	fs.StringVar(&cfg.models, "models", "", "directory holding model_a.pickle and model_b.pickle (required)")
+	fs.StringVar(&cfg.mnist, "mnist", "", "directory of the MNIST IDX files (default: GoMNIST's, see weights.MNISTDir)")
+	fs.StringVar(&cfg.format, "format", "text", "output format: text or json")
+	dtype := fs.String("dtype", "float32", "evaluation dtype: float32 (as PyTorch) or float64")
+	fs.StringVar(&cfg.evalName, "eval", "compiled", "evaluator: compiled (circopt.EvaluateMany) or naive (circuit.EvaluateAll)")
+	only := fs.String("only", "", "comma-separated experiment names to run (default: all)")
+	fs.BoolVar(&cfg.circuit, "circuit", false, "print the model circuits in the text format instead of running")
+	fs.StringVar(&cfg.store, "store", "", "with -circuit: add the weights to this tensor store so the printed text parses back")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if cfg.models == "" {
+		return nil, usageError{"-models DIR is required"}
+	}
+	if cfg.store != "" && !cfg.circuit {
+		return nil, usageError{"-store goes with -circuit"}
+	}
+	if cfg.format != "text" && cfg.format != "json" {
+		return nil, usageError{fmt.Sprintf("-format must be text or json, not %q", cfg.format)}
+	}
+	switch *dtype {
+	case "float32":
+		cfg.dtype = tensor.Float32
+	case "float64":
+		cfg.dtype = tensor.Float64
+	default:
+		return nil, usageError{fmt.Sprintf("-dtype must be float32 or float64, not %q", *dtype)}
+	}
+	switch cfg.evalName {
+	case "compiled":
+		cfg.eval = remix.CompiledEval
+	case "naive":
+		cfg.eval = remix.NaiveEval
+	default:
+		return nil, usageError{fmt.Sprintf("-eval must be compiled or naive, not %q", cfg.evalName)}
+	}
+	if *only != "" {
+		known := remix.ExperimentNames(remix.DefaultSeeds)
+		for _, n := range strings.Split(*only, ",") {
+			n = strings.TrimSpace(n)
+			if !contains(known, n) {
+				return nil, usageError{fmt.Sprintf("-only: unknown experiment %q (known: %s)", n, strings.Join(known, ", "))}
+			}
+			cfg.only = append(cfg.only, n)
+		}
+	}
+	return cfg, nil
+}
+
+func execute(cfg *config, stdout io.Writer) error {
+	if err := remix.CheckModelDir(cfg.models); err != nil {
+		return err
+	}
+	if cfg.circuit {
+		return printCircuits(cfg, stdout)
+	}
+	dir := cfg.mnist
+	if dir == "" {
+		d, err := weights.MNISTDir()
+		if err != nil {
+			return err
+		}
+		dir = d
+	}
+	images, labels, err := weights.LoadMNISTTest(dir)
+	if err != nil {
+		return err
+	}
+	rows, err := remix.RunDir(cfg.models, images, labels, remix.Options{DType: cfg.dtype, Only: cfg.only, Eval: cfg.eval})
+	if err != nil {
+		return err
+	}
+	if cfg.format == "json" {
+		return writeJSON(stdout, rows)
+	}
+	return writeTable(stdout, rows)
+}
+
+// printCircuits prints each model, preceded by a comment naming it.
+func printCircuits(cfg *config, stdout io.Writer) error {
+	for _, m := range remix.ModelFiles {
+		c, err := remix.LoadModel(filepath.Join(cfg.models, m.File), remix.TestSetSize)
+		if err != nil {
+			return err
+		}
+		if cfg.store != "" {
+			st, err := weights.OpenStore(cfg.store)
+			if err != nil {
+				return err
+			}
+			if err := remix.SaveArrays(st, c); err != nil {
+				return err
+			}
+		}
+		if _, err := fmt.Fprintf(stdout, "# model %s (%s)\n%s", m.Name, m.File, remix.ModelText(c)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
