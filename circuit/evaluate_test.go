@@ -203,3 +203,32 @@ func TestFreeSymbolsPerModule(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+// TestEvaluateStridedViews feeds broadcast (zero-stride) and permuted views
+// into every consumer that reshapes, gathers, concatenates or pads.
+func TestEvaluateStridedViews(t *testing.T) {
+	s := must(NewScalar(2, []int{2, 3}, "s"))
+	x := iotaArr(t, "x", 2, 3)
+	xt := must(Permute("xt", x, 1, 0)) // [3,2]: 0 3 / 1 4 / 2 5
+	rep := must(NewRearrangeString("rep", "a -> a 2", mkArr(t, "v", []int{3}, 1, 2, 3)))
+	cases := []struct {
+		name  string
+		c     Circuit
+		shape []int
+		want  []float64
+	}{
+		{"index scalar", must(NewIndex("", []AxisIndex{Positions(1, 0), Slice(1, 3)}, s)), []int{2, 2}, []float64{2, 2, 2, 2}},
+		{"merge transposed", must(Flatten("", xt)), []int{6}, []float64{0, 3, 1, 4, 2, 5}},
+		{"split transposed", must(NewRearrangeString("", "(a b:3) -> b a", must(Flatten("", xt)))), []int{3, 2}, []float64{0, 4, 3, 2, 1, 5}},
+		{"gather transposed", must(NewIndex("", []AxisIndex{Positions(2, 0)}, xt)), []int{2, 2}, []float64{2, 5, 0, 3}},
+		{"concat views", must(NewConcat("", 1, xt, must(Permute("", s, 1, 0)))), []int{3, 4}, []float64{0, 3, 2, 2, 1, 4, 2, 2, 2, 5, 2, 2}},
+		{"scatter repeat", must(NewScatter("", []AxisIndex{Slice(1, 4)}, []int{4, 2}, rep)), []int{4, 2}, []float64{0, 0, 1, 1, 2, 2, 3, 3}},
+		{"softmax of broadcast", must(NewGeneralFunction("", "softmax", s)), []int{2, 3}, []float64{1. / 3, 1. / 3, 1. / 3, 1. / 3, 1. / 3, 1. / 3}},
+		{"max of transposed", must(NewGeneralFunction("", "max", xt)), []int{3}, []float64{3, 4, 5}},
+		{"einsum of views", must(NewEinsumSpec("", "ab,ba->a", xt, s)), []int{3}, []float64{6, 10, 14}},
+		{"relu of repeat", must(NewGeneralFunction("", "relu", rep)), []int{3, 2}, []float64{1, 1, 2, 2, 3, 3}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { checkValue(t, tc.c, tc.shape, tc.want) })
+	}
+}

@@ -76,10 +76,13 @@ func init() {
 	functionSpecs["pow"] = &FunctionSpec{Name: "pow", Arity: 2}
 }
 
-// LookupFunction returns the spec of a GeneralFunction by name.
-func LookupFunction(name string) (*FunctionSpec, bool) {
+// LookupFunction returns a copy of the spec of a GeneralFunction by name.
+func LookupFunction(name string) (FunctionSpec, bool) {
 	s, ok := functionSpecs[name]
-	return s, ok
+	if !ok {
+		return FunctionSpec{}, false
+	}
+	return *s, true
 }
 
 // FunctionNames lists every GeneralFunction spec name, sorted.

@@ -37,8 +37,18 @@ func identityLabels(rank int) []int {
 	return l
 }
 
-// Sum reduces c over axes (negative axes count from the end) with an einsum.
+// allAxesIfNone is numpy's axis=None: no axes given means every axis.
+func allAxesIfNone(rank int, axes []int) []int {
+	if len(axes) == 0 {
+		return identityLabels(rank)
+	}
+	return axes
+}
+
+// Sum reduces c over axes (negative axes count from the end; none given
+// means every axis, as numpy's axis=None) with an einsum.
 func Sum(name string, c Circuit, axes ...int) (*Einsum, error) {
+	axes = allAxesIfNone(c.Rank(), axes)
 	ax, err := canonAxes(c.Rank(), axes)
 	if err != nil {
 		return nil, nodeErr(KindEinsum, name, "sum of %s: %v", Label(c), err)
@@ -56,8 +66,10 @@ func Sum(name string, c Circuit, axes ...int) (*Einsum, error) {
 	return NewEinsum(name, [][]int{identityLabels(c.Rank())}, out, c)
 }
 
-// Mean averages c over axes: a sum times the scalar 1/n.
+// Mean averages c over axes (none given means every axis): a sum times
+// the scalar 1/n.
 func Mean(name string, c Circuit, axes ...int) (*Einsum, error) {
+	axes = allAxesIfNone(c.Rank(), axes)
 	ax, err := canonAxes(c.Rank(), axes)
 	if err != nil {
 		return nil, nodeErr(KindEinsum, name, "mean of %s: %v", Label(c), err)

@@ -348,6 +348,7 @@ func TestParseErrors(t *testing.T) {
 		{"repeat adds AD", "0 Add\n  1 [2] Scalar 1\n  1 AD\n", 3, "AD, which the definition lacks", ParseOptions{}},
 		{"forward reference differs", "0 Add\n  1 'a'\n1 'b' [2] Scalar 1\n", 2, "ident 1 repeats with different info than its definition at line 3", ParseOptions{}},
 		{"repeat shape vs computed", "0 'a' Add\n  1 [2] Scalar 1\n0 [3]\n", 3, "shape [3] given for ident 0, but its computed shape is [2]", ParseOptions{}},
+		{"repeat named axes vs definition", "0 'a' Add\n  1 [2] Scalar 1\n0 [q:2]\n", 3, "named axes [q:2] given for ident 0 differ from its definition's [2]", ParseOptions{}},
 		{"repeat with children", "0 Add\n  1 [] Scalar 1\n  1\n    2 [] Scalar 2\n", 4, "ident 1 is a repeat (defined at line 2) and cannot have children", ParseOptions{}},
 		{"cycle", "0 Add\n  1 Add\n    0\n", 3, "cycle through ident 0", ParseOptions{}},
 		{"self cycle", "0 'a' Add\n  'x' Add\n    'x'\n", 3, "cycle through ident 'x'", ParseOptions{}},

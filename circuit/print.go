@@ -60,7 +60,7 @@ func PrintCircuits(cs []Circuit, opts PrintOptions) string {
 	}
 	for _, c := range cs {
 		if c != nil {
-			p.node(c, nil, nil)
+			p.node(c, nil)
 		}
 	}
 	return p.b.String()
@@ -72,13 +72,15 @@ type printer struct {
 	seen map[Hash]string
 	refs map[Hash]string
 	next int
+	// last holds, per ancestor level of the node being written, whether
+	// that ancestor is its parent's last child (for arrows).
+	last []bool
 }
 
-// node writes c and (the first time it is seen) its subtree. last holds, per
-// ancestor level, whether that ancestor was its parent's last child (for
-// arrows); arg is the Module argument spec when c is a Module argument.
-func (p *printer) node(c Circuit, last []bool, arg *ModuleArgSpec) {
-	p.b.WriteString(p.prefix(last))
+// node writes c and (the first time it is seen) its subtree at depth
+// len(p.last); arg is the Module argument spec when c is a Module argument.
+func (p *printer) node(c Circuit, arg *ModuleArgSpec) {
+	p.prefix()
 	done := p.repr(c)
 	if arg != nil {
 		// As in rust_circuit the symbol is written after the argument's own
@@ -97,37 +99,40 @@ func (p *printer) node(c Circuit, last []bool, arg *ModuleArgSpec) {
 	kids := c.Children()
 	m, isModule := c.(*Module)
 	for i, k := range kids {
-		childLast := append(append([]bool(nil), last...), i == len(kids)-1)
 		var spec *ModuleArgSpec
 		if isModule && i > 0 {
 			spec = &m.ArgSpecs[i-1]
 		}
-		p.node(k, childLast, spec)
+		p.last = append(p.last, i == len(kids)-1)
+		p.node(k, spec)
+		p.last = p.last[:len(p.last)-1]
 	}
 }
 
-// prefix is the indentation for a node at depth len(last).
-func (p *printer) prefix(last []bool) string {
+// prefix writes the indentation for a node at depth len(p.last).
+func (p *printer) prefix() {
+	last := p.last
 	d := len(last)
 	if !p.opts.Arrows {
-		return strings.Repeat("  ", d)
+		for i := 0; i < d; i++ {
+			p.b.WriteString("  ")
+		}
+		return
 	}
-	var s strings.Builder
 	for i := 0; i < d-1; i++ {
 		if last[i] {
-			s.WriteString("  ")
+			p.b.WriteString("  ")
 		} else {
-			s.WriteString("│ ")
+			p.b.WriteString("│ ")
 		}
 	}
 	if d > 0 {
 		if last[d-1] {
-			s.WriteString("└‣")
+			p.b.WriteString("└‣")
 		} else {
-			s.WriteString("├‣")
+			p.b.WriteString("├‣")
 		}
 	}
-	return s.String()
 }
 
 // repr writes c's line content (without indentation) and reports whether
