@@ -41,7 +41,7 @@ func addElementwise(name string, f func(float64) float64) {
 
 func init() {
 	addElementwise("relu", func(x float64) float64 {
-		if x > 0 {
+		if x > 0 || x != x { // NaN propagates, as in PyTorch
 			return x
 		}
 		return 0
