@@ -189,7 +189,11 @@ func (r *raiser) value(v *ir.Value, ops []circuit.Circuit) (circuit.Circuit, err
 	case ir.OpNeg:
 		return circuit.ScalarMul("", ops[0], -1)
 	case ir.OpSum:
-		return circuit.Sum("", ops[0], v.Attrs.Ints("axes")...)
+		axes := v.Attrs.Ints("axes")
+		if len(axes) == 0 { // sum over no axes is the identity; circuit.Sum would sum all
+			return circuit.Permute("", ops[0], identityPerm(ops[0].Rank())...)
+		}
+		return circuit.Sum("", ops[0], axes...)
 	}
 	spec, ok := unaryFunctions[v.Op]
 	if !ok {
@@ -233,4 +237,12 @@ func raiseEinsum(v *ir.Value, ops []circuit.Circuit) (circuit.Circuit, error) {
 		ops = append(append([]circuit.Circuit(nil), ops...), ones)
 	}
 	return circuit.NewEinsum("", axes, spec.Out, ops...)
+}
+
+func identityPerm(n int) []int {
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	return p
 }
