@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // Kind is a node type.
@@ -193,16 +194,29 @@ func withInfo(c Circuit, namedAxes map[int]string, noAuto bool) Circuit {
 	n := c.shallowCopy()
 	b := n.info()
 	// Copy: the node is immutable, so it must not share the caller's map.
+	// Entries the text format cannot carry (axes outside the rank, empty
+	// names, names with separators) are dropped.
 	var na map[int]string
-	if len(namedAxes) > 0 {
-		na = make(map[int]string, len(namedAxes))
-		for k, v := range namedAxes {
-			na[k] = v
+	for k, v := range namedAxes {
+		if k < 0 || k >= len(b.shape) || !ValidAxisName(v) {
+			continue
 		}
+		if na == nil {
+			na = make(map[int]string, len(namedAxes))
+		}
+		na[k] = v
 	}
 	b.namedAxes = na
 	b.noAuto = noAuto
 	return finish(n)
+}
+
+// ValidAxisName reports whether an axis name can be written in a shape
+// ("[batch:8,4]"): non-empty, without whitespace, ':', ',', '[' or ']'.
+func ValidAxisName(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(":,[]", r)
+	}) < 0
 }
 
 // Equal reports whether two circuits are the same (hash equality).

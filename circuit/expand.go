@@ -47,7 +47,13 @@ func (e *expander) do(c Circuit) (expanded, error) {
 		changed := false
 		var batch []int
 		for i, k := range kids {
-			r, err := e.do(k)
+			var r expanded
+			var err error
+			if m, ok := c.(*Module); ok && i == 0 {
+				r, err = e.moduleSpec(m)
+			} else {
+				r, err = e.do(k)
+			}
 			if err != nil {
 				return expanded{}, err
 			}
@@ -85,6 +91,25 @@ func (e *expander) do(c Circuit) (expanded, error) {
 	}
 	e.memo[c.Hash()] = res
 	return res, nil
+}
+
+// moduleSpec replaces inside a Module's spec circuit, but never the symbols
+// that Module binds itself: inside its spec they are its parameters, not the
+// outer symbols (replacing them would also make substitution recurse forever
+// when an argument contains its own call).
+func (e *expander) moduleSpec(m *Module) (expanded, error) {
+	inner := make(map[Hash]Circuit, len(e.repl))
+	for h, r := range e.repl {
+		inner[h] = r
+	}
+	for _, a := range m.ArgSpecs {
+		delete(inner, a.Symbol.Hash())
+	}
+	if len(inner) == len(e.repl) {
+		return e.do(m.SpecCircuit)
+	}
+	sub := &expander{repl: inner, memo: map[Hash]expanded{}}
+	return sub.do(m.SpecCircuit)
 }
 
 // rebuildBatched rebuilds c over children some of which carry leading

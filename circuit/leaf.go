@@ -64,6 +64,9 @@ func NewScalar(v float64, shape []int, name string) (*Scalar, error) {
 	if err := checkShape(shape); err != nil {
 		return nil, nodeErr(KindScalar, name, "%v", err)
 	}
+	if math.IsNaN(v) {
+		v = math.NaN() // one bit pattern, so NaN scalars print and hash alike
+	}
 	s := &Scalar{base: base{name: name, shape: cloneInts(shape)}, Value: v}
 	return finish(s).(*Scalar), nil
 }

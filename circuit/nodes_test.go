@@ -1225,3 +1225,25 @@ func TestAxisIndexQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestRearrangeSpecNormalized checks that axis ids are renumbered by first
+// appearance and unused ids dropped, so equal printed specs hash equal.
+func TestRearrangeSpecNormalized(t *testing.T) {
+	x := randArr(t, "x", 3, 2, 3)
+	odd := RearrangeSpec{In: [][]int{{4}, {1}}, Out: [][]int{{1}, {4}}, Sizes: []int{7, -1, 9, 9, -1}}
+	a, err := NewRearrange("", odd, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewRearrangeString("", "a b -> b a", x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Equal(a, b) || a.Spec.String() != "a b -> b a" {
+		t.Errorf("spec %q (hash equal: %v), want \"a b -> b a\"", a.Spec.String(), Equal(a, b))
+	}
+	back, err := ParseCircuits(Print(a), ParseOptions{})
+	if err != nil || !Equal(back[0], a) {
+		t.Errorf("print/parse round trip: %v", err)
+	}
+}

@@ -55,7 +55,8 @@ type ParseError struct {
 
 func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
-// ParseFile reads path and parses it; opts.File defaults to path.
+// ParseFile reads path and parses it; opts.File defaults to path. A read
+// failure is returned as the os error, anything else as from ParseCircuits.
 func ParseFile(path string, opts ParseOptions) ([]Circuit, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -74,24 +75,31 @@ func ParseFile(path string, opts ParseOptions) ([]Circuit, error) {
 // `#` comments, blank lines ignored, and the tree drawing characters
 // ├ └ │ ‣ ─ read as whitespace. An ident is a serial number or a quoted name;
 // the first line giving an ident a Kind defines the node (a quoted-name ident
-// names it unless a name follows), any other line with that ident refers to
-// it and must agree with whatever it repeats. Children sit two columns deeper
-// than their parent, counted from the first line's indentation. A Module's
-// first child is its spec circuit; every later child is an argument with
-// `! <symbol> [flags]`, the symbol written as a line of its own (an ident, or
-// a full Symbol definition) and flags three of t/f (batchable, expandable,
-// ban-non-symbolic-size-expand; ttt when absent).
+// names it unless a name follows); any other line with that ident refers to
+// it (before or after the definition) and must agree with whatever it
+// repeats. Only the defining line may have children. Children sit two
+// columns deeper than their parent, counted from the first line's
+// indentation. A Module's first child is its spec circuit; every later child
+// is an argument with `! <symbol> [flags]`, the symbol written as a line of
+// its own (an ident, or a full Symbol definition) and flags three of t/f
+// (batchable, expandable, ban-non-symbolic-size-expand; ttt when absent).
+// A shape on a line is checked against the computed one.
 //
 // Random arrays: `Array rand` draws standard normal values seeded by
-// opts.Seed and the ident as written (so renumbering a file changes the
-// values of its rand arrays); with opts.RandomTensors, `Array <hash>` draws
-// values seeded by opts.Seed and the hash as written. Both need the shape on
-// the line and use opts.DType. A Symbol written without a uuid gets the nil
-// uuid (so equal name and shape give the same symbol, as in rust_circuit);
-// `Symbol rand` draws a fresh uuid.
+// RandomSeed(opts.Seed, "rand", ident), the ident in canonical form (the
+// serial number without leading zeros, or the name as QuoteName writes it),
+// so renumbering a file changes its rand arrays. With opts.RandomTensors,
+// `Array <hash>` draws values seeded by RandomSeed(opts.Seed, "hash", the
+// lower-cased hash as written), so equal hashes give equal values; the new
+// array has its own content hash, which is what printing it shows. Both need
+// the shape on the line and use opts.DType. A Symbol written without a uuid
+// gets the nil uuid (so equal name and shape give the same symbol, as in
+// rust_circuit); `Symbol rand` draws a fresh uuid.
 //
-// Every error is a *ParseError naming the line; errors found while building
-// nodes name the line that defines the node.
+// Every error is a *ParseError naming the line: the offending line, or for
+// errors found while building nodes, the line that defines the node (for a
+// cycle, the line that closes it). A panic inside is returned as an
+// "internal error" ParseError.
 func ParseCircuits(src string, opts ParseOptions) (cs []Circuit, err error) {
 	p := &parser{opts: opts, nodes: map[identKey]*pnode{}}
 	p.file = opts.File

@@ -61,6 +61,17 @@ func FuzzParseCircuits(f *testing.F) {
 		if again := PrintCircuits(back, PrintOptions{}); again != txt {
 			t.Fatalf("print is not a fixed point:\n%s\nthen\n%s", txt, again)
 		}
+		// The arrow form and a short hash prefix read back the same.
+		arrows := PrintCircuits(cs, PrintOptions{Arrows: true, HashPrefix: 16})
+		back, err = ParseCircuits(arrows, ParseOptions{File: "arrows.circ", Store: st})
+		if err != nil {
+			t.Fatalf("arrow form does not parse: %v\n%s", err, arrows)
+		}
+		for i := range cs {
+			if !Equal(back[i], cs[i]) {
+				t.Fatalf("circuit %d changed after the arrow form:\n%s", i, arrows)
+			}
+		}
 	})
 }
 

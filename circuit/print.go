@@ -35,11 +35,22 @@ func Print(c Circuit) string {
 }
 
 // PrintCircuits writes circuits in the text format, one node per line with
-// children indented two spaces below their parent. Every node gets a serial
-// number as its ident, counting up in print order across all circuits; a node
-// seen before (by hash) is written again as its ident alone, so shared
-// subtrees stay shared and later circuits can refer to earlier ones. The
-// result ends with a newline (or is empty for no circuits).
+// children indented two spaces below their parent:
+//
+//	<ident>[ 'name'][ AD][ [shape]] <Kind>[ extra][ ! <symbol>[ flags]]
+//
+// Every node gets a serial number as its ident, counting up in print order
+// across all circuits; a node seen before (by hash) is written again as its
+// ident alone, so shared subtrees stay shared and later circuits can refer to
+// earlier ones. The shape is written for Scalar, Symbol, Array, Index and
+// Scatter (as rust_circuit does) and for any node with named axes
+// ("[batch:4,2]"). The extra text is the Scalar's value (FormatNumber), the
+// Array's content hash, the Symbol's uuid (none for the nil uuid), the
+// Einsum's spec, the Rearrange's spec, the Index or Scatter index, the Concat
+// axis, the function name, or the Tag's uuid. A Module argument's line ends
+// with "! " and the symbol it binds (an ident, or a full Symbol line if the
+// symbol was not printed yet) and its flags unless they are ttt. The result
+// ends with a newline (or is empty for no circuits).
 func PrintCircuits(cs []Circuit, opts PrintOptions) string {
 	p := &printer{opts: opts, seen: map[Hash]string{}}
 	if len(opts.References) > 0 {

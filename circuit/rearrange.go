@@ -360,7 +360,7 @@ func NewRearrange(name string, spec RearrangeSpec, child Circuit) (*Rearrange, e
 	if err != nil {
 		return nil, nodeErr(KindRearrange, name, "spec %q on input %s (%s): %v", spec.String(), shapeString(child.Shape()), Label(child), err)
 	}
-	sp := RearrangeSpec{In: cloneGroups(spec.In), Out: cloneGroups(spec.Out), Sizes: cloneInts(spec.Sizes)}
+	sp, sizes := spec.normalized(sizes)
 	r := &Rearrange{base: base{name: name, shape: out, children: []Circuit{child}}, Spec: sp, sizes: sizes}
 	return finish(r).(*Rearrange), nil
 }
@@ -372,6 +372,38 @@ func NewRearrangeString(name, spec string, child Circuit) (*Rearrange, error) {
 		return nil, nodeErr(KindRearrange, name, "%v", err)
 	}
 	return NewRearrange(name, sp, child)
+}
+
+// normalized renumbers axis ids in order of first appearance (input groups,
+// then output groups) and drops ids used nowhere, so that the hash depends
+// only on what the printed spec shows. conformed holds per-id sizes and is
+// renumbered alongside.
+func (sp RearrangeSpec) normalized(conformed []int) (RearrangeSpec, []int) {
+	re := map[int]int{}
+	var sizes, conf []int
+	renum := func(gs [][]int) [][]int {
+		out := make([][]int, len(gs))
+		for i, g := range gs {
+			out[i] = make([]int, len(g))
+			for j, id := range g {
+				n, ok := re[id]
+				if !ok {
+					n = len(re)
+					re[id] = n
+					sizes = append(sizes, sp.Sizes[id])
+					conf = append(conf, conformed[id])
+				}
+				out[i][j] = n
+			}
+		}
+		return out
+	}
+	in := renum(sp.In)
+	out := renum(sp.Out)
+	if sizes == nil {
+		sizes, conf = []int{}, []int{}
+	}
+	return RearrangeSpec{In: in, Out: out, Sizes: sizes}, conf
 }
 
 func cloneGroups(gs [][]int) [][]int {
