@@ -1229,7 +1229,10 @@ func TestAxisIndexQueries(t *testing.T) {
 // TestRearrangeSpecNormalized checks that axis ids are renumbered by first
 // appearance and unused ids dropped, so equal printed specs hash equal.
 func TestRearrangeSpecNormalized(t *testing.T) {
-	x := randArr(t, "x", 3, 2, 3)
+	x, err := NewSymbol([]int{2, 3}, "", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
 	odd := RearrangeSpec{In: [][]int{{4}, {1}}, Out: [][]int{{1}, {4}}, Sizes: []int{7, -1, 9, 9, -1}}
 	a, err := NewRearrange("", odd, x)
 	if err != nil {
