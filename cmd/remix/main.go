@@ -3,7 +3,7 @@
 // and prints the test loss and accuracy of every experiment:
 //
 //	remix -models DIR [-mnist DIR] [-format text|json] [-dtype float32|float64]
-//	      [-eval compiled|naive] [-only NAME,...]
+//	      [-eval compiled|naive] [-only NAME,...] [-plot FILE.svg]
 //	remix -models DIR -circuit [-store DIR]
 //
 // DIR holds model_a.pickle and model_b.pickle (PyTorch state dicts of
@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/remix"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
@@ -47,6 +48,7 @@ type config struct {
 	only                  []string
 	circuit               bool
 	store                 string
+	plot                  string
 }
 
 func run(args []string, stdout, stderr io.Writer) (status int) {
@@ -87,6 +89,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.evalName, "eval", "compiled", "evaluator: compiled (circopt.EvaluateMany) or naive (circuit.EvaluateAll)")
 	only := fs.String("only", "", "comma-separated experiment names to run (default: all)")
 	fs.BoolVar(&cfg.circuit, "circuit", false, "print the model circuits in the text format instead of running")
+	fs.StringVar(&cfg.plot, "plot", "", "also write the accuracies as an SVG bar chart to this file")
 	fs.StringVar(&cfg.store, "store", "", "with -circuit: add the weights to this tensor store so the printed text parses back")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -158,14 +161,22 @@ func execute(cfg *config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.plot != "" {
+		if err := writePlotFile(cfg.plot, rows); err != nil {
+			return err
+		}
+	}
 	if cfg.format == "json" {
 		return writeJSON(stdout, rows)
 	}
 	return writeTable(stdout, rows)
 }
 
-// printCircuits prints each model, preceded by a comment naming it.
+// printCircuits prints both models as one text (so the shared input x is
+// printed once and every ident is unique), after a comment naming them.
 func printCircuits(cfg *config, stdout io.Writer) error {
+	var cs []circuit.Circuit
+	var names []string
 	for _, m := range remix.ModelFiles {
 		c, err := remix.LoadModel(filepath.Join(cfg.models, m.File), remix.TestSetSize)
 		if err != nil {
@@ -180,11 +191,24 @@ func printCircuits(cfg *config, stdout io.Writer) error {
 				return err
 			}
 		}
-		if _, err := fmt.Fprintf(stdout, "# model %s (%s)\n%s", m.Name, m.File, remix.ModelText(c)); err != nil {
-			return err
-		}
+		cs = append(cs, c)
+		names = append(names, fmt.Sprintf("%s (%s)", m.Name, m.File))
 	}
-	return nil
+	_, err := fmt.Fprintf(stdout, "# TwoLayerSkip models %s, in order\n%s", strings.Join(names, ", "), remix.ModelText(cs...))
+	return err
+}
+
+// writePlotFile writes the SVG chart of rows to path.
+func writePlotFile(path string, rows []remix.Row) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := writeSVG(f, rows); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	return f.Close()
 }
 
 func contains(xs []string, s string) bool {

@@ -23,10 +23,10 @@ func writeJSON(w io.Writer, rows []remix.Row) error {
 
 // writeTable prints an aligned table, as the notebook's show_results().
 func writeTable(w io.Writer, rows []remix.Row) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "experiment\tmodel\ttest_loss\ttest_acc\t")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "experiment\tmodel\ttest_loss\ttest_acc")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t\n", r.Experiment, r.Model, r.TestLoss, r.TestAcc)
+		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\n", r.Experiment, r.Model, r.TestLoss, r.TestAcc)
 	}
 	return tw.Flush()
 }

@@ -1,0 +1,24 @@
+// Package remix reproduces the REMIX Day 1 experiments on the two MNIST
+// models (TwoLayerSkip: logits = last(x + relu(first(x)))) with circopt
+// circuits: the model is built from its PyTorch state dict with the
+// notebook's names, every experiment (zero, mean and resampling ablation,
+// path patching) is a circuit rewrite through package match, and all
+// variants of one model are evaluated together so work they share is done
+// once: CompiledEval (circopt.EvaluateMany, one optimized program with CSE
+// across the variants; the default) or NaiveEval (circuit.EvaluateAll, the
+// reference evaluator, whose memo shares hash-equal subtrees).
+//
+// Invariants:
+//   - The model circuit is a pure function of the state dict and the batch
+//     size: the input is a Symbol named "x" with a fixed uuid (InputUUID),
+//     so the printed circuit and every hash are the same from run to run.
+//   - Every experiment is a rewrite of the baseline circuit; none edits
+//     tensors by hand. Rewrites that should find something are run with
+//     ErrorIfNothingMatched, so a renamed node is an error, not a silent
+//     no-op that reports baseline numbers under an ablation's name.
+//   - Shuffles are deterministic functions of (seed, n), implemented here
+//     (splitmix64 + Fisher–Yates) so they do not change with the Go release.
+//   - Loss and accuracy are computed from the logits exactly as the
+//     notebook's test(): cross-entropy with label smoothing (mean over
+//     examples) and argmax accuracy (ties go to the lowest class, as torch).
+package remix
