@@ -198,7 +198,7 @@ func TestRaiseReshapeSpecs(t *testing.T) {
 func TestRaiseBroadcastSpec(t *testing.T) {
 	x := sym(t, "x", 3, 1)
 	c := try(broadcastCircuit(x, []int{2, 3, 4})).of(t)
-	if got, want := c.(*circuit.Rearrange).Spec.String(), "b () -> a:2 b c:4"; got != want {
+	if got, want := c.(*circuit.Rearrange).Spec.String(), "a () -> b:2 a c:4"; got != want {
 		t.Errorf("spec %q, want %q", got, want)
 	}
 	v := try(circuit.Evaluate(c, circuit.EvalOptions{DType: tensor.Float64, Bindings: map[string]*tensor.Tensor{"x": f64(t, []int{3, 1}, 1, 2, 3)}})).of(t)

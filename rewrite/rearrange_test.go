@@ -66,7 +66,7 @@ func TestRearrangeFuseString(t *testing.T) {
 	inner := must(circuit.NewRearrangeString("", "(a:2 b) c -> c a b", x))
 	outer := must(circuit.NewRearrangeString("", "c a b -> (a b) c", inner))
 	r := fires(t, RearrangeFuse, outer)
-	if got, want := show(r), `(rearrange "(b:2 c:3) a:5 -> (b:2 c:3) a:5" x)`; got != want {
+	if got, want := show(r), `(rearrange "(a:2 b:3) c:5 -> (a:2 b:3) c:5" x)`; got != want {
 		t.Fatalf("got %s, want %s", got, want)
 	}
 	// the round trip is the identity, which is then eliminated
