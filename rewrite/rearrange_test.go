@@ -90,7 +90,7 @@ func TestRearrangeFuseString(t *testing.T) {
 	perm := must(circuit.NewRearrangeString("", "a b -> b a", z))
 	quarter := must(circuit.NewRearrangeString("", "b (c:2 d) -> d b c", perm))
 	r = fires(t, RearrangeFuse, quarter)
-	if got, want := show(r), `(rearrange "(b:2 c:2) a:3 -> c:2 a:3 b:2" z)`; got != want {
+	if got, want := show(r), `(rearrange "(a:2 b:2) c:3 -> b:2 c:3 a:2" z)`; got != want {
 		t.Fatalf("got %s, want %s", got, want)
 	}
 }
