@@ -16,6 +16,8 @@ func FuzzParseArgs(f *testing.F) {
 		"-models d -format json -dtype float64 -eval naive",
 		"-models d -only baseline,mean_relu,patch_skip_only_2",
 		"-models d -circuit -store s",
+		"-models d -plots figs -plot a.svg",
+		"-models d -circuit -plots figs",
 		"-models d -only ,",
 		"-format",
 		"-models= -only",

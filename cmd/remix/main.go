@@ -4,12 +4,19 @@
 //
 //	remix -models DIR [-mnist DIR] [-format text|json] [-dtype float32|float64]
 //	      [-eval compiled|naive] [-only NAME,...] [-plot FILE.svg]
+//	      [-plots DIR]
 //	remix -models DIR -circuit [-store DIR]
 //
 // DIR holds model_a.pickle and model_b.pickle (PyTorch state dicts of
 // TwoLayerSkip). -circuit prints both models as circuits in the text format
 // instead of running the experiments; with -store their weights are added to
 // that tensor store, so the printed text parses back (circopt print -tensors).
+// -plots DIR writes the notebook's figures as PNG files into DIR (created if
+// missing): confusion_A.png and confusion_B.png (the baseline's confusion
+// matrix, diagonal zeroed), last_weights_A.png and last_weights_B.png (the
+// last layer's weights as 28×28 images per digit) and accuracy.png (test
+// accuracy per experiment, one bar per model). -plot FILE.svg writes only the
+// accuracy chart, as SVG.
 //
 // Exit status: 0 success; 1 bad input or failed evaluation; 2 usage error.
 // Errors go to stderr as one line.
@@ -49,6 +56,7 @@ type config struct {
 	circuit               bool
 	store                 string
 	plot                  string
+	plots                 string
 }
 
 func run(args []string, stdout, stderr io.Writer) (status int) {
@@ -90,6 +98,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	only := fs.String("only", "", "comma-separated experiment names to run (default: all)")
 	fs.BoolVar(&cfg.circuit, "circuit", false, "print the model circuits in the text format instead of running")
 	fs.StringVar(&cfg.plot, "plot", "", "also write the accuracies as an SVG bar chart to this file")
+	fs.StringVar(&cfg.plots, "plots", "", "also write the figures (confusion matrices, last-layer weights, accuracy chart) as PNG files into this directory")
 	fs.StringVar(&cfg.store, "store", "", "with -circuit: add the weights to this tensor store so the printed text parses back")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -102,6 +111,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.models == "" {
 		return nil, usageError{"-models DIR is required"}
+	}
+	if cfg.circuit && (cfg.plot != "" || cfg.plots != "") {
+		return nil, usageError{"-plot and -plots do not go with -circuit"}
 	}
 	if cfg.store != "" && !cfg.circuit {
 		return nil, usageError{"-store goes with -circuit"}
@@ -160,6 +172,15 @@ func execute(cfg *config, stdout io.Writer) error {
 	rows, err := remix.RunDir(cfg.models, images, labels, remix.Options{DType: cfg.dtype, Only: cfg.only, Eval: cfg.eval})
 	if err != nil {
 		return err
+	}
+	if cfg.plots != "" {
+		figs, err := remix.FigureData(cfg.models, images, labels, remix.Options{DType: cfg.dtype, Eval: cfg.eval})
+		if err != nil {
+			return err
+		}
+		if _, err := remix.WritePlots(cfg.plots, figs, rows); err != nil {
+			return err
+		}
 	}
 	if cfg.plot != "" {
 		if err := writePlotFile(cfg.plot, rows); err != nil {

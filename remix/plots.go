@@ -1,0 +1,623 @@
+package remix
+
+import (
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/match"
+	"github.com/circopt/circopt/tensor"
+)
+
+// The figures of the notebook, as PNG files. gonum/plot is imported here
+// and in cmd/remix only (DESIGN.md keeps it out of the core packages).
+
+// Pixel sizes of the figures (drawn at FigureDPI).
+const (
+	FigureDPI                           = 96
+	ConfusionWidth, ConfusionHeight     = 560, 480
+	WeightsWidth, WeightsHeight         = 960, 470
+	AccuracyWidth, AccuracyHeight       = 960, 520
+	weightsSide                         = 28 // a last-layer row is a 28×28 image
+	confusionFile, weightsFile, accFile = "confusion_%s.png", "last_weights_%s.png", "accuracy.png"
+)
+
+// Confusion counts, for logits [n, k] and labels, how often an example of
+// true class i is predicted as class j (argmax, first maximum on ties, as
+// ScoreLogits): m[i][j], a k×k matrix whose entries sum to n.
+func Confusion(logits *tensor.Tensor, labels []int) ([][]int, error) {
+	if logits == nil || logits.Rank() != 2 {
+		return nil, fmt.Errorf("remix: logits must have shape [n, classes]")
+	}
+	n, k := logits.Shape()[0], logits.Shape()[1]
+	if n != len(labels) {
+		return nil, fmt.Errorf("remix: %d rows of logits but %d labels", n, len(labels))
+	}
+	if k == 0 {
+		return nil, fmt.Errorf("remix: logits %v have no classes", logits.Shape())
+	}
+	m := make([][]int, k)
+	for i := range m {
+		m[i] = make([]int, k)
+	}
+	lg := logits.Float64s()
+	for i, y := range labels {
+		if y < 0 || y >= k {
+			return nil, fmt.Errorf("remix: label %d of example %d outside 0..%d", y, i, k-1)
+		}
+		row := lg[i*k : (i+1)*k]
+		best := 0
+		for j, v := range row {
+			if v > row[best] {
+				best = j
+			}
+		}
+		m[y][best]++
+	}
+	return m, nil
+}
+
+// OffDiagonal returns a copy of m with its diagonal zeroed, as the notebook
+// plots it: the correct predictions dwarf the mistakes otherwise.
+func OffDiagonal(m [][]int) [][]int {
+	out := make([][]int, len(m))
+	for i, row := range m {
+		out[i] = append([]int(nil), row...)
+		if i < len(row) {
+			out[i][i] = 0
+		}
+	}
+	return out
+}
+
+// BaselineLogits evaluates model (as built by BuildModel) on images with
+// opts' evaluator and dtype: the logits [n, 10] the confusion matrix needs.
+func BaselineLogits(model circuit.Circuit, images *tensor.Tensor, opts Options) (*tensor.Tensor, error) {
+	dt := opts.DType
+	if dt == 0 {
+		dt = tensor.Float32
+	}
+	eval := opts.Eval
+	if eval == nil {
+		eval = CompiledEval
+	}
+	outs, err := eval([]circuit.Circuit{model}, map[string]*tensor.Tensor{NameX: images}, dt)
+	if err != nil {
+		return nil, err
+	}
+	if len(outs) != 1 {
+		return nil, fmt.Errorf("remix: evaluator returned %d outputs for 1 circuit", len(outs))
+	}
+	return outs[0], nil
+}
+
+// LastWeights returns the tensor of model's Array "last.weight" [10, 784].
+func LastWeights(model circuit.Circuit) (*tensor.Tensor, error) {
+	n, err := match.GetUnique(model, match.Name("last.weight"))
+	if err != nil {
+		return nil, fmt.Errorf("remix: last.weight: %w", err)
+	}
+	a, ok := n.(*circuit.Array)
+	if !ok {
+		return nil, fmt.Errorf("remix: last.weight is a %T, not an Array", n)
+	}
+	if !equalInts(a.Value.Shape(), []int{Classes, Pixels}) {
+		return nil, fmt.Errorf("remix: last.weight has shape %v, want [%d %d]", a.Value.Shape(), Classes, Pixels)
+	}
+	return a.Value, nil
+}
+
+// ModelFigure is what the per-model figures show: the baseline's confusion
+// matrix (diagonal included) and the last layer's weights [10, 784].
+type ModelFigure struct {
+	Name        string
+	Confusion   [][]int
+	LastWeights *tensor.Tensor
+}
+
+// FigureData loads every model of ModelFiles from dir over images and
+// gathers its ModelFigure.
+func FigureData(dir string, images *tensor.Tensor, labels []int, opts Options) ([]ModelFigure, error) {
+	if err := CheckModelDir(dir); err != nil {
+		return nil, err
+	}
+	if images == nil || images.Rank() != 2 || images.Shape()[1] != Pixels {
+		return nil, fmt.Errorf("remix: images must have shape [n, %d]", Pixels)
+	}
+	var out []ModelFigure
+	for _, m := range ModelFiles {
+		model, err := LoadModel(filepath.Join(dir, m.File), images.Shape()[0])
+		if err != nil {
+			return nil, err
+		}
+		logits, err := BaselineLogits(model, images, opts)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Name, err)
+		}
+		conf, err := Confusion(logits, labels)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Name, err)
+		}
+		w, err := LastWeights(model)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Name, err)
+		}
+		out = append(out, ModelFigure{Name: m.Name, Confusion: conf, LastWeights: w})
+	}
+	return out, nil
+}
+
+// WritePlots writes into dir (created if missing) confusion_<model>.png and
+// last_weights_<model>.png for every figure, and accuracy.png for rows. It
+// returns the paths written, in that order.
+func WritePlots(dir string, figs []ModelFigure, rows []Row) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range figs {
+		p := filepath.Join(dir, fmt.Sprintf(confusionFile, f.Name))
+		if err := WriteConfusionPNG(p, f.Name, f.Confusion); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+		p = filepath.Join(dir, fmt.Sprintf(weightsFile, f.Name))
+		if err := WriteLastWeightsPNG(p, f.Name, f.LastWeights); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	p := filepath.Join(dir, accFile)
+	if err := WriteAccuracyPNG(p, rows); err != nil {
+		return paths, err
+	}
+	return append(paths, p), nil
+}
+
+// WriteConfusionPNG draws the confusion matrix of model with its diagonal
+// zeroed (as the notebook's heatmap): true class down the rows, prediction
+// across, each cell labelled with its count, a white-to-red scale from 0 to
+// the largest mistake count.
+func WriteConfusionPNG(path, model string, m [][]int) error {
+	k := len(m)
+	if k == 0 {
+		return fmt.Errorf("%s: empty confusion matrix", path)
+	}
+	for i, row := range m {
+		if len(row) != k {
+			return fmt.Errorf("%s: confusion matrix row %d has %d entries, want %d", path, i, len(row), k)
+		}
+		for j, v := range row {
+			if v < 0 {
+				return fmt.Errorf("%s: confusion matrix entry [%d][%d] is negative (%d)", path, i, j, v)
+			}
+		}
+	}
+	off := OffDiagonal(m)
+	vmax, mistakes := 0, 0
+	for _, row := range off {
+		for _, v := range row {
+			vmax = max(vmax, v)
+			mistakes += v
+		}
+	}
+	scale := newLinearMap(0, float64(max(vmax, 1)), sequentialStops)
+	return drawPNG(path, ConfusionWidth, ConfusionHeight, func(c draw.Canvas) error {
+		p := plot.New()
+		p.Title.Text = fmt.Sprintf("Model %s: confusion matrix, diagonal zeroed (%d mistakes)", model, mistakes)
+		p.X.Label.Text = fmt.Sprintf("Model %s prediction", model)
+		p.Y.Label.Text = "True class"
+		g := confusionGrid(off)
+		hm := plotter.NewHeatMap(g, scale.Palette(256))
+		hm.Min, hm.Max = scale.Min(), scale.Max()
+		p.Add(hm)
+		var xys plotter.XYLabels
+		for i, row := range off {
+			for j, v := range row {
+				xys.XYs = append(xys.XYs, plotter.XY{X: float64(j), Y: float64(k - 1 - i)})
+				xys.Labels = append(xys.Labels, fmt.Sprint(v))
+			}
+		}
+		labels, err := plotter.NewLabels(xys)
+		if err != nil {
+			return err
+		}
+		for n := range labels.TextStyle {
+			st := &labels.TextStyle[n]
+			st.XAlign, st.YAlign = draw.XCenter, draw.YCenter
+			st.Font.Size = vg.Points(9)
+			// dark cells get white text so every count stays readable
+			if v := off[n/k][n%k]; float64(v) > 0.6*scale.Max() {
+				st.Color = color.White
+			}
+		}
+		p.Add(labels)
+		var xt, yt []plot.Tick
+		for i := range k {
+			xt = append(xt, plot.Tick{Value: float64(i), Label: fmt.Sprint(i)})
+			yt = append(yt, plot.Tick{Value: float64(k - 1 - i), Label: fmt.Sprint(i)})
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(xt)
+		p.Y.Tick.Marker = plot.ConstantTicks(yt)
+		main, bar := splitRight(c, 0.84)
+		p.Draw(main)
+		return drawColorBar(bar, scale, "count", nil)
+	})
+}
+
+// weightsClipQuantile is the quantile of |w| at which the weight colours
+// saturate. A few large weights on the image border (pixels that are the
+// same in every MNIST image, so they act as biases) would otherwise wash
+// out the digit shapes in the centre.
+const weightsClipQuantile = 0.98
+
+// clipLimit returns the q-quantile of |v| (nearest rank), or 1 when that is
+// zero so a symmetric range around zero still exists.
+func clipLimit(v []float64, q float64) float64 {
+	abs := make([]float64, len(v))
+	for i, x := range v {
+		abs[i] = math.Abs(x)
+	}
+	slices.Sort(abs)
+	if len(abs) == 0 {
+		return 1
+	}
+	lim := abs[min(len(abs)-1, int(math.Ceil(q*float64(len(abs))))-1)]
+	if lim == 0 {
+		return 1
+	}
+	return lim
+}
+
+// WriteLastWeightsPNG draws the rows of w [10, 784] as ten 28×28 images,
+// digit d's weights in panel d, on one diverging scale symmetric about zero
+// (blue negative, white zero, red positive) shared by the ten panels so
+// they compare, saturating beyond the weightsClipQuantile of |w|. Model B's panels show digit shapes; model A's are noise.
+func WriteLastWeightsPNG(path, model string, w *tensor.Tensor) error {
+	if w == nil || !equalInts(w.Shape(), []int{Classes, Pixels}) {
+		var shape []int
+		if w != nil {
+			shape = w.Shape()
+		}
+		return fmt.Errorf("%s: last-layer weights have shape %v, want [%d %d]", path, shape, Classes, Pixels)
+	}
+	vals := w.Float64s()
+	for i, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%s: weight %d of digit %d is %v", path, i%Pixels, i/Pixels, v)
+		}
+	}
+	lim := clipLimit(vals, weightsClipQuantile)
+	scale := newLinearMap(-lim, lim, divergingStops)
+	pal := scale.Palette(255) // odd, so the middle colour is exactly white
+	return drawPNG(path, WeightsWidth, WeightsHeight, func(c draw.Canvas) error {
+		top, body := splitTop(c, 30)
+		drawTitle(top, fmt.Sprintf("Model %s: last.weight per digit as 28×28 images (blue < 0 < red; colour clipped at ±%.3g, the %g%% quantile of |w|)", model, lim, 100*weightsClipQuantile))
+		panels, bar := splitRight(body, 0.88)
+		const rows, cols = 2, 5
+		plots := make([][]*plot.Plot, rows)
+		for r := range rows {
+			plots[r] = make([]*plot.Plot, cols)
+			for cc := range cols {
+				d := r*cols + cc
+				p := plot.New()
+				p.Title.Text = fmt.Sprintf("digit %d", d)
+				p.HideAxes()
+				hm := plotter.NewHeatMap(imageGrid(vals[d*Pixels:(d+1)*Pixels]), pal)
+				hm.Min, hm.Max = -lim, lim
+				hm.Underflow, hm.Overflow = pal.Colors()[0], pal.Colors()[len(pal.Colors())-1]
+				p.Add(hm)
+				plots[r][cc] = p
+			}
+		}
+		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(6), PadY: vg.Points(6)}
+		canvases := plot.Align(plots, tiles, panels)
+		for r := range rows {
+			for cc := range cols {
+				plots[r][cc].Draw(squareData(plots[r][cc], canvases[r][cc]))
+			}
+		}
+		return drawColorBar(bar, scale, "weight", symmetricTicks(lim))
+	})
+}
+
+// WriteAccuracyPNG draws rows as a grouped bar chart: experiments along the
+// x axis (in the rows' order), one bar per model, accuracy from 0 to 1.
+func WriteAccuracyPNG(path string, rows []Row) error {
+	var exps, models []string
+	acc := map[[2]string]float64{}
+	for _, r := range rows {
+		if math.IsNaN(r.TestAcc) || r.TestAcc < 0 || r.TestAcc > 1 {
+			return fmt.Errorf("%s: accuracy %v of %s %s outside [0, 1]", path, r.TestAcc, r.Model, r.Experiment)
+		}
+		if !containsString(exps, r.Experiment) {
+			exps = append(exps, r.Experiment)
+		}
+		if !containsString(models, r.Model) {
+			models = append(models, r.Model)
+		}
+		acc[[2]string{r.Experiment, r.Model}] = r.TestAcc
+	}
+	if len(exps) == 0 {
+		return fmt.Errorf("%s: no rows to plot", path)
+	}
+	return drawPNG(path, AccuracyWidth, AccuracyHeight, func(c draw.Canvas) error {
+		p := plot.New()
+		p.Title.Text = "MNIST test accuracy per experiment (REMIX day 1)"
+		p.Y.Label.Text = "test accuracy"
+		// headroom above 1 keeps the legend off the bars
+		p.Y.Min, p.Y.Max = 0, 1.12
+		p.Y.Tick.Marker = plot.ConstantTicks(accuracyTicks())
+		grid := plotter.NewGrid()
+		grid.Vertical.Color = nil // group boundaries are clear without it
+		p.Add(grid)
+		barW := vg.Points(math.Min(14, 60/float64(len(models))))
+		for j, m := range models {
+			vs := make(plotter.Values, len(exps))
+			for i, e := range exps {
+				vs[i] = acc[[2]string{e, m}] // a missing pair draws no bar (0)
+			}
+			b, err := plotter.NewBarChart(vs, barW)
+			if err != nil {
+				return err
+			}
+			b.Color = barColors[j%len(barColors)]
+			b.LineStyle.Width = 0
+			b.Offset = barW * vg.Length(float64(j)-float64(len(models)-1)/2)
+			p.Add(b)
+			p.Legend.Add("model "+m, b)
+			if v, ok := acc[[2]string{"baseline", m}]; ok {
+				// a dashed line at the baseline shows what each ablation costs
+				l, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: v}, {X: float64(len(exps)) - 0.5, Y: v}})
+				if err != nil {
+					return err
+				}
+				l.Color = b.Color
+				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+				p.Add(l)
+			}
+		}
+		p.Legend.Top = true
+		p.NominalX(exps...)
+		// NominalX's range ends at the outer groups' centres; widen it by
+		// half a group so their side-by-side bars are not cut off
+		p.X.Min, p.X.Max = -0.5, float64(len(exps))-0.5
+		p.X.Tick.Label.Rotation = math.Pi / 5
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YCenter
+		p.Draw(c)
+		return nil
+	})
+}
+
+// symmetricTicks label −lim, −lim/2, 0, lim/2 and lim: the default ticker
+// picks too few for a range like ±0.079.
+func symmetricTicks(lim float64) []plot.Tick {
+	var ts []plot.Tick
+	for _, f := range []float64{-1, -0.5, 0, 0.5, 1} {
+		ts = append(ts, plot.Tick{Value: f * lim, Label: fmt.Sprintf("%.2g", f*lim)})
+	}
+	return ts
+}
+
+// accuracyTicks label 0, 0.1, ..., 1 (the range above 1 is legend room).
+func accuracyTicks() []plot.Tick {
+	var ts []plot.Tick
+	for i := 0; i <= 10; i++ {
+		v := float64(i) / 10
+		ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprintf("%.1f", v)})
+	}
+	return ts
+}
+
+// barColors are matplotlib's first colours, so model A and B look as in
+// the notebook's plots.
+var barColors = []color.Color{
+	color.RGBA{0x1f, 0x77, 0xb4, 0xff},
+	color.RGBA{0xff, 0x7f, 0x0e, 0xff},
+	color.RGBA{0x2c, 0xa0, 0x2c, 0xff},
+	color.RGBA{0xd6, 0x27, 0x28, 0xff},
+}
+
+// drawPNG renders one figure of w×h pixels and writes it to path. gonum/plot
+// panics on some inconsistent inputs; the recover turns a panic the checks
+// above missed into an error naming the file.
+func drawPNG(path string, w, h int, fn func(draw.Canvas) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: drawing failed: %v", path, r)
+		}
+	}()
+	px := func(n int) vg.Length { return vg.Length(n) * vg.Inch / FigureDPI }
+	img := vgimg.NewWith(vgimg.UseWH(px(w), px(h)), vgimg.UseDPI(FigureDPI))
+	if err := fn(draw.New(img)); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, werr := vgimg.PngCanvas{Canvas: img}.WriteTo(f)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("%s: %w", path, werr)
+	}
+	return nil
+}
+
+// splitRight cuts c into a left part of fraction frac of its width and the
+// rest (for a colour bar).
+func splitRight(c draw.Canvas, frac float64) (left, right draw.Canvas) {
+	x := c.Min.X + vg.Length(frac)*(c.Max.X-c.Min.X)
+	left, right = c, c
+	left.Max.X, right.Min.X = x, x
+	return left, right
+}
+
+// splitTop cuts a strip of the given height in points off the top of c.
+func splitTop(c draw.Canvas, height float64) (top, rest draw.Canvas) {
+	y := c.Max.Y - vg.Points(height)
+	top, rest = c, c
+	top.Min.Y, rest.Max.Y = y, y
+	return top, rest
+}
+
+// squareData shrinks c so p's data area in it is the largest centred
+// square: 28×28 pixels stay square whatever the figure's aspect.
+func squareData(p *plot.Plot, c draw.Canvas) draw.Canvas {
+	dc := p.DataCanvas(c)
+	w, h := dc.Max.X-dc.Min.X, dc.Max.Y-dc.Min.Y
+	if w > h {
+		c.Min.X += (w - h) / 2
+		c.Max.X -= (w - h) / 2
+	} else {
+		c.Min.Y += (h - w) / 2
+		c.Max.Y -= (h - w) / 2
+	}
+	return c
+}
+
+// drawTitle writes s centred in c in a 14 pt font.
+func drawTitle(c draw.Canvas, s string) {
+	sty := text.Style{
+		Color:   color.Black,
+		Font:    font.From(plot.DefaultFont, 14),
+		XAlign:  draw.XCenter,
+		YAlign:  draw.YCenter,
+		Handler: plot.DefaultTextHandler,
+	}
+	c.FillText(sty, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: (c.Min.Y + c.Max.Y) / 2}, s)
+}
+
+// drawColorBar draws a vertical colour bar of scale, labelled, in c, with
+// the given ticks (gonum/plot's default ticks when nil).
+func drawColorBar(c draw.Canvas, scale *linearMap, label string, ticks []plot.Tick) error {
+	p := plot.New()
+	p.Add(&plotter.ColorBar{ColorMap: scale, Vertical: true})
+	p.HideX()
+	p.Title.Text = label
+	p.Y.Padding = vg.Points(8)
+	if ticks != nil {
+		p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	}
+	// the bar is 14 pt wide whatever room its tick labels take; the strip
+	// left over stays empty on the right
+	c.Min.Y += vg.Points(30)
+	c.Max.Y -= vg.Points(30)
+	if w := p.DataCanvas(c).Max.X - p.DataCanvas(c).Min.X; w > vg.Points(14) {
+		c.Max.X -= w - vg.Points(14)
+	}
+	p.Draw(c)
+	return nil
+}
+
+// gridXYZ is a rows×cols matrix as a plotter.GridXYZ: column c at x = c,
+// row r at y = rows−1−r, so row 0 is drawn at the top as in an image.
+type gridXYZ struct {
+	rows, cols int
+	z          func(r, c int) float64
+}
+
+func (g gridXYZ) Dims() (int, int)   { return g.cols, g.rows }
+func (g gridXYZ) Z(c, r int) float64 { return g.z(g.rows-1-r, c) }
+func (g gridXYZ) X(c int) float64    { return float64(c) }
+func (g gridXYZ) Y(r int) float64    { return float64(r) }
+func confusionGrid(m [][]int) gridXYZ {
+	return gridXYZ{len(m), len(m), func(r, c int) float64 { return float64(m[r][c]) }}
+}
+func imageGrid(px []float64) gridXYZ {
+	return gridXYZ{weightsSide, weightsSide, func(r, c int) float64 { return px[r*weightsSide+c] }}
+}
+func containsString(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Colour stops (RGB at evenly spaced points of the range): white to dark
+// red for counts; ColorBrewer RdBu's ends through white for weights.
+var (
+	sequentialStops = []color.RGBA{{255, 255, 255, 255}, {252, 187, 161, 255}, {239, 59, 44, 255}, {103, 0, 13, 255}}
+	divergingStops  = []color.RGBA{{5, 48, 97, 255}, {67, 147, 195, 255}, {255, 255, 255, 255}, {214, 96, 77, 255}, {103, 0, 31, 255}}
+)
+
+// linearMap is a palette.ColorMap interpolating linearly between evenly
+// spaced colour stops over [min, max]; gonum/plot's moreland maps have a grey,
+// not white, middle, and the notebook's figures want white at zero.
+type linearMap struct {
+	min, max, alpha float64
+	stops           []color.RGBA
+}
+
+var _ palette.ColorMap = (*linearMap)(nil)
+
+func newLinearMap(lo, hi float64, stops []color.RGBA) *linearMap {
+	return &linearMap{min: lo, max: hi, alpha: 1, stops: stops}
+}
+
+var errOutOfRange = errors.New("remix: value outside the colour map's range")
+
+func (m *linearMap) At(v float64) (color.Color, error) {
+	if math.IsNaN(v) || v < m.min || v > m.max {
+		return nil, errOutOfRange
+	}
+	t := 0.0
+	if m.max > m.min {
+		t = (v - m.min) / (m.max - m.min)
+	}
+	pos := t * float64(len(m.stops)-1)
+	i := min(int(pos), len(m.stops)-2)
+	f := pos - float64(i)
+	a, b := m.stops[i], m.stops[i+1]
+	mix := func(x, y uint8) uint8 { return uint8(math.Round((float64(x)*(1-f) + float64(y)*f) * m.alpha)) }
+	return color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), uint8(math.Round(255 * m.alpha))}, nil
+}
+
+func (m *linearMap) Max() float64     { return m.max }
+func (m *linearMap) Min() float64     { return m.min }
+func (m *linearMap) SetMax(v float64) { m.max = v }
+func (m *linearMap) SetMin(v float64) { m.min = v }
+func (m *linearMap) Alpha() float64   { return m.alpha }
+func (m *linearMap) SetAlpha(a float64) {
+	m.alpha = math.Max(0, math.Min(1, a))
+}
+
+// Palette samples n colours evenly over [min, max], ends included.
+func (m *linearMap) Palette(n int) palette.Palette {
+	cs := make([]color.Color, max(n, 1))
+	for i := range cs {
+		v := m.min
+		if len(cs) > 1 {
+			v += (m.max - m.min) * float64(i) / float64(len(cs)-1)
+		}
+		c, err := m.At(math.Min(v, m.max))
+		if err != nil {
+			c = color.Black
+		}
+		cs[i] = c
+	}
+	return plainPalette(cs)
+}
+
+type plainPalette []color.Color
+
+func (p plainPalette) Colors() []color.Color { return p }
