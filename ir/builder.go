@@ -117,6 +117,16 @@ func (b *Builder) Const(t *tensor.Tensor) (int, error) {
 // copying constant tables and for parsers that resolve prefixes).
 func (b *Builder) AddConstTensor(hash string, t *tensor.Tensor) { b.consts[hash] = t }
 
+// ConstTensor returns the tensor of a const value added so far.
+func (b *Builder) ConstTensor(id int) (*tensor.Tensor, bool) {
+	v := b.byID[id]
+	if v == nil || v.Op != OpConst {
+		return nil, false
+	}
+	t, ok := b.consts[v.Attrs.String("hash")]
+	return t, ok
+}
+
 // Copy re-adds v's op, attributes and declared type on new operands: the
 // usual way a pass keeps a value while renaming its inputs.
 func (b *Builder) Copy(v *Value, operands ...int) (int, error) {

@@ -167,7 +167,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return nil, false, err
 		}
-		got, _, err := runtime.Run(opt, programInputs(cs, inputs), tensor.Float64)
+		got, _, err := runtime.Run(opt, inputs, tensor.Float64)
 		if err != nil {
 			return nil, false, err
 		}
@@ -276,17 +276,27 @@ func enabledPasses(disabled []string) []string {
 	return out
 }
 
-// randomBindings binds every free Symbol: from bound when given, otherwise
-// to a normal draw seeded by seed and the symbol's uuid.
+// symbolKey is how a free Symbol is bound: by name when it has one (symbols
+// written without a uuid all share the nil uuid), else by uuid. It is also
+// the name lowering gives the symbol's program input.
+func symbolKey(s *circuit.Symbol) string {
+	if s.Name() != "" {
+		return s.Name()
+	}
+	return s.UUID
+}
+
+// randomBindings binds every free Symbol, keyed by symbolKey: from bound
+// when given, otherwise to a normal draw seeded by seed and the symbol's hash.
 func randomBindings(cs []circuit.Circuit, bound map[string]*tensor.Tensor, seed uint64) (map[string]*tensor.Tensor, error) {
 	out := map[string]*tensor.Tensor{}
 	for _, s := range circuit.FreeSymbols(cs...) {
 		if t, ok := bound[s.Name()]; ok && s.Name() != "" {
-			out[s.UUID] = t
+			out[symbolKey(s)] = t
 			continue
 		}
 		if t, ok := bound[s.UUID]; ok {
-			out[s.UUID] = t
+			out[symbolKey(s)] = t
 			continue
 		}
 		h := s.Hash()
@@ -298,23 +308,11 @@ func randomBindings(cs []circuit.Circuit, bound map[string]*tensor.Tensor, seed 
 		if err != nil {
 			return nil, fmt.Errorf("Symbol %s: %v", circuit.Label(s), err)
 		}
-		out[s.UUID] = t
+		out[symbolKey(s)] = t
 	}
 	return out, nil
 }
 
-// programInputs renames uuid-keyed bindings to the program's input names.
-func programInputs(cs []circuit.Circuit, byUUID map[string]*tensor.Tensor) map[string]*tensor.Tensor {
-	out := map[string]*tensor.Tensor{}
-	for _, s := range circuit.FreeSymbols(cs...) {
-		name := s.Name()
-		if name == "" {
-			name = s.UUID
-		}
-		out[name] = byUUID[s.UUID]
-	}
-	return out
-}
 
 func programFLOPs(p *ir.Program) int64 {
 	var n int64

@@ -1,0 +1,169 @@
+package passes
+
+import (
+	"math"
+
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/runtime"
+	"github.com/circopt/circopt/tensor"
+)
+
+// maxFoldElements bounds what constant folding materialises: a folded
+// constant lives in the program (and in every dump's constant table) for
+// good, so huge ones are left for the runtime.
+const maxFoldElements = 1 << 22
+
+// constfold computes at compile time the values whose operands are all
+// constants (const tensors or scalar fills):
+//
+//   - when every operand is a fill, elementwise ops, layout and index ops
+//     and a few reductions give a fill again (one number, any shape), so
+//     no tensor is materialised at all;
+//   - otherwise the value is computed with runtime.EvalValue (exactly the
+//     kernel Run would use, in the value's declared dtype) and becomes a
+//     const, unless the result is much bigger than its inputs (a broadcast
+//     or outer product of small constants): those stay lazy, as materialising
+//     them would cost memory the lazy form does not.
+//
+// last_dim_size depends only on a shape, so it always becomes a fill.
+func constfold(p *ir.Program, _ *Context) (*ir.Program, error) {
+	tensors := map[int]*tensor.Tensor{} // new id -> value of folded/const values
+	return rewrite(p, func(r *rewriter, v *ir.Value, ops []int) (int, bool, error) {
+		switch v.Op {
+		case ir.OpInput, ir.OpScalar:
+			return -1, false, nil
+		case ir.OpConst:
+			id, err := r.b.Copy(v)
+			if err == nil {
+				tensors[id] = p.Consts[v.Attrs.String("hash")]
+			}
+			return id, err == nil, err
+		case ir.OpGather:
+			// Gathering from a fill is a fill whatever the index is.
+			if f, ok := fillValue(r.b, ops[0]); ok {
+				id, err := r.b.Scalar(f, v.Type)
+				return id, err == nil, err
+			}
+		case ir.OpLastDimSize:
+			s := typeOf(r.b, ops[0]).Shape
+			id, err := r.b.Scalar(float64(s[len(s)-1]), v.Type)
+			return id, err == nil, err
+		}
+		allFill, allConst := len(ops) > 0, len(ops) > 0
+		fills := make([]float64, len(ops))
+		for i, o := range ops {
+			if f, ok := fillValue(r.b, o); ok {
+				fills[i] = f
+				continue
+			}
+			allFill = false
+			if _, ok := tensors[o]; !ok {
+				allConst = false
+			}
+		}
+		if !allConst {
+			return -1, false, nil
+		}
+		if allFill {
+			if f, ok, err := foldFills(v, ops, fills, r.b); err != nil || ok {
+				if err != nil {
+					return -1, false, err
+				}
+				id, err := r.b.Scalar(f, v.Type)
+				return id, err == nil, err
+			}
+		}
+		// General case: evaluate, if the result is not much bigger than
+		// what it is computed from.
+		var inBytes int64
+		args := make([]*tensor.Tensor, len(ops))
+		for i, o := range ops {
+			ot := typeOf(r.b, o)
+			if t, ok := tensors[o]; ok {
+				args[i] = t
+				inBytes += ot.Bytes()
+				continue
+			}
+			t, err := tensor.Full(ot.DType, ot.Shape, fills[i])
+			if err != nil {
+				return -1, false, err
+			}
+			args[i] = t
+			inBytes += int64(ot.DType.Size()) // a fill is one number
+		}
+		if n := v.Type.NumElements(); n > maxFoldElements || v.Type.Bytes() > 2*inBytes+64 {
+			return -1, false, nil
+		}
+		dt := v.Type.DType
+		if !dt.IsFloat() {
+			dt = tensor.Float64 // int results keep their dtype in EvalValue
+		}
+		t, err := runtime.EvalValue(p, v, args, dt)
+		if err != nil {
+			return -1, false, err
+		}
+		t = t.Contiguous()
+		id, err := r.b.Const(t)
+		if err != nil {
+			return -1, false, err
+		}
+		tensors[id] = t
+		return id, true, nil
+	})
+}
+
+// foldFills computes the fill value of v when all its operands are fills,
+// reporting false for ops whose result is not a fill (einsum with an
+// embedding, gather, concat of different values, ...).
+func foldFills(v *ir.Value, ops []int, fills []float64, b *ir.Builder) (float64, bool, error) {
+	def, _ := ir.Lookup(v.Op)
+	switch {
+	case def != nil && def.Elementwise:
+		// Evaluate on rank-0 tensors in float64: the same kernel, one element.
+		args := make([]*tensor.Tensor, len(fills))
+		for i, f := range fills {
+			args[i] = tensor.ScalarOf(tensor.Float64, f)
+		}
+		one := &ir.Value{ID: v.ID, Op: v.Op, Attrs: v.Attrs, Type: ir.Type{DType: v.Type.DType, Shape: []int{}}}
+		t, err := runtime.EvalValue(nil, one, args, tensor.Float64)
+		if err != nil {
+			return 0, false, err
+		}
+		x, err := t.Item()
+		return x, err == nil, err
+	}
+	switch v.Op {
+	case ir.OpReshape, ir.OpPermute, ir.OpBroadcast, ir.OpSlice, ir.OpSelect, ir.OpGather:
+		return fills[0], true, nil
+	case ir.OpConcat:
+		for _, f := range fills {
+			if f != fills[0] && !(math.IsNaN(f) && math.IsNaN(fills[0])) {
+				return 0, false, nil
+			}
+		}
+		return fills[0], true, nil
+	case ir.OpSum:
+		n := typeOf(b, ops[0]).NumElements() / max(v.Type.NumElements(), 1)
+		if v.Type.NumElements() == 0 {
+			return 0, false, nil
+		}
+		return fills[0] * float64(n), true, nil
+	case ir.OpReduceMax, ir.OpReduceMin:
+		s := typeOf(b, ops[0]).Shape
+		if s[len(s)-1] == 0 {
+			return 0, false, nil // the kernel decides what an empty max is
+		}
+		return fills[0], true, nil
+	case ir.OpSoftmax, ir.OpLogSoftmax:
+		s := typeOf(b, ops[0]).Shape
+		n := s[len(s)-1]
+		if n == 0 || math.IsInf(fills[0], 0) || math.IsNaN(fills[0]) {
+			return 0, false, nil
+		}
+		if v.Op == ir.OpSoftmax {
+			return 1 / float64(n), true, nil
+		}
+		return -math.Log(float64(n)), true, nil
+	}
+	return 0, false, nil
+}

@@ -1,0 +1,365 @@
+package passes
+
+import (
+	"slices"
+
+	"github.com/circopt/circopt/ir"
+)
+
+// pushdown moves index ops towards the inputs: a slice, select or gather of
+// a value computes only the part that is kept, so
+//
+//	slice(f(x, y))         -> f(slice(x), slice(y))   f elementwise (add, mul, unary, scale ...)
+//	slice(permute(x))      -> permute(slice(x))
+//	slice(broadcast(x))    -> broadcast(slice(x))      (slice, select only)
+//	slice(einsum(x, y))    -> einsum(slice(x), slice(y)) on output labels, which are not contracted
+//
+// and likewise for select and gather. Operands that broadcast along an
+// indexed axis (size 1, or missing on the left) are left alone on that axis.
+// The indexed value must have no other use: otherwise it is computed in
+// full anyway and the sliced copy would be extra work. Push-down recurses
+// as long as the operands are themselves single-use.
+func pushdown(p *ir.Program, _ *Context) (*ir.Program, error) {
+	// One sweep pushes each index op through the chain of values it finds
+	// in the input; values that sweep creates (a select pushed into an add
+	// that a slice then meets) need another sweep.
+	return fixpoint(p, pushdownOnce)
+}
+
+func pushdownOnce(p *ir.Program) (*ir.Program, error) {
+	return rewrite(p, func(r *rewriter, v *ir.Value, ops []int) (int, bool, error) {
+		var ix *indexOp
+		switch v.Op {
+		case ir.OpSlice:
+			ix = &indexOp{kind: ir.OpSlice, starts: v.Attrs.Ints("starts"), stops: v.Attrs.Ints("stops")}
+		case ir.OpSelect:
+			ix = &indexOp{kind: ir.OpSelect, axis: v.Attrs.Int("axis"), index: v.Attrs.Int("index")}
+		case ir.OpGather:
+			ix = &indexOp{kind: ir.OpGather, axis: v.Attrs.Int("axis"), idx: ops[1]}
+		default:
+			return -1, false, nil
+		}
+		if !r.onlyUser(v.Operands[0], v.ID) || !pushable(r.old.Value(v.Operands[0])) {
+			return -1, false, nil
+		}
+		id, err := r.push(ix, v.Operands[0])
+		return id, err == nil, err
+	})
+}
+
+// indexOp is one slice, select or gather to apply.
+type indexOp struct {
+	kind          ir.Op
+	starts, stops []int // slice
+	axis, index   int   // select (axis, index), gather (axis)
+	idx           int   // gather: index value id in the new program
+}
+
+func pushable(v *ir.Value) bool {
+	if d, ok := ir.Lookup(v.Op); ok && d.Elementwise {
+		return true
+	}
+	return v.Op == ir.OpPermute || v.Op == ir.OpEinsum || v.Op == ir.OpBroadcast
+}
+
+// apply builds ix on the new value x without pushing further.
+func (r *rewriter) apply(ix *indexOp, x int) (int, error) {
+	switch ix.kind {
+	case ir.OpSlice:
+		return mkSlice(r.b, x, ix.starts, ix.stops)
+	case ir.OpSelect:
+		return mkSelect(r.b, x, ix.axis, ix.index)
+	}
+	if f, ok := fillValue(r.b, x); ok {
+		t := typeOf(r.b, x)
+		t.Shape = slices.Clone(t.Shape)
+		t.Shape[ix.axis] = typeOf(r.b, ix.idx).Shape[0]
+		return r.b.Scalar(f, t)
+	}
+	return r.b.Add(ir.OpGather, ir.Attrs{"axis": ix.axis}, x, ix.idx)
+}
+
+// push returns ix applied to the old value oldID, pushed as deep as
+// single-use pushable values allow.
+func (r *rewriter) push(ix *indexOp, oldID int) (int, error) {
+	v := r.old.Value(oldID)
+	if d, ok := ir.Lookup(v.Op); ok && d.Elementwise {
+		return r.pushElementwise(ix, v)
+	}
+	switch v.Op {
+	case ir.OpPermute:
+		return r.pushPermute(ix, v)
+	case ir.OpBroadcast:
+		if ix.kind != ir.OpGather {
+			return r.pushBroadcast(ix, v)
+		}
+	case ir.OpEinsum:
+		if id, ok, err := r.pushEinsum(ix, v); ok || err != nil {
+			return id, err
+		}
+	}
+	return r.apply(ix, r.m[oldID])
+}
+
+// pushOperand pushes into operand oldID of the old value parent when that
+// is still worth it (parent is its only user, pushable op), else applies ix
+// on top of it. A value parent uses twice (x + x) is pushed once per use;
+// cse merges the copies.
+func (r *rewriter) pushOperand(ix *indexOp, oldID, parent int) (int, error) {
+	if r.onlyUser(oldID, parent) && pushable(r.old.Value(oldID)) {
+		return r.push(ix, oldID)
+	}
+	return r.apply(ix, r.m[oldID])
+}
+
+// forOperand adapts ix (on the result's axes, result shape out) to an
+// operand of the given shape that broadcasts into the result; ok=false means
+// the operand is not indexed at all (the indexed axes are all broadcast).
+func (ix *indexOp) forOperand(shape, out []int) (*indexOp, bool) {
+	lead := len(out) - len(shape)
+	// bcast: operand axis j is stretched to a bigger result axis.
+	bcast := func(j int) bool { return shape[j] == 1 && out[j+lead] != 1 }
+	switch ix.kind {
+	case ir.OpSlice:
+		st, sp := make([]int, len(shape)), slices.Clone(shape)
+		any := false
+		for j := range shape {
+			if bcast(j) {
+				continue
+			}
+			i := j + lead
+			st[j], sp[j] = ix.starts[i], ix.stops[i]
+			any = true
+		}
+		return &indexOp{kind: ir.OpSlice, starts: st, stops: sp}, any
+	case ir.OpSelect:
+		j := ix.axis - lead
+		if j < 0 {
+			return nil, false // the operand lacks the axis: unchanged
+		}
+		if bcast(j) {
+			return &indexOp{kind: ir.OpSelect, axis: j, index: 0}, true
+		}
+		return &indexOp{kind: ir.OpSelect, axis: j, index: ix.index}, true
+	}
+	j := ix.axis - lead
+	if j < 0 || bcast(j) {
+		return nil, false
+	}
+	return &indexOp{kind: ir.OpGather, axis: j, idx: ix.idx}, true
+}
+
+func (r *rewriter) pushElementwise(ix *indexOp, v *ir.Value) (int, error) {
+	ops := make([]int, len(v.Operands))
+	for i, o := range v.Operands {
+		sub, ok := ix.forOperand(r.old.Value(o).Type.Shape, v.Type.Shape)
+		if !ok {
+			ops[i] = r.m[o]
+			continue
+		}
+		id, err := r.pushOperand(sub, o, v.ID)
+		if err != nil {
+			return -1, err
+		}
+		ops[i] = id
+	}
+	if v.Op == ir.OpAdd {
+		return r.b.Add(ir.OpAdd, nil, ops...)
+	}
+	return r.b.Add(v.Op, v.Attrs, ops...)
+}
+
+// pushPermute: result axis i of permute(x, perm) is x's axis perm[i].
+func (r *rewriter) pushPermute(ix *indexOp, v *ir.Value) (int, error) {
+	perm := v.Attrs.Ints("perm")
+	x := v.Operands[0]
+	switch ix.kind {
+	case ir.OpSlice:
+		st, sp := make([]int, len(perm)), make([]int, len(perm))
+		for i, a := range perm {
+			st[a], sp[a] = ix.starts[i], ix.stops[i]
+		}
+		s, err := r.pushOperand(&indexOp{kind: ir.OpSlice, starts: st, stops: sp}, x, v.ID)
+		if err != nil {
+			return -1, err
+		}
+		return mkPermute(r.b, s, perm)
+	case ir.OpSelect:
+		a := perm[ix.axis]
+		s, err := r.pushOperand(&indexOp{kind: ir.OpSelect, axis: a, index: ix.index}, x, v.ID)
+		if err != nil {
+			return -1, err
+		}
+		np := make([]int, 0, len(perm)-1)
+		for i, q := range perm {
+			if i == ix.axis {
+				continue
+			}
+			if q > a {
+				q--
+			}
+			np = append(np, q)
+		}
+		return mkPermute(r.b, s, np)
+	}
+	s, err := r.pushOperand(&indexOp{kind: ir.OpGather, axis: perm[ix.axis], idx: ix.idx}, x, v.ID)
+	if err != nil {
+		return -1, err
+	}
+	return mkPermute(r.b, s, perm)
+}
+
+// pushBroadcast indexes the source on the axes it really has.
+func (r *rewriter) pushBroadcast(ix *indexOp, v *ir.Value) (int, error) {
+	x := v.Operands[0]
+	sub, ok := ix.forOperand(r.old.Value(x).Type.Shape, v.Type.Shape)
+	src := r.m[x]
+	if ok {
+		var err error
+		if src, err = r.pushOperand(sub, x, v.ID); err != nil {
+			return -1, err
+		}
+	}
+	var shape []int
+	if ix.kind == ir.OpSlice {
+		for i := range ix.starts {
+			shape = append(shape, ix.stops[i]-ix.starts[i])
+		}
+	} else {
+		shape = slices.Delete(slices.Clone(v.Type.Shape), ix.axis, ix.axis+1)
+	}
+	return mkBroadcast(r.b, src, shape)
+}
+
+// pushEinsum indexes every operand axis carrying an output label that is
+// indexed. Output labels are never contracted, so this commutes; an output
+// label repeated in the output (an embedding) is left alone.
+func (r *rewriter) pushEinsum(ix *indexOp, v *ir.Value) (int, bool, error) {
+	spec, err := ir.ParseEinsum(v.Attrs.String("spec"), len(v.Operands))
+	if err != nil {
+		return -1, false, err
+	}
+	count := map[int]int{}
+	for _, l := range spec.Out {
+		count[l]++
+	}
+	var axes []int // indexed output axes
+	switch ix.kind {
+	case ir.OpSlice:
+		for i := range ix.starts {
+			if ix.starts[i] != 0 || ix.stops[i] != v.Type.Shape[i] {
+				axes = append(axes, i)
+			}
+		}
+	default:
+		axes = []int{ix.axis}
+	}
+	for _, a := range axes {
+		if count[spec.Out[a]] > 1 {
+			return -1, false, nil
+		}
+	}
+	newIn := slices.Clone(spec.In) // terms change only for select
+	ops := make([]int, len(v.Operands))
+	for k, o := range v.Operands {
+		terms := spec.In[k]
+		shape := r.old.Value(o).Type.Shape
+		id := -1
+		switch ix.kind {
+		case ir.OpSlice:
+			st, sp := make([]int, len(shape)), slices.Clone(shape)
+			touched := false
+			for j, l := range terms {
+				for _, a := range axes {
+					if spec.Out[a] == l {
+						st[j], sp[j] = ix.starts[a], ix.stops[a]
+						touched = true
+					}
+				}
+			}
+			if touched {
+				id, err = r.pushOperand(&indexOp{kind: ir.OpSlice, starts: st, stops: sp}, o, v.ID)
+			}
+		case ir.OpSelect:
+			l := spec.Out[ix.axis]
+			var js []int
+			for j, t := range terms {
+				if t == l {
+					js = append(js, j)
+				}
+			}
+			if len(js) > 0 {
+				// Select from the last matching axis down so earlier axis
+				// numbers stay valid; push only the first select.
+				cur := -1
+				for n := len(js) - 1; n >= 0; n-- {
+					sub := &indexOp{kind: ir.OpSelect, axis: js[n], index: ix.index}
+					if cur < 0 {
+						cur, err = r.pushOperand(sub, o, v.ID)
+					} else {
+						cur, err = r.apply(sub, cur)
+					}
+					if err != nil {
+						return -1, false, err
+					}
+				}
+				id = cur
+				newIn[k] = slices.DeleteFunc(slices.Clone(terms), func(t int) bool { return t == l })
+			}
+		case ir.OpGather:
+			l := spec.Out[ix.axis]
+			var js []int
+			for j, t := range terms {
+				if t == l {
+					js = append(js, j)
+				}
+			}
+			cur := -1
+			for n, j := range js {
+				sub := &indexOp{kind: ir.OpGather, axis: j, idx: ix.idx}
+				if n == 0 {
+					cur, err = r.pushOperand(sub, o, v.ID)
+				} else {
+					cur, err = r.apply(sub, cur)
+				}
+				if err != nil {
+					return -1, false, err
+				}
+			}
+			id = cur
+		}
+		if err != nil {
+			return -1, false, err
+		}
+		if id < 0 {
+			id = r.m[o]
+		}
+		ops[k] = id
+	}
+	out := spec.Out
+	if ix.kind == ir.OpSelect {
+		out = slices.Delete(slices.Clone(spec.Out), ix.axis, ix.axis+1)
+	}
+	ns := &ir.EinsumSpec{In: newIn, Out: out}
+	// The result type is the index op's: declared, so output-only labels
+	// (which no operand sizes) get their extents.
+	t := r.indexedType(ix, v.Type)
+	id, err := r.b.AddTyped(ir.OpEinsum, ir.Attrs{"spec": ns.String()}, t, ops...)
+	return id, err == nil, err
+}
+
+// indexedType is the type of ix applied to a value of type t.
+func (r *rewriter) indexedType(ix *indexOp, t ir.Type) ir.Type {
+	s := slices.Clone(t.Shape)
+	switch ix.kind {
+	case ir.OpSlice:
+		for i := range s {
+			s[i] = ix.stops[i] - ix.starts[i]
+		}
+	case ir.OpSelect:
+		s = slices.Delete(s, ix.axis, ix.axis+1)
+	default:
+		s[ix.axis] = typeOf(r.b, ix.idx).Shape[0]
+	}
+	return ir.Type{DType: t.DType, Shape: s}
+}
