@@ -313,7 +313,6 @@ func randomBindings(cs []circuit.Circuit, bound map[string]*tensor.Tensor, seed 
 	return out, nil
 }
 
-
 func programFLOPs(p *ir.Program) int64 {
 	var n int64
 	for _, v := range p.Values {
