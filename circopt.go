@@ -45,6 +45,8 @@ type Plan struct {
 	dtype  tensor.DType
 	// inputName maps a symbol's uuid to the program input that carries it.
 	inputName map[string]string
+	maxMemory int64
+	schedule  *runtime.Schedule // the memory-bounded order, when maxMemory is set
 }
 
 // Compile lowers circuits into one program (shared work appears once) and
@@ -63,8 +65,14 @@ func Compile(cs []circuit.Circuit, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.MaxMemory > 0 && rep.Memory != nil && rep.Memory.PeakBytes > opts.MaxMemory {
-		return nil, fmt.Errorf("compile: the plan needs about %d bytes at peak, over the %d-byte limit", rep.Memory.PeakBytes, opts.MaxMemory)
+	// The runtime's own schedule decides MaxMemory: it knows which values are
+	// views and what GEMM scratch costs. It reorders to fit, or refuses here,
+	// before anything runs.
+	var sch *runtime.Schedule
+	if opts.MaxMemory > 0 {
+		if sch, err = runtime.PlanSchedule(opt, dt, opts.MaxMemory); err != nil {
+			return nil, fmt.Errorf("compile: %w", err)
+		}
 	}
 	names := map[string]string{}
 	for _, s := range circuit.FreeSymbols(cs...) {
@@ -74,7 +82,7 @@ func Compile(cs []circuit.Circuit, opts Options) (*Plan, error) {
 			names[s.UUID] = s.UUID
 		}
 	}
-	return &Plan{Program: opt, Report: rep, dtype: dt, inputName: names}, nil
+	return &Plan{Program: opt, Report: rep, dtype: dt, inputName: names, maxMemory: opts.MaxMemory, schedule: sch}, nil
 }
 
 // DType is the plan's computation dtype.
@@ -96,7 +104,14 @@ func (p *Plan) Run(bindings map[string]*tensor.Tensor) ([]*tensor.Tensor, *runti
 			return nil, nil, fmt.Errorf("unbound Symbol %q of shape %v", v.Attrs.String("name"), v.Shape())
 		}
 	}
-	outs, stats, err := runtime.Run(p.Program, in, p.dtype)
+	var outs map[string]*tensor.Tensor
+	var stats *runtime.Stats
+	var err error
+	if p.maxMemory > 0 {
+		outs, stats, err = runtime.Fast{MaxMemory: p.maxMemory, Order: p.schedule.Order}.Run(p.Program, in, p.dtype)
+	} else {
+		outs, stats, err = runtime.Run(p.Program, in, p.dtype) // through the runtime.Use swap point
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,28 +1,43 @@
 // Package runtime executes ir.Programs.
 //
-// This is the reference interpreter: it walks the values in program order,
-// runs each through the tensor package's kernels (kernels.go holds one
-// function per op, keyed by the op table's names), frees every value after
-// its last use, and reports per-op time, FLOP estimates (from the op table)
-// and peak memory in a Stats.
+// Two executors implement the Executor interface, and Run calls the one
+// installed with Use, in the way gonum's blas64.Use swaps BLAS
+// implementations:
 //
-// The seam for a faster runtime is the Executor interface: Run calls the
-// executor installed with Use (the Reference interpreter by default), in the
-// way gonum's blas64.Use swaps BLAS implementations. EvalValue exposes the
-// single-value kernels so constant folding computes exactly what Run would.
+//   - Fast (fast.go, the default) is the optimized executor: binary
+//     contractions as (batched) GEMM through blas32.Gemm/blas64.Gemm, so
+//     whatever BLAS is installed behind gonum's Use is what runs (gemm.go);
+//     independent values in flight concurrently and large kernels split
+//     across GOMAXPROCS goroutines (iter.go, fastkernels.go); views that never
+//     copy; reference-counted storage released after its last reader and
+//     reused (memory.go); a memory schedule that predicts the peak, reorders
+//     under a MaxMemory limit or refuses before running (schedule.go).
+//   - Reference (run.go) is the straightforward interpreter: one value at a
+//     time in program order through the tensor package's kernels
+//     (kernels.go), each freed after its last use. Tests check Fast against
+//     it; Use(Reference{}) selects it.
 //
-// Semantics and invariants:
+// EvalValue exposes the reference single-value kernels so constant folding
+// computes exactly what the reference would; Fast falls back to the same
+// kernels for anything it has no kernel of its own for (einsums with
+// repeated or one-sided labels, more or fewer than two operands).
+//
+// Semantics and invariants (both executors):
 //   - Float values are computed in the dtype passed to Run whatever their
 //     declared float dtype; int64 values (gather indices) stay int64.
 //     Inputs and constants are converted on entry.
-//   - Every result is checked against its declared shape, so a mismatch
-//     between the op table and a kernel is an error naming the value, not
-//     silent garbage.
-//   - Peak bytes is the maximum, over execution steps, of the summed logical
-//     sizes (elements × element size in the run dtype) of the values live at
-//     that step, counting an op's operands and its result together. Views and
-//     broadcast fills are counted at their logical size: it is what a runtime
-//     that materialises every value would hold, and the quantity the memory
-//     planner estimates.
 //   - Returned outputs are contiguous tensors; inputs are never modified.
+//     An output may share memory with an input it equals.
+//   - Reference checks every result against its declared shape and runs
+//     dead values; Fast runs only what the outputs need.
+//   - Reference's Stats.PeakBytes is the maximum over steps of the logical
+//     sizes of the values live at that step (operands and result together,
+//     views and fills at their logical size): what passes.MemoryPlan
+//     predicts. Fast's is measured: the maximum of live storage (inputs and
+//     constants at their size, results, kernel scratch), each allocation
+//     counted once however many views share it; Schedule.PeakBytes and
+//     Stats.PredictedPeakBytes are its prediction for a sequential run, and
+//     the scheduler keeps concurrent runs within 1.1× of it (or MaxMemory).
+//   - Fast is deterministic: kernels split work at boundaries that depend
+//     only on sizes and the worker count, never on timing.
 package runtime

@@ -34,6 +34,12 @@ type Stats struct {
 	TotalFLOPs int64
 	PeakBytes  int64 // see the package doc for the definition
 	Elapsed    time.Duration
+
+	// The fast executor also reports:
+	PredictedPeakBytes int64 // its schedule's prediction of PeakBytes (see Schedule)
+	AllocatedBytes     int64 // buffer bytes taken from the Go heap
+	ReusedBytes        int64 // buffer bytes served again from freed buffers
+	Workers            int   // values allowed in flight at once
 }
 
 // ByOp sums the per-value stats per op, most time first (ties by name).
@@ -70,15 +76,16 @@ type Executor interface {
 
 var (
 	mu      sync.RWMutex
-	current Executor = Reference{}
+	current Executor = Fast{}
 )
 
-// Use installs e as the executor behind Run (nil restores Reference).
+// Use installs e as the executor behind Run (nil restores the default,
+// Fast{}); Use(Reference{}) selects the reference interpreter.
 func Use(e Executor) {
 	mu.Lock()
 	defer mu.Unlock()
 	if e == nil {
-		e = Reference{}
+		e = Fast{}
 	}
 	current = e
 }

@@ -1,0 +1,619 @@
+package runtime
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/tensor"
+)
+
+// Fast is the optimized executor and the default behind Run.
+//
+//   - Binary einsums run as (batched) GEMM through blas32.Gemm/blas64.Gemm,
+//     so whatever BLAS is installed with blas32.Use/blas64.Use is used (see
+//     gemm.go for the layout rules).
+//   - Independent values run concurrently: a scheduler keeps up to Workers
+//     values in flight, choosing among the ready ones in priority order (the
+//     program order, or Order); large elementwise, reduce, gather and copy
+//     kernels additionally split their rows across GOMAXPROCS goroutines.
+//   - Views (permute, broadcast, slice, select, reshape of contiguous data)
+//     never copy. Every value's storage is reference-counted and released
+//     after its last reader finishes; released buffers are reused for later
+//     values of the same element count.
+//   - Memory: before running, the executor predicts the peak of a
+//     sequential run in priority order (PredictPeak). With MaxMemory set it
+//     reorders to fit (PlanSchedule) or refuses before running; while running
+//     it starts a value only if the live bytes plus its result fit the budget
+//     (MaxMemory, or 1.1× the prediction), unless nothing else is running.
+//     Stats.PeakBytes is the measured peak of live storage: inputs,
+//     constants, results and kernel scratch, each allocation counted once
+//     however many views share it.
+//   - Only values the outputs depend on run (dead values are skipped).
+type Fast struct {
+	// Workers bounds the values in flight at once (0: GOMAXPROCS).
+	Workers int
+	// MaxMemory bounds the predicted and scheduled peak bytes (0: none).
+	MaxMemory int64
+	// Order optionally gives the priority order as value ids (a Schedule's
+	// Order); values not listed keep program order after the listed ones.
+	Order []int
+}
+
+// Run implements Executor.
+func (f Fast) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
+	if p == nil {
+		return nil, nil, fmt.Errorf("runtime: nil program")
+	}
+	if !dt.IsFloat() {
+		return nil, nil, fmt.Errorf("runtime: run dtype must be float32 or float64, got %v", dt)
+	}
+	start := time.Now()
+	sch, err := prepared(p, dt, f.MaxMemory, f.Order)
+	if err != nil {
+		return nil, nil, err
+	}
+	budget := f.MaxMemory
+	if budget <= 0 {
+		budget = sch.PeakBytes + sch.PeakBytes/10
+	}
+	nw := f.Workers
+	if nw <= 0 {
+		nw = workers()
+	}
+	r := &fastRun{p: p, dt: dt, inputs: inputs, x: newExecState(), sch: sch, budget: budget, workers: nw}
+	out, stats, err := r.run()
+	r.x.donate()
+	if err != nil {
+		return nil, nil, err
+	}
+	stats.Elapsed = time.Since(start)
+	return out, stats, nil
+}
+
+// fastRun is one execution's scheduler state; only the scheduling goroutine
+// touches it (workers get their operands at dispatch and report back on a
+// channel).
+type fastRun struct {
+	p       *ir.Program
+	dt      tensor.DType
+	inputs  map[string]*tensor.Tensor
+	x       *execState
+	sch     *Schedule
+	budget  int64
+	workers int
+
+	env       map[int]*arr
+	remaining map[int]int // operand slots and outputs still to read each value
+	pending   map[int]int // operands not yet computed
+	prio      map[int]int // id -> priority rank
+	users     map[int][]int
+	stats     []ValueStat
+	source    map[int]bool
+}
+
+// isSource reports values with no operands that bind or fill storage.
+func isSource(v *ir.Value) bool {
+	return v.Op == ir.OpInput || v.Op == ir.OpConst || v.Op == ir.OpScalar
+}
+
+// scratchOf estimates v's kernel scratch with the schedule's dry run on
+// the operands as they are laid out now (sources not bound yet as they
+// will be: inputs and constants contiguous, fills broadcast).
+func (r *fastRun) scratchOf(v *ir.Value) int64 {
+	if v.Op != ir.OpEinsum && v.Op != ir.OpSum {
+		return 0
+	}
+	sim := &simulation{p: r.p, dt: r.dt}
+	env := map[int]*arr{}
+	for _, o := range v.Operands {
+		if a, ok := r.env[o]; ok {
+			env[o] = a
+		} else {
+			env[o], _ = sim.step(r.p.Value(o), nil, nil)
+		}
+	}
+	return sim.scratch(v, env, shapeOnly(v.Shape()))
+}
+
+// sourceBytes is what materialising v's unbound source operands adds.
+func (r *fastRun) sourceBytes(v *ir.Value) int64 {
+	var n int64
+	for i, o := range v.Operands {
+		if r.source[o] && !slices.Contains(v.Operands[:i], o) {
+			if _, ok := r.env[o]; !ok {
+				ov := r.p.Value(o)
+				if ov.Op == ir.OpScalar {
+					n += int64(valueDType(ov, r.dt).Size())
+				} else {
+					n += valueBytes(ov, r.dt)
+				}
+			}
+		}
+	}
+	return n
+}
+
+// materialize binds v's source operands that are not bound yet.
+func (r *fastRun) materialize(v *ir.Value) error {
+	for _, o := range v.Operands {
+		if !r.source[o] {
+			continue
+		}
+		if _, ok := r.env[o]; ok {
+			continue
+		}
+		ov := r.p.Value(o)
+		t0 := time.Now()
+		a, err := r.runInline(ov)
+		if err != nil {
+			return err
+		}
+		r.env[o] = a
+		r.stats = append(r.stats, ValueStat{ID: o, Op: ov.Op, Time: time.Since(t0), Bytes: int64(a.size()) * int64(a.dt.Size())})
+	}
+	return nil
+}
+
+type completion struct {
+	v       *ir.Value
+	res     *arr
+	err     error
+	dur     time.Duration
+	extra   *storage // the preallocated buffer, when a kernel did not use it
+	scratch int64    // the scratch estimate admitted with it
+}
+
+func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
+	p := r.p
+	ids := r.sch.Order // live values in priority order
+	r.env = make(map[int]*arr, len(ids))
+	r.remaining = make(map[int]int, len(ids))
+	r.pending = make(map[int]int, len(ids))
+	r.prio = make(map[int]int, len(ids))
+	r.users = make(map[int][]int, len(ids))
+	for i, id := range ids {
+		r.prio[id] = i
+	}
+	// Sources (inputs, constants, fills) are materialised lazily, right
+	// before their first reader starts, so they occupy memory no earlier
+	// than a sequential run would hold them; they never gate readiness.
+	r.source = map[int]bool{}
+	for _, id := range ids {
+		r.source[id] = isSource(p.Value(id))
+	}
+	for _, id := range ids {
+		v := p.Value(id)
+		seen := map[int]bool{}
+		for _, o := range v.Operands {
+			r.remaining[o]++
+			if !seen[o] && !r.source[o] {
+				seen[o] = true
+				r.pending[id]++
+				r.users[o] = append(r.users[o], id)
+			}
+		}
+	}
+	for _, o := range p.Outputs {
+		r.remaining[o.ID] += 1 << 30 // outputs are never released
+	}
+	ready := &prioHeap{prio: r.prio}
+	finished := 0
+	for _, id := range ids {
+		if r.source[id] {
+			finished++ // counted as done; materialised on demand
+			continue
+		}
+		if r.pending[id] == 0 {
+			heap.Push(ready, id)
+		}
+	}
+	started := make(map[int]bool, len(ids))
+	front := 0
+	aheadOf := make([]int64, len(ids)) // bytes admitted ahead of the frontier, by rank
+	var aheadBytes int64
+	for _, id := range ids {
+		if r.source[id] {
+			started[id] = true
+		}
+	}
+	done := make(chan completion, len(ids))
+	running := 0
+	var inflight int64 // scratch estimates of the kernels in flight
+	var firstErr error
+	for finished < len(ids) {
+		for firstErr == nil && ready.Len() > 0 && running < r.workers {
+			id := ready.ids[0]
+			v := p.Value(id)
+			// need: what starting v adds to the live bytes, now or (its
+			// kernel's scratch, a copying reshape's result) while it runs.
+			need, scratch := r.sourceBytes(v), int64(0)
+			if !inline(v) {
+				scratch = r.scratchOf(v)
+				if !allocates(v) { // a reshape allocates in its kernel, if it copies
+					scratch += valueBytes(v, r.dt)
+				} else {
+					need += valueBytes(v, r.dt)
+				}
+				need += scratch
+			}
+			for front < len(ids) && started[ids[front]] {
+				front++
+				aheadBytes -= aheadOf[front-1]
+			}
+			// In-flight kernels may not have allocated their scratch yet:
+			// count their estimates too (conservatively).
+			fits := r.liveBytes()+inflight+need <= r.budget
+			isAhead := front < len(ids) && ids[front] != id
+			if isAhead {
+				// Values run ahead of the frontier (the first value in
+				// priority order not started) stay live while the rest
+				// of the order runs: the predicted live totals from the
+				// frontier on, plus everything run ahead, must fit.
+				fits = fits && r.sch.ahead[front]+aheadBytes+need <= r.budget
+			}
+			if running > 0 && !fits {
+				break // wait for memory to come back
+			}
+			if isAhead {
+				aheadOf[r.prio[id]] = need
+				aheadBytes += need
+			}
+			started[id] = true
+			if err := r.materialize(v); err != nil {
+				heap.Pop(ready)
+				firstErr = fmt.Errorf("runtime: %w", err)
+				break
+			}
+			if inline(v) {
+				heap.Pop(ready)
+				t0 := time.Now()
+				res, err := r.runInline(v)
+				finished++
+				if err != nil {
+					firstErr = fmt.Errorf("runtime: %w", err)
+					break
+				}
+				r.finish(completion{v: v, res: res, dur: time.Since(t0)}, ready)
+				continue
+			}
+			heap.Pop(ready)
+			args := make([]*arr, len(v.Operands))
+			for i, o := range v.Operands {
+				args[i] = r.env[o]
+			}
+			var outSt *storage
+			if allocates(v) {
+				outSt = r.x.alloc(valueDType(v, r.dt), int(v.Type.NumElements()))
+			}
+			running++
+			inflight += scratch
+			work := func() {
+				t0 := time.Now()
+				res, extra, err := r.compute(v, args, outSt)
+				done <- completion{v: v, res: res, err: err, dur: time.Since(t0), extra: extra, scratch: scratch}
+			}
+			if running == 1 && ready.Len() == 0 {
+				// Nothing could run beside it (a chain): skip the
+				// goroutine hand-off. Its kernels still split rows.
+				work()
+				break
+			}
+			go work()
+		}
+		if running == 0 {
+			if firstErr != nil {
+				break
+			}
+			if finished < len(ids) && ready.Len() == 0 {
+				return nil, nil, fmt.Errorf("runtime: internal: scheduler stalled with %d of %d values done", finished, len(ids))
+			}
+			continue
+		}
+		c := <-done
+		running--
+		inflight -= c.scratch
+		finished++
+		if c.extra != nil {
+			r.x.release(c.extra)
+		}
+		if c.err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("runtime: %v: %w", c.v, c.err)
+			}
+			continue
+		}
+		if firstErr == nil {
+			r.finish(c, ready)
+		}
+	}
+	for running > 0 { // after an error: let in-flight kernels finish
+		<-done
+		running--
+	}
+	if firstErr != nil {
+		return nil, nil, firstErr
+	}
+	out := make(map[string]*tensor.Tensor, len(p.Outputs))
+	for _, o := range p.Outputs {
+		if r.source[o.ID] { // an input or constant returned as it is
+			if err := r.materialize(&ir.Value{Operands: []int{o.ID}}); err != nil {
+				return nil, nil, fmt.Errorf("runtime: %w", err)
+			}
+		}
+		a, ok := r.env[o.ID]
+		if !ok {
+			return nil, nil, fmt.Errorf("runtime: output %q: value %%%d was not computed", o.Name, o.ID)
+		}
+		t, err := a.toTensor()
+		if err != nil {
+			return nil, nil, fmt.Errorf("runtime: output %q: %w", o.Name, err)
+		}
+		out[o.Name] = t
+	}
+	stats := &Stats{Values: r.stats}
+	slices.SortFunc(stats.Values, func(a, b ValueStat) int { return p.Position(a.ID) - p.Position(b.ID) })
+	for _, s := range stats.Values {
+		stats.TotalFLOPs += s.FLOPs
+	}
+	r.x.mu.Lock()
+	stats.PeakBytes = r.x.peak
+	stats.AllocatedBytes = r.x.allocated
+	stats.ReusedBytes = r.x.reused
+	r.x.mu.Unlock()
+	stats.PredictedPeakBytes = r.sch.PeakBytes
+	stats.Workers = r.workers
+	return out, stats, nil
+}
+
+func (r *fastRun) liveBytes() int64 {
+	r.x.mu.Lock()
+	defer r.x.mu.Unlock()
+	return r.x.live
+}
+
+// finish records a computed value, releases operands read for the last
+// time and readies the users whose operands are all there.
+func (r *fastRun) finish(c completion, ready *prioHeap) {
+	v := c.v
+	r.env[v.ID] = c.res
+	r.stats = append(r.stats, ValueStat{ID: v.ID, Op: v.Op, Time: c.dur, FLOPs: ir.FLOPsOf(r.p, v), Bytes: int64(c.res.size()) * int64(c.res.dt.Size())})
+	for _, o := range v.Operands {
+		r.remaining[o]--
+		if r.remaining[o] == 0 {
+			r.x.release(r.env[o].st)
+			delete(r.env, o)
+		}
+	}
+	if r.remaining[v.ID] == 0 { // unused and not an output (cannot happen for live values)
+		r.x.release(c.res.st)
+		delete(r.env, v.ID)
+	}
+	for _, u := range r.users[v.ID] {
+		r.pending[u]--
+		if r.pending[u] == 0 {
+			heap.Push(ready, u)
+		}
+	}
+}
+
+// inline reports ops cheap enough to run on the scheduling goroutine:
+// bindings, fills and views.
+func inline(v *ir.Value) bool {
+	switch v.Op {
+	case ir.OpInput, ir.OpConst, ir.OpScalar, ir.OpLastDimSize, ir.OpPermute, ir.OpBroadcast, ir.OpSlice, ir.OpSelect:
+		return true
+	}
+	return false
+}
+
+// allocates reports ops whose result gets a fresh executor buffer.
+func allocates(v *ir.Value) bool { return !inline(v) && v.Op != ir.OpReshape }
+
+// valueBytes is v's result size in the run dtype.
+func valueBytes(v *ir.Value, dt tensor.DType) int64 {
+	return v.Type.NumElements() * int64(valueDType(v, dt).Size())
+}
+
+func (r *fastRun) runInline(v *ir.Value) (*arr, error) {
+	args := make([]*arr, len(v.Operands))
+	for i, o := range v.Operands {
+		args[i] = r.env[o]
+	}
+	switch v.Op {
+	case ir.OpInput:
+		t, err := bindInput(v, r.inputs, r.dt)
+		if err != nil {
+			return nil, err
+		}
+		a := fromTensor(t)
+		a.st = r.x.external(t.Bytes(), false)
+		return a, nil
+	case ir.OpConst:
+		c := r.p.Consts[v.Attrs.String("hash")]
+		if c == nil {
+			return nil, fmt.Errorf("%v: constant is not in the constant table", v)
+		}
+		if want := valueDType(v, r.dt); c.DType() != want {
+			c = c.Cast(want)
+		}
+		a := fromTensor(c)
+		a.st = r.x.external(c.Bytes(), false)
+		return a, nil
+	case ir.OpScalar, ir.OpLastDimSize:
+		val := v.Attrs.Float("value")
+		if v.Op == ir.OpLastDimSize {
+			val = float64(args[0].shape[len(args[0].shape)-1])
+		}
+		dt := valueDType(v, r.dt)
+		st := r.x.alloc(dt, 1)
+		one := newArr(dt, nil, st)
+		setAt(one, 0, val)
+		return one.broadcastTo(v.Shape()), nil
+	}
+	a := args[0]
+	var res *arr
+	switch v.Op {
+	case ir.OpPermute:
+		res = a.permuted(v.Attrs.Ints("perm"))
+	case ir.OpBroadcast:
+		res = a.broadcastTo(v.Shape())
+	case ir.OpSlice:
+		res = a
+		starts, stops := v.Attrs.Ints("starts"), v.Attrs.Ints("stops")
+		for ax := range starts {
+			if starts[ax] != 0 || stops[ax] != a.shape[ax] {
+				res = sliceView(res, ax, starts[ax], stops[ax])
+			}
+		}
+	case ir.OpSelect:
+		axis, i := v.Attrs.Int("axis"), v.Attrs.Int("index")
+		if i < 0 {
+			i += a.shape[axis]
+		}
+		res = selectView(a, axis, i)
+	}
+	r.x.retain(a.st)
+	return res, nil
+}
+
+// compute runs a non-inline value on a worker goroutine. outSt is the
+// preallocated result buffer (nil for reshape); extra returns it when the
+// kernel produced its result elsewhere.
+func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, extra *storage, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, extra, err = nil, outSt, fmt.Errorf("kernel panic: %v", p)
+		}
+	}()
+	dt := valueDType(v, r.dt)
+	if v.Op == ir.OpReshape {
+		if view := args[0].reshapeView(v.Shape()); view != nil {
+			r.x.retain(args[0].st)
+			return view, nil, nil
+		}
+		// Not contiguous: copy in C order once, then view at the new shape.
+		st := r.x.alloc(dt, int(v.Type.NumElements()))
+		tmp := newArr(dt, args[0].shape, st)
+		copyInto(tmp, args[0])
+		return tmp.view(slices.Clone(v.Shape()), contiguousStrides(v.Shape()), 0), nil, nil
+	}
+	out := newArr(dt, v.Shape(), outSt)
+	if dt.IsFloat() {
+		if v.Op == ir.OpEinsum && len(args) == 2 {
+			spec, err := ir.ParseEinsum(v.Attrs.String("spec"), 2)
+			if err != nil {
+				return nil, outSt, err
+			}
+			if c, ok := classify(spec.In[0], spec.In[1], spec.Out); ok {
+				contract(r.x, c, args[0], args[1], out)
+				return out, nil, nil
+			}
+		} else if k, ok := fastKernels[v.Op]; ok {
+			err := k(r.x, v, args, out)
+			if err == nil {
+				return out, nil, nil
+			}
+			if !errors.Is(err, errNoFastKernel) {
+				return nil, outSt, err
+			}
+		}
+	} else if v.Op == ir.OpGather || v.Op == ir.OpConcat || v.Op == ir.OpScatter {
+		if err := fastKernels[v.Op](r.x, v, args, out); err != nil {
+			return nil, outSt, err
+		}
+		return out, nil, nil
+	}
+	// The reference kernel, on tensors wrapping the operands.
+	ts := make([]*tensor.Tensor, len(args))
+	for i, a := range args {
+		t, err := a.toTensor()
+		if err != nil {
+			return nil, outSt, err
+		}
+		ts[i] = t
+	}
+	t, err := EvalValue(r.p, v, ts, r.dt)
+	if err != nil {
+		return nil, outSt, err
+	}
+	a := fromTensor(t)
+	a.st = r.x.external(t.Bytes(), false)
+	return a, outSt, nil
+}
+
+// prioHeap orders ready value ids by priority rank.
+type prioHeap struct {
+	ids  []int
+	prio map[int]int
+}
+
+func (h *prioHeap) Len() int           { return len(h.ids) }
+func (h *prioHeap) Less(i, j int) bool { return h.prio[h.ids[i]] < h.prio[h.ids[j]] }
+func (h *prioHeap) Swap(i, j int)      { h.ids[i], h.ids[j] = h.ids[j], h.ids[i] }
+func (h *prioHeap) Push(x any)         { h.ids = append(h.ids, x.(int)) }
+func (h *prioHeap) Pop() any {
+	x := h.ids[len(h.ids)-1]
+	h.ids = h.ids[:len(h.ids)-1]
+	return x
+}
+
+// prepCache remembers, per program (programs are immutable), the verifier's
+// verdict and schedules, so running a plan in a loop pays for them once.
+var prepCache = struct {
+	sync.Mutex
+	m map[prepKey]prepEntry
+}{m: map[prepKey]prepEntry{}}
+
+type prepKey struct {
+	p     *ir.Program
+	dt    tensor.DType
+	limit int64
+	order string
+}
+
+type prepEntry struct {
+	sch *Schedule
+	err error
+}
+
+const prepCacheMax = 256
+
+func prepared(p *ir.Program, dt tensor.DType, limit int64, order []int) (*Schedule, error) {
+	k := prepKey{p, dt, limit, fmt.Sprint(order)}
+	prepCache.Lock()
+	e, ok := prepCache.m[k]
+	prepCache.Unlock()
+	if ok {
+		return e.sch, e.err
+	}
+	e.err = verifyForRun(p)
+	if e.err == nil {
+		if e.sch, e.err = planSchedule(p, dt, limit, order); e.err != nil {
+			e.err = fmt.Errorf("runtime: %w", e.err)
+		}
+	}
+	prepCache.Lock()
+	if len(prepCache.m) >= prepCacheMax {
+		clear(prepCache.m) // a crude bound; entries are cheap to recompute
+	}
+	prepCache.m[k] = e
+	prepCache.Unlock()
+	return e.sch, e.err
+}
+
+// verifyForRun refuses ill-formed programs (kernels trust their operands);
+// dead values are allowed.
+func verifyForRun(p *ir.Program) error {
+	for _, e := range ir.Verify(p) {
+		if ve, ok := e.(*ir.VerifyError); ok && ve.Dead {
+			continue
+		}
+		return fmt.Errorf("runtime: invalid program: %w", e)
+	}
+	return nil
+}

@@ -1,0 +1,631 @@
+package runtime
+
+import (
+	"fmt"
+	"math/rand/v2"
+	goruntime "runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/tensor"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/gonum"
+	"pgregory.net/rapid"
+)
+
+// randProg builds random well-typed programs covering every fast kernel:
+// binary einsums of every label class (batch, M, N, K) on permuted, sliced
+// and broadcast operands, n-ary broadcasting adds, mul/pow/scale, unary
+// functions, sums over any axes, last-axis reductions, gather, concat,
+// scatter, reshapes of non-contiguous values, and shared subtrees.
+type randProg struct {
+	rng  *rand.Rand
+	b    *ir.Builder
+	vals []int
+	n    int
+	dt   tensor.DType
+}
+
+func (g *randProg) shape(id int) []int { t, _ := g.b.TypeOf(id); return t.Shape }
+
+func (g *randProg) add(id int, err error) int {
+	if err != nil {
+		panic(fmt.Sprintf("generator: %v", err))
+	}
+	g.vals = append(g.vals, id)
+	return id
+}
+
+func (g *randProg) pick() int { return g.vals[g.rng.IntN(len(g.vals))] }
+
+func (g *randProg) input(shape []int) int {
+	g.n++
+	return g.add(g.b.Input(fmt.Sprintf("x%d", g.n), ir.Type{DType: g.dt, Shape: shape}))
+}
+
+func (g *randProg) dims(k int) []int {
+	s := make([]int, k)
+	for i := range s {
+		s[i] = 1 + g.rng.IntN(5)
+	}
+	return s
+}
+
+const labelLetters = "abcdefgh"
+
+// einsum builds a random binary contraction on fresh or permuted operands.
+func (g *randProg) einsum() {
+	nl := 1 + g.rng.IntN(5)
+	sizes := g.dims(nl)
+	var la, lb, lo []int
+	for l := 0; l < nl; l++ {
+		switch g.rng.IntN(4) {
+		case 0: // batch
+			la, lb, lo = append(la, l), append(lb, l), append(lo, l)
+		case 1: // M
+			la, lo = append(la, l), append(lo, l)
+		case 2: // N
+			lb, lo = append(lb, l), append(lo, l)
+		default: // K
+			la, lb = append(la, l), append(lb, l)
+		}
+	}
+	g.rng.Shuffle(len(la), func(i, j int) { la[i], la[j] = la[j], la[i] })
+	g.rng.Shuffle(len(lb), func(i, j int) { lb[i], lb[j] = lb[j], lb[i] })
+	g.rng.Shuffle(len(lo), func(i, j int) { lo[i], lo[j] = lo[j], lo[i] })
+	operand := func(ls []int) int {
+		shape := make([]int, len(ls))
+		for i, l := range ls {
+			shape[i] = sizes[l]
+		}
+		// Sometimes a permuted view of a permuted input, sometimes a slice.
+		switch g.rng.IntN(3) {
+		case 0:
+			perm := g.rng.Perm(len(ls))
+			src := make([]int, len(ls))
+			for i, p := range perm {
+				src[p] = shape[i]
+			}
+			x := g.input(src)
+			inv := make([]int, len(perm))
+			for i, p := range perm {
+				inv[p] = i
+			}
+			// src axis p holds result axis i where perm[i] = p: permute by perm.
+			return g.add(g.b.Add(ir.OpPermute, ir.Attrs{"perm": perm}, x))
+		case 1:
+			big := slices.Clone(shape)
+			starts := make([]int, len(shape))
+			stops := slices.Clone(shape)
+			if len(big) > 0 {
+				big[0]++
+				starts[0], stops[0] = 1, big[0]
+			}
+			x := g.input(big)
+			return g.add(g.b.Add(ir.OpSlice, ir.Attrs{"starts": starts, "stops": stops}, x))
+		}
+		return g.input(shape)
+	}
+	a, b := operand(la), operand(lb)
+	str := func(ls []int) string {
+		var sb strings.Builder
+		for _, l := range ls {
+			sb.WriteByte(labelLetters[l])
+		}
+		return sb.String()
+	}
+	g.add(g.b.Add(ir.OpEinsum, ir.Attrs{"spec": str(la) + "," + str(lb) + "->" + str(lo)}, a, b))
+}
+
+func (g *randProg) step() {
+	x := g.pick()
+	s := g.shape(x)
+	switch g.rng.IntN(14) {
+	case 0, 1:
+		g.einsum()
+	case 2: // broadcasting add of up to three terms, one a suffix
+		terms := []int{x}
+		for range 1 + g.rng.IntN(2) {
+			k := g.rng.IntN(len(s) + 1)
+			suf := slices.Clone(s[len(s)-k:])
+			for i := range suf {
+				if g.rng.IntN(3) == 0 {
+					suf[i] = 1
+				}
+			}
+			terms = append(terms, g.input(suf))
+		}
+		g.add(g.b.Add(ir.OpAdd, nil, terms...))
+	case 3:
+		y := g.input(s)
+		g.add(g.b.Add(ir.OpMul, nil, x, y))
+	case 4:
+		e := g.add(g.b.Add(ir.OpSigmoid, nil, x))
+		sc, _ := g.b.Scalar(1.5, ir.Type{DType: g.dt, Shape: nil})
+		g.add(g.b.Add(ir.OpPow, nil, e, sc))
+	case 5:
+		ops := []ir.Op{ir.OpRelu, ir.OpGelu, ir.OpTanh, ir.OpExp, ir.OpNeg, ir.OpAbs, ir.OpSin, ir.OpGeluNew}
+		g.add(g.b.Add(ops[g.rng.IntN(len(ops))], nil, x))
+	case 6:
+		g.add(g.b.Add(ir.OpScale, ir.Attrs{"factor": g.rng.Float64()*4 - 2}, x))
+	case 7:
+		var axes []int
+		for ax := range s {
+			if g.rng.IntN(2) == 0 {
+				axes = append(axes, ax)
+			}
+		}
+		g.add(g.b.Add(ir.OpSum, ir.Attrs{"axes": axes}, x))
+	case 8:
+		if len(s) >= 1 && s[len(s)-1] > 0 {
+			ops := []ir.Op{ir.OpSoftmax, ir.OpLogSoftmax, ir.OpReduceMax, ir.OpReduceMin}
+			g.add(g.b.Add(ops[g.rng.IntN(len(ops))], nil, x))
+		}
+	case 9:
+		if len(s) >= 1 {
+			ax := g.rng.IntN(len(s))
+			n := 1 + g.rng.IntN(6)
+			idx := make([]int64, n)
+			for i := range idx {
+				idx[i] = int64(g.rng.IntN(s[ax]))
+			}
+			it, _ := tensor.FromInt64([]int{n}, idx)
+			c, err := g.b.Const(it)
+			if err != nil {
+				panic(err)
+			}
+			g.add(g.b.Add(ir.OpGather, ir.Attrs{"axis": ax}, x, c))
+		}
+	case 10:
+		if len(s) >= 1 {
+			ax := g.rng.IntN(len(s))
+			g.add(g.b.Add(ir.OpConcat, ir.Attrs{"axis": ax}, x, x))
+		}
+	case 11:
+		if len(s) >= 1 {
+			out := slices.Clone(s)
+			starts := make([]int, len(s))
+			for i := range out {
+				starts[i] = g.rng.IntN(2)
+				out[i] += starts[i] + g.rng.IntN(2)
+			}
+			g.add(g.b.AddTyped(ir.OpScatter, ir.Attrs{"starts": starts}, ir.Type{DType: g.dt, Shape: out}, x))
+		}
+	case 12: // reshape of a permuted (non-contiguous) value
+		if len(s) >= 2 {
+			perm := g.rng.Perm(len(s))
+			pv := g.add(g.b.Add(ir.OpPermute, ir.Attrs{"perm": perm}, x))
+			ps := g.shape(pv)
+			flat := []int{ps[0] * ps[1]}
+			flat = append(flat, ps[2:]...)
+			g.add(g.b.AddTyped(ir.OpReshape, nil, ir.Type{DType: g.dt, Shape: flat}, pv))
+		}
+	case 13:
+		if len(s) >= 1 {
+			big := append([]int{2}, s...)
+			bv := g.add(g.b.AddTyped(ir.OpBroadcast, nil, ir.Type{DType: g.dt, Shape: big}, x))
+			g.add(g.b.Add(ir.OpSelect, ir.Attrs{"axis": 0, "index": 1}, bv))
+		}
+	}
+}
+
+// build makes a program whose outputs are the last few values.
+func buildRandProg(seed uint64, steps int, dt tensor.DType) *ir.Program {
+	g := &randProg{rng: rand.New(rand.NewPCG(seed, 7)), b: ir.NewBuilder(), dt: dt}
+	g.input(g.dims(1 + g.rng.IntN(3)))
+	g.einsum()
+	for range steps {
+		g.step()
+	}
+	// Every value that nothing reads becomes an output, so nothing is dead.
+	b := g.b
+	p := b.Build()
+	used := map[int]bool{}
+	for _, v := range p.Values {
+		for _, o := range v.Operands {
+			used[o] = true
+		}
+	}
+	nb := ir.NewBuilder()
+	for h, t := range p.Consts {
+		nb.AddConstTensor(h, t)
+	}
+	for _, v := range p.Values {
+		if _, err := nb.Copy(v, v.Operands...); err != nil {
+			panic(err)
+		}
+	}
+	for _, v := range p.Values {
+		if !used[v.ID] && v.Op != ir.OpInput && v.Op != ir.OpConst && v.Op != ir.OpScalar {
+			_ = nb.Output(fmt.Sprintf("out%d", v.ID), v.ID)
+		}
+	}
+	q := nb.Build()
+	// Drop unused inputs/consts/scalars by rebuilding with only live values.
+	live := q.Live()
+	fb := ir.NewBuilder()
+	for h, t := range q.Consts {
+		fb.AddConstTensor(h, t)
+	}
+	m := map[int]int{}
+	for _, v := range q.Values {
+		if !live[v.ID] {
+			continue
+		}
+		ops := make([]int, len(v.Operands))
+		for i, o := range v.Operands {
+			ops[i] = m[o]
+		}
+		id, err := fb.Copy(v, ops...)
+		if err != nil {
+			panic(err)
+		}
+		m[v.ID] = id
+	}
+	for _, o := range q.Outputs {
+		_ = fb.Output(o.Name, m[o.ID])
+	}
+	return fb.Build()
+}
+
+func randInputs(p *ir.Program, seed uint64) map[string]*tensor.Tensor {
+	in := map[string]*tensor.Tensor{}
+	for i, v := range p.Inputs() {
+		t, err := tensor.RandN(tensor.Float64, v.Shape(), seed*101+uint64(i))
+		if err != nil {
+			panic(err)
+		}
+		in[v.Attrs.String("name")] = t
+	}
+	return in
+}
+
+func compareRuns(t interface {
+	Fatalf(string, ...any)
+}, p *ir.Program, in map[string]*tensor.Tensor, dt tensor.DType, f Executor) *Stats {
+	want, _, err := Reference{}.Run(p, in, dt)
+	if err != nil {
+		t.Fatalf("reference: %v\n%s", err, p)
+	}
+	got, st, err := f.Run(p, in, dt)
+	if err != nil {
+		t.Fatalf("fast: %v\n%s", err, p)
+	}
+	rtol, atol := 1e-9, 1e-9
+	if dt == tensor.Float32 {
+		rtol, atol = 2e-4, 2e-4
+	}
+	for name, w := range want {
+		g, ok := got[name]
+		if !ok {
+			t.Fatalf("output %q missing\n%s", name, p)
+		}
+		if !slices.Equal(g.Shape(), w.Shape()) || g.DType() != w.DType() {
+			t.Fatalf("output %q: %v %v, reference %v %v", name, g.DType(), g.Shape(), w.DType(), w.Shape())
+		}
+		if !tensor.AllClose(g, w, rtol, atol) {
+			abs, rel, _ := tensor.Compare(g, w)
+			t.Fatalf("output %q differs: max abs %g rel %g\n%s", name, abs, rel, p)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d outputs, reference %d", len(got), len(want))
+	}
+	return st
+}
+
+// TestFastMatchesReference: random programs give the reference's outputs
+// (float64 tightly, float32 within float32 rounding), with one worker and
+// with several, and under a tight memory budget.
+func TestFastMatchesReference(t *testing.T) {
+	var both atomic.Int64
+	gemmHook = func(a, b bool) {
+		if a && b {
+			both.Add(1)
+		}
+	}
+	defer func() { gemmHook = nil }()
+	defer func() {
+		if n := both.Load(); n > 0 {
+			t.Errorf("%d GEMM calls got both operands transposed", n)
+		}
+	}()
+	rapid.Check(t, func(rt *rapid.T) {
+		seed := rapid.Uint64().Draw(rt, "seed")
+		steps := rapid.IntRange(1, 14).Draw(rt, "steps")
+		dt := rapid.SampledFrom([]tensor.DType{tensor.Float64, tensor.Float32}).Draw(rt, "dtype")
+		p := buildRandProg(seed, steps, dt)
+		if errs := ir.Verify(p); len(errs) > 0 {
+			rt.Fatalf("generator: %v\n%s", errs, p)
+		}
+		in := randInputs(p, seed)
+		for _, f := range []Fast{{}, {Workers: 1}, {Workers: 4}} {
+			compareRuns(rt, p, in, dt, f)
+		}
+	})
+}
+
+// TestContractionLayouts: every operand layout and output order of a
+// (batched) contraction matches the reference, and no GEMM gets both
+// operands transposed.
+func TestContractionLayouts(t *testing.T) {
+	var both, calls atomic.Int64
+	gemmHook = func(a, b bool) {
+		calls.Add(1)
+		if a && b {
+			both.Add(1)
+		}
+	}
+	defer func() { gemmHook = nil }()
+	specs := []string{
+		"mk,kn->mn", "km,kn->mn", "mk,nk->mn", "km,nk->mn", "mk,kn->nm", "km,nk->nm",
+		"bmk,bkn->bmn", "bkm,bnk->bnm", "mbk,kbn->bmn", "bik,kj->bij", "abk,kc->acb",
+		"bhqd,bhkd->bhqk", "bhqk,bhkd->bqhd", "ij,jk->", "i,i->", "i,j->ij", "ab,ab->a",
+		"ak,k->a", "k,kn->n", "bmk,kn->mbn", "mkl,lkn->nm",
+		// output groups that do not collapse: loop labels or a permuted scratch
+		"xsd,dhe->xhse", "xsd,dhe->hxes", "abc,cde->adbe", "mk,kn->nm",
+	}
+	size := map[byte]int{'m': 17, 'n': 13, 'k': 19, 'b': 3, 'i': 5, 'j': 7, 'a': 4, 'c': 6, 'h': 2, 'q': 9, 'd': 8, 'l': 3, 'x': 3, 's': 17, 'e': 13}
+	defer func(w int) { loopMinWork = w }(loopMinWork)
+	for _, spec := range specs {
+		for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+			loopMinWork = map[tensor.DType]int{tensor.Float64: 0, tensor.Float32: 1 << 40}[dt]
+			lhs, rhs, _ := strings.Cut(spec, "->")
+			terms := strings.Split(lhs, ",")
+			var src strings.Builder
+			for i, term := range terms {
+				var dims []string
+				for j := 0; j < len(term); j++ {
+					dims = append(dims, fmt.Sprint(size[term[j]]))
+				}
+				fmt.Fprintf(&src, "%%%d = input \"x%d\" : %s[%s]\n", i, i, map[tensor.DType]string{tensor.Float64: "f64", tensor.Float32: "f32"}[dt], strings.Join(dims, ","))
+			}
+			var od []string
+			for j := 0; j < len(rhs); j++ {
+				od = append(od, fmt.Sprint(size[rhs[j]]))
+			}
+			fmt.Fprintf(&src, "%%2 = einsum %q %%0 %%1 : %s[%s]\noutput \"y\" %%2\n", spec, map[tensor.DType]string{tensor.Float64: "f64", tensor.Float32: "f32"}[dt], strings.Join(od, ","))
+			p := program(t, src.String())
+			compareRuns(t, p, randInputs(p, 3), dt, Fast{})
+		}
+	}
+	if calls.Load() == 0 || both.Load() != 0 {
+		t.Errorf("%d GEMM calls, %d with both operands transposed", calls.Load(), both.Load())
+	}
+}
+
+func TestFastSourceOutputs(t *testing.T) {
+	p := program(t, "%0 = input \"x\" : f64[2]\n%1 = scalar 3 : f64[2]\noutput \"x\" %0\noutput \"three\" %1\n")
+	out, _, err := Fast{}.Run(p, map[string]*tensor.Tensor{"x": f64t(t, []int{2}, 1, 2)}, tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "x", out["x"], []int{2}, 1, 2)
+	expect(t, "three", out["three"], []int{2}, 3, 3)
+}
+
+// TestFastPeakMatchesPrediction: on random programs the measured peak of
+// live storage stays within 1.25× of the schedule's prediction (run with
+// several workers, where concurrency could raise it), and a one-worker run
+// never exceeds it.
+func TestFastPeakMatchesPrediction(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		seed := rapid.Uint64().Draw(rt, "seed")
+		p := buildRandProg(seed, rapid.IntRange(1, 14).Draw(rt, "steps"), tensor.Float64)
+		in := randInputs(p, seed)
+		pred, err := PredictPeak(p, tensor.Float64)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		_, st1, err := Fast{Workers: 1}.Run(p, in, tensor.Float64)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		if st1.PeakBytes > pred {
+			rt.Fatalf("one worker: measured %d over predicted %d\n%s", st1.PeakBytes, pred, p)
+		}
+		_, st, err := Fast{Workers: 4}.Run(p, in, tensor.Float64)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		if float64(st.PeakBytes) > 1.25*float64(pred) {
+			rt.Fatalf("four workers: measured %d over 1.25× predicted %d\n%s", st.PeakBytes, pred, p)
+		}
+		if st.PredictedPeakBytes != pred {
+			rt.Fatalf("Stats.PredictedPeakBytes %d, PredictPeak %d", st.PredictedPeakBytes, pred)
+		}
+	})
+}
+
+// TestFastPeakHandWorked: x (800 B) -> exp -> neg -> dot, in float64:
+// live sets {x,exp}=1600, {exp,neg}=1600, {neg,dot}=808; views are free.
+func TestFastPeakHandWorked(t *testing.T) {
+	p := program(t, `%0 = input "x" : f64[100]
+%1 = exp %0 : f64[100]
+%2 = permute [0] %1 : f64[100]
+%3 = neg %2 : f64[100]
+%4 = einsum "a,a->" %3 %3 : f64[]
+output "y" %4
+`)
+	x := f64t(t, []int{100}, make([]float64, 100)...)
+	out, st, err := Fast{}.Run(p, map[string]*tensor.Tensor{"x": x}, tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "y", out["y"], []int{}, 100)
+	if st.PeakBytes != 1600 || st.PredictedPeakBytes != 1600 {
+		t.Errorf("peak %d predicted %d, want 1600 both", st.PeakBytes, st.PredictedPeakBytes)
+	}
+}
+
+// wideProgram has two independent branches, each keeping two values
+// alive until its end: program order interleaves them (both branches'
+// intermediates live at once), a branch-at-a-time order does not.
+func wideProgram(t *testing.T) *ir.Program {
+	return program(t, `%0 = input "x" : f64[1000]
+%1 = input "y" : f64[1000]
+%2 = exp %0 : f64[1000]
+%3 = exp %1 : f64[1000]
+%4 = tanh %2 : f64[1000]
+%5 = tanh %3 : f64[1000]
+%6 = add %2 %4 : f64[1000]
+%7 = add %3 %5 : f64[1000]
+%8 = einsum "a->" %6 : f64[]
+%9 = einsum "a->" %7 : f64[]
+output "a" %8
+output "b" %9
+`)
+}
+
+// TestMaxMemory: a limit between the greedy order's peak and program
+// order's makes the schedule reorder (and the run stays under it); a limit
+// below every order is refused before anything runs.
+func TestMaxMemory(t *testing.T) {
+	p := wideProgram(t)
+	in := map[string]*tensor.Tensor{"x": f64t(t, []int{1000}, make([]float64, 1000)...), "y": f64t(t, []int{1000}, make([]float64, 1000)...)}
+	seq, err := PlanSchedule(p, tensor.Float64, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Program order: at %6, exp x, exp y, tanh, tanh and the sum are live: 5×8000.
+	if seq.PeakBytes != 40000 || seq.Reordered {
+		t.Fatalf("program-order schedule %d %v, want 40000", seq.PeakBytes, seq.Reordered)
+	}
+	s, err := PlanSchedule(p, tensor.Float64, 32000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Reordered || s.PeakBytes > 32000 {
+		t.Fatalf("schedule %+v", s)
+	}
+	out, st, err := Fast{MaxMemory: 32000, Order: s.Order}.Run(p, in, tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.PeakBytes > 32000 {
+		t.Errorf("measured %d over the limit", st.PeakBytes)
+	}
+	// exp 0 = 1, tanh 1 = 0.7616: each sum is 1000·1.7616.
+	expect(t, "a", out["a"], []int{}, 1000*(1+0.7615941559557649))
+	// Fast with MaxMemory alone reorders too.
+	if _, st, err = (Fast{MaxMemory: 32000}).Run(p, in, tensor.Float64); err != nil || st.PeakBytes > 32000 {
+		t.Errorf("MaxMemory run: %v, peak %d", err, st.PeakBytes)
+	}
+	_, err = PlanSchedule(p, tensor.Float64, 10000)
+	if err == nil || !strings.Contains(err.Error(), "over the 10000-byte limit") {
+		t.Errorf("limit below every order: %v", err)
+	}
+	if _, _, err := (Fast{MaxMemory: 10000}).Run(p, in, tensor.Float64); err == nil {
+		t.Errorf("run under an impossible limit was not refused")
+	}
+}
+
+// TestFastConcurrentRuns: one program run from several goroutines at once
+// (the race detector checks the executor's shared state).
+func TestFastConcurrentRuns(t *testing.T) {
+	p := buildRandProg(11, 14, tensor.Float64)
+	in := randInputs(p, 11)
+	want, _, err := Reference{}.Run(p, in, tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for range 5 {
+				got, _, err := Fast{Workers: 3}.Run(p, in, tensor.Float64)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for k, w := range want {
+					if !tensor.AllClose(got[k], w, 1e-9, 1e-9) {
+						errs <- fmt.Errorf("output %s differs", k)
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestFastErrors: bad bindings and out-of-range gathers are errors naming
+// the value, and the executor survives them.
+func TestFastErrors(t *testing.T) {
+	p := program(t, "%0 = input \"x\" : f32[2]\n%1 = input \"i\" : i64[2]\n%2 = gather 0 %0 %1 : f32[2]\n%3 = exp %2 : f32[2]\noutput \"y\" %3\n")
+	x := f64t(t, []int{2}, 1, 2)
+	bad, _ := tensor.FromInt64([]int{2}, []int64{0, 5})
+	if _, _, err := (Fast{}).Run(p, map[string]*tensor.Tensor{"x": x, "i": bad}, tensor.Float64); err == nil || !strings.Contains(err.Error(), "%2 = gather") {
+		t.Errorf("out-of-range gather: %v", err)
+	}
+	if _, _, err := (Fast{}).Run(p, map[string]*tensor.Tensor{"x": x}, tensor.Float64); err == nil || !strings.Contains(err.Error(), `input "i" is not bound`) {
+		t.Errorf("unbound input: %v", err)
+	}
+}
+
+// TestGOMAXPROCSRespected: kernels split across GOMAXPROCS goroutines and
+// the scheduler's default width follows it.
+func TestGOMAXPROCSRespected(t *testing.T) {
+	old := goruntime.GOMAXPROCS(1)
+	defer goruntime.GOMAXPROCS(old)
+	if workers() != 1 {
+		t.Fatalf("workers() = %d under GOMAXPROCS=1", workers())
+	}
+	var chunks int
+	parFor(1<<20, 1, func(lo, hi int) { chunks++ })
+	if chunks != 1 {
+		t.Errorf("%d chunks under GOMAXPROCS=1", chunks)
+	}
+	p := buildRandProg(3, 10, tensor.Float64)
+	_, st, err := Fast{}.Run(p, randInputs(p, 3), tensor.Float64)
+	if err != nil || st.Workers != 1 {
+		t.Errorf("workers %d, err %v", st.Workers, err)
+	}
+	goruntime.GOMAXPROCS(3)
+	var mu = make(chan int, 8)
+	parFor(1<<20, 1, func(lo, hi int) { mu <- hi - lo })
+	close(mu)
+	n, total := 0, 0
+	for c := range mu {
+		n++
+		total += c
+	}
+	if n != 3 || total != 1<<20 {
+		t.Errorf("GOMAXPROCS=3: %d chunks covering %d", n, total)
+	}
+}
+
+// countingSgemm is gonum's implementation with Sgemm counted: installed
+// with blas32.Use it shows GEMMs go through the swap point, so a faster
+// BLAS plugged in there is what the runtime uses.
+type countingSgemm struct {
+	gonum.Implementation
+	n *atomic.Int64
+}
+
+func (c countingSgemm) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, cm []float32, ldc int) {
+	c.n.Add(1)
+	c.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, cm, ldc)
+}
+
+func TestGemmGoesThroughBlas32Use(t *testing.T) {
+	var n atomic.Int64
+	prev := blas32.Implementation()
+	blas32.Use(countingSgemm{n: &n})
+	defer blas32.Use(prev)
+	p := program(t, "%0 = input \"a\" : f32[3,4]\n%1 = input \"b\" : f32[4,5]\n%2 = einsum \"ik,kj->ij\" %0 %1 : f32[3,5]\noutput \"c\" %2\n")
+	compareRuns(t, p, randInputs(p, 1), tensor.Float32, Fast{})
+	if n.Load() != 1 {
+		t.Errorf("%d Sgemm calls through the installed implementation, want 1", n.Load())
+	}
+}

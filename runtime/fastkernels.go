@@ -1,0 +1,439 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/tensor"
+)
+
+// The fast executor's kernels. Each writes v's value into out, a fresh
+// contiguous buffer of v's shape in the run dtype (possibly dirty: it was
+// reused), reading its operands through their strides without copying them.
+// Large kernels split their rows across GOMAXPROCS goroutines (parFor) at
+// boundaries that depend only on the sizes, so results are deterministic.
+// Anything without a fast kernel here runs the reference kernel (EvalValue).
+
+type fastKernel func(x *execState, v *ir.Value, args []*arr, out *arr) error
+
+var fastKernels map[ir.Op]fastKernel
+
+func init() {
+	fastKernels = map[ir.Op]fastKernel{
+		ir.OpAdd:        kAddN,
+		ir.OpMul:        kBinaryOp,
+		ir.OpPow:        kBinaryOp,
+		ir.OpScale:      kUnaryOp,
+		ir.OpSum:        kSumAxes,
+		ir.OpSoftmax:    kLastAxis,
+		ir.OpLogSoftmax: kLastAxis,
+		ir.OpReduceMax:  kLastAxis,
+		ir.OpReduceMin:  kLastAxis,
+		ir.OpGather:     kGatherFast,
+		ir.OpConcat:     kConcatFast,
+		ir.OpScatter:    kScatterFast,
+	}
+	for _, op := range ir.UnaryOps {
+		fastKernels[op] = kUnaryOp
+	}
+}
+
+// unaryCostOf weights parallel splitting: transcendental functions are
+// worth splitting at smaller sizes.
+func unaryCostOf(op ir.Op) int {
+	switch op {
+	case ir.OpRelu, ir.OpNeg, ir.OpAbs, ir.OpScale, ir.OpStep:
+		return 1
+	}
+	return 8
+}
+
+func kUnaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
+	a := args[0]
+	f := unaryFuncs[v.Op]
+	factor := v.Attrs.Float("factor")
+	l := newLoop(out.shape, out.strides, a.strides)
+	cost := unaryCostOf(v.Op)
+	if out.dt == tensor.Float32 {
+		unaryT(v.Op, f, float32(factor), l, out.f32, a.f32, a.off, cost)
+	} else {
+		unaryT(v.Op, f, factor, l, out.f64, a.f64, a.off, cost)
+	}
+	return nil
+}
+
+func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *loop, o, a []T, aoff, cost int) {
+	n, sa := l.n, l.inner[1]
+	parFor(l.rows, n*cost, func(lo, hi int) {
+		l.each(lo, hi, []int{0, aoff}, func(p []int) {
+			po, pa := p[0], p[1]
+			dst := o[po : po+n]
+			switch op {
+			case ir.OpRelu:
+				for i := range dst {
+					x := a[pa+i*sa]
+					if x > 0 || x != x {
+						dst[i] = x
+					} else {
+						dst[i] = 0
+					}
+				}
+			case ir.OpNeg:
+				for i := range dst {
+					dst[i] = -a[pa+i*sa]
+				}
+			case ir.OpScale:
+				for i := range dst {
+					dst[i] = a[pa+i*sa] * factor
+				}
+			case ir.OpAbs:
+				for i := range dst {
+					dst[i] = T(math.Abs(float64(a[pa+i*sa])))
+				}
+			default:
+				for i := range dst {
+					dst[i] = T(f(float64(a[pa+i*sa])))
+				}
+			}
+		})
+	})
+}
+
+func kBinaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
+	a, b := args[0].broadcastTo(out.shape), args[1].broadcastTo(out.shape)
+	l := newLoop(out.shape, out.strides, a.strides, b.strides)
+	if out.dt == tensor.Float32 {
+		binaryT(v.Op, l, out.f32, a.f32, a.off, b.f32, b.off)
+	} else {
+		binaryT(v.Op, l, out.f64, a.f64, a.off, b.f64, b.off)
+	}
+	return nil
+}
+
+func binaryT[T float](op ir.Op, l *loop, o, a []T, aoff int, b []T, boff int) {
+	n, sa, sb := l.n, l.inner[1], l.inner[2]
+	cost := 1
+	if op == ir.OpPow {
+		cost = 8
+	}
+	parFor(l.rows, n*cost, func(lo, hi int) {
+		l.each(lo, hi, []int{0, aoff, boff}, func(p []int) {
+			po, pa, pb := p[0], p[1], p[2]
+			dst := o[po : po+n]
+			switch op {
+			case ir.OpAdd:
+				if sa == 1 && sb == 1 {
+					x, y := a[pa:pa+n], b[pb:pb+n]
+					for i := range dst {
+						dst[i] = x[i] + y[i]
+					}
+					return
+				}
+				for i := range dst {
+					dst[i] = a[pa+i*sa] + b[pb+i*sb]
+				}
+			case ir.OpMul:
+				if sa == 1 && sb == 1 {
+					x, y := a[pa:pa+n], b[pb:pb+n]
+					for i := range dst {
+						dst[i] = x[i] * y[i]
+					}
+					return
+				}
+				for i := range dst {
+					dst[i] = a[pa+i*sa] * b[pb+i*sb]
+				}
+			default: // pow
+				for i := range dst {
+					dst[i] = T(math.Pow(float64(a[pa+i*sa]), float64(b[pb+i*sb])))
+				}
+			}
+		})
+	})
+}
+
+// accumulateT adds a (broadcast to o's shape) into o.
+func accumulateT[T float](l *loop, o, a []T, aoff int) {
+	n, sa := l.n, l.inner[1]
+	parFor(l.rows, n, func(lo, hi int) {
+		l.each(lo, hi, []int{0, aoff}, func(p []int) {
+			po, pa := p[0], p[1]
+			dst := o[po : po+n]
+			if sa == 1 {
+				x := a[pa : pa+n]
+				for i := range dst {
+					dst[i] += x[i]
+				}
+				return
+			}
+			for i := range dst {
+				dst[i] += a[pa+i*sa]
+			}
+		})
+	})
+}
+
+// kAddN sums n operands: the first two in one pass, the rest accumulated.
+func kAddN(x *execState, v *ir.Value, args []*arr, out *arr) error {
+	if len(args) == 1 {
+		copyInto(out, args[0].broadcastTo(out.shape))
+		return nil
+	}
+	a, b := args[0].broadcastTo(out.shape), args[1].broadcastTo(out.shape)
+	l := newLoop(out.shape, out.strides, a.strides, b.strides)
+	if out.dt == tensor.Float32 {
+		binaryT(ir.OpAdd, l, out.f32, a.f32, a.off, b.f32, b.off)
+	} else {
+		binaryT(ir.OpAdd, l, out.f64, a.f64, a.off, b.f64, b.off)
+	}
+	for _, c := range args[2:] {
+		cb := c.broadcastTo(out.shape)
+		l := newLoop(out.shape, out.strides, cb.strides)
+		if out.dt == tensor.Float32 {
+			accumulateT(l, out.f32, cb.f32, cb.off)
+		} else {
+			accumulateT(l, out.f64, cb.f64, cb.off)
+		}
+	}
+	return nil
+}
+
+// kSumAxes sums over the attribute's axes. It walks the input in its own
+// memory order with the accumulator's stride 0 along summed axes, in
+// float64 as the reference does, splitting across goroutines along an
+// outer kept axis (whose accumulator slices are disjoint).
+func kSumAxes(x *execState, v *ir.Value, args []*arr, out *arr) error {
+	a := args[0]
+	axes := v.Attrs.Ints("axes")
+	r := len(a.shape)
+	accStr := make([]int, r)
+	ostr := contiguousStrides(out.shape)
+	j := 0
+	for ax := 0; ax < r; ax++ {
+		if slices.Contains(axes, ax) {
+			continue
+		}
+		accStr[ax] = ostr[j]
+		j++
+	}
+	// Loop order: input strides descending so rows run along memory.
+	perm := make([]int, r)
+	for i := range perm {
+		perm[i] = i
+	}
+	slices.SortStableFunc(perm, func(p, q int) int {
+		sp, sq := a.strides[p], a.strides[q]
+		if a.shape[p] == 1 {
+			sp = 0
+		}
+		if a.shape[q] == 1 {
+			sq = 0
+		}
+		return sq - sp
+	})
+	shape := make([]int, r)
+	ps, pa := make([]int, r), make([]int, r)
+	for i, p := range perm {
+		shape[i], ps[i], pa[i] = a.shape[p], accStr[p], a.strides[p]
+	}
+	var acc []float64
+	var accSt *storage
+	if out.dt == tensor.Float64 {
+		acc = out.f64[:out.size()]
+	} else {
+		accSt = x.scratch(tensor.Float64, out.size())
+		acc = accSt.f64
+	}
+	clear(acc)
+	l := newLoop(shape, ps, pa)
+	run := func(lo, hi int) {
+		if out.dt == tensor.Float32 {
+			sumRows(l, lo, hi, acc, a.f32, a.off)
+		} else {
+			sumRows(l, lo, hi, acc, a.f64, a.off)
+		}
+	}
+	if len(l.dims) > 0 && l.str[0][0] != 0 && l.dims[0] > 1 {
+		per := l.rows / l.dims[0]
+		parFor(l.dims[0], per*l.n, func(lo, hi int) { run(lo*per, hi*per) })
+	} else {
+		run(0, l.rows)
+	}
+	if accSt != nil {
+		o := out.f32[:out.size()]
+		for i, s := range acc {
+			o[i] = float32(s)
+		}
+		x.release(accSt)
+	}
+	return nil
+}
+
+func sumRows[T float](l *loop, lo, hi int, acc []float64, a []T, aoff int) {
+	n, sc, sa := l.n, l.inner[0], l.inner[1]
+	l.each(lo, hi, []int{0, aoff}, func(p []int) {
+		pc, pa := p[0], p[1]
+		if sc == 0 {
+			s := 0.0
+			for i := 0; i < n; i++ {
+				s += float64(a[pa+i*sa])
+			}
+			acc[pc] += s
+			return
+		}
+		for i := 0; i < n; i++ {
+			acc[pc+i*sc] += float64(a[pa+i*sa])
+		}
+	})
+}
+
+// kLastAxis runs softmax, log_softmax, reduce_max and reduce_min over the
+// last axis, one row per goroutine chunk.
+func kLastAxis(_ *execState, v *ir.Value, args []*arr, out *arr) error {
+	a := args[0]
+	r := len(a.shape)
+	d := a.shape[r-1]
+	if d == 0 {
+		return errNoFastKernel
+	}
+	outer := numel(a.shape[:r-1])
+	// outer row offsets through a loop over the leading axes.
+	l := newLoop(append(slices.Clone(a.shape[:r-1]), 1), append(slices.Clone(a.strides[:r-1]), 1))
+	offs := make([]int, 0, outer)
+	l.each(0, l.rows, []int{a.off}, func(p []int) {
+		for i := 0; i < l.n; i++ {
+			offs = append(offs, p[0]+i*l.inner[0])
+		}
+	})
+	if len(offs) != outer {
+		return fmt.Errorf("internal: %d rows for %d", len(offs), outer)
+	}
+	sd := a.strides[r-1]
+	if out.dt == tensor.Float32 {
+		lastAxisT(v.Op, offs, d, sd, a.f32, out.f32)
+	} else {
+		lastAxisT(v.Op, offs, d, sd, a.f64, out.f64)
+	}
+	return nil
+}
+
+func lastAxisT[T float](op ir.Op, offs []int, d, sd int, a, o []T) {
+	parFor(len(offs), d*8, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			p := offs[row]
+			switch op {
+			case ir.OpReduceMax, ir.OpReduceMin:
+				m := a[p]
+				for i := 1; i < d; i++ {
+					x := a[p+i*sd]
+					if x != x || (op == ir.OpReduceMax && x > m) || (op == ir.OpReduceMin && x < m) {
+						m = x
+					}
+					if m != m {
+						break
+					}
+				}
+				o[row] = m
+			default:
+				m := math.Inf(-1)
+				for i := 0; i < d; i++ {
+					m = max(m, float64(a[p+i*sd]))
+				}
+				s := 0.0
+				dst := o[row*d : row*d+d]
+				for i := range dst {
+					e := math.Exp(float64(a[p+i*sd]) - m)
+					s += e
+					if op == ir.OpSoftmax {
+						dst[i] = T(e)
+					}
+				}
+				if op == ir.OpSoftmax {
+					inv := 1 / s
+					for i := range dst {
+						dst[i] = T(float64(dst[i]) * inv)
+					}
+				} else {
+					ls := m + math.Log(s)
+					for i := range dst {
+						dst[i] = T(float64(a[p+i*sd]) - ls)
+					}
+				}
+			}
+		}
+	})
+}
+
+// selectView fixes axis at i.
+func selectView(a *arr, axis, i int) *arr {
+	shape := slices.Delete(slices.Clone(a.shape), axis, axis+1)
+	strides := slices.Delete(slices.Clone(a.strides), axis, axis+1)
+	return a.view(shape, strides, a.off+i*a.strides[axis])
+}
+
+// sliceView restricts axis to [lo,hi).
+func sliceView(a *arr, axis, lo, hi int) *arr {
+	shape := slices.Clone(a.shape)
+	shape[axis] = hi - lo
+	off := a.off
+	if hi > lo {
+		off += lo * a.strides[axis]
+	}
+	return a.view(shape, slices.Clone(a.strides), off)
+}
+
+func kGatherFast(_ *execState, v *ir.Value, args []*arr, out *arr) error {
+	a, ix := args[0], args[1]
+	axis := v.Attrs.Int("axis")
+	if ix.dt != tensor.Int64 {
+		return fmt.Errorf("gather index has dtype %v, want int64", ix.dt)
+	}
+	d := int64(a.shape[axis])
+	n := ix.shape[0]
+	idx := make([]int, n)
+	for j := 0; j < n; j++ {
+		i := ix.i64[ix.off+j*ix.strides[0]]
+		if i < 0 {
+			i += d
+		}
+		if i < 0 || i >= d {
+			return fmt.Errorf("gather: index %d (position %d) out of range for axis %d of size %d", ix.i64[ix.off+j*ix.strides[0]], j, axis, d)
+		}
+		idx[j] = int(i)
+	}
+	block := a.size() / max(1, a.shape[axis])
+	parFor(n, block, func(lo, hi int) {
+		for j := lo; j < hi; j++ {
+			copyInto(selectView(out, axis, j), selectView(a, axis, idx[j]))
+		}
+	})
+	return nil
+}
+
+func kConcatFast(_ *execState, v *ir.Value, args []*arr, out *arr) error {
+	axis := v.Attrs.Int("axis")
+	at := 0
+	for _, a := range args {
+		d := a.shape[axis]
+		copyInto(sliceView(out, axis, at, at+d), a)
+		at += d
+	}
+	return nil
+}
+
+func kScatterFast(_ *execState, v *ir.Value, args []*arr, out *arr) error {
+	starts := v.Attrs.Ints("starts")
+	a := args[0]
+	zeroFill(out)
+	dst := out
+	for ax, s := range starts {
+		dst = sliceView(dst, ax, s, s+a.shape[ax])
+	}
+	copyInto(dst, a)
+	return nil
+}
+
+// errNoFastKernel sends a value to the reference kernel.
+var errNoFastKernel = fmt.Errorf("no fast kernel")

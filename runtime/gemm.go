@@ -1,0 +1,477 @@
+package runtime
+
+import (
+	"slices"
+	"sort"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/circopt/circopt/tensor"
+)
+
+// A binary contraction out[lo] = Σ a[la]·b[lb] is one (batched) GEMM once
+// its labels are classified:
+//
+//	batch  in a, b and out   one GEMM per batch index (a loop, parallel when small)
+//	M      in a and out      rows of a and of the result
+//	N      in b and out      columns of b and of the result
+//	K      in a and b only   the summed dimension
+//
+// Each group must collapse to one matrix dimension (its labels adjacent in
+// memory, in one order). M and N keep the output's label order so the GEMM
+// writes straight into the result; K's order is free and chosen to match an
+// operand's layout. An operand whose groups do not collapse is copied once
+// (its single permute) into a [batch, rows, cols] scratch; when both
+// operands would be read transposed, the smaller is copied instead, because
+// gonum's Gemm is several times slower with two transposed operands. Labels
+// in M that are contiguous with each other (a leading batch-like axis of a
+// activation times a weight) fold into one GEMM's rows for free.
+
+// gemmGroup is one label group collapsed in one array.
+type gemmGroup struct {
+	size   int // product of the labels' sizes
+	stride int // stride of the innermost non-unit label (1 when none)
+	ok     bool
+}
+
+// collapse reports whether the labels ls (in this order) of an array with
+// the given axis labels and strides form one dimension.
+func collapse(ls []int, labels, shape, strides []int) gemmGroup {
+	g := gemmGroup{size: 1, stride: 1, ok: true}
+	prevStride := -1
+	for _, l := range ls {
+		ax := slices.Index(labels, l)
+		d, s := shape[ax], strides[ax]
+		g.size *= d
+		if d == 1 {
+			continue
+		}
+		if prevStride >= 0 && prevStride != s*d {
+			g.ok = false
+		}
+		prevStride = s
+		g.stride = s
+	}
+	return g
+}
+
+// matLayout says how a logical r×c matrix with row stride s0 and column
+// stride s1 reads as BLAS input: row-major with leading dimension ld, or as
+// the transpose of a row-major c×r matrix (trans). ok is false when neither
+// works (the operand must be copied).
+func matLayout(r, c, s0, s1 int, preferTrans bool) (trans bool, ld int, ok bool) {
+	// Row-major: unit column stride (or one column), rows ld apart.
+	ldN, okN := s0, false
+	if s1 == 1 || c <= 1 {
+		if r <= 1 {
+			ldN = max(1, c)
+		}
+		okN = ldN >= max(1, c)
+	}
+	// Transposed: unit row stride (or one row), columns ld apart.
+	ldT, okT := s1, false
+	if s0 == 1 || r <= 1 {
+		if c <= 1 {
+			ldT = max(1, r)
+		}
+		okT = ldT >= max(1, r)
+	}
+	// A vector reads either way: take the layout the caller prefers.
+	switch {
+	case okT && (preferTrans || !okN):
+		return true, ldT, true
+	case okN:
+		return false, ldN, true
+	}
+	return false, 0, false
+}
+
+// gemmOperand is one side of the GEMM: a logical rows×cols matrix per batch
+// index, stored row-major (ld) or transposed, at off plus batch offsets.
+type gemmOperand struct {
+	a          *arr
+	rows, cols int
+	trans      bool
+	ld         int
+	bstr       []int // stride of each batch label
+	copied     bool
+}
+
+func (o *gemmOperand) blasTrans() blas.Transpose {
+	if o.trans {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+// stored is the stored matrix's shape and the backing extent it spans.
+func (o *gemmOperand) stored() (r, c, extent int) {
+	r, c = o.rows, o.cols
+	if o.trans {
+		r, c = c, r
+	}
+	return r, c, (r-1)*o.ld + c
+}
+
+// viewOperand tries to read a's rows×cols groups in place (transposed, if
+// both readings work and preferTrans).
+func viewOperand(a *arr, labels, batch, rowLs, colLs []int, preferTrans bool) (gemmOperand, bool) {
+	rg := collapse(rowLs, labels, a.shape, a.strides)
+	cg := collapse(colLs, labels, a.shape, a.strides)
+	op := gemmOperand{a: a, rows: rg.size, cols: cg.size}
+	for _, l := range batch {
+		st := 0 // a loop label the operand does not have: reused per index
+		if ax := slices.Index(labels, l); ax >= 0 {
+			st = a.strides[ax]
+		}
+		op.bstr = append(op.bstr, st)
+	}
+	if !rg.ok || !cg.ok {
+		return op, false
+	}
+	var ok bool
+	op.trans, op.ld, ok = matLayout(rg.size, cg.size, rg.stride, cg.stride, preferTrans)
+	return op, ok
+}
+
+// copyOperand lays a out as a contiguous [batch..., rows..., cols...] array
+// in scratch and reads it row-major, or as [batch..., cols..., rows...]
+// read transposed when colMajor.
+// With x nil (a dry run) nothing is allocated or copied.
+func copyOperand(x *execState, a *arr, labels, batch, rowLs, colLs []int, colMajor bool) (gemmOperand, *storage) {
+	own := slices.DeleteFunc(slices.Clone(batch), func(l int) bool { return !slices.Contains(labels, l) })
+	order := slices.Concat(own, rowLs, colLs)
+	if colMajor {
+		order = slices.Concat(own, colLs, rowLs)
+	}
+	perm := make([]int, len(order))
+	for i, l := range order {
+		perm[i] = slices.Index(labels, l)
+	}
+	src := a.permuted(perm)
+	var st *storage
+	dst := shapeOnly(src.shape)
+	dst.dt = a.dt
+	if x != nil {
+		st = x.scratch(a.dt, src.size())
+		dst = newArr(a.dt, src.shape, st)
+		copyInto(dst, src)
+	}
+	op, _ := viewOperand(dst, order, batch, rowLs, colLs, colMajor)
+	op.copied = true
+	return op, st
+}
+
+// contraction is a classified binary einsum.
+type contraction struct {
+	batch, m, n, k []int
+	la, lb, lo     []int
+}
+
+// classify splits the labels; ok is false for einsums that are not plain
+// contractions (repeated labels, labels summed out of one operand alone,
+// labels only in the output): those take the reference kernel.
+func classify(la, lb, lo []int) (*contraction, bool) {
+	for _, ls := range [][]int{la, lb, lo} {
+		for i, l := range ls {
+			if slices.Contains(ls[i+1:], l) {
+				return nil, false
+			}
+		}
+	}
+	c := &contraction{la: la, lb: lb, lo: lo}
+	for _, l := range lo {
+		inA, inB := slices.Contains(la, l), slices.Contains(lb, l)
+		switch {
+		case inA && inB:
+			c.batch = append(c.batch, l)
+		case inA:
+			c.m = append(c.m, l)
+		case inB:
+			c.n = append(c.n, l)
+		default:
+			return nil, false
+		}
+	}
+	for _, l := range la {
+		if !slices.Contains(lo, l) {
+			if !slices.Contains(lb, l) {
+				return nil, false
+			}
+			c.k = append(c.k, l)
+		}
+	}
+	for _, l := range lb {
+		if !slices.Contains(lo, l) && !slices.Contains(la, l) {
+			return nil, false
+		}
+	}
+	return c, true
+}
+
+// kOrders are the K label orders worth trying: each operand's memory order.
+func kOrders(k []int, arrs []*arr, labels [][]int) [][]int {
+	var out [][]int
+	for i, a := range arrs {
+		ord := slices.Clone(k)
+		sort.SliceStable(ord, func(x, y int) bool {
+			return a.strides[slices.Index(labels[i], ord[x])] > a.strides[slices.Index(labels[i], ord[y])]
+		})
+		if !slices.ContainsFunc(out, func(o []int) bool { return slices.Equal(o, ord) }) {
+			out = append(out, ord)
+		}
+	}
+	return out
+}
+
+// contract computes out = einsum(la,lb->lo)(a, b) with GEMM. out is a fresh
+// contiguous array of the run dtype. It returns the scratch bytes it needs;
+// with x nil it is a dry run on data-less arrays that only measures them
+// (the schedule's memory prediction).
+func contract(x *execState, c *contraction, a, b, out *arr) (scratchBytes int64) {
+	size := map[int]int{}
+	for i, l := range c.la {
+		size[l] = a.shape[i]
+	}
+	for i, l := range c.lb {
+		size[l] = b.shape[i]
+	}
+	prod := func(ls []int) int {
+		p := 1
+		for _, l := range ls {
+			p *= size[l]
+		}
+		return p
+	}
+	M, N, K, NB := prod(c.m), prod(c.n), prod(c.k), prod(c.batch)
+	if M*N*NB == 0 {
+		return 0
+	}
+	if K == 0 {
+		if x != nil {
+			zeroFill(out)
+		}
+		return 0
+	}
+	elt := int64(out.dt.Size())
+
+	// Where the result goes: straight into out when its M and N groups
+	// collapse there with one of them innermost. Failing that, leading M or
+	// N labels become loop labels (one GEMM per index, like batch labels,
+	// the operand without the label reading it with stride 0) when the
+	// GEMMs left are still sizeable; otherwise the GEMM writes a scratch
+	// [batch, M, N] block that is permuted into out afterwards.
+	target, tLabels := out, c.lo
+	var tmp *storage
+	cm, cn, batch := c.m, c.n, c.batch
+	swap, direct := outLayout(cm, cn, c.lo, out)
+	for i := 0; !direct && i <= len(c.m); i++ {
+		for j := 0; j <= len(c.n); j++ {
+			if i+j == 0 {
+				continue
+			}
+			if s, ok := outLayout(c.m[i:], c.n[j:], c.lo, out); ok && prod(c.m[i:])*prod(c.n[j:])*K >= loopMinWork {
+				cm, cn, swap, direct = c.m[i:], c.n[j:], s, true
+				batch = slices.Concat(c.batch, c.m[:i], c.n[:j])
+				break
+			}
+		}
+	}
+	M, N, NB = prod(cm), prod(cn), prod(batch)
+	if !direct {
+		swap = false
+		tLabels = slices.Concat(batch, cm, cn)
+		shape := make([]int, len(tLabels))
+		for i, l := range tLabels {
+			shape[i] = size[l]
+		}
+		scratchBytes += int64(numel(shape)) * elt
+		target = shapeOnly(shape)
+		if x != nil {
+			tmp = x.scratch(out.dt, numel(shape))
+			target = newArr(out.dt, shape, tmp)
+		}
+	}
+
+	// Operands: try each K order, keep the one that copies least.
+	var oa, ob gemmOperand
+	var okA, okB bool
+	var bestK []int
+	bestCost := -1
+	for _, ko := range kOrders(c.k, []*arr{a, b}, [][]int{c.la, c.lb}) {
+		// gonum sees the operands transposed once more when swap.
+		ta, va := viewOperand(a, c.la, batch, cm, ko, swap)
+		tb, vb := viewOperand(b, c.lb, batch, ko, cn, swap)
+		cost := 0
+		if !va {
+			cost += a.size()
+		}
+		if !vb {
+			cost += b.size()
+		}
+		if va && vb && ta.trans != swap && tb.trans != swap {
+			cost += min(a.size(), b.size())
+		}
+		if bestCost < 0 || cost < bestCost {
+			bestCost, bestK, oa, ob, okA, okB = cost, ko, ta, tb, va, vb
+		}
+	}
+	// Copies are laid out so that, as gonum finally sees them (transposed
+	// again when the result is computed as Cᵀ = Bᵀ·Aᵀ), they are row-major.
+	var scratch []*storage
+	if !okA {
+		var st *storage
+		oa, st = copyOperand(x, a, c.la, batch, cm, bestK, swap)
+		scratch = append(scratch, st)
+	}
+	if !okB {
+		var st *storage
+		ob, st = copyOperand(x, b, c.lb, batch, bestK, cn, swap)
+		scratch = append(scratch, st)
+	}
+	if oa.trans != swap && ob.trans != swap {
+		var st *storage
+		if a.size() <= b.size() {
+			oa, st = copyOperand(x, a, c.la, batch, cm, bestK, swap)
+		} else {
+			ob, st = copyOperand(x, b, c.lb, batch, bestK, cn, swap)
+		}
+		scratch = append(scratch, st)
+	}
+	for _, o := range []*gemmOperand{&oa, &ob} {
+		if o.copied {
+			scratchBytes += int64(o.a.size()) * elt
+		}
+	}
+	if x == nil {
+		return scratchBytes
+	}
+
+	// Result layout per batch index.
+	cbstr := make([]int, len(batch))
+	for i, l := range batch {
+		cbstr[i] = target.strides[slices.Index(tLabels, l)]
+	}
+	var ldc int
+	if swap {
+		ldc = collapse(cn, tLabels, target.shape, target.strides).stride
+		if N <= 1 {
+			ldc = max(1, M)
+		}
+	} else {
+		ldc = collapse(cm, tLabels, target.shape, target.strides).stride
+		if M <= 1 {
+			ldc = max(1, N)
+		}
+	}
+	bsz := make([]int, len(batch))
+	for i, l := range batch {
+		bsz[i] = size[l]
+	}
+	run := func(lo, hi int) {
+		idx := make([]int, len(bsz))
+		for bi := lo; bi < hi; bi++ {
+			r := bi
+			for i := len(bsz) - 1; i >= 0; i-- {
+				idx[i] = r % bsz[i]
+				r /= bsz[i]
+			}
+			ao, bo, co := oa.a.off, ob.a.off, target.off
+			for i := range idx {
+				ao += idx[i] * oa.bstr[i]
+				bo += idx[i] * ob.bstr[i]
+				co += idx[i] * cbstr[i]
+			}
+			if swap {
+				// Cᵀ = Bᵀ·Aᵀ: b read as N×K, a as K×M.
+				l, r := transposed(ob), transposed(oa)
+				gemmCall(l, bo, r, ao, target, co, N, M, ldc)
+			} else {
+				gemmCall(&oa, ao, &ob, bo, target, co, M, N, ldc)
+			}
+		}
+	}
+	// Small GEMMs run side by side; large ones use gonum's own parallelism.
+	if NB > 1 && M*N*K < 96*96*96 {
+		parFor(NB, 2*M*N*K/64, run)
+	} else {
+		run(0, NB)
+	}
+	if !direct {
+		perm := make([]int, len(c.lo))
+		for i, l := range c.lo {
+			perm[i] = slices.Index(tLabels, l)
+		}
+		copyInto(out, target.permuted(perm))
+		x.release(tmp)
+	}
+	for _, st := range scratch {
+		x.release(st)
+	}
+	return scratchBytes
+}
+
+// loopMinWork is the per-GEMM multiply count above which looping over
+// output labels beats computing into scratch and permuting.
+var loopMinWork = 4096 // a var so tests can force either path
+
+// outLayout reports whether the result can be written in place: the M and
+// N groups each collapse in out and one of them is innermost (swap: N
+// rows, the result computed as Cᵀ = Bᵀ·Aᵀ).
+func outLayout(m, n, lo []int, out *arr) (swap, ok bool) {
+	mg := collapse(m, lo, out.shape, out.strides)
+	ng := collapse(n, lo, out.shape, out.strides)
+	if !mg.ok || !ng.ok {
+		return false, false
+	}
+	M, N := mg.size, ng.size
+	switch {
+	case ng.stride == 1 || N == 1:
+		ldc := mg.stride
+		if M <= 1 {
+			ldc = max(1, N)
+		}
+		return false, ldc >= max(1, N)
+	case mg.stride == 1 || M == 1:
+		ldc := ng.stride
+		if N <= 1 {
+			ldc = max(1, M)
+		}
+		return true, ldc >= max(1, M)
+	}
+	return false, false
+}
+
+// transposed is the same stored matrix read as its transpose.
+func transposed(o gemmOperand) *gemmOperand {
+	t := o
+	t.rows, t.cols = o.cols, o.rows
+	t.trans = !o.trans
+	return &t
+}
+
+// gemmHook, when set (tests), sees every GEMM's transpose flags.
+var gemmHook func(transA, transB bool)
+
+// gemmCall runs C[rows×cols] (row stride ldc, at coff in target) = L·R.
+func gemmCall(l *gemmOperand, loff int, r *gemmOperand, roff int, target *arr, coff, rows, cols, ldc int) {
+	if gemmHook != nil {
+		gemmHook(l.trans, r.trans)
+	}
+	lr, lc, ln := l.stored()
+	rr, rc, rn := r.stored()
+	cn := (rows-1)*ldc + cols
+	if target.dt == tensor.Float64 {
+		blas64.Gemm(l.blasTrans(), r.blasTrans(), 1,
+			blas64.General{Rows: lr, Cols: lc, Stride: l.ld, Data: l.a.f64[loff : loff+ln]},
+			blas64.General{Rows: rr, Cols: rc, Stride: r.ld, Data: r.a.f64[roff : roff+rn]},
+			0, blas64.General{Rows: rows, Cols: cols, Stride: ldc, Data: target.f64[coff : coff+cn]})
+		return
+	}
+	blas32.Gemm(l.blasTrans(), r.blasTrans(), 1,
+		blas32.General{Rows: lr, Cols: lc, Stride: l.ld, Data: l.a.f32[loff : loff+ln]},
+		blas32.General{Rows: rr, Cols: rc, Stride: r.ld, Data: r.a.f32[roff : roff+rn]},
+		0, blas32.General{Rows: rows, Cols: cols, Stride: ldc, Data: target.f32[coff : coff+cn]})
+}

@@ -1,0 +1,181 @@
+package runtime
+
+import (
+	"sync"
+
+	"github.com/circopt/circopt/tensor"
+)
+
+// storage is one backing allocation. Values (and the views of them) hold
+// references; when the last one goes, the executor takes the bytes off its
+// live count and, for buffers it allocated, returns them to the pool for the
+// next value of the same element count.
+type storage struct {
+	dt    tensor.DType
+	f32   []float32
+	f64   []float64
+	i64   []int64
+	n     int   // elements
+	bytes int64 // counted against the live total while referenced
+	refs  int
+	owned bool // allocated by the executor: recyclable
+	kept  bool // reachable from an output: never recycled
+}
+
+func newStorage(dt tensor.DType, n int) *storage {
+	st := &storage{dt: dt, n: n, bytes: int64(n) * int64(dt.Size()), owned: true}
+	switch dt {
+	case tensor.Float32:
+		st.f32 = make([]float32, n)
+	case tensor.Float64:
+		st.f64 = make([]float64, n)
+	default:
+		st.i64 = make([]int64, n)
+	}
+	return st
+}
+
+type poolKey struct {
+	dt tensor.DType
+	n  int
+}
+
+// execState is one run's memory: the pool of free buffers and the live and
+// peak byte counts. Workers allocate scratch through it, so it is locked.
+type execState struct {
+	mu        sync.Mutex
+	free      map[poolKey][]*storage
+	live      int64 // bytes of referenced storage (inputs, constants, results, scratch)
+	peak      int64
+	allocated int64 // bytes obtained from the Go heap (pool misses)
+	reused    int64 // bytes served from the pool
+}
+
+func newExecState() *execState { return &execState{free: map[poolKey][]*storage{}} }
+
+// alloc returns a buffer of n elements (dirty when reused), counted live
+// with one reference.
+func (x *execState) alloc(dt tensor.DType, n int) *storage {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	k := poolKey{dt, n}
+	var st *storage
+	if fs := x.free[k]; len(fs) > 0 {
+		st = fs[len(fs)-1]
+		x.free[k] = fs[:len(fs)-1]
+		x.reused += st.bytes
+	} else if st = global.take(k); st != nil {
+		x.reused += st.bytes
+	} else {
+		x.mu.Unlock()
+		st = newStorage(dt, n) // allocate outside the lock: large makes zero memory
+		x.mu.Lock()
+		x.allocated += st.bytes
+	}
+	st.refs = 1
+	x.addLocked(st.bytes)
+	return st
+}
+
+// scratch is alloc for a kernel's temporary; release it when done.
+func (x *execState) scratch(dt tensor.DType, n int) *storage { return x.alloc(dt, n) }
+
+// external counts storage the executor does not own (inputs, constants,
+// fallback kernel results) while referenced.
+func (x *execState) external(bytes int64, owned bool) *storage {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	st := &storage{bytes: bytes, refs: 1, owned: owned}
+	x.addLocked(bytes)
+	return st
+}
+
+func (x *execState) addLocked(b int64) {
+	x.live += b
+	x.peak = max(x.peak, x.live)
+}
+
+// retain adds a reference (a view made of st).
+func (x *execState) retain(st *storage) {
+	if st == nil {
+		return
+	}
+	x.mu.Lock()
+	st.refs++
+	x.mu.Unlock()
+}
+
+// release drops a reference; the last one frees the bytes.
+func (x *execState) release(st *storage) {
+	if st == nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	st.refs--
+	if st.refs > 0 {
+		return
+	}
+	x.live -= st.bytes
+	if st.owned && !st.kept && st.n > 0 && (st.f32 != nil || st.f64 != nil || st.i64 != nil) {
+		k := poolKey{st.dt, st.n}
+		x.free[k] = append(x.free[k], st)
+	}
+}
+
+func zeroFill(a *arr) {
+	switch a.dt {
+	case tensor.Float32:
+		clear(a.f32[a.off : a.off+a.size()])
+	case tensor.Float64:
+		clear(a.f64[a.off : a.off+a.size()])
+	default:
+		clear(a.i64[a.off : a.off+a.size()])
+	}
+}
+
+// sharedPool keeps buffers freed at the end of runs for later runs of the
+// same (or another) program, up to a byte cap, so a plan run in a loop does
+// not ask the Go heap (which zeroes) for its intermediates every time.
+type sharedPool struct {
+	mu    sync.Mutex
+	free  map[poolKey][]*storage
+	bytes int64
+}
+
+// sharedPoolCap bounds the bytes kept between runs.
+const sharedPoolCap = 512 << 20
+
+var global = &sharedPool{free: map[poolKey][]*storage{}}
+
+func (g *sharedPool) take(k poolKey) *storage {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fs := g.free[k]
+	if len(fs) == 0 {
+		return nil
+	}
+	st := fs[len(fs)-1]
+	g.free[k] = fs[:len(fs)-1]
+	g.bytes -= st.bytes
+	return st
+}
+
+// donate hands a finished run's free buffers to the shared pool.
+func (x *execState) donate() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	global.mu.Lock()
+	defer global.mu.Unlock()
+	for k, fs := range x.free {
+		for _, st := range fs {
+			if global.bytes+st.bytes > sharedPoolCap {
+				return
+			}
+			st.refs = 0
+			global.free[k] = append(global.free[k], st)
+			global.bytes += st.bytes
+		}
+	}
+	x.free = nil
+}

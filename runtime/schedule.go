@@ -1,0 +1,349 @@
+package runtime
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/tensor"
+)
+
+// Schedule is an execution priority order for the fast executor with the
+// peak memory a sequential run in that order needs.
+type Schedule struct {
+	// Order lists the ids of the values the outputs depend on, each after
+	// its operands.
+	Order []int
+	// PeakBytes is the predicted peak of live storage (the quantity
+	// Stats.PeakBytes measures): inputs and constants at their size,
+	// results in the run dtype, views free, each value released after its
+	// last reader. GEMM and reduction scratch is not included.
+	PeakBytes int64
+	// Reordered is set when program order did not fit MaxMemory and a
+	// memory-aware order was chosen instead.
+	Reordered bool
+
+	// ahead[i] is the largest predicted live total at position i or
+	// later: what a value run ahead of position i must leave room for.
+	ahead []int64
+}
+
+// PredictPeak is the peak bytes of running p with the fast executor in
+// program order, one value at a time, in run dtype dt.
+func PredictPeak(p *ir.Program, dt tensor.DType) (int64, error) {
+	s, err := PlanSchedule(p, dt, 0)
+	if err != nil {
+		return 0, err
+	}
+	return s.PeakBytes, nil
+}
+
+// PlanSchedule orders p's live values for execution. Program order is used
+// when it fits maxMemory (0: no limit); otherwise a greedy memory-aware
+// topological order (at each step the ready value that adds the fewest net
+// bytes) is tried, and when that does not fit either the plan is refused
+// with an error saying how much it needs.
+func PlanSchedule(p *ir.Program, dt tensor.DType, maxMemory int64) (*Schedule, error) {
+	if p == nil {
+		return nil, fmt.Errorf("schedule: nil program")
+	}
+	if !dt.IsFloat() {
+		return nil, fmt.Errorf("schedule: run dtype must be float32 or float64, got %v", dt)
+	}
+	return planSchedule(p, dt, maxMemory, nil)
+}
+
+func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int) (*Schedule, error) {
+	live := p.Live()
+	var ids []int
+	if len(prio) > 0 {
+		seen := map[int]bool{}
+		for _, id := range prio {
+			if live[id] && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		for _, v := range p.Values {
+			if live[v.ID] && !seen[v.ID] {
+				ids = append(ids, v.ID)
+			}
+		}
+		if err := checkTopological(p, ids); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, v := range p.Values {
+			if live[v.ID] {
+				ids = append(ids, v.ID)
+			}
+		}
+	}
+	sim := newSimulation(p, dt, ids)
+	peak, ahead := sim.profile(ids)
+	s := &Schedule{Order: ids, PeakBytes: peak, ahead: ahead}
+	if maxMemory <= 0 || peak <= maxMemory {
+		return s, nil
+	}
+	g := sim.greedy(ids)
+	gp, gahead := newSimulation(p, dt, ids).profile(g)
+	if gp < peak {
+		s = &Schedule{Order: g, PeakBytes: gp, Reordered: true, ahead: gahead}
+	}
+	if s.PeakBytes > maxMemory {
+		return nil, fmt.Errorf("the plan needs about %d bytes at peak, over the %d-byte limit", s.PeakBytes, maxMemory)
+	}
+	return s, nil
+}
+
+func checkTopological(p *ir.Program, ids []int) error {
+	done := map[int]bool{}
+	for _, id := range ids {
+		v := p.Value(id)
+		for _, o := range v.Operands {
+			if !done[o] {
+				return fmt.Errorf("schedule: %v comes before its operand %%%d", v, o)
+			}
+		}
+		done[id] = true
+	}
+	return nil
+}
+
+// simulation replays the fast executor's memory accounting on data-less
+// arrays, so views and reshapes are classified exactly as at run time.
+type simulation struct {
+	p     *ir.Program
+	dt    tensor.DType
+	ids   []int
+	uses  map[int]int // operand slots + outputs reading each value
+	users map[int][]int
+}
+
+type simStorage struct {
+	bytes int64
+	refs  int
+}
+
+func newSimulation(p *ir.Program, dt tensor.DType, ids []int) *simulation {
+	s := &simulation{p: p, dt: dt, ids: ids, uses: map[int]int{}, users: map[int][]int{}}
+	for _, id := range ids {
+		v := p.Value(id)
+		for _, o := range slices.Compact(slices.Sorted(slices.Values(v.Operands))) {
+			s.users[o] = append(s.users[o], id)
+		}
+		for _, o := range v.Operands {
+			s.uses[o]++
+		}
+	}
+	for _, o := range p.Outputs {
+		s.uses[o.ID] += 1 << 30
+	}
+	return s
+}
+
+// shapeOnly is a data-less array carrying shape and strides.
+func shapeOnly(shape []int) *arr {
+	return &arr{shape: slices.Clone(shape), strides: contiguousStrides(shape)}
+}
+
+// step computes what running v does to memory: the array it produces, the
+// storage it allocates (nil for views) and the storage it shares.
+func (s *simulation) step(v *ir.Value, env map[int]*arr, st map[int]*simStorage) (*arr, *simStorage) {
+	bytes := valueBytes(v, s.dt)
+	switch v.Op {
+	case ir.OpInput, ir.OpConst:
+		return shapeOnly(v.Shape()), &simStorage{bytes: bytes}
+	case ir.OpScalar, ir.OpLastDimSize:
+		one := shapeOnly(nil)
+		return one.broadcastTo(v.Shape()), &simStorage{bytes: int64(valueDType(v, s.dt).Size())}
+	}
+	var a *arr
+	if len(v.Operands) > 0 {
+		a = env[v.Operands[0]]
+	}
+	switch v.Op {
+	case ir.OpPermute:
+		return a.permuted(v.Attrs.Ints("perm")), nil
+	case ir.OpBroadcast:
+		return a.broadcastTo(v.Shape()), nil
+	case ir.OpSlice:
+		res := a
+		starts, stops := v.Attrs.Ints("starts"), v.Attrs.Ints("stops")
+		for ax := range starts {
+			if starts[ax] != 0 || stops[ax] != a.shape[ax] {
+				res = sliceView(res, ax, starts[ax], stops[ax])
+			}
+		}
+		return res, nil
+	case ir.OpSelect:
+		i := v.Attrs.Int("index")
+		if i < 0 {
+			i += a.shape[v.Attrs.Int("axis")]
+		}
+		return selectView(a, v.Attrs.Int("axis"), i), nil
+	case ir.OpReshape:
+		if r := a.reshapeView(v.Shape()); r != nil {
+			return r, nil
+		}
+	}
+	return shapeOnly(v.Shape()), &simStorage{bytes: bytes}
+}
+
+// run replays order and returns the peak.
+func (s *simulation) run(order []int) int64 {
+	peak, _ := s.profile(order)
+	return peak
+}
+
+// profile replays order and returns the peak and, per position, the
+// largest live total at that step or any later one (the headroom a
+// run-ahead must leave).
+func (s *simulation) profile(order []int) (int64, []int64) {
+	steps := make([]int64, len(order))
+	env := map[int]*arr{}
+	root := map[int]*simStorage{}
+	remaining := map[int]int{}
+	for k, n := range s.uses {
+		remaining[k] = n
+	}
+	var live, peak int64
+	for i, id := range order {
+		v := s.p.Value(id)
+		a, st := s.step(v, env, root)
+		steps[i] = live
+		if st == nil {
+			st = root[v.Operands[0]]
+			st.refs++
+		} else {
+			st.refs = 1
+			live += st.bytes
+			steps[i] = live + s.scratch(v, env, a)
+			peak = max(peak, steps[i])
+		}
+		env[id], root[id] = a, st
+		for _, o := range v.Operands {
+			remaining[o]--
+			if remaining[o] == 0 {
+				if r := root[o]; r != nil {
+					r.refs--
+					if r.refs == 0 {
+						live -= r.bytes
+					}
+				}
+			}
+		}
+		if remaining[id] == 0 {
+			st.refs--
+			if st.refs == 0 {
+				live -= st.bytes
+			}
+		}
+	}
+	for i := len(steps) - 2; i >= 0; i-- {
+		steps[i] = max(steps[i], steps[i+1])
+	}
+	return peak, steps
+}
+
+// greedy builds a memory-aware topological order: among ready values, the
+// one with the smallest allocation minus what it frees, ties by program
+// order. Views and bindings (cheap, usually freeing) go first.
+func (s *simulation) greedy(ids []int) []int {
+	pos := map[int]int{}
+	for i, id := range ids {
+		pos[id] = i
+	}
+	pending := map[int]int{}
+	for _, id := range ids {
+		pending[id] = len(slices.Compact(slices.Sorted(slices.Values(s.p.Value(id).Operands))))
+	}
+	remaining := map[int]int{}
+	for k, n := range s.uses {
+		remaining[k] = n
+	}
+	var ready []int
+	for _, id := range ids {
+		if pending[id] == 0 {
+			ready = append(ready, id)
+		}
+	}
+	env := map[int]*arr{}
+	root := map[int]*simStorage{}
+	var order []int
+	for len(ready) > 0 {
+		best, bestScore := -1, int64(0)
+		for i, id := range ready {
+			v := s.p.Value(id)
+			_, st := s.step(v, env, root)
+			score := int64(0)
+			if st != nil {
+				score = st.bytes
+			}
+			for _, o := range slices.Compact(slices.Sorted(slices.Values(v.Operands))) {
+				n := 0
+				for _, x := range v.Operands {
+					if x == o {
+						n++
+					}
+				}
+				if remaining[o] == n && root[o] != nil && root[o].refs == 1 {
+					score -= root[o].bytes
+				}
+			}
+			if best < 0 || score < bestScore || score == bestScore && pos[id] < pos[ready[best]] {
+				best, bestScore = i, score
+			}
+		}
+		id := ready[best]
+		ready = slices.Delete(ready, best, best+1)
+		v := s.p.Value(id)
+		a, st := s.step(v, env, root)
+		if st == nil {
+			st = root[v.Operands[0]]
+			st.refs++
+		} else {
+			st.refs = 1
+		}
+		env[id], root[id] = a, st
+		for _, o := range v.Operands {
+			remaining[o]--
+			if remaining[o] == 0 && root[o] != nil {
+				root[o].refs--
+			}
+		}
+		order = append(order, id)
+		for _, u := range s.users[id] {
+			pending[u]--
+			if pending[u] == 0 {
+				ready = append(ready, u)
+			}
+		}
+	}
+	return order
+}
+
+// scratch is the temporary memory v's kernel takes while it runs: GEMM
+// operand copies and permuted results (from a dry run of the contraction
+// layout), and the float64 accumulator of a float32 sum.
+func (s *simulation) scratch(v *ir.Value, env map[int]*arr, out *arr) int64 {
+	switch {
+	case v.Op == ir.OpEinsum && len(v.Operands) == 2 && v.Type.DType.IsFloat():
+		spec, err := ir.ParseEinsum(v.Attrs.String("spec"), 2)
+		if err != nil {
+			return 0
+		}
+		c, ok := classify(spec.In[0], spec.In[1], spec.Out)
+		if !ok {
+			return 0
+		}
+		a, b := *env[v.Operands[0]], *env[v.Operands[1]]
+		a.dt, b.dt = s.dt, s.dt
+		o := *out
+		o.dt = s.dt
+		return contract(nil, c, &a, &b, &o)
+	case v.Op == ir.OpSum && s.dt == tensor.Float32:
+		return v.Type.NumElements() * 8
+	}
+	return 0
+}
