@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/circopt/circopt/blas"
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/lower"
@@ -52,6 +53,11 @@ type Plan struct {
 // Compile lowers circuits into one program (shared work appears once) and
 // optimizes it.
 func Compile(cs []circuit.Circuit, opts Options) (*Plan, error) {
+	// the BLAS backend CIRCOPT_BLAS names (or the CPU's default), unless the
+	// program chose one with blas.Use
+	if _, err := blas.Ensure(); err != nil {
+		return nil, err
+	}
 	dt := opts.DType
 	if dt == 0 {
 		dt = tensor.Float32

@@ -395,8 +395,6 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// blasBackend names the GEMM implementation in use.
-func blasBackend() string { return "gonum (pure Go reference)" }
 
 func runPasses(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("passes", stderr)
