@@ -395,7 +395,6 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-
 func runPasses(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("passes", stderr)
 	if err := parseFlags(fs, args); err != nil {
