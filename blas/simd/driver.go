@@ -1,0 +1,276 @@
+package simd
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// parallelMinFlops is the smallest m·n·k worth splitting across
+// goroutines: below it, starting them costs more than the work saved.
+const parallelMinFlops = 48 * 48 * 48
+
+// chunksPerThread is how many pieces of work each goroutine should get on
+// average. Pieces are handed out on demand, so a goroutine whose core is
+// busy with another process (the machine is shared) takes fewer of them.
+const chunksPerThread = 3
+
+// packedBBytes bounds the B block that parallelRows packs and shares: a
+// quarter of this machine's 32 MiB L3, which it shares with other work.
+// A variable so that tests can force many column blocks.
+var packedBBytes = 8 << 20
+
+// problem is one checked GEMM, C = alpha*op(A)*op(B) + beta*C, with m, n,
+// k > 0 and alpha != 0. Sub-problems share A, B and C, offset in place.
+type problem[T float] struct {
+	kn             *kernel[T]
+	aTrans, bTrans bool
+	m, n, k        int
+	alpha, beta    T
+	a, b, c        []T
+	lda, ldb, ldc  int
+}
+
+// gemm runs p on up to GOMAXPROCS goroutines. When M has tiles to spare,
+// the goroutines take row blocks from a counter and share one packed B
+// (parallelRows). Otherwise (few rows, many columns) column ranges are
+// handed out, each a whole serial GEMM (parallelColumns). Small problems
+// run serially.
+func gemm[T float](p problem[T]) {
+	threads := runtime.GOMAXPROCS(0)
+	if p.m*p.n*p.k < parallelMinFlops {
+		threads = 1
+	}
+	tilesM := ceilDiv(p.m, p.kn.mr)
+	tilesN := ceilDiv(p.n, p.kn.nr)
+	switch {
+	case threads > 1 && tilesM >= 2*threads:
+		p.parallelRows(threads)
+	case threads > 1 && tilesN >= 2:
+		p.parallelColumns(threads, tilesN)
+	default:
+		p.serial()
+	}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// forEach runs f(0..n-1) on up to threads goroutines (the caller's among
+// them), each index once, handed out on demand.
+func forEach(threads, n int, f func(i int)) {
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			f(i)
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(threads, n) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+}
+
+// parallelRows splits the rows of C into blocks that goroutines take
+// on demand; each block runs the whole k loop, so no two goroutines ever
+// write the same part of C. B is packed once for all of them, a whole
+// column block of it (every kc slice) at a time, and lazily: the first
+// goroutine to need a micro-panel packs it while the others, finding it
+// claimed, wait for it or (usually) are busy on the panel before. So the
+// goroutines meet only once per column block, at the join, instead of at
+// a barrier per kc slice; on a machine shared with other processes, where
+// any goroutine may stall, each of those meetings is costly.
+func (p problem[T]) parallelRows(threads int) {
+	kn := p.kn
+	// Rows: blocks of whole tiles, at most mc rows, several per goroutine
+	// and a multiple of the goroutine count, with sizes differing by at
+	// most a tile, so that the last ones to finish finish together.
+	tiles := ceilDiv(p.m, kn.mr)
+	blocks := max(threads*chunksPerThread, ceilDiv(tiles, kn.mc/kn.mr))
+	blocks = min(tiles, ceilDiv(blocks, threads)*threads)
+	// Columns: as many as keep the packed block (all of k by ncb) within
+	// packedBBytes, a share of L3.
+	budget := packedBBytes / int(unsafe.Sizeof(T(0)))
+	ncb := max(kn.nr, min(ceilDiv(p.n, kn.nr)*kn.nr, budget/p.k/kn.nr*kn.nr))
+	slices := ceilDiv(p.k, kn.kc)
+	panels := ncb / kn.nr
+	bb := kn.getBBlock(p.k * ncb)
+	defer kn.putBBlock(bb)
+	bp := bb.bp
+	state := make([]atomic.Int32, slices*panels)
+	for jc := 0; jc < p.n; jc += ncb {
+		nc := min(ncb, p.n-jc)
+		for i := range state {
+			state[i].Store(panelEmpty)
+		}
+		lazy := lazyB[T]{p: &p, bp: bp, state: state, panels: panels, ncb: ncb, jc: jc, nc: nc}
+		forEach(threads, blocks, func(i int) {
+			ws := kn.getWorkspace()
+			defer kn.putWorkspace(ws)
+			ic := i * tiles / blocks * kn.mr
+			rows := min((i+1)*tiles/blocks*kn.mr, p.m) - ic
+			for pc := 0; pc < p.k; pc += kn.kc {
+				kc := min(kn.kc, p.k-pc)
+				packA(ws.ap, p.aTrans, p.a, p.lda, ic, rows, pc, kc, kn.mr)
+				p.macroKernel(ws, bp[pc*ncb:], ic, rows, jc, nc, pc == 0, kc, lazy.ready(pc, kc))
+			}
+		})
+	}
+}
+
+// Micro-panel states in lazyB.
+const (
+	panelEmpty int32 = iota
+	panelPacking
+	panelReady
+)
+
+// lazyB is a packed B column block filled on demand: micro-panel j of the
+// kc slice at pc is bp[pc*ncb + j*nr*kc:], packed by whichever goroutine
+// asks for it first.
+type lazyB[T float] struct {
+	p      *problem[T]
+	bp     []T
+	state  []atomic.Int32
+	panels int
+	ncb    int
+	jc, nc int
+}
+
+// ready returns the hook macroKernel calls before using micro-panel
+// jr/nr of the kc slice at pc.
+func (l *lazyB[T]) ready(pc, kc int) func(jr int) {
+	p, nr := l.p, l.p.kn.nr
+	base := pc / p.kn.kc * l.panels
+	return func(jr int) {
+		st := &l.state[base+jr/nr]
+		if st.Load() == panelReady {
+			return
+		}
+		if st.CompareAndSwap(panelEmpty, panelPacking) {
+			cols := min(nr, l.nc-jr)
+			packB(l.bp[pc*l.ncb+jr*kc:], p.bTrans, p.b, p.ldb, pc, kc, l.jc+jr, cols, nr)
+			st.Store(panelReady)
+			return
+		}
+		// Another goroutine is packing it: one panel's copy, so short.
+		for st.Load() != panelReady {
+			runtime.Gosched()
+		}
+	}
+}
+
+// parallelColumns hands out column ranges, each a serial GEMM; A, which
+// has few rows here, is packed once per range.
+func (p problem[T]) parallelColumns(threads, tilesN int) {
+	pieces := min(tilesN, threads*chunksPerThread)
+	forEach(threads, pieces, func(i int) {
+		lo, hi := i*tilesN/pieces, (i+1)*tilesN/pieces
+		c0, c1 := lo*p.kn.nr, min(hi*p.kn.nr, p.n)
+		q := p
+		q.n = c1 - c0
+		if p.bTrans {
+			q.b = p.b[c0*p.ldb:]
+		} else {
+			q.b = p.b[c0:]
+		}
+		q.c = p.c[c0:]
+		q.serial()
+	})
+}
+
+// serial is the BLIS loop nest on one goroutine: columns of C in nc
+// blocks, the inner dimension in kc slices (B block packed once per
+// slice), rows in mc blocks (A block packed once per block).
+func (p problem[T]) serial() {
+	kn := p.kn
+	ws := kn.getWorkspace()
+	defer kn.putWorkspace(ws)
+	bb := kn.getBBlock(kn.kc * kn.nc)
+	defer kn.putBBlock(bb)
+	for jc := 0; jc < p.n; jc += kn.nc {
+		nc := min(kn.nc, p.n-jc)
+		for pc := 0; pc < p.k; pc += kn.kc {
+			kc := min(kn.kc, p.k-pc)
+			packB(bb.bp, p.bTrans, p.b, p.ldb, pc, kc, jc, nc, kn.nr)
+			for ic := 0; ic < p.m; ic += kn.mc {
+				rows := min(kn.mc, p.m-ic)
+				packA(ws.ap, p.aTrans, p.a, p.lda, ic, rows, pc, kc, kn.mr)
+				p.macroKernel(ws, bb.bp, ic, rows, jc, nc, pc == 0, kc, nil)
+			}
+		}
+	}
+}
+
+// macroKernel multiplies the packed A block (rows × kc, at row ic) by the
+// packed B block (kc × nc, at column jc) into C, tile by tile. The first
+// kc slice applies beta; later ones accumulate. Edge tiles are computed
+// into a scratch tile from the zero-padded panels and only their valid part
+// is merged into C.
+func (p problem[T]) macroKernel(ws *workspace[T], bp []T, ic, rows, jc, nc int, first bool, kc int, ready func(jr int)) {
+	kn := p.kn
+	mr, nr := kn.mr, kn.nr
+	beta, loadC := T(1), true
+	if first {
+		beta, loadC = p.beta, p.beta != 0
+	}
+	for jr := 0; jr < nc; jr += nr {
+		cols := min(nr, nc-jr)
+		if ready != nil {
+			ready(jr)
+		}
+		bpan := bp[jr*kc:]
+		for ir := 0; ir < rows; ir += mr {
+			tr := min(mr, rows-ir)
+			apan := ws.ap[ir*kc:]
+			off := (ic+ir)*p.ldc + jc + jr
+			if tr == mr && cols == nr {
+				kn.fn(kc, apan, bpan, p.c[off:], p.ldc, p.alpha, beta, loadC)
+				continue
+			}
+			kn.fn(kc, apan, bpan, ws.tile, nr, 1, 0, false)
+			mergeTile(p.c[off:], p.ldc, ws.tile, nr, tr, cols, p.alpha, beta, loadC)
+		}
+	}
+}
+
+// mergeTile writes the rows×cols corner of an edge tile into C.
+func mergeTile[T float](c []T, ldc int, tile []T, nr, rows, cols int, alpha, beta T, loadC bool) {
+	for i := 0; i < rows; i++ {
+		ci := c[i*ldc : i*ldc+cols]
+		ti := tile[i*nr : i*nr+cols]
+		if loadC {
+			for j, v := range ti {
+				ci[j] = alpha*v + beta*ci[j]
+			}
+		} else {
+			for j, v := range ti {
+				ci[j] = alpha * v
+			}
+		}
+	}
+}
+
+// scaleC sets C = beta*C for the m×n matrix C, writing zeros without
+// reading C when beta == 0.
+func scaleC[T float](m, n int, beta T, c []T, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(ci)
+			continue
+		}
+		for j := range ci {
+			ci[j] *= beta
+		}
+	}
+}

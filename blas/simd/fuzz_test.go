@@ -1,0 +1,33 @@
+package simd
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// FuzzGemm compares every ISA with gonum on fuzzer-chosen shapes,
+// transposes, leading-dimension paddings and scalars. Run with
+//
+//	go test ./blas/simd -run '^$' -fuzz FuzzGemm -fuzztime 30s
+func FuzzGemm(f *testing.F) {
+	f.Add(uint8(1), uint8(1), uint8(1), uint8(0), uint8(0), int8(1), int8(0), uint64(1))
+	f.Add(uint8(15), uint8(33), uint8(7), uint8(3), uint8(0x12), int8(-2), int8(3), uint64(2))
+	f.Add(uint8(29), uint8(1), uint8(200), uint8(1), uint8(0x21), int8(1), int8(1), uint64(3))
+	f.Add(uint8(64), uint8(64), uint8(64), uint8(2), uint8(0), int8(4), int8(-1), uint64(4))
+	f.Fuzz(func(t *testing.T, m, n, k, trans, pads uint8, alpha, beta int8, seed uint64) {
+		g := gemmCase{
+			tA: transposes[int(trans)%3], tB: transposes[int(trans/3)%3],
+			m: int(m % 80), n: int(n % 80), k: int(k),
+			padA: int(pads & 3), padB: int(pads >> 2 & 3), padC: int(pads >> 4 & 3),
+			alpha: float64(alpha) / 2, beta: float64(beta) / 2,
+		}
+		defer func(old bool) { delegate = old }(delegate)
+		for _, isa := range Supported() {
+			impl, _ := NewISA(isa)
+			for _, d := range []bool{false, true} {
+				delegate = d
+				checkCase(t, impl, g, rand.New(rand.NewPCG(seed, 9)))
+			}
+		}
+	})
+}

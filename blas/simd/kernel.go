@@ -1,0 +1,80 @@
+package simd
+
+import "sync"
+
+// float is the element type of a GEMM.
+type float interface{ float32 | float64 }
+
+// microKernel computes one mr×nr tile of C (row stride ldc):
+//
+//	C = alpha*Ap*Bp + (loadC ? beta*C : 0)
+//
+// where Ap is a packed mr×k micro-panel (k columns of mr elements) and Bp a
+// packed k×nr micro-panel (k rows of nr elements). With loadC false, C is
+// not read. k >= 1.
+type microKernel[T float] func(k int, a, b, c []T, ldc int, alpha, beta T, loadC bool)
+
+// kernel is a micro-kernel with the blocking that suits it.
+type kernel[T float] struct {
+	isa    ISA
+	mr, nr int // tile shape
+	// kc is the depth of a packed slice; mc and nc the rows of a packed
+	// A block and the columns of a packed B block (multiples of mr, nr).
+	kc, mc, nc int
+	fn         microKernel[T]
+	// Pools of packing buffers: per goroutine for A blocks and edge
+	// tiles, per call for the B block that all goroutines share.
+	aPool, bPool sync.Pool
+}
+
+// workspace holds one goroutine's A block and edge-tile buffers.
+type workspace[T float] struct {
+	ap, tile []T
+}
+
+func (kn *kernel[T]) getWorkspace() *workspace[T] {
+	ws, ok := kn.aPool.Get().(*workspace[T])
+	if !ok {
+		ws = new(workspace[T])
+	}
+	// Sized on every take so that a change of blocking (the tuning
+	// benchmark makes some) can never leave a short buffer in the pool.
+	ws.ap = grow(ws.ap, kn.mc*kn.kc)
+	ws.tile = grow(ws.tile, kn.mr*kn.nr)
+	return ws
+}
+
+func (kn *kernel[T]) putWorkspace(ws *workspace[T]) { kn.aPool.Put(ws) }
+
+// bBlock holds a packed B block.
+type bBlock[T float] struct{ bp []T }
+
+// getBBlock returns a buffer of at least n elements.
+func (kn *kernel[T]) getBBlock(n int) *bBlock[T] {
+	bb, ok := kn.bPool.Get().(*bBlock[T])
+	if !ok {
+		bb = new(bBlock[T])
+	}
+	bb.bp = grow(bb.bp, n)
+	return bb
+}
+
+func (kn *kernel[T]) putBBlock(bb *bBlock[T]) { kn.bPool.Put(bb) }
+
+func grow[T float](s []T, n int) []T {
+	if len(s) < n {
+		return make([]T, n)
+	}
+	return s
+}
+
+// kernels32 and kernels64 hold the kernels this build has, by ISA; the
+// assembly ones are added by init in kernels_amd64.go.
+var (
+	kernels32 = map[ISA]*kernel[float32]{
+		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float32]},
+	}
+	kernels64 = map[ISA]*kernel[float64]{
+		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float64]},
+	}
+)
