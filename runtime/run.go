@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/circopt/circopt/blas"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/tensor"
 )
@@ -94,6 +95,11 @@ func Use(e Executor) {
 // value's name, dtype (float32 or float64) is the precision of float values.
 // It returns the outputs by name.
 func Run(p *ir.Program, inputs map[string]*tensor.Tensor, dtype tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
+	// GEMMs go through gonum's swap point: install the backend CIRCOPT_BLAS
+	// names (or the CPU's default) unless the program chose one itself.
+	if _, err := blas.Ensure(); err != nil {
+		return nil, nil, err
+	}
 	mu.RLock()
 	e := current
 	mu.RUnlock()
