@@ -7,6 +7,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/circopt/circopt/blas"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -35,7 +36,11 @@ func run(quick bool, dir string) error {
 		return err
 	}
 	start := time.Now()
-	fmt.Printf("circopt bench: GOMAXPROCS=%d, float32, medians (naive %d runs, optimized %d runs)\n\n", goruntime.GOMAXPROCS(0), naiveReps, optReps)
+	backend, err := blas.Ensure()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("circopt bench: GOMAXPROCS=%d, float32, BLAS %s, medians (naive %d runs, optimized %d runs)\n\n", goruntime.GOMAXPROCS(0), backend, naiveReps, optReps)
 	var results []bench.Result
 	for _, c := range cases {
 		r, err := bench.Measure(c, naiveReps, optReps)
@@ -68,7 +73,9 @@ func run(quick bool, dir string) error {
 	} else {
 		fmt.Printf("\n(numpy: %s)\n", py)
 	}
-	fmt.Printf("\n| GEMM n | gonum Sgemm GFLOP/s | circopt einsum GFLOP/s | circopt/gonum |\n|---:|---:|---:|---:|\n")
+	// the same backend called directly through gonum's blas32.Gemm, against
+	// the runtime's contraction path on it
+	fmt.Printf("\n| GEMM n | blas32.Gemm (%s) GFLOP/s | circopt einsum GFLOP/s | circopt/direct |\n|---:|---:|---:|---:|\n", backend.Name)
 	sizes := []int{512, 1024}
 	if quick {
 		sizes = []int{256, 512}
