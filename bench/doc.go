@@ -1,4 +1,4 @@
-// Package bench is circopt's benchmark suite: the workloads of issue #5
+// Package bench is circopt's benchmark suite: its workloads
 // (MLP block, attention block, einsum chains, a batched contraction, wide
 // adds with shared subtrees, a 30-variant ablation sweep) built as circuits,
 // each timed with the naive evaluator (circuit.Evaluate, once per circuit)

@@ -1,6 +1,6 @@
 package bench
 
-// Suite returns the workloads; quick shrinks them for tests.
+// Suite returns the benchmark workloads; quick shrinks them for tests.
 func Suite(quick bool) ([]*Case, error) {
 	type mk func() (*Case, error)
 	var ms []mk

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the GEMM figures of issue #7: GFLOP/s of every backend at
+# Reproduces circopt's GEMM figures: GFLOP/s of every backend at
 # 512, 1024 and 2048, float32 and float64. The targets of one invocation
 # alternate (-count runs the whole list again), so load from other
 # processes hits them alike; compare ratios within a run, not across runs.
