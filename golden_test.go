@@ -238,7 +238,7 @@ func TestGoldenNumeric(t *testing.T) {
 }
 
 // TestGoldenCoverage: the suite is big enough, uses every node kind and the
-// GeneralFunctions and index forms the issue lists, and every pass of the
+// GeneralFunctions and index forms the format supports, and every pass of the
 // table changes at least one file.
 func TestGoldenCoverage(t *testing.T) {
 	cases := loadGolden(t)

@@ -8,7 +8,7 @@ import (
 )
 
 // netlib calls OpenBLAS directly through netlib, bypassing the swap point:
-// the yardstick for the openblas backend.
+// the yardstick for the openblas backend.
 func init() {
 	var impl netlib.Implementation
 	extraTargets = append(extraTargets, benchTarget{

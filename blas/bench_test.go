@@ -13,7 +13,7 @@ import (
 	"github.com/circopt/circopt/blas/simd"
 )
 
-// benchSizes are the square sizes of the figures.
+// benchSizes are the square sizes of the GEMM figures.
 var benchSizes = []int{512, 1024, 2048}
 
 // benchTarget is one way to run GEMM in a benchmark: a backend installed

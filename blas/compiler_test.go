@@ -65,7 +65,7 @@ func randomContractionCircuits(t *testing.T, rng *rand.Rand) ([]circuit.Circuit,
 	return []circuit.Circuit{chain, transposed, batched, attn, sum}, bind
 }
 
-// TestCompilerWithEachBackend is the property test of the issue: for
+// TestCompilerWithEachBackend is the compiler property test: for
 // every backend, the whole compiler (circopt.EvaluateMany: lower, passes,
 // runtime, GEMMs through the installed backend) agrees with the naive
 // evaluator (circuit.EvaluateAll) on random contraction circuits.
