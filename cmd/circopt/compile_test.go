@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/passes"
 )
 
 const skipCirc = `0 'last' Add
@@ -126,5 +129,54 @@ func TestOptVerifyStats(t *testing.T) {
 	out, _, code = runCLI(t, "passes")
 	if code != 0 || !strings.Contains(out, "cse") || !strings.Contains(out, "ordering constraints") {
 		t.Errorf("passes:\n%s", out)
+	}
+}
+
+// TestVerifyNamesFirstBadPass breaks one pass on purpose (it scales every
+// output by 2) and checks that verify exits 1 naming the outputs and the pass.
+func TestVerifyNamesFirstBadPass(t *testing.T) {
+	saved := append([]passes.Pass(nil), passes.Table...)
+	defer func() { copy(passes.Table, saved) }()
+	for i, p := range passes.Table {
+		if p.Name != "addfold" {
+			continue
+		}
+		good := p.Fn
+		passes.Table[i].Fn = func(prog *ir.Program, ctx *passes.Context) (*ir.Program, error) {
+			q, err := good(prog, ctx)
+			if err != nil {
+				return nil, err
+			}
+			return ir.Rebuild(q, func(b *ir.Builder, v *ir.Value, ops []int) (int, bool, error) {
+				if !q.IsOutput(v.ID) {
+					return 0, false, nil
+				}
+				id, err := b.Copy(v, ops...)
+				if err != nil {
+					return 0, false, err
+				}
+				id, err = b.Add(ir.OpScale, ir.Attrs{"factor": 2.0}, id)
+				return id, true, err
+			})
+		}
+	}
+	dir := t.TempDir()
+	f := writeFile(t, dir, "skip.circ", strings.Replace(skipCirc, "'x' [4] Array rand", "'x' [4] Symbol", 1))
+	out, stderr, code := runCLI(t, "verify", "-format", "json", f)
+	if code != 1 {
+		t.Fatalf("verify of a broken pipeline: exit %d\n%s\n%s", code, out, stderr)
+	}
+	var v struct {
+		OK           bool    `json:"ok"`
+		FirstBadPass *string `json:"first_bad_pass"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("json %q: %v", out, err)
+	}
+	if v.OK || v.FirstBadPass == nil || *v.FirstBadPass != "addfold" {
+		t.Errorf("verify json %s", out)
+	}
+	if !strings.Contains(stderr, "'last'") || !strings.Contains(stderr, "first bad pass: addfold") {
+		t.Errorf("stderr %q does not name the output and the pass", stderr)
 	}
 }
