@@ -45,34 +45,59 @@ func splitList(s string) []string {
 	return out
 }
 
-func registerPassFlags(fs *flag.FlagSet) (disable *string) {
-	return fs.String("disable", "", "comma-separated `PASSES` to skip")
+// compilerFlags are the flags opt, verify and stats share: the input
+// flags, -disable and (where the command has one) -format.
+type compilerFlags struct {
+	fs      *flag.FlagSet
+	in      inputFlags
+	disable *string
+	format  *string
 }
 
-func runOpt(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("opt", stderr)
-	var in inputFlags
-	in.register(fs)
-	emit := fs.String("emit", "ir", "what to print: ir or circuit")
-	disable := registerPassFlags(fs)
-	dump := fs.String("dump-after", "", "print the program after `PASS` (comma-separated, or all)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newCompilerFlags(name string, stderr io.Writer, withFormat bool) *compilerFlags {
+	c := &compilerFlags{fs: newFlags(name, stderr)}
+	c.in.register(c.fs)
+	c.disable = c.fs.String("disable", "", "comma-separated `PASSES` to skip")
+	if withFormat {
+		c.format = c.fs.String("format", "text", "output format: text or json")
 	}
-	path, err := oneFile(fs)
+	return c
+}
+
+// parse reads args and checks what every compiler command checks: one
+// FILE, a known -format, known pass names in -disable.
+func (c *compilerFlags) parse(args []string) (path string, err error) {
+	if err := parseFlags(c.fs, args); err != nil {
+		return "", err
+	}
+	if path, err = oneFile(c.fs); err != nil {
+		return "", err
+	}
+	if c.format != nil && *c.format != "text" && *c.format != "json" {
+		return "", usagef("-format must be text or json, got %q", *c.format)
+	}
+	return path, checkPassNames(c.disabled(), false)
+}
+
+func (c *compilerFlags) disabled() []string { return splitList(*c.disable) }
+
+func (c *compilerFlags) json() bool { return c.format != nil && *c.format == "json" }
+
+func runOpt(args []string, stdout, stderr io.Writer) error {
+	cf := newCompilerFlags("opt", stderr, false)
+	emit := cf.fs.String("emit", "ir", "what to print: ir or circuit")
+	dump := cf.fs.String("dump-after", "", "print the program after `PASS` (comma-separated, or all)")
+	path, err := cf.parse(args)
 	if err != nil {
 		return err
 	}
 	if *emit != "ir" && *emit != "circuit" {
 		return usagef("-emit must be ir or circuit, got %q", *emit)
 	}
-	if err := checkPassNames(splitList(*disable), false); err != nil {
-		return err
-	}
 	if err := checkPassNames(splitList(*dump), true); err != nil {
 		return err
 	}
-	cs, err := compilerInput(&in, path, tensor.Float32)
+	cs, err := compilerInput(&cf.in, path, tensor.Float32)
 	if err != nil {
 		return err
 	}
@@ -80,7 +105,7 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
-	opt, _, err := passes.Run(prog, passes.Options{Disable: splitList(*disable), DumpAfter: splitList(*dump), Dump: stdout, Check: true})
+	opt, _, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: stdout, Check: true})
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
@@ -116,39 +141,26 @@ type verifyOutput struct {
 }
 
 func runVerify(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("verify", stderr)
-	var in inputFlags
-	in.register(fs)
-	fs.Uint64Var(&in.seed, "seed", 0, "seed for random inputs and `Array rand`")
-	rtol := fs.Float64("rtol", 1e-6, "relative tolerance")
-	atol := fs.Float64("atol", 1e-9, "absolute tolerance")
-	bisect := fs.Bool("bisect", false, "print the result after each pass prefix, not only the first bad pass")
-	format := fs.String("format", "text", "output format: text or json")
-	disable := registerPassFlags(fs)
+	cf := newCompilerFlags("verify", stderr, true)
+	cf.fs.Uint64Var(&cf.in.seed, "seed", 0, "seed for random inputs and `Array rand`")
+	rtol := cf.fs.Float64("rtol", 1e-6, "relative tolerance")
+	atol := cf.fs.Float64("atol", 1e-9, "absolute tolerance")
+	bisect := cf.fs.Bool("bisect", false, "print the result after each pass prefix, not only the first bad pass")
 	var binds multiFlag
-	fs.Var(&binds, "bind", "bind a Symbol: `NAME=FILE.npy` (repeatable; others get random values)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	path, err := oneFile(fs)
+	cf.fs.Var(&binds, "bind", "bind a Symbol: `NAME=FILE.npy` (repeatable; others get random values)")
+	path, err := cf.parse(args)
 	if err != nil {
-		return err
-	}
-	if *format != "text" && *format != "json" {
-		return usagef("-format must be text or json, got %q", *format)
-	}
-	if err := checkPassNames(splitList(*disable), false); err != nil {
 		return err
 	}
 	bindings, err := loadBindings(binds)
 	if err != nil {
 		return err
 	}
-	cs, err := compilerInput(&in, path, tensor.Float64)
+	cs, err := compilerInput(&cf.in, path, tensor.Float64)
 	if err != nil {
 		return err
 	}
-	inputs, err := randomBindings(cs, bindings, in.seed)
+	inputs, err := randomBindings(cs, bindings, cf.in.seed)
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
@@ -160,7 +172,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
-	popts := passes.Options{Disable: splitList(*disable), Check: true}
+	popts := passes.Options{Disable: cf.disabled(), Check: true}
 	// compare runs the first n passes (n < 0: all) and checks every output.
 	compare := func(n int) ([]verifyOutput, bool, error) {
 		opt, _, err := passes.RunPrefix(prog, popts, n)
@@ -196,13 +208,13 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	firstBad := ""
 	if !ok || *bisect {
-		names := enabledPasses(splitList(*disable))
+		names := enabledPasses(cf.disabled())
 		for n := 1; n <= len(names); n++ {
 			_, good, err := compare(n)
 			if err != nil {
 				return fmt.Errorf("%s: after pass %s: %v", path, names[n-1], err)
 			}
-			if *bisect && *format == "text" {
+			if *bisect && !cf.json() {
 				fmt.Fprintf(stdout, "after %-16s %s\n", names[n-1], okWord(good))
 			}
 			if !good && firstBad == "" {
@@ -210,7 +222,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	if *format == "json" {
+	if cf.json() {
 		type jsonOut struct {
 			Name      string    `json:"name"`
 			MaxAbsErr jsonFloat `json:"max_abs_err"`
@@ -248,7 +260,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%s", msg)
 	}
-	if *format == "text" {
+	if !cf.json() {
 		fmt.Fprintf(stdout, "ok: %d output(s) match within rtol=%g atol=%g\n", len(outs), *rtol, *atol)
 	}
 	return nil
@@ -322,25 +334,12 @@ func programFLOPs(p *ir.Program) int64 {
 }
 
 func runStats(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("stats", stderr)
-	var in inputFlags
-	in.register(fs)
-	format := fs.String("format", "text", "output format: text or json")
-	disable := registerPassFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	path, err := oneFile(fs)
+	cf := newCompilerFlags("stats", stderr, true)
+	path, err := cf.parse(args)
 	if err != nil {
 		return err
 	}
-	if *format != "text" && *format != "json" {
-		return usagef("-format must be text or json, got %q", *format)
-	}
-	if err := checkPassNames(splitList(*disable), false); err != nil {
-		return err
-	}
-	cs, err := compilerInput(&in, path, tensor.Float32)
+	cs, err := compilerInput(&cf.in, path, tensor.Float32)
 	if err != nil {
 		return err
 	}
@@ -351,7 +350,7 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
-	opt, rep, err := passes.Run(prog, passes.Options{Disable: splitList(*disable)})
+	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled()})
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
@@ -377,7 +376,7 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	for _, p := range rep.Passes {
 		res.Passes = append(res.Passes, passRow{p.Name, p.ValuesAfter, p.Ms})
 	}
-	if *format == "json" {
+	if cf.json() {
 		return json.NewEncoder(stdout).Encode(res)
 	}
 	fmt.Fprintf(stdout, "circuit nodes      %d\n", res.CircuitNodes)
