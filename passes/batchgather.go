@@ -99,6 +99,27 @@ func commuteIndexes(p *ir.Program, earlierOnly bool) (*ir.Program, []string, err
 	return q, notes, err
 }
 
+// commutingValues returns the values batchGather would turn into an index
+// op of a counterpart (the first sweep's rule: counterparts anywhere in p).
+// Einsum fusion leaves them in the form batchGather recognises.
+func commutingValues(p *ir.Program) map[int]bool {
+	index := map[string]int{}
+	for _, v := range p.Values {
+		index[structKey(v.Op, v.Attrs, v.Operands, v.Type)] = v.ID
+	}
+	forms := map[int]rowIndex{}
+	out := map[int]bool{}
+	for _, v := range p.Values {
+		if r, ok := indexForm(p, v); ok {
+			forms[v.ID] = r
+		} else if r, c, ok := commute(p, v, forms, index); ok && c != v.ID {
+			forms[v.ID] = r
+			out[v.ID] = true
+		}
+	}
+	return out
+}
+
 // rowIndex says a value equals an index op applied to base: a gather of
 // positions idx along axis, or a slice [starts, stops).
 type rowIndex struct {

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/runtime"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -47,6 +48,9 @@ func mkSlice(b *ir.Builder, x int, starts, stops []int) (int, error) {
 	}
 	if f, ok := fillValue(b, x); ok {
 		return b.Scalar(f, withShape(xv.Type, shape))
+	}
+	if c, ok, err := foldConst(b, ir.OpSlice, ir.Attrs{"starts": slices.Clone(starts), "stops": slices.Clone(stops)}, withShape(xv.Type, shape), x); ok || err != nil {
+		return c, err
 	}
 	if g, ok := sliceOfGather(b, xv, starts, stops); ok {
 		return g, nil
@@ -123,6 +127,13 @@ func sliceOfGather(b *ir.Builder, xv *ir.Value, starts, stops []int) (int, bool)
 // so a resampled value indexed again reads its source once.
 func mkGather(b *ir.Builder, x, axis, idx int) (int, error) {
 	xv := b.Value(x)
+	if n := typeOf(b, idx).Shape; len(n) == 1 {
+		shape := slices.Clone(xv.Type.Shape)
+		shape[axis] = n[0]
+		if c, ok, err := foldConst(b, ir.OpGather, ir.Attrs{"axis": axis}, withShape(xv.Type, shape), x, idx); ok || err != nil {
+			return c, err
+		}
+	}
 	if q, ok := constIndex(b, idx); ok && xv.Op == ir.OpGather && xv.Attrs.Int("axis") == axis {
 		if p, ok := constIndex(b, xv.Operands[1]); ok {
 			n := int64(len(p))
@@ -142,12 +153,63 @@ func mkGather(b *ir.Builder, x, axis, idx int) (int, error) {
 	return b.Add(ir.OpGather, ir.Attrs{"axis": axis}, x, idx)
 }
 
+// foldConst evaluates op (result type t) on const operands at build time,
+// under constfold's size rule. Index ops and contractions created after
+// constfold has run (late push-down moves a gather into a product with a
+// constant; fusion sums a constant operand over a private label first) then
+// never leave work on constants that only a second pipeline run would
+// fold. ok=false: some operand is not a const, or the result would be too
+// big to materialise.
+func foldConst(b *ir.Builder, op ir.Op, attrs ir.Attrs, t ir.Type, ops ...int) (int, bool, error) {
+	args := make([]*tensor.Tensor, len(ops))
+	var in int64
+	for i, o := range ops {
+		ct, ok := b.ConstTensor(o)
+		if !ok {
+			return -1, false, nil
+		}
+		args[i] = ct
+		in += typeOf(b, o).Bytes()
+	}
+	if len(ops) == 0 || t.NumElements() > maxFoldElements || t.Bytes() > 2*in+64 {
+		return -1, false, nil
+	}
+	dt := t.DType
+	if !dt.IsFloat() {
+		dt = tensor.Float64 // int results keep their dtype in EvalValue
+	}
+	res, err := runtime.EvalValue(nil, &ir.Value{Op: op, Attrs: attrs, Type: t}, args, dt)
+	if err != nil {
+		return -1, false, nil // e.g. an index out of range: the runtime reports it
+	}
+	id, err := b.Const(res.Contiguous())
+	return id, err == nil, err
+}
+
+// mkEinsum is einsum spec of ops (type inferred), folded when every
+// operand is a const.
+func mkEinsum(b *ir.Builder, spec string, ops ...int) (int, error) {
+	id, err := b.Add(ir.OpEinsum, ir.Attrs{"spec": spec}, ops...)
+	if err != nil {
+		return -1, err
+	}
+	v := b.Value(id)
+	if c, ok, err := foldConst(b, v.Op, v.Attrs, v.Type, ops...); ok || err != nil {
+		return c, err // the einsum just added is dead: rewrite prunes it
+	}
+	return id, nil
+}
+
 // mkSelect is x with axis fixed at index (the axis dropped).
 func mkSelect(b *ir.Builder, x, axis, index int) (int, error) {
 	xv := b.Value(x)
 	if f, ok := fillValue(b, x); ok {
 		shape := slices.Delete(slices.Clone(xv.Type.Shape), axis, axis+1)
 		return b.Scalar(f, withShape(xv.Type, shape))
+	}
+	shape := slices.Delete(slices.Clone(xv.Type.Shape), axis, axis+1)
+	if c, ok, err := foldConst(b, ir.OpSelect, ir.Attrs{"axis": axis, "index": index}, withShape(xv.Type, shape), x); ok || err != nil {
+		return c, err
 	}
 	switch xv.Op {
 	case ir.OpSlice: // select inside a slice: select the source, then slice the rest
@@ -157,6 +219,14 @@ func mkSelect(b *ir.Builder, x, axis, index int) (int, error) {
 			return -1, err
 		}
 		return mkSlice(b, sel, slices.Delete(slices.Clone(s0), axis, axis+1), slices.Delete(slices.Clone(e0), axis, axis+1))
+	case ir.OpReshape:
+		// Selecting the only index of a size-1 axis just drops the axis,
+		// which is a reshape: composed with this one, it may give the
+		// source back (a reshape that only added the axis), which frees
+		// push-down to move index ops below whatever computed it.
+		if xv.Type.Shape[axis] == 1 {
+			return mkReshape(b, xv.Operands[0], slices.Delete(slices.Clone(xv.Type.Shape), axis, axis+1))
+		}
 	case ir.OpBroadcast:
 		// Selecting along an axis the broadcast added gives the source
 		// back, broadcast to the remaining axes.

@@ -16,9 +16,10 @@ const maxFoldElements = 1 << 22
 // constfold computes at compile time the values whose operands are all
 // constants (const tensors or scalar fills):
 //
-//   - when every operand is a fill, elementwise ops, layout and index ops
-//     and a few reductions give a fill again (one number, any shape), so
-//     no tensor is materialised at all;
+//   - when every operand is a fill, elementwise ops, layout and index ops,
+//     a few reductions and einsums (product × number of summed terms,
+//     unless an output label repeats) give a fill again (one number, any
+//     shape), so no tensor is materialised at all;
 //   - otherwise the value is computed with runtime.EvalValue (exactly the
 //     kernel Run would use, in the value's declared dtype) and becomes a
 //     const, unless the result is much bigger than its inputs (a broadcast
@@ -58,7 +59,13 @@ func constfold(p *ir.Program, _ *Context) (*ir.Program, error) {
 			}
 			allFill = false
 			if _, ok := tensors[o]; !ok {
-				allConst = false
+				// A const the smart constructors folded (an index op of a
+				// const) is as constant as one this pass made.
+				if t, ok := r.b.ConstTensor(o); ok {
+					tensors[o] = t
+				} else {
+					allConst = false
+				}
 			}
 		}
 		if !allConst {
@@ -154,6 +161,8 @@ func foldFills(v *ir.Value, ops []int, fills []float64, b *ir.Builder) (float64,
 			return 0, false, nil // the kernel decides what an empty max is
 		}
 		return fills[0], true, nil
+	case ir.OpEinsum:
+		return einsumOfFills(v, ops, fills, b)
 	case ir.OpSoftmax, ir.OpLogSoftmax:
 		s := typeOf(b, ops[0]).Shape
 		n := s[len(s)-1]
@@ -166,4 +175,41 @@ func foldFills(v *ir.Value, ops []int, fills []float64, b *ir.Builder) (float64,
 		return -math.Log(float64(n)), true, nil
 	}
 	return 0, false, nil
+}
+
+// einsumOfFills folds an einsum whose operands are all fills: every output
+// element sums the same product over the summed labels' extents, so the
+// result is one fill, product·count. An output label written twice (an
+// embedding, "a->aa") puts zeros off the diagonal: not a fill.
+func einsumOfFills(v *ir.Value, ops []int, fills []float64, b *ir.Builder) (float64, bool, error) {
+	spec, err := ir.ParseEinsum(v.Attrs.String("spec"), len(ops))
+	if err != nil {
+		return 0, false, err
+	}
+	out := map[int]bool{}
+	for _, l := range spec.Out {
+		if out[l] {
+			return 0, false, nil
+		}
+		out[l] = true
+	}
+	prod := 1.0
+	for _, f := range fills {
+		prod *= f
+	}
+	count := 1.0 // terms per output element: product of the summed extents
+	seen := map[int]bool{}
+	for k, t := range spec.In {
+		shape := typeOf(b, ops[k]).Shape
+		for j, l := range t {
+			if !out[l] && !seen[l] {
+				seen[l] = true
+				count *= float64(shape[j])
+			}
+		}
+	}
+	if count == 0 {
+		return 0, true, nil // an empty sum, whatever the fills are
+	}
+	return prod * count, true, nil
 }

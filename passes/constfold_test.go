@@ -115,3 +115,46 @@ output "y" %3
 		t.Fatalf("got %v, want Φ(0.3) = %v\n%s", got, want, q)
 	}
 }
+
+func TestConstfoldEinsumOfFills(t *testing.T) {
+	p := parseIR(t, `
+%0 = scalar 1 : f64[6,8]
+%1 = scalar 3 : f64[]
+%2 = einsum "ab,->ab" %0 %1 : f64[6,8]
+%3 = scalar 2 : f64[3,4]
+%4 = scalar 0.5 : f64[4]
+%5 = einsum "ab,b->a" %3 %4 : f64[3]
+%6 = scalar 2 : f64[4,4]
+%7 = einsum "aa->" %6 : f64[]
+%8 = einsum "a->ab" %4 : f64[4,2]
+%9 = einsum "a->aa" %4 : f64[4,4]
+%10 = scalar 5 : f64[0,3]
+%11 = einsum "ab->b" %10 : f64[3]
+output "scaled" %2
+output "matvec" %5
+output "trace" %7
+output "bcast" %8
+output "embed" %9
+output "empty" %11
+`)
+	q := runPass(t, constfold, p)
+	// 1·3; 2·0.5 summed over 4 terms; a trace of 4 twos; a broadcast label
+	// changes nothing; an empty sum is 0. The embedding is zero off the
+	// diagonal: not a fill (and as a const it would be bigger than its
+	// input, so it stays lazy).
+	wantIR(t, q, `
+%0 = scalar 3 : f64[6,8]
+%1 = scalar 0.5 : f64[4]
+%2 = scalar 4 : f64[3]
+%3 = scalar 8 : f64[]
+%4 = scalar 0.5 : f64[4,2]
+%5 = einsum "a->aa" %1 : f64[4,4]
+%6 = scalar 0 : f64[3]
+output "scaled" %0
+output "matvec" %2
+output "trace" %3
+output "bcast" %4
+output "embed" %5
+output "empty" %6
+`)
+}

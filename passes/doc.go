@@ -19,13 +19,16 @@
 //
 //	deadcode   deadcode.go   drops values the outputs do not reach; renumbers
 //	cse        cse.go        hash-consing over (op, attrs, operands, type); consts by content
-//	constfold  constfold.go  all-constant values -> const (if small) or scalar fill
+//	constfold  constfold.go  all-constant values -> const (if small) or scalar fill (einsums of fills too)
 //	rearrange  rearrange.go  permute∘permute, reshape∘reshape, broadcast∘broadcast, identities
 //	index      index.go      slice∘slice, select∘slice, slice of concat, identity slices
-//	pushdown   pushdown.go   slice/select/gather through elementwise, permute, broadcast, einsum
+//	pushdown   pushdown.go   slice/select/gather through elementwise, permute, broadcast, einsum,
+//	                         and row-wise ops (softmax, reductions) on rows
 //	batchgather batchgather.go f(x[i]) -> f(x)[i] when f is batch-wise and f(x) exists
 //	addfold    addfold.go    flatten sums, merge fills, k equal terms -> scale, drop zeros
-//	einsum     einsum.go     flatten einsum trees, absorb permute/scale/fill, plan, lower
+//	einsum     einsum.go     flatten einsum trees (embeddings too), absorb permute/scale/fill,
+//	                         fold a lone user permute into the output, pre-sum private labels,
+//	                         plan (exact DP up to 10 operands), lower
 //	memplan    memplan.go    analysis only: liveness, buffers, peak bytes (Report.Memory)
 //
 // # Invariants every pass keeps
@@ -67,6 +70,8 @@
 // exposes the old-to-new id map and prunes dead values, and build values
 // through the smart constructors in build.go (mkSlice, mkPermute, ...), which
 // return already-simplified forms (an identity slice is its operand, a slice
-// of a slice is one slice). Sharing one set of constructors keeps the passes
+// of a slice is one slice, a select of the size-1 axis a reshape added is
+// the reshape's operand, an index op or contraction of consts is a const
+// when small). Sharing one set of constructors keeps the passes
 // agreeing on normal forms, which is what makes the pipeline idempotent.
 package passes

@@ -17,14 +17,20 @@ import (
 //  1. Flatten: an einsum whose only use is an operand of another einsum is
 //     inlined into it (its summed labels get fresh names, its output labels
 //     take the user's names for that operand, so a diagonal in the user
-//     unifies them). Only einsums with distinct output labels that all occur
-//     in some operand are inlined.
+//     unifies them). Only einsums whose output labels all occur in some
+//     operand are inlined; an output label written twice (an embedding,
+//     a->aa) unifies the user's two labels for those axes, since the
+//     embedding is zero off the diagonal.
 //  2. Absorb: permute operands become relabelled operands, scale operands
 //     and scalar-fill operands become one factor (a fill's labels that
-//     nothing else carries contribute their sizes to it).
+//     nothing else carries contribute their sizes to it). A permute whose
+//     operand is an einsum used only there is a root of its own: the
+//     einsum's output labels are permuted instead.
 //  3. Plan: the flat operand list goes to passes/order (exact DP up to
-//     order.DPThreshold operands, greedy beyond; FLOPs as cost; Options.MemCap
-//     bounds every intermediate), and the path is recorded as a note.
+//     fusionDPOperands operands, greedy beyond; FLOPs as cost; Options.MemCap
+//     bounds every intermediate), and the path is recorded as a note. An
+//     operand carrying labels no other operand nor the output has is summed
+//     over them first when that is cheaper (order cannot express it).
 //  4. Lower: each step becomes a binary (or unary) einsum; a last unary
 //     einsum adds output-only or repeated output labels; the factor becomes
 //     one scale on the result.
@@ -55,18 +61,53 @@ func einsumFusion(p *ir.Program, ctx *Context) (*ir.Program, error) {
 			absorb[v.ID] = true
 		}
 	}
+	// A permute of an einsum it is the only user of, and that does not
+	// itself lead into an einsum (then the outer tree absorbs both), is
+	// lowered as the einsum with permuted output labels.
+	// An einsum batchGather will replace by an index op of an existing
+	// counterpart (einsum(x[perm], w) -> einsum(x, w)[perm]) keeps its
+	// output order: the counterpart has that order, not the permuted one.
+	permRoot, viaPerm := map[int]bool{}, map[int]bool{}
+	var commuting map[int]bool // computed when first needed
+	for _, v := range p.Values {
+		if v.Op != ir.OpPermute || feeds[v.ID] {
+			continue
+		}
+		e := v.Operands[0]
+		if ev := p.Value(e); ev.Op != ir.OpEinsum || len(ev.Operands) == 0 || absorb[e] || p.IsOutput(e) || len(p.Users(e)) != 1 {
+			continue
+		}
+		if commuting == nil {
+			commuting = commutingValues(p)
+		}
+		if !commuting[e] {
+			permRoot[v.ID], viaPerm[e] = true, true
+		}
+	}
 	var memCap int64
 	if ctx != nil {
 		memCap = ctx.Opts.MemCap
 	}
 	return rewrite(p, func(r *rewriter, v *ir.Value, ops []int) (int, bool, error) {
-		if v.Op != ir.OpEinsum || absorb[v.ID] || len(v.Operands) == 0 {
+		root := v // the einsum at the top of the tree
+		if v.Op == ir.OpPermute && permRoot[v.ID] {
+			root = r.old.Value(v.Operands[0])
+		} else if v.Op != ir.OpEinsum || absorb[v.ID] || viaPerm[v.ID] || len(v.Operands) == 0 {
 			return -1, false, nil
 		}
-		g := &einsumGroup{r: r, absorb: absorb, feeds: feeds, sizes: map[int]int{}, factor: 1}
-		out, err := g.expandRoot(v)
+		g := &einsumGroup{r: r, absorb: absorb, feeds: feeds, sizes: map[int]int{}, factor: 1, parent: map[int]int{}}
+		out, err := g.expandRoot(root)
 		if err != nil {
 			return -1, false, err
+		}
+		if root != v { // result axis i is the einsum's output axis perm[i]
+			perm := v.Attrs.Ints("perm")
+			pout := make([]int, len(perm))
+			for i, a := range perm {
+				pout[i] = out[a]
+			}
+			out = pout
+			g.absorbed = true
 		}
 		if len(g.leaves) == 0 {
 			return -1, false, nil
@@ -75,8 +116,9 @@ func einsumFusion(p *ir.Program, ctx *Context) (*ir.Program, error) {
 	})
 }
 
-// inlinable: the einsum's output labels are distinct and each occurs in an
-// operand, so its result is a plain relabelling of a contraction.
+// inlinable: each of the einsum's output labels occurs in an operand, so
+// its result is a relabelling of a contraction (a label written twice is
+// a diagonal the user's labels unify on).
 func inlinable(s *ir.EinsumSpec) bool {
 	in := map[int]bool{}
 	for _, t := range s.In {
@@ -84,12 +126,10 @@ func inlinable(s *ir.EinsumSpec) bool {
 			in[l] = true
 		}
 	}
-	seen := map[int]bool{}
 	for _, l := range s.Out {
-		if seen[l] || !in[l] {
+		if !in[l] {
 			return false
 		}
-		seen[l] = true
 	}
 	return true
 }
@@ -109,13 +149,62 @@ type einsumGroup struct {
 	leaves   []einsumLeaf
 	fills    [][]int // labels of absorbed scalar fills
 	factor   float64
-	absorbed bool    // a permute, scale or fill was absorbed
-	nodes    int     // einsums in the tree
-	nary     bool    // some einsum in the tree has more than 2 operands
-	existing float64 // FLOPs of the tree as it is, in order's cost model
+	absorbed bool        // a permute, scale or fill was absorbed
+	nodes    int         // einsums in the tree
+	nary     bool        // some einsum in the tree has more than 2 operands
+	existing float64     // FLOPs of the tree as it is, in order's cost model
+	parent   map[int]int // union-find: labels an inlined embedding identified
 }
 
 func (g *einsumGroup) fresh() int { g.next++; return g.next - 1 }
+
+// find is label l's representative among the labels identified with it.
+func (g *einsumGroup) find(l int) int {
+	for {
+		p, ok := g.parent[l]
+		if !ok {
+			return l
+		}
+		l = p
+	}
+}
+
+// unify identifies labels a and b (the smaller representative wins, so the
+// result does not depend on the order labels were met in).
+func (g *einsumGroup) unify(a, b int) {
+	a, b = g.find(a), g.find(b)
+	if a == b {
+		return
+	}
+	if b < a {
+		a, b = b, a
+	}
+	g.parent[b] = a
+}
+
+// resolve rewrites every label to its representative.
+func (g *einsumGroup) resolve(out []int) []int {
+	if len(g.parent) == 0 {
+		return out
+	}
+	res := func(ls []int) []int {
+		o := make([]int, len(ls))
+		for i, l := range ls {
+			o[i] = g.find(l)
+		}
+		return o
+	}
+	for l, n := range g.sizes {
+		g.sizes[g.find(l)] = n // identified labels have equal extents
+	}
+	for i := range g.leaves {
+		g.leaves[i].labels = res(g.leaves[i].labels)
+	}
+	for i := range g.fills {
+		g.fills[i] = res(g.fills[i])
+	}
+	return res(out)
+}
 
 // node maps one einsum's spec into group labels (out gives its output
 // labels' names; nil for the root) and accounts for its cost.
@@ -127,7 +216,11 @@ func (g *einsumGroup) node(v *ir.Value, outNames []int) ([][]int, []int, error) 
 	name := map[int]int{}
 	for i, l := range spec.Out {
 		if outNames != nil {
-			name[l] = outNames[i]
+			if n, ok := name[l]; ok {
+				g.unify(n, outNames[i]) // an embedding: the user's two axes are one
+			} else {
+				name[l] = outNames[i]
+			}
 		} else if _, ok := name[l]; !ok {
 			name[l] = g.fresh()
 		}
@@ -266,6 +359,7 @@ func (g *einsumGroup) expandNew(id int, labels []int) {
 // tree as it is.
 func (g *einsumGroup) lower(v *ir.Value, out []int, memCap int64, ctx *Context) (int, bool, error) {
 	b := g.r.b
+	out = g.resolve(out)
 	sort.SliceStable(g.leaves, func(i, j int) bool { return g.leaves[i].id < g.leaves[j].id })
 	// Canonical letters: first appearance over leaves, then output.
 	letter := map[int]int{}
@@ -321,15 +415,27 @@ func (g *einsumGroup) lower(v *ir.Value, out []int, memCap int64, ctx *Context) 
 	if memCap > 0 {
 		prob.MemCap = max(memCap/int64(v.Type.DType.Size()), 1)
 	}
-	path, err := order.Plan(prob)
+	path, err := planFusion(prob)
 	if err != nil && !errors.Is(err, order.ErrMemCap) {
 		return -1, false, nil // unplannable (should not happen for a verified program): keep
 	}
-	// Keep the tree when the plan is worse (the planner cannot express an
-	// inner reduction of one operand, which can be cheaper), or no better
-	// and nothing was absorbed: rewriting only on improvement is what makes
-	// a second run a no-op.
-	if path.FLOPs > g.existing*(1+1e-9) || !g.absorbed && !g.nary && path.FLOPs >= g.existing*(1-1e-9) {
+	cost := path.FLOPs
+	// The alternative: sum each operand over its private labels first.
+	inLabels := make([][]int, len(prob.Operands)) // each leaf's labels before the plan
+	for i, o := range prob.Operands {
+		inLabels[i] = o.Labels
+	}
+	if pre, rprob, ok := prereduce(prob); ok {
+		rpath, rerr := planFusion(rprob)
+		fits := rerr == nil || errors.Is(rerr, order.ErrMemCap) && path.OverCap
+		if fits && pre+rpath.FLOPs < cost*(1-1e-9) {
+			prob, path, cost = rprob, rpath, pre+rpath.FLOPs
+		}
+	}
+	// Keep the tree when the plan is worse, or no better and nothing was
+	// absorbed: rewriting only on improvement is what makes a second run a
+	// no-op.
+	if cost > g.existing*(1+1e-9) || !g.absorbed && !g.nary && cost >= g.existing*(1-1e-9) {
 		return -1, false, nil
 	}
 	if len(g.leaves) >= 3 && ctx != nil {
@@ -342,19 +448,24 @@ func (g *einsumGroup) lower(v *ir.Value, out []int, memCap int64, ctx *Context) 
 	list := make([]cur, len(g.leaves))
 	for i, lf := range g.leaves {
 		list[i] = cur{lf.id, prob.Operands[i].Labels}
+		if !slices.Equal(inLabels[i], prob.Operands[i].Labels) { // pre-reduced
+			if list[i].id, err = mkEinsum(b, canonicalSpec([][]int{inLabels[i]}, prob.Operands[i].Labels), lf.id); err != nil {
+				return -1, false, err
+			}
+		}
 	}
 	for _, s := range path.Steps {
 		var id int
 		if s.Right < 0 {
 			a := list[s.Left]
-			id, err = b.Add(ir.OpEinsum, ir.Attrs{"spec": canonicalSpec([][]int{a.labels}, s.Result)}, a.id)
+			id, err = mkEinsum(b, canonicalSpec([][]int{a.labels}, s.Result), a.id)
 			list = slices.Delete(list, s.Left, s.Left+1)
 		} else {
 			x, y := list[s.Left], list[s.Right]
 			if x.id > y.id { // operands in program order: a stable, canonical form
 				x, y = y, x
 			}
-			id, err = b.Add(ir.OpEinsum, ir.Attrs{"spec": canonicalSpec([][]int{x.labels, y.labels}, s.Result)}, x.id, y.id)
+			id, err = mkEinsum(b, canonicalSpec([][]int{x.labels, y.labels}, s.Result), x.id, y.id)
 			list = slices.Delete(list, s.Right, s.Right+1)
 			list = slices.Delete(list, s.Left, s.Left+1)
 		}
@@ -368,6 +479,66 @@ func (g *einsumGroup) lower(v *ir.Value, out []int, memCap int64, ctx *Context) 
 	}
 	res, err := g.finish(v, list[0].id, list[0].labels, outL)
 	return res, err == nil, err
+}
+
+// fusionDPOperands is the largest operand count fusion plans exactly (order's
+// DP) rather than greedily: DP at 10 operands is 3^10 = 59049 splits, a
+// few hundred microseconds, and only trees that large pay it.
+const fusionDPOperands = 10
+
+// planFusion plans p exactly up to fusionDPOperands operands, through
+// order.Plan (greedy) beyond.
+func planFusion(p order.Problem) (order.Path, error) {
+	if n := len(p.Operands); n >= 2 && n <= fusionDPOperands {
+		return order.DP(p)
+	}
+	return order.Plan(p)
+}
+
+// prereduce returns p with every operand summed over the labels only it
+// carries (not the output, not another operand), and what those unary
+// reductions cost in order's model (the operand's element count); ok=false
+// when no operand has such a label. Summing u and w before their outer
+// product (a,b-> as a-> and b->) is the typical win order cannot see.
+func prereduce(p order.Problem) (float64, order.Problem, bool) {
+	uses := map[int]int{} // label -> operands carrying it
+	for _, o := range p.Operands {
+		seen := map[int]bool{}
+		for _, l := range o.Labels {
+			if !seen[l] {
+				seen[l] = true
+				uses[l]++
+			}
+		}
+	}
+	for _, l := range p.Output {
+		uses[l] += len(p.Operands) + 1 // never private
+	}
+	q := order.Problem{Output: p.Output, Sizes: p.Sizes, MemCap: p.MemCap}
+	cost, any := 0.0, false
+	for _, o := range p.Operands {
+		var keep []int
+		elems := 1.0
+		seen := map[int]bool{}
+		for _, l := range o.Labels {
+			if seen[l] {
+				continue
+			}
+			seen[l] = true
+			elems *= float64(p.Sizes[l])
+			if uses[l] > 1 {
+				keep = append(keep, l)
+			}
+		}
+		if len(keep) == len(seen) {
+			q.Operands = append(q.Operands, o)
+			continue
+		}
+		any = true
+		cost += elems
+		q.Operands = append(q.Operands, order.Operand{Labels: keep})
+	}
+	return cost, q, any
 }
 
 // lowerSingle handles a tree that reduces to one operand.

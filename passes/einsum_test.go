@@ -219,3 +219,169 @@ func TestEinsumTooManyLabelsKeepsTree(t *testing.T) {
 		t.Fatalf("a 61-label tree was rewritten")
 	}
 }
+
+func TestEinsumSumsPrivateLabelsFirst(t *testing.T) {
+	p := parseIR(t, `
+%0 = input "u" : f64[9]
+%1 = input "w" : f64[11]
+%2 = einsum "a,b->ab" %0 %1 : f64[9,11]
+%3 = einsum "ab->" %2 : f64[]
+%4 = input "x" : f64[5,6]
+%5 = input "y" : f64[6,7]
+%6 = einsum "ab,bc->" %4 %5 : f64[]
+output "outer_sum" %3
+output "mat_sum" %6
+`)
+	q := runPass(t, einsumFusion, p)
+	// u and w are summed before their (scalar) product: 9+11+1 FLOPs
+	// instead of the 9×11 intermediate; x·y summed to a scalar is
+	// Σ_b (Σ_a x)(Σ_c y): 30+42+12 FLOPs instead of 420.
+	wantIR(t, q, `
+%0 = input "u" : f64[9]
+%1 = input "w" : f64[11]
+%2 = einsum "a->" %0 : f64[]
+%3 = einsum "a->" %1 : f64[]
+%4 = einsum ",->" %2 %3 : f64[]
+%5 = input "x" : f64[5,6]
+%6 = input "y" : f64[6,7]
+%7 = einsum "ab->b" %5 : f64[6]
+%8 = einsum "ab->a" %6 : f64[6]
+%9 = einsum "a,a->" %7 %8 : f64[]
+output "outer_sum" %4
+output "mat_sum" %9
+`)
+	wantStable(t, einsumFusion, q)
+}
+
+func TestEinsumPreReductionOfConstIsFolded(t *testing.T) {
+	// The const's private label is summed at compile time: fusion runs
+	// after the last constfold, so it must not leave a reduction of a
+	// constant for a second pipeline run to fold.
+	p := parseIR(t, `
+%0 = const "cc" : f64[3,4,2]
+%1 = input "x" : f64[4,2]
+%2 = einsum "abc,bc->b" %0 %1 : f64[4]
+output "y" %2
+`)
+	q := runPass(t, einsumFusion, p)
+	if n := countOps(q, ir.OpEinsum); n != 1 {
+		t.Fatalf("%d einsums, want the folded const times x\n%s", n, q)
+	}
+	folded := false
+	for _, o := range q.Value(q.Outputs[0].ID).Operands {
+		ov := q.Value(o)
+		folded = folded || ov.Op == ir.OpConst && ov.Type.Equal(ir.Type{DType: f64, Shape: []int{4, 2}})
+	}
+	if !folded {
+		t.Fatalf("want einsum of x and a [4,2] const\n%s", q)
+	}
+	wantStable(t, einsumFusion, q)
+}
+
+func TestEinsumInlinesEmbedding(t *testing.T) {
+	p := parseIR(t, `
+%0 = input "v" : f64[6]
+%1 = einsum "a->aa" %0 : f64[6,6]
+%2 = input "W" : f64[6,4]
+%3 = einsum "ab,bc->ac" %1 %2 : f64[6,4]
+%4 = input "u" : f64[3]
+%5 = einsum "a->aa" %4 : f64[3,3]
+%6 = einsum "ab->ba" %5 : f64[3,3]
+output "embed_mm" %3
+output "embed_t" %6
+`)
+	q := runPass(t, einsumFusion, p)
+	// diag(v)·W is v scaling W's rows: no 6×6 matrix. The transpose of an
+	// embedding is the embedding.
+	wantIR(t, q, `
+%0 = input "v" : f64[6]
+%1 = input "W" : f64[6,4]
+%2 = einsum "a,ab->ab" %0 %1 : f64[6,4]
+%3 = input "u" : f64[3]
+%4 = einsum "a->aa" %3 : f64[3,3]
+output "embed_mm" %2
+output "embed_t" %4
+`)
+	wantStable(t, einsumFusion, q)
+}
+
+func TestEinsumAbsorbsPermuteOfEinsum(t *testing.T) {
+	p := parseIR(t, `
+%0 = input "p" : f64[2,6,6]
+%1 = input "v" : f64[2,6,8]
+%2 = einsum "hst,htk->hsk" %0 %1 : f64[2,6,8]
+%3 = permute [1,0,2] %2 : f64[6,2,8]
+%4 = input "a" : f64[3,4]
+%5 = input "b" : f64[4,5]
+%6 = einsum "ab,bc->ac" %4 %5 : f64[3,5]
+%7 = permute [1,0] %6 : f64[5,3]
+output "merged" %3
+output "shared_t" %7
+output "shared" %6
+`)
+	q := runPass(t, einsumFusion, p)
+	// The head-merge permute becomes the einsum's output order; a permute
+	// of an einsum that is also read elsewhere stays.
+	wantIR(t, q, `
+%0 = input "p" : f64[2,6,6]
+%1 = input "v" : f64[2,6,8]
+%2 = einsum "abc,acd->bad" %0 %1 : f64[6,2,8]
+%3 = input "a" : f64[3,4]
+%4 = input "b" : f64[4,5]
+%5 = einsum "ab,bc->ac" %3 %4 : f64[3,5]
+%6 = permute [1,0] %5 : f64[5,3]
+output "merged" %2
+output "shared_t" %6
+output "shared" %5
+`)
+	wantStable(t, einsumFusion, q)
+}
+
+// chainProgram is one n-ary einsum multiplying n matrices in a chain, with
+// sizes that vary so the order matters (small: the reference interpreter
+// runs the n-ary einsum as one loop nest).
+func chainProgram(t *testing.T, n int) *ir.Program {
+	t.Helper()
+	var src, terms, ops strings.Builder
+	sizes := []int{3, 1, 2, 4, 1, 3, 2, 1, 4, 2, 3, 1, 2}
+	for i := range n {
+		fmt.Fprintf(&src, "%%%d = input \"m%d\" : f64[%d,%d]\n", i, i, sizes[i], sizes[i+1])
+		if i > 0 {
+			terms.WriteString(",")
+		}
+		terms.WriteString(string(rune('a'+i)) + string(rune('a'+i+1)))
+		fmt.Fprintf(&ops, " %%%d", i)
+	}
+	fmt.Fprintf(&src, "%%%d = einsum \"%s->a%c\"%s : f64[%d,%d]\noutput \"y\" %%%d\n",
+		n, terms.String(), rune('a'+n), ops.String(), sizes[0], sizes[n], n)
+	return parseIR(t, src.String())
+}
+
+// TestEinsumPlansExactlyUpToTenOperands: fusion uses order's exact DP up to
+// fusionDPOperands operands (optimal, and at 10 operands cheaper than
+// greedy with its windowed refinement), greedy beyond.
+func TestEinsumPlansExactlyUpToTenOperands(t *testing.T) {
+	for _, n := range []int{9, fusionDPOperands, fusionDPOperands + 1} {
+		p := chainProgram(t, n)
+		ctx := &Context{}
+		q, err := einsumFusion(p, ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		verifyClean(t, "einsum output", q)
+		checkEquivalent(t, p, q, uint64(n))
+		if len(ctx.notes) != 1 {
+			t.Fatalf("%d operands: want one path note, got %v", n, ctx.notes)
+		}
+		want := "dp: "
+		if n > fusionDPOperands {
+			want = "greedy: "
+		}
+		if !strings.Contains(ctx.notes[0].Text, want) {
+			t.Errorf("%d operands: note %q, want method %q", n, ctx.notes[0].Text, want)
+		}
+		if got := countOps(q, ir.OpEinsum); got != n-1 {
+			t.Errorf("%d operands: %d einsums, want %d binary steps\n%s", n, got, n-1, q)
+		}
+	}
+}

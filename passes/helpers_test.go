@@ -157,3 +157,13 @@ func countOps(p *ir.Program, op ir.Op) int {
 	}
 	return n
 }
+
+// wantStable: running fn again changes nothing (the pipeline's
+// idempotence, one pass at a time).
+func wantStable(t *testing.T, fn passFn, q *ir.Program) {
+	t.Helper()
+	again := runPass(t, fn, q)
+	if again.String() != q.String() {
+		t.Fatalf("a second run changed the program:\n%s\nto\n%s", q, again)
+	}
+}

@@ -13,6 +13,8 @@ import (
 //	slice(permute(x))      -> permute(slice(x))
 //	slice(broadcast(x))    -> broadcast(slice(x))      (slice, select only)
 //	slice(einsum(x, y))    -> einsum(slice(x), slice(y)) on output labels, which are not contracted
+//	slice(softmax(x))      -> softmax(slice(x))        rows only: the last axis of x whole
+//	                          (also log_softmax, reduce_max, reduce_min, last_dim_size)
 //
 // and likewise for select and gather. Operands that broadcast along an
 // indexed axis (size 1, or missing on the left) are left alone on that axis.
@@ -59,7 +61,19 @@ func pushable(v *ir.Value) bool {
 	if d, ok := ir.Lookup(v.Op); ok && d.Elementwise {
 		return true
 	}
-	return v.Op == ir.OpPermute || v.Op == ir.OpEinsum || v.Op == ir.OpBroadcast
+	return v.Op == ir.OpPermute || v.Op == ir.OpEinsum || v.Op == ir.OpBroadcast || rowwise(v.Op)
+}
+
+// rowwise ops compute each row (everything but the last axis of the
+// operand) from that row alone: softmax and log_softmax keep the last axis,
+// the reductions drop it. Indexing their result on any other axis is
+// indexing their operand the same way.
+func rowwise(op ir.Op) bool {
+	switch op {
+	case ir.OpSoftmax, ir.OpLogSoftmax, ir.OpReduceMax, ir.OpReduceMin, ir.OpLastDimSize:
+		return true
+	}
+	return false
 }
 
 // apply builds ix on the new value x without pushing further.
@@ -97,8 +111,44 @@ func (r *rewriter) push(ix *indexOp, oldID int) (int, error) {
 		if id, ok, err := r.pushEinsum(ix, v); ok || err != nil {
 			return id, err
 		}
+	case ir.OpSoftmax, ir.OpLogSoftmax, ir.OpReduceMax, ir.OpReduceMin, ir.OpLastDimSize:
+		if sub, ok := ix.forRows(v.Type.Shape, r.old.Value(v.Operands[0]).Type.Shape); ok {
+			x, err := r.pushOperand(sub, v.Operands[0], v.ID)
+			if err != nil {
+				return -1, err
+			}
+			return r.b.Add(v.Op, v.Attrs, x)
+		}
 	}
 	return r.apply(ix, r.m[oldID])
+}
+
+// forRows adapts ix on the result (shape out) of a row-wise op to its
+// operand (shape in): the same index on the same axes, the operand's last
+// axis whole. ok=false when ix touches the operand's last axis (softmax and
+// log_softmax keep it, so it is out's last axis too).
+func (ix *indexOp) forRows(out, in []int) (*indexOp, bool) {
+	last := len(in) - 1
+	switch ix.kind {
+	case ir.OpSlice:
+		st, sp := make([]int, len(in)), slices.Clone(in)
+		for i := range ix.starts {
+			if i == last && (ix.starts[i] != 0 || ix.stops[i] != out[i]) {
+				return nil, false
+			}
+			st[i], sp[i] = ix.starts[i], ix.stops[i]
+		}
+		return &indexOp{kind: ir.OpSlice, starts: st, stops: sp}, true
+	case ir.OpSelect:
+		if ix.axis == last {
+			return nil, false
+		}
+		return &indexOp{kind: ir.OpSelect, axis: ix.axis, index: ix.index}, true
+	}
+	if ix.axis == last {
+		return nil, false
+	}
+	return &indexOp{kind: ir.OpGather, axis: ix.axis, idx: ix.idx}, true
 }
 
 // pushOperand pushes into operand oldID of the old value parent when that

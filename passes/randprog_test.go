@@ -209,13 +209,26 @@ func (g *progGen) step() {
 		if !ok {
 			return
 		}
-		switch g.rng.IntN(3) {
+		switch g.rng.IntN(6) {
 		case 0:
 			g.must(g.b.Add(ir.OpSoftmax, nil, x))
 		case 1:
 			g.must(g.b.Add(ir.OpReduceMax, nil, x))
+		case 2:
+			g.must(g.b.Add(ir.OpLogSoftmax, nil, x))
+		case 3:
+			g.must(g.b.Add(ir.OpReduceMin, nil, x))
+		case 4:
+			g.must(g.b.Add(ir.OpLastDimSize, nil, x))
 		default:
 			g.must(g.b.Add(ir.OpSum, ir.Attrs{"axes": []int{0}}, x))
+		}
+		if y := g.vals[len(g.vals)-1]; len(g.shape(y)) >= 2 && g.rng.IntN(2) == 0 {
+			// rows of a row-wise result
+			ys := g.shape(y)
+			st, sp := make([]int, len(ys)), slices.Clone(ys)
+			st[0] = ys[0] / 2
+			g.must(g.b.Add(ir.OpSlice, ir.Attrs{"starts": st, "stops": sp}, y))
 		}
 	case 18: // unusual einsums: transpose, diagonal, embedding, broadcast label
 		x, ok := g.pickRank(2)
@@ -223,7 +236,28 @@ func (g *progGen) step() {
 			return
 		}
 		s := g.shape(x)
-		switch g.rng.IntN(4) {
+		switch g.rng.IntN(7) {
+		case 4: // an embedding multiplied by a matrix: diag(v)·W
+			n := s[len(s)-1]
+			e := g.must(g.b.AddTyped(ir.OpEinsum, ir.Attrs{"spec": "a->aa"}, ir.Type{DType: f64, Shape: []int{n, n}}, g.input([]int{n})))
+			lead := letters[:len(s)-1]
+			g.must(g.b.Add(ir.OpEinsum, ir.Attrs{"spec": "yz," + lead + "z->" + lead + "y"}, e, x))
+		case 5: // an outer product summed (partly) afterwards
+			r := len(s)
+			in := letters[:r]
+			y := g.input([]int{1 + g.rng.IntN(4)})
+			op := g.must(g.b.Add(ir.OpEinsum, ir.Attrs{"spec": in + ",z->" + in + "z"}, x, y))
+			g.must(g.b.Add(ir.OpEinsum, ir.Attrs{"spec": in + "z->" + in[:g.rng.IntN(r)]}, op))
+		case 6: // a permute of a contraction (reversing its axes)
+			r := len(s)
+			w := g.input([]int{s[r-1], 1 + g.rng.IntN(4)})
+			in := letters[:r]
+			e := g.must(g.b.Add(ir.OpEinsum, ir.Attrs{"spec": in + "," + string(in[r-1]) + "z->" + in[:r-1] + "z"}, x, w))
+			perm := make([]int, r)
+			for i := range perm {
+				perm[i] = r - 1 - i
+			}
+			g.must(g.b.Add(ir.OpPermute, ir.Attrs{"perm": perm}, e))
 		case 0: // transpose of the last two axes
 			r := len(s)
 			in := letters[:r]

@@ -45,3 +45,20 @@ func BenchmarkExhaustive8(b *testing.B) {
 		Exhaustive(p)
 	}
 }
+
+// BenchmarkDP10 is exact planning at 10 operands, the einsum pass's
+// threshold (passes.fusionDPOperands).
+func BenchmarkDP10(b *testing.B) {
+	p := benchProblem(10)
+	for b.Loop() {
+		DP(p)
+	}
+}
+
+// BenchmarkPlan10 is what Plan (greedy beyond DPThreshold) costs there.
+func BenchmarkPlan10(b *testing.B) {
+	p := benchProblem(10)
+	for b.Loop() {
+		Plan(p)
+	}
+}

@@ -8,7 +8,9 @@
 // # Methods
 //
 //   - Plan: exact dynamic programming over operand subsets (DP) for at most
-//     DPThreshold operands, a greedy search beyond. This is what the compiler calls.
+//     DPThreshold operands, a greedy search beyond. The einsum pass calls DP
+//     itself up to 10 operands (at 10, DP is faster than greedy with its
+//     refinement) and Plan beyond.
 //   - DP: the exact subset DP alone (at most DPMaxOperands operands).
 //   - Greedy: a greedy search (any number of operands) whose tree is then
 //     improved by re-planning windows of up to 8 subtrees exactly with the
