@@ -232,8 +232,15 @@ func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 			// need: what starting v adds to the live bytes, now or (its
 			// kernel's scratch, a copying reshape's result) while it runs.
 			need, scratch := r.sourceBytes(v), int64(0)
+			// A value with nothing running and nothing else ready runs on
+			// this goroutine right away (below) and is then the frontier:
+			// no admission check reads its scratch estimate, so the dry run
+			// that computes it is skipped.
+			alone := running == 0 && ready.Len() == 1
 			if !inline(v) {
-				scratch = r.scratchOf(v)
+				if !alone {
+					scratch = r.scratchOf(v)
+				}
 				if !allocates(v) { // a reshape allocates in its kernel, if it copies
 					scratch += valueBytes(v, r.dt)
 				} else {
@@ -297,7 +304,7 @@ func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 				res, extra, err := r.compute(v, args, outSt)
 				done <- completion{v: v, res: res, err: err, dur: time.Since(t0), extra: extra, scratch: scratch}
 			}
-			if running == 1 && ready.Len() == 0 {
+			if alone {
 				// Nothing could run beside it (a chain): skip the
 				// goroutine hand-off. Its kernels still split rows.
 				work()
@@ -381,7 +388,11 @@ func (r *fastRun) liveBytes() int64 {
 func (r *fastRun) finish(c completion, ready *prioHeap) {
 	v := c.v
 	r.env[v.ID] = c.res
-	r.stats = append(r.stats, ValueStat{ID: v.ID, Op: v.Op, Time: c.dur, FLOPs: ir.FLOPsOf(r.p, v), Bytes: int64(c.res.size()) * int64(c.res.dt.Size())})
+	fl, ok := r.sch.flops[v.ID]
+	if !ok {
+		fl = ir.FLOPsOf(r.p, v)
+	}
+	r.stats = append(r.stats, ValueStat{ID: v.ID, Op: v.Op, Time: c.dur, FLOPs: fl, Bytes: int64(c.res.size()) * int64(c.res.dt.Size())})
 	for _, o := range v.Operands {
 		r.remaining[o]--
 		if r.remaining[o] == 0 {
@@ -505,11 +516,7 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 	out := newArr(dt, v.Shape(), outSt)
 	if dt.IsFloat() {
 		if v.Op == ir.OpEinsum && len(args) == 2 {
-			spec, err := ir.ParseEinsum(v.Attrs.String("spec"), 2)
-			if err != nil {
-				return nil, outSt, err
-			}
-			if c, ok := classify(spec.In[0], spec.In[1], spec.Out); ok {
+			if c, ok := classifyEinsum(v.Attrs.String("spec")); ok {
 				contract(r.x, c, args[0], args[1], out)
 				return out, nil, nil
 			}
@@ -584,7 +591,10 @@ type prepEntry struct {
 const prepCacheMax = 256
 
 func prepared(p *ir.Program, dt tensor.DType, limit int64, order []int) (*Schedule, error) {
-	k := prepKey{p, dt, limit, fmt.Sprint(order)}
+	k := prepKey{p: p, dt: dt, limit: limit}
+	if len(order) > 0 {
+		k.order = fmt.Sprint(order)
+	}
 	prepCache.Lock()
 	e, ok := prepCache.m[k]
 	prepCache.Unlock()
@@ -595,6 +605,11 @@ func prepared(p *ir.Program, dt tensor.DType, limit int64, order []int) (*Schedu
 	if e.err == nil {
 		if e.sch, e.err = planSchedule(p, dt, limit, order); e.err != nil {
 			e.err = fmt.Errorf("runtime: %w", e.err)
+		} else {
+			e.sch.flops = make(map[int]int64, len(e.sch.Order))
+			for _, id := range e.sch.Order {
+				e.sch.flops[id] = ir.FLOPsOf(p, p.Value(id))
+			}
 		}
 	}
 	prepCache.Lock()

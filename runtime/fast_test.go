@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	goruntime "runtime"
 	"slices"
@@ -627,5 +628,30 @@ func TestGemmGoesThroughBlas32Use(t *testing.T) {
 	compareRuns(t, p, randInputs(p, 1), tensor.Float32, Fast{})
 	if n.Load() != 1 {
 		t.Errorf("%d Sgemm calls through the installed implementation, want 1", n.Load())
+	}
+}
+
+// TestFastReluEdgeCases pins the fast relu kernel's IEEE edge cases in both
+// dtypes: NaN stays NaN, -0 becomes +0, infinities pass or clamp.
+func TestFastReluEdgeCases(t *testing.T) {
+	in := []float64{math.NaN(), math.Copysign(0, -1), 0, math.Inf(-1), math.Inf(1), -2, 3}
+	want := []float64{math.NaN(), 0, 0, 0, math.Inf(1), 0, 3}
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		p, err := ir.Parse("relu.ir", []byte("%0 = input \"x\" : f64[7]\n%1 = relu %0 : f64[7]\noutput \"y\" %1\n"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, _ := tensor.FromFloat64([]int{7}, slices.Clone(in))
+		out, _, err := (Fast{}).Run(p, map[string]*tensor.Tensor{"x": x}, dt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := out["y"].Float64s()
+		for i, w := range want {
+			g := got[i]
+			if math.IsNaN(w) != math.IsNaN(g) || (!math.IsNaN(w) && (g != w || math.Signbit(g))) {
+				t.Errorf("%v relu(%v) = %v, want %v", dt, in[i], g, w)
+			}
+		}
 	}
 }

@@ -54,7 +54,7 @@ func kUnaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	a := args[0]
 	f := unaryFuncs[v.Op]
 	factor := v.Attrs.Float("factor")
-	l := newLoop(out.shape, out.strides, a.strides)
+	l := tensor.NewRowLoop(out.shape, out.strides, a.strides)
 	cost := unaryCostOf(v.Op)
 	if out.dt == tensor.Float32 {
 		unaryT(v.Op, f, float32(factor), l, out.f32, a.f32, a.off, cost)
@@ -64,21 +64,19 @@ func kUnaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	return nil
 }
 
-func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *loop, o, a []T, aoff, cost int) {
-	n, sa := l.n, l.inner[1]
-	parFor(l.rows, n*cost, func(lo, hi int) {
-		l.each(lo, hi, []int{0, aoff}, func(p []int) {
+func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *tensor.RowLoop, o, a []T, aoff, cost int) {
+	n, sa := l.RowLen(), l.Stride(1)
+	parFor(l.Rows(), n*cost, func(lo, hi int) {
+		l.Each(lo, hi, []int{0, aoff}, func(p []int) {
 			po, pa := p[0], p[1]
 			dst := o[po : po+n]
 			switch op {
 			case ir.OpRelu:
+				// max is branch-free (a data-dependent branch mispredicts on
+				// mixed signs) and keeps relu's edge cases: NaN stays NaN
+				// and -0 becomes +0.
 				for i := range dst {
-					x := a[pa+i*sa]
-					if x > 0 || x != x {
-						dst[i] = x
-					} else {
-						dst[i] = 0
-					}
+					dst[i] = max(a[pa+i*sa], 0)
 				}
 			case ir.OpNeg:
 				for i := range dst {
@@ -103,7 +101,7 @@ func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *loop, o, a 
 
 func kBinaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	a, b := args[0].broadcastTo(out.shape), args[1].broadcastTo(out.shape)
-	l := newLoop(out.shape, out.strides, a.strides, b.strides)
+	l := tensor.NewRowLoop(out.shape, out.strides, a.strides, b.strides)
 	if out.dt == tensor.Float32 {
 		binaryT(v.Op, l, out.f32, a.f32, a.off, b.f32, b.off)
 	} else {
@@ -112,14 +110,14 @@ func kBinaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	return nil
 }
 
-func binaryT[T float](op ir.Op, l *loop, o, a []T, aoff int, b []T, boff int) {
-	n, sa, sb := l.n, l.inner[1], l.inner[2]
+func binaryT[T float](op ir.Op, l *tensor.RowLoop, o, a []T, aoff int, b []T, boff int) {
+	n, sa, sb := l.RowLen(), l.Stride(1), l.Stride(2)
 	cost := 1
 	if op == ir.OpPow {
 		cost = 8
 	}
-	parFor(l.rows, n*cost, func(lo, hi int) {
-		l.each(lo, hi, []int{0, aoff, boff}, func(p []int) {
+	parFor(l.Rows(), n*cost, func(lo, hi int) {
+		l.Each(lo, hi, []int{0, aoff, boff}, func(p []int) {
 			po, pa, pb := p[0], p[1], p[2]
 			dst := o[po : po+n]
 			switch op {
@@ -155,10 +153,10 @@ func binaryT[T float](op ir.Op, l *loop, o, a []T, aoff int, b []T, boff int) {
 }
 
 // accumulateT adds a (broadcast to o's shape) into o.
-func accumulateT[T float](l *loop, o, a []T, aoff int) {
-	n, sa := l.n, l.inner[1]
-	parFor(l.rows, n, func(lo, hi int) {
-		l.each(lo, hi, []int{0, aoff}, func(p []int) {
+func accumulateT[T float](l *tensor.RowLoop, o, a []T, aoff int) {
+	n, sa := l.RowLen(), l.Stride(1)
+	parFor(l.Rows(), n, func(lo, hi int) {
+		l.Each(lo, hi, []int{0, aoff}, func(p []int) {
 			po, pa := p[0], p[1]
 			dst := o[po : po+n]
 			if sa == 1 {
@@ -182,7 +180,7 @@ func kAddN(x *execState, v *ir.Value, args []*arr, out *arr) error {
 		return nil
 	}
 	a, b := args[0].broadcastTo(out.shape), args[1].broadcastTo(out.shape)
-	l := newLoop(out.shape, out.strides, a.strides, b.strides)
+	l := tensor.NewRowLoop(out.shape, out.strides, a.strides, b.strides)
 	if out.dt == tensor.Float32 {
 		binaryT(ir.OpAdd, l, out.f32, a.f32, a.off, b.f32, b.off)
 	} else {
@@ -190,7 +188,7 @@ func kAddN(x *execState, v *ir.Value, args []*arr, out *arr) error {
 	}
 	for _, c := range args[2:] {
 		cb := c.broadcastTo(out.shape)
-		l := newLoop(out.shape, out.strides, cb.strides)
+		l := tensor.NewRowLoop(out.shape, out.strides, cb.strides)
 		if out.dt == tensor.Float32 {
 			accumulateT(l, out.f32, cb.f32, cb.off)
 		} else {
@@ -247,7 +245,7 @@ func kSumAxes(x *execState, v *ir.Value, args []*arr, out *arr) error {
 		acc = accSt.f64
 	}
 	clear(acc)
-	l := newLoop(shape, ps, pa)
+	l := tensor.NewRowLoop(shape, ps, pa)
 	run := func(lo, hi int) {
 		if out.dt == tensor.Float32 {
 			sumRows(l, lo, hi, acc, a.f32, a.off)
@@ -255,11 +253,11 @@ func kSumAxes(x *execState, v *ir.Value, args []*arr, out *arr) error {
 			sumRows(l, lo, hi, acc, a.f64, a.off)
 		}
 	}
-	if len(l.dims) > 0 && l.str[0][0] != 0 && l.dims[0] > 1 {
-		per := l.rows / l.dims[0]
-		parFor(l.dims[0], per*l.n, func(lo, hi int) { run(lo*per, hi*per) })
+	if outer := l.Outer(); len(outer) > 0 && l.OuterStride(0, 0) != 0 && outer[0] > 1 {
+		per := l.Rows() / outer[0]
+		parFor(outer[0], per*l.RowLen(), func(lo, hi int) { run(lo*per, hi*per) })
 	} else {
-		run(0, l.rows)
+		run(0, l.Rows())
 	}
 	if accSt != nil {
 		o := out.f32[:out.size()]
@@ -271,9 +269,9 @@ func kSumAxes(x *execState, v *ir.Value, args []*arr, out *arr) error {
 	return nil
 }
 
-func sumRows[T float](l *loop, lo, hi int, acc []float64, a []T, aoff int) {
-	n, sc, sa := l.n, l.inner[0], l.inner[1]
-	l.each(lo, hi, []int{0, aoff}, func(p []int) {
+func sumRows[T float](l *tensor.RowLoop, lo, hi int, acc []float64, a []T, aoff int) {
+	n, sc, sa := l.RowLen(), l.Stride(0), l.Stride(1)
+	l.Each(lo, hi, []int{0, aoff}, func(p []int) {
 		pc, pa := p[0], p[1]
 		if sc == 0 {
 			s := 0.0
@@ -300,11 +298,12 @@ func kLastAxis(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	}
 	outer := numel(a.shape[:r-1])
 	// outer row offsets through a loop over the leading axes.
-	l := newLoop(append(slices.Clone(a.shape[:r-1]), 1), append(slices.Clone(a.strides[:r-1]), 1))
+	l := tensor.NewRowLoop(append(slices.Clone(a.shape[:r-1]), 1), append(slices.Clone(a.strides[:r-1]), 1))
 	offs := make([]int, 0, outer)
-	l.each(0, l.rows, []int{a.off}, func(p []int) {
-		for i := 0; i < l.n; i++ {
-			offs = append(offs, p[0]+i*l.inner[0])
+	n, s := l.RowLen(), l.Stride(0)
+	l.Each(0, l.Rows(), []int{a.off}, func(p []int) {
+		for i := 0; i < n; i++ {
+			offs = append(offs, p[0]+i*s)
 		}
 	})
 	if len(offs) != outer {

@@ -3,11 +3,13 @@ package runtime
 import (
 	"slices"
 	"sort"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 
+	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -209,6 +211,46 @@ func classify(la, lb, lo []int) (*contraction, bool) {
 		}
 	}
 	return c, true
+}
+
+// contractionCache memoizes classifyEinsum by spec: a plan run in a loop
+// (and the schedule's dry runs) would otherwise parse every spec on every
+// run. Entries are immutable; the cache stops growing at contractionCacheMax
+// distinct specs (later ones are classified every time).
+var contractionCache struct {
+	sync.Mutex
+	m map[string]cachedContraction
+}
+
+type cachedContraction struct {
+	c  *contraction
+	ok bool
+}
+
+const contractionCacheMax = 4096
+
+// classifyEinsum parses a binary einsum spec and classifies it (classify);
+// ok is false for specs that are not plain contractions or do not parse.
+// The result is shared: callers must not modify it.
+func classifyEinsum(spec string) (*contraction, bool) {
+	contractionCache.Lock()
+	e, hit := contractionCache.m[spec]
+	contractionCache.Unlock()
+	if hit {
+		return e.c, e.ok
+	}
+	if sp, err := ir.ParseEinsum(spec, 2); err == nil {
+		e.c, e.ok = classify(sp.In[0], sp.In[1], sp.Out)
+	}
+	contractionCache.Lock()
+	if contractionCache.m == nil {
+		contractionCache.m = map[string]cachedContraction{}
+	}
+	if len(contractionCache.m) < contractionCacheMax {
+		contractionCache.m[spec] = e
+	}
+	contractionCache.Unlock()
+	return e.c, e.ok
 }
 
 // kOrders are the K label orders worth trying: each operand's memory order.

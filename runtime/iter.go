@@ -7,108 +7,8 @@ import (
 	"github.com/circopt/circopt/tensor"
 )
 
-// loop walks one shape for several operands at once (operand k with its own
-// strides) in innermost rows, so kernels run plain indexed loops. Axes of
-// size 1 are dropped and neighbouring axes contiguous with each other in
-// every operand are merged, so contiguous operands become one long row.
-type loop struct {
-	dims  []int   // outer axis sizes after coalescing
-	str   [][]int // str[k][i]: operand k's stride along outer axis i
-	n     int     // row length
-	inner []int   // inner[k]: operand k's stride along the row
-	rows  int     // number of rows (0 when the shape is empty)
-}
-
-func newLoop(shape []int, strides ...[]int) *loop {
-	l := &loop{str: make([][]int, len(strides)), inner: make([]int, len(strides))}
-	var dims []int
-	st := make([][]int, len(strides))
-	for i, d := range shape {
-		if d == 0 {
-			l.rows, l.n = 0, 0
-			return l
-		}
-		if d == 1 {
-			continue
-		}
-		if m := len(dims); m > 0 {
-			ok := true
-			for k := range strides {
-				if st[k][m-1] != strides[k][i]*d {
-					ok = false
-					break
-				}
-			}
-			if ok {
-				dims[m-1] *= d
-				for k := range strides {
-					st[k][m-1] = strides[k][i]
-				}
-				continue
-			}
-		}
-		dims = append(dims, d)
-		for k := range strides {
-			st[k] = append(st[k], strides[k][i])
-		}
-	}
-	if len(dims) == 0 {
-		l.n, l.rows = 1, 1
-		return l
-	}
-	m := len(dims) - 1
-	l.n = dims[m]
-	l.dims = dims[:m]
-	for k := range strides {
-		l.inner[k] = st[k][m]
-		l.str[k] = st[k][:m]
-	}
-	l.rows = 1
-	for _, d := range l.dims {
-		l.rows *= d
-	}
-	return l
-}
-
-// each calls f for rows lo..hi-1 with offs[k] the offset of operand k's
-// row start (base[k] added). offs is reused between calls.
-func (l *loop) each(lo, hi int, base []int, f func(offs []int)) {
-	if lo >= hi {
-		return
-	}
-	nd := len(l.dims)
-	idx := make([]int, nd)
-	offs := make([]int, len(base))
-	copy(offs, base)
-	r := lo
-	for i := nd - 1; i >= 0; i-- {
-		idx[i] = r % l.dims[i]
-		r /= l.dims[i]
-		for k := range offs {
-			offs[k] += idx[i] * l.str[k][i]
-		}
-	}
-	for row := lo; ; {
-		f(offs)
-		row++
-		if row >= hi {
-			return
-		}
-		for i := nd - 1; i >= 0; i-- {
-			idx[i]++
-			for k := range offs {
-				offs[k] += l.str[k][i]
-			}
-			if idx[i] < l.dims[i] {
-				break
-			}
-			for k := range offs {
-				offs[k] -= l.dims[i] * l.str[k][i]
-			}
-			idx[i] = 0
-		}
-	}
-}
+// Kernels walk their operands with tensor.RowLoop (coalesced axes,
+// innermost rows) and split its row range across goroutines with parFor.
 
 // parallelGrain is the number of elements below which splitting a kernel
 // across goroutines costs more than it saves.
@@ -135,7 +35,7 @@ func parFor(n, cost int, f func(lo, hi int)) {
 	var pmu sync.Mutex
 	var perr any
 	for c := 0; c < chunks; c++ {
-		lo, hi := n*c/chunks, n*(c+1)/chunks
+		lo, hi := tensor.SplitRange(0, n, chunks, c)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -172,11 +72,11 @@ func copyInto(dst, src *arr) {
 }
 
 func copyT[T elem](dst, src *arr) {
-	l := newLoop(dst.shape, dst.strides, src.strides)
+	l := tensor.NewRowLoop(dst.shape, dst.strides, src.strides)
 	d, s := data[T](dst), data[T](src)
-	n, id, is := l.n, l.inner[0], l.inner[1]
-	parFor(l.rows, n, func(lo, hi int) {
-		l.each(lo, hi, []int{dst.off, src.off}, func(o []int) {
+	n, id, is := l.RowLen(), l.Stride(0), l.Stride(1)
+	parFor(l.Rows(), n, func(lo, hi int) {
+		l.Each(lo, hi, []int{dst.off, src.off}, func(o []int) {
 			pd, ps := o[0], o[1]
 			if id == 1 && is == 1 {
 				copy(d[pd:pd+n], s[ps:ps+n])
@@ -191,10 +91,11 @@ func copyT[T elem](dst, src *arr) {
 
 // castInto converts between float dtypes element by element.
 func castInto(dst, src *arr) {
-	l := newLoop(dst.shape, dst.strides, src.strides)
-	l.each(0, l.rows, []int{dst.off, src.off}, func(o []int) {
-		for i := 0; i < l.n; i++ {
-			setAt(dst, o[0]+i*l.inner[0], getAt(src, o[1]+i*l.inner[1]))
+	l := tensor.NewRowLoop(dst.shape, dst.strides, src.strides)
+	n, id, is := l.RowLen(), l.Stride(0), l.Stride(1)
+	l.Each(0, l.Rows(), []int{dst.off, src.off}, func(o []int) {
+		for i := 0; i < n; i++ {
+			setAt(dst, o[0]+i*id, getAt(src, o[1]+i*is))
 		}
 	})
 }

@@ -26,6 +26,10 @@ type Schedule struct {
 	// ahead[i] is the largest predicted live total at position i or
 	// later: what a value run ahead of position i must leave room for.
 	ahead []int64
+	// flops[id] is ir.FLOPsOf for each value in Order, computed once per
+	// cached schedule so runs do not re-derive it for their stats (nil in
+	// schedules that did not come from the executor's cache).
+	flops map[int]int64
 }
 
 // PredictPeak is the peak bytes of running p with the fast executor in
@@ -329,11 +333,7 @@ func (s *simulation) greedy(ids []int) []int {
 func (s *simulation) scratch(v *ir.Value, env map[int]*arr, out *arr) int64 {
 	switch {
 	case v.Op == ir.OpEinsum && len(v.Operands) == 2 && v.Type.DType.IsFloat():
-		spec, err := ir.ParseEinsum(v.Attrs.String("spec"), 2)
-		if err != nil {
-			return 0
-		}
-		c, ok := classify(spec.In[0], spec.In[1], spec.Out)
+		c, ok := classifyEinsum(v.Attrs.String("spec"))
 		if !ok {
 			return 0
 		}

@@ -1,30 +1,39 @@
 package tensor
 
-// rowLoop walks one shape for several operands at once (each with its own
-// strides into its own backing slice) and hands the kernels whole innermost
-// rows, so the per-element work is a plain indexed loop instead of a closure
-// call. Axes are coalesced first: size-1 axes are dropped and neighbouring
-// axes that are contiguous with each other in every operand are merged, so a
-// contiguous elementwise kernel becomes a single row.
-type rowLoop struct {
-	outer   []int   // sizes of the non-innermost axes, after coalescing
-	ostr    [][]int // ostr[k][i] is operand k's stride along outer axis i
-	n       int     // length of each innermost row
-	inner   []int   // inner[k] is operand k's stride along the row
-	empty   bool    // the shape has a zero dimension: no rows at all
-	nOpers  int
-	scratch []int
+// RowLoop walks one shape for several operands at once (operand k with its
+// own strides into its own backing slice) and hands kernels whole innermost
+// rows, so the per-element work is a plain indexed loop instead of a
+// closure call per element. Axes are coalesced first: size-1 axes are
+// dropped and neighbouring axes that are contiguous with each other in every
+// operand are merged, so a contiguous elementwise kernel becomes one row.
+//
+// Rows are numbered 0..Rows()-1 in C order of the coalesced outer axes.
+// Each can walk any sub-range [lo, hi) of them, so parallel callers split
+// the range (SplitRange) and walk the pieces on separate goroutines; a
+// RowLoop is read-only after NewRowLoop and safe for concurrent Each calls.
+// Both this package's kernels and the runtime's parallel kernels use it.
+type RowLoop struct {
+	outer []int   // sizes of the non-innermost axes, after coalescing
+	ostr  [][]int // ostr[k][i] is operand k's stride along outer axis i
+	n     int     // length of each innermost row
+	inner []int   // inner[k] is operand k's stride along the row
+	rows  int     // number of rows: the product of outer (0 when empty)
 }
 
-// newRowLoop prepares a walk of shape; strides[k] are operand k's strides
-// (len(shape) entries each).
-func newRowLoop(shape []int, strides ...[]int) *rowLoop {
-	l := &rowLoop{nOpers: len(strides)}
+// rowLoop is the name this package's kernels use.
+type rowLoop = RowLoop
+
+// NewRowLoop prepares a walk of shape; strides[k] are operand k's strides
+// (len(shape) entries each, in elements; 0 for broadcast axes). A shape
+// with a zero dimension has no rows.
+func NewRowLoop(shape []int, strides ...[]int) *RowLoop {
+	l := &RowLoop{inner: make([]int, len(strides)), ostr: make([][]int, len(strides))}
 	var dims []int
 	st := make([][]int, len(strides))
 	for i, d := range shape {
 		if d == 0 {
-			l.empty = true
+			l.n, l.rows = 0, 0
+			return l
 		}
 		if d == 1 {
 			continue
@@ -52,8 +61,7 @@ func newRowLoop(shape []int, strides ...[]int) *rowLoop {
 			st[k] = append(st[k], strides[k][i])
 		}
 	}
-	l.inner = make([]int, len(strides))
-	l.ostr = make([][]int, len(strides))
+	l.rows = 1
 	if len(dims) == 0 {
 		l.n = 1
 		return l
@@ -65,43 +73,95 @@ func newRowLoop(shape []int, strides ...[]int) *rowLoop {
 		l.inner[k] = st[k][last]
 		l.ostr[k] = st[k][:last]
 	}
+	for _, d := range l.outer {
+		l.rows *= d
+	}
 	return l
 }
 
-// each calls f with the starting backing index of every operand for each row,
-// in C order of the (coalesced) outer axes. f must not modify or keep pos.
-func (l *rowLoop) each(base []int, f func(pos []int)) {
-	if l.empty {
+func newRowLoop(shape []int, strides ...[]int) *RowLoop { return NewRowLoop(shape, strides...) }
+
+// Rows is the number of rows (0 for an empty shape).
+func (l *RowLoop) Rows() int { return l.rows }
+
+// RowLen is the number of elements in each row.
+func (l *RowLoop) RowLen() int { return l.n }
+
+// Stride is operand k's stride between neighbouring elements of a row.
+func (l *RowLoop) Stride(k int) int { return l.inner[k] }
+
+// Outer returns the coalesced outer axis sizes (their product is Rows);
+// the caller must not modify it.
+func (l *RowLoop) Outer() []int { return l.outer }
+
+// OuterStride is operand k's stride along coalesced outer axis i.
+func (l *RowLoop) OuterStride(k, i int) int { return l.ostr[k][i] }
+
+// Offsets sets offs[k] to base[k] plus operand k's offset of the start of
+// row (0 <= row < Rows()).
+func (l *RowLoop) Offsets(row int, base, offs []int) {
+	copy(offs, base)
+	for i := len(l.outer) - 1; i >= 0; i-- {
+		d := l.outer[i]
+		j := row % d
+		row /= d
+		for k := range offs {
+			offs[k] += j * l.ostr[k][i]
+		}
+	}
+}
+
+// Each calls f for rows lo..hi-1 in order with offs[k] the backing index
+// (base[k] added) of the first element of operand k's row. offs is reused
+// between calls: f must not modify or keep it.
+func (l *RowLoop) Each(lo, hi int, base []int, f func(offs []int)) {
+	hi = min(hi, l.rows)
+	if lo >= hi {
 		return
 	}
-	pos := make([]int, len(base))
-	copy(pos, base)
 	r := len(l.outer)
+	offs := make([]int, len(base))
+	l.Offsets(lo, base, offs)
 	if r == 0 {
-		f(pos)
+		f(offs)
 		return
 	}
 	idx := make([]int, r)
-	for {
-		f(pos)
-		ax := r - 1
-		for ; ax >= 0; ax-- {
-			idx[ax]++
-			for k := range pos {
-				pos[k] += l.ostr[k][ax]
-			}
-			if idx[ax] < l.outer[ax] {
-				break
-			}
-			for k := range pos {
-				pos[k] -= l.ostr[k][ax] * l.outer[ax]
-			}
-			idx[ax] = 0
-		}
-		if ax < 0 {
+	for i, row := r-1, lo; i >= 0; i-- {
+		idx[i] = row % l.outer[i]
+		row /= l.outer[i]
+	}
+	for row := lo; ; {
+		f(offs)
+		if row++; row >= hi {
 			return
 		}
+		// odometer step: bump the innermost outer axis, carrying outward.
+		for i := r - 1; i >= 0; i-- {
+			idx[i]++
+			for k := range offs {
+				offs[k] += l.ostr[k][i]
+			}
+			if idx[i] < l.outer[i] {
+				break
+			}
+			for k := range offs {
+				offs[k] -= l.ostr[k][i] * l.outer[i]
+			}
+			idx[i] = 0
+		}
 	}
+}
+
+// each walks every row (Each over [0, Rows())).
+func (l *RowLoop) each(base []int, f func(pos []int)) { l.Each(0, l.rows, base, f) }
+
+// SplitRange returns piece c (0 <= c < parts) of [lo, hi) cut into parts
+// contiguous pieces whose sizes differ by at most one. The cut depends only
+// on its arguments, so parallel kernels stay deterministic.
+func SplitRange(lo, hi, parts, c int) (clo, chi int) {
+	n := hi - lo
+	return lo + n*c/parts, lo + n*(c+1)/parts
 }
 
 // copyInto writes src into dst element by element (same shape), converting

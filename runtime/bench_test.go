@@ -1,0 +1,148 @@
+package runtime
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+
+	cblas "github.com/circopt/circopt/blas"
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/tensor"
+)
+
+// benchProgram parses src and binds random float32 inputs named x and y of
+// the given shapes.
+func benchProgram(b *testing.B, src string, shapes map[string][]int) (*ir.Program, map[string]*tensor.Tensor) {
+	b.Helper()
+	p, err := ir.Parse("bench.ir", []byte(src), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := map[string]*tensor.Tensor{}
+	seed := uint64(1)
+	for name, s := range shapes {
+		t, err := tensor.RandN(tensor.Float32, s, seed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in[name] = t
+		seed++
+	}
+	if _, err := cblas.Ensure(); err != nil {
+		b.Fatal(err)
+	}
+	return p, in
+}
+
+func runBench(b *testing.B, p *ir.Program, in map[string]*tensor.Tensor) {
+	b.Helper()
+	for b.Loop() {
+		if _, _, err := (Fast{}).Run(p, in, tensor.Float32); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRowKernels times the row-iterating kernels (elementwise on
+// contiguous, transposed and broadcast operands, a sum over an outer axis,
+// a copying reshape) on 1024×1024 float32, through the fast executor.
+func BenchmarkRowKernels(b *testing.B) {
+	const n = 1024
+	sh := map[string][]int{"x": {n, n}, "y": {n, n}}
+	cases := []struct{ name, src string }{
+		{"relu", `%0 = input "x" : f32[1024,1024]
+%1 = relu %0 : f32[1024,1024]
+output "o" %1
+`},
+		{"addT", `%0 = input "x" : f32[1024,1024]
+%1 = input "y" : f32[1024,1024]
+%2 = permute [1,0] %1 : f32[1024,1024]
+%3 = add %0 %2 : f32[1024,1024]
+output "o" %3
+`},
+		{"mulRow", `%0 = input "x" : f32[1024,1024]
+%1 = input "y" : f32[1024,1024]
+%2 = select 0 3 %1 : f32[1024]
+%3 = broadcast %2 : f32[1024,1024]
+%4 = mul %0 %3 : f32[1024,1024]
+output "o" %4
+`},
+		{"sum0", `%0 = input "x" : f32[1024,1024]
+%1 = sum [0] %0 : f32[1024]
+output "o" %1
+`},
+		{"sum1", `%0 = input "x" : f32[1024,1024]
+%1 = sum [1] %0 : f32[1024]
+output "o" %1
+`},
+		{"reshapeT", `%0 = input "x" : f32[1024,1024]
+%1 = permute [1,0] %0 : f32[1024,1024]
+%2 = reshape %1 : f32[1048576]
+output "o" %2
+`},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			p, in := benchProgram(b, c.src, sh)
+			runBench(b, p, in)
+		})
+	}
+}
+
+// BenchmarkGemmOverhead interleaves blas32.Gemm called directly (into one
+// reused result buffer, as bench.MeasureGemm does), the runtime running the
+// one-einsum program ik,kj->ij on the same n×n data, and blas32.Gemm into a
+// freshly allocated result (fresh-ns). Run must return a new tensor, so
+// fresh-ns is its floor: run-ns minus fresh-ns is the runtime's own cost,
+// fresh-ns minus direct-ns the cost of a new result buffer (zeroing and
+// page faults). n=8 shows the fixed per-run cost.
+func BenchmarkGemmOverhead(b *testing.B) {
+	for _, n := range []int{8, 512, 1024} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			src := fmt.Sprintf("%%0 = input \"x\" : f32[%d,%d]\n%%1 = input \"y\" : f32[%d,%d]\n%%2 = einsum \"ik,kj->ij\" %%0 %%1 : f32[%d,%d]\noutput \"c\" %%2\n", n, n, n, n, n, n)
+			p, in := benchProgram(b, src, map[string][]int{"x": {n, n}, "y": {n, n}})
+			c := make([]float32, n*n)
+			ga := blas32.General{Rows: n, Cols: n, Stride: n, Data: in["x"].Float32Data()}
+			gb := blas32.General{Rows: n, Cols: n, Stride: n, Data: in["y"].Float32Data()}
+			gc := blas32.General{Rows: n, Cols: n, Stride: n, Data: c}
+			var direct, fresh, viaRun []float64
+			for b.Loop() {
+				t := nanotime()
+				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, ga, gb, 0, gc)
+				t1 := nanotime()
+				if _, _, err := Run(p, in, tensor.Float32); err != nil {
+					b.Fatal(err)
+				}
+				t2 := nanotime()
+				// the direct call into a freshly allocated result, as a
+				// returned output must be: the floor for the runtime
+				gf := gc
+				gf.Data = make([]float32, n*n)
+				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, ga, gb, 0, gf)
+				t3 := nanotime()
+				direct, viaRun = append(direct, float64(t1-t)), append(viaRun, float64(t2-t1))
+				fresh = append(fresh, float64(t3-t2))
+			}
+			d, r, f := medianF(direct), medianF(viaRun), medianF(fresh)
+			b.ReportMetric(d, "direct-ns")
+			b.ReportMetric(f, "fresh-ns")
+			b.ReportMetric(r, "run-ns")
+			b.ReportMetric(d/r, "ratio")
+		})
+	}
+}
+
+func nanotime() int64 { return time.Now().UnixNano() }
+
+// medianF is the median of xs (xs is sorted in place).
+func medianF(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	return xs[len(xs)/2]
+}
