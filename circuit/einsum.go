@@ -107,6 +107,9 @@ func labelLetter(l int) string {
 		return string(rune('a' + l))
 	case l >= 26 && l < 52:
 		return string(rune('A' + l - 26))
+	case l >= 52 && l < 76:
+		// rust_circuit's alphabet continues with Greek α..ψ.
+		return string(rune('α' + l - 52))
 	}
 	return fmt.Sprintf("#%d", l)
 }

@@ -137,9 +137,10 @@ func (s *Symbol) Rename(name string) Circuit                  { return renameNod
 func (s *Symbol) WithInfo(na map[int]string, ad bool) Circuit { return withInfo(s, na, ad) }
 func (s *Symbol) WithChildren(cs []Circuit) (Circuit, error)  { return leafWithChildren(s, cs) }
 
-// FormatNumber prints a float as rust_circuit does: integers without a
-// decimal point ("1", "-3"), otherwise the shortest decimal that reads back
-// exactly, never in exponent form for ordinary magnitudes ("0.00001").
+// FormatNumber prints a float as rust_circuit does (Rust's f64 Display):
+// the shortest decimal that reads back exactly, never in exponent form,
+// integers without a decimal point ("1", "-3", "0.00001"). NaN prints as
+// "nan" (Rust prints "NaN"; both parsers read either).
 func FormatNumber(v float64) string {
 	switch {
 	case math.IsNaN(v):
@@ -149,16 +150,9 @@ func FormatNumber(v float64) string {
 	case math.IsInf(v, -1):
 		return "-inf"
 	}
-	if v == math.Trunc(v) && math.Abs(v) < 1e21 {
-		if v == 0 && math.Signbit(v) {
-			return "-0"
-		}
-		return fmt.Sprintf("%.0f", v)
-	}
-	s := fmt.Sprintf("%v", v)
-	if strings.ContainsAny(s, "eE") {
-		// expand exponent form to plain decimal digits
-		s = strconvFormatPlain(v)
-	}
-	return s
+	// Shortest round-trip digits in plain notation, as Rust's f64 Display
+	// (which rust_circuit uses) prints them: 1e21 is
+	// "1000000000000000000000", 1.2345678901234568e20 is
+	// "123456789012345680000", 1e-5 is "0.00001".
+	return strconvFormatPlain(v)
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -84,6 +86,19 @@ func ParseFile(path string, opts ParseOptions) ([]Circuit, error) {
 // its own (an ident, or a full Symbol definition) and flags three of t/f
 // (batchable, expandable, ban-non-symbolic-size-expand; ttt when absent).
 // A shape on a line is checked against the computed one.
+//
+// Everything rust_circuit's bijective printer writes is read, as its parser
+// reads it: a line holding only `▼` or `|/` (only_child_below) makes the
+// next line, written at its parent's indentation, that parent's only child;
+// repeats may give their kind alone ("3 Einsum"); numbers and sizes may
+// contain underscores after the first digit ("1_000"); Einsum text may be
+// "fancy: a b, b c -> a c" (one word per axis) or letters a-z, A-Z, α-ψ
+// with spaces ignored; an Index or Scatter axis may be a rank-1 tensor
+// "t<hash-prefix> [n]", loaded from opts.Store or, with RandomTensors, drawn
+// uniformly below the axis size, seeded by RandomSeed(opts.Seed, "index",
+// prefix). rust_circuit features circopt lacks (symbolic sizes such as "0s"
+// or "?", and the kinds Cumulant, DiscreteVar, StoredCumulantVar,
+// SetSymbolicShape and Conv) are errors naming the feature.
 //
 // Random arrays: `Array rand` draws standard normal values seeded by
 // RandomSeed(opts.Seed, "rand", ident), the ident in canonical form (the
@@ -219,6 +234,11 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 	firstIndent := -1
 	var stack []frame
 	var tops []edge
+	// onlyChild is set by a `▼` (or `|/`) line, rust_circuit's only-child
+	// marker: the next node line is written at its parent's indentation but
+	// is that parent's child, and takes the parent's place on the stack so
+	// that its own children sit one level deeper.
+	onlyChild, markerLine := false, 0
 	for i, raw := range lines {
 		line := i + 1
 		p.curLine = line
@@ -226,9 +246,18 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 		if skipLine(raw) {
 			continue
 		}
+		if isOnlyChildMarker(raw) {
+			onlyChild, markerLine = true, line
+			continue
+		}
 		li, err := parseLine(raw)
 		if err != nil {
 			return nil, p.errAt(line, "%v", err)
+		}
+		if li.extra == "..." || strings.HasSuffix(li.extra, " ...") {
+			// rust_circuit's depth-limited (non-bijection) prints end a
+			// line whose children were cut off with "...".
+			return nil, p.errAt(line, "line ends with \"...\": its children were cut off (a depth-limited print, not a parseable one)")
 		}
 		if firstIndent < 0 {
 			firstIndent = li.indent
@@ -241,6 +270,12 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 			return nil, p.errAt(line, "odd indentation: %d columns past the first line (each level is 2)", rel)
 		}
 		level := rel / 2
+		if onlyChild {
+			level++
+			if level > len(stack) {
+				return nil, p.errAt(line, "only-child marker at line %d: this line is not at the indentation of a node above it", markerLine)
+			}
+		}
 		if level > len(stack) {
 			return nil, p.errAt(line, "indented %d levels, more than one level below the line above", level)
 		}
@@ -281,6 +316,12 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 			}
 			pn.children = append(pn.children, e)
 		}
+		if onlyChild {
+			// The parent has no further children to read: the only child
+			// takes its place.
+			stack = stack[:len(stack)-1]
+			onlyChild = false
+		}
 		stack = append(stack, frame{n: n, isDef: isDef})
 	}
 	for _, n := range p.order {
@@ -320,6 +361,9 @@ func (p *parser) occur(li lineInfo, line int) (*pnode, bool, error) {
 	if li.kind != "" {
 		k, ok := ParseKind(li.kind)
 		if !ok {
+			if unsupportedKinds[li.kind] {
+				return nil, false, p.errAt(line, "rust_circuit kind %s is not supported by circopt", li.kind)
+			}
 			return nil, false, p.errAt(line, "unknown kind %q", li.kind)
 		}
 		kind = k
@@ -529,7 +573,7 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 		if x == "" {
 			return nil, fmt.Errorf("Scalar needs a value after the kind")
 		}
-		v, err := ParseNumber(x)
+		v, err := ParseNumber(numericText(x))
 		if err != nil {
 			return nil, fmt.Errorf("Scalar: %v", err)
 		}
@@ -552,14 +596,14 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 		}
 		return wrap(NewAdd(name, kids...))
 	case KindEinsum:
-		in, out, err := tensor.ParseEinsumSpec(x)
+		in, out, err := parseEinsumText(x)
 		if err != nil {
 			return nil, fmt.Errorf("Einsum: %v", err)
 		}
-		if len(in) == 0 && len(kids) == 1 && kids[0].Rank() == 0 {
-			// "->" with one rank-0 operand: the spec cannot tell an empty
-			// operand list from one empty operand.
-			in = [][]int{{}}
+		if len(in) == 1 && len(in[0]) == 0 && len(kids) == 0 {
+			// "->" is one empty operand unless there are no children, as
+			// in rust_circuit's from_einsum_string.
+			in = nil
 		}
 		return wrap(NewEinsum(name, in, out, kids...))
 	case KindRearrange:
@@ -580,7 +624,7 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 				return nil, err
 			}
 		}
-		idx, err := ParseIndex(x)
+		idx, err := p.parseIndexText(x, first)
 		if err != nil {
 			return nil, err
 		}
@@ -589,7 +633,7 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 		}
 		return wrap(NewScatter(name, idx, n.shape, first))
 	case KindConcat:
-		axis, err := strconv.Atoi(x)
+		axis, err := strconv.Atoi(numericText(x))
 		if err != nil {
 			return nil, fmt.Errorf("Concat needs an integer axis after the kind, got %q", x)
 		}
@@ -719,6 +763,16 @@ func isWS(r rune) bool {
 }
 
 func trimWS(s string) string { return strings.TrimFunc(s, isWS) }
+
+// isOnlyChildMarker reports a line holding only rust_circuit's only-child
+// marker, `▼` or `|/` (PrintOptions.only_child_below), and maybe a comment.
+func isOnlyChildMarker(s string) bool {
+	t := trimWS(s)
+	if j := strings.IndexByte(t, '#'); j >= 0 {
+		t = trimWS(t[:j])
+	}
+	return t == "▼" || t == "|/"
+}
 
 // skipLine reports blank and comment-only lines.
 func skipLine(s string) bool {
@@ -923,6 +977,36 @@ func (l *lexer) quoted() (string, error) {
 	return "", fmt.Errorf("unterminated quoted name starting %s", l.snippet())
 }
 
+// numericText removes the underscores rust_circuit's parse_numeric allows
+// after the first character ("1_000", "3.____3"), so the result can go to
+// strconv.
+func numericText(s string) string {
+	if len(s) <= 1 {
+		return s
+	}
+	return s[:1] + strings.ReplaceAll(s[1:], "_", "")
+}
+
+// parseSize reads an axis size as rust_circuit writes one: decimal digits,
+// with underscores allowed after the first. rust_circuit's symbolic sizes
+// ("3s", "2*0s", "?") have no circopt equivalent and are refused by name.
+func parseSize(text string) (int, error) {
+	if text == "" {
+		return 0, fmt.Errorf("empty size (want a size like 3 or name:3)")
+	}
+	if !isDigit(text[0]) || strings.Trim(text, "0123456789_") != "" {
+		if strings.ContainsAny(text, "?*s") {
+			return 0, fmt.Errorf("symbolic size %q is not supported by circopt (sizes must be plain integers)", text)
+		}
+		return 0, fmt.Errorf("bad size %q (want a size like 3 or name:3)", text)
+	}
+	d, err := strconv.Atoi(numericText(text))
+	if err != nil {
+		return 0, fmt.Errorf("size %q is too large", text)
+	}
+	return d, nil
+}
+
 // shape reads "[a:2, 3,]": sizes with optional axis names, spaces allowed,
 // one trailing comma allowed.
 func (l *lexer) shape() ([]int, map[int]string, error) {
@@ -951,14 +1035,222 @@ func (l *lexer) shape() ([]int, map[int]string, error) {
 			}
 			named[i] = name
 		}
-		if sizeText == "" || strings.Trim(sizeText, "0123456789") != "" {
-			return nil, nil, fmt.Errorf("bad shape entry %q (want a size like 3 or name:3)", part)
-		}
-		d, err := strconv.Atoi(sizeText)
+		d, err := parseSize(sizeText)
 		if err != nil {
-			return nil, nil, fmt.Errorf("axis size %q is too large", sizeText)
+			return nil, nil, fmt.Errorf("bad shape entry %q: %v", part, err)
 		}
 		shape = append(shape, d)
 	}
 	return shape, named, nil
+}
+
+// unsupportedKinds are rust_circuit node kinds circopt has no equivalent
+// for; naming them gives a clearer error than "unknown kind".
+var unsupportedKinds = map[string]bool{
+	"Cumulant": true, "DiscreteVar": true, "StoredCumulantVar": true,
+	"SetSymbolicShape": true, "Conv": true,
+}
+
+// maxEinsumLabels is the size of rust_circuit's einsum alphabet (and so the
+// most distinct labels an Einsum's printed spec can name).
+const maxEinsumLabels = 76
+
+// einsumLabel maps a letter of an einsum string to its label the way
+// rust_circuit's ALPHABET does: a-z are 0-25, A-Z 26-51 and the Greek
+// lower-case letters α through ψ 52-75.
+func einsumLabel(r rune) (int, bool) {
+	switch {
+	case r >= 'a' && r <= 'z':
+		return int(r - 'a'), true
+	case r >= 'A' && r <= 'Z':
+		return 26 + int(r-'A'), true
+	case r >= 'α' && r < 'ω':
+		return 52 + int(r-'α'), true
+	}
+	return 0, false
+}
+
+// parseEinsumText reads an Einsum's text as rust_circuit prints it: either
+// letters ("ab,bc->ac", spaces ignored) or, when the einsum has named axes,
+// "fancy: a b, b c -> a c" with one whitespace-separated word per axis.
+// The operand list is never empty: "->" is one rank-0 operand (the caller
+// drops it for an einsum without children).
+func parseEinsumText(x string) ([][]int, []int, error) {
+	fancy := false
+	if rest, ok := strings.CutPrefix(x, "fancy:"); ok {
+		fancy, x = true, rest
+	}
+	lhs, rhs, ok := strings.Cut(x, "->")
+	if !ok {
+		return nil, nil, fmt.Errorf("einsum spec %q has no \"->\"", x)
+	}
+	if strings.Contains(rhs, "->") {
+		return nil, nil, fmt.Errorf("einsum spec %q has more than one \"->\"", x)
+	}
+	words := map[string]int{}
+	operand := func(s string) ([]int, error) {
+		var out []int
+		if fancy {
+			for _, w := range strings.Fields(s) {
+				id, ok := words[w]
+				if !ok {
+					if len(words) == maxEinsumLabels {
+						return nil, fmt.Errorf("einsum spec %q has more than %d distinct axis words", x, maxEinsumLabels)
+					}
+					id = len(words)
+					words[w] = id
+				}
+				out = append(out, id)
+			}
+			return out, nil
+		}
+		for _, r := range s {
+			if r == ' ' || r == '\t' {
+				continue
+			}
+			id, ok := einsumLabel(r)
+			if !ok {
+				return nil, fmt.Errorf("einsum spec %q: %q is not an axis letter (a-z, A-Z, α-ψ; prefix \"fancy:\" for axis words)", x, r)
+			}
+			out = append(out, id)
+		}
+		return out, nil
+	}
+	var in [][]int
+	for _, s := range strings.Split(lhs, ",") {
+		ax, err := operand(s)
+		if err != nil {
+			return nil, nil, err
+		}
+		in = append(in, ax)
+	}
+	out, err := operand(rhs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, out, nil
+}
+
+// parseIndexText reads an Index or Scatter index. Besides FormatIndex's
+// syntax it takes rust_circuit's tensor axis indices, "t<hash-prefix> [n]"
+// (a rank-1 integer tensor named by a prefix of its hash, n its length):
+// the tensor comes from the store, or with RandomTensors n positions are
+// drawn uniformly below the child's axis size, seeded by RandomSeed(Seed,
+// "index", the lower-cased prefix). As in rust_circuit, empty items are
+// skipped, so "[0,]" is "[0]".
+func (p *parser) parseIndexText(x string, child Circuit) ([]AxisIndex, error) {
+	t := strings.TrimSpace(x)
+	if len(t) < 2 || t[0] != '[' || t[len(t)-1] != ']' {
+		return nil, fmt.Errorf("index %q must be written in brackets, like [0:2,3]", x)
+	}
+	var items []string
+	depth, start := 0, 1
+	for i := 1; i < len(t)-1; i++ {
+		switch t[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+			if depth < 0 {
+				return nil, fmt.Errorf("index %q has unbalanced brackets", x)
+			}
+		case ',':
+			if depth == 0 {
+				items = append(items, t[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if depth != 0 {
+		return nil, fmt.Errorf("index %q has unbalanced brackets", x)
+	}
+	items = append(items, t[start:len(t)-1])
+	var out []AxisIndex
+	for _, it := range items {
+		it = strings.TrimSpace(it)
+		if it == "" {
+			continue
+		}
+		var a AxisIndex
+		var err error
+		if it[0] == 't' {
+			a, err = p.tensorAxisIndex(it, len(out), child)
+		} else {
+			a, err = parseAxisIndex(numericText(it))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("index %q: %v", x, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// tensorAxisIndex resolves one "t<hash-prefix> [n]" item for axis axis of child.
+func (p *parser) tensorAxisIndex(it string, axis int, child Circuit) (AxisIndex, error) {
+	body := strings.TrimSpace(it[1:])
+	prefix, lenText, hasLen := strings.Cut(body, "[")
+	prefix = strings.ToLower(strings.TrimSpace(prefix))
+	if prefix == "" || strings.Trim(prefix, "0123456789abcdef") != "" {
+		return AxisIndex{}, fmt.Errorf("tensor index %q: want t<hex hash prefix> [length]", it)
+	}
+	n := -1
+	if hasLen {
+		lt, ok := strings.CutSuffix(strings.TrimSpace(lenText), "]")
+		if !ok {
+			return AxisIndex{}, fmt.Errorf("tensor index %q: unclosed [", it)
+		}
+		v, err := parseSize(strings.TrimSpace(lt))
+		if err != nil {
+			return AxisIndex{}, fmt.Errorf("tensor index %q: %v", it, err)
+		}
+		n = v
+	}
+	if p.opts.Store != nil {
+		tt, _, err := p.opts.Store.Resolve(prefix)
+		if err != nil {
+			return AxisIndex{}, fmt.Errorf("tensor index %q: %v", it, err)
+		}
+		if tt == nil || tt.Rank() != 1 {
+			return AxisIndex{}, fmt.Errorf("tensor index %q: the stored tensor must have rank 1", it)
+		}
+		vals := tt.Float64s()
+		if n >= 0 && len(vals) != n {
+			return AxisIndex{}, fmt.Errorf("tensor index %q: the stored tensor has length %d, not %d", it, len(vals), n)
+		}
+		ps := make([]int64, len(vals))
+		for i, v := range vals {
+			if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+				return AxisIndex{}, fmt.Errorf("tensor index %q: element %d is %v, not an integer", it, i, v)
+			}
+			ps[i] = int64(v)
+		}
+		return AxisIndex{Kind: IndexTensor, Positions: ps}, nil
+	}
+	if !p.opts.RandomTensors {
+		return AxisIndex{}, fmt.Errorf("tensor index %q needs a tensor store (-tensors DIR) or -random-tensors", it)
+	}
+	if n < 0 {
+		return AxisIndex{}, fmt.Errorf("tensor index %q needs its length, like t%s [4], to be drawn at random", it, prefix)
+	}
+	if child == nil || axis >= child.Rank() {
+		return AxisIndex{}, fmt.Errorf("tensor index %q addresses axis %d, past the input's rank", it, axis)
+	}
+	d := child.Shape()[axis]
+	if n > 0 && d == 0 {
+		return AxisIndex{}, fmt.Errorf("tensor index %q: cannot draw positions on an axis of size 0", it)
+	}
+	limit := p.opts.MaxRandomElements
+	if limit <= 0 {
+		limit = DefaultMaxRandomElements
+	}
+	if n > limit {
+		return AxisIndex{}, fmt.Errorf("tensor index %q: length %d is above the random limit %d", it, n, limit)
+	}
+	rng := rand.New(rand.NewPCG(RandomSeed(p.opts.Seed, "index", prefix), 0))
+	ps := make([]int64, n)
+	for i := range ps {
+		ps[i] = int64(rng.IntN(d))
+	}
+	return AxisIndex{Kind: IndexTensor, Positions: ps}, nil
 }

@@ -21,6 +21,12 @@ var ppFuzzSeeds = []string{
 	"0 [2] Array 0a1b2c\n",
 	"0 Module\n  1 [2] Scalar 0\n  2 [2] Scalar 1 ! 1\n",
 	"0 'x' [2,0] Symbol\n1 Index [:, 0:0]\n  0\n",
+	// rust_circuit forms: only-child markers, fancy and Greek einsums,
+	// tensor-hash indices, underscores in numbers, unsupported kinds.
+	"0 'out' Add\n├‣1 'r' Rearrange a -> a\n│ ▼\n│ 2 'g' GeneralFunction relu\n│ |/ # c\n│ 3 'x' [3] Scalar -1.5\n└‣4 Einsum a,a->a\n  ├‣3\n  └‣5 [3] Scalar 2\n",
+	"0 Einsum fancy: batch hid, hid out -> batch out\n  1 [2,3] Scalar 1.5\n  2 [3,4] Scalar 2\n3 Einsum aα,αb->ab\n  1\n  2\n",
+	"0 [6] Index [t292d9fdb22 [6],0]\n  1 [10,10] Scalar 1\n2 [1_000, 2] Scalar 1_0.5\n3 Concat 0_0\n  2\n",
+	"0 Cumulant\n  1 [2, 3, 3] Scalar 1.0\n2 [?, 0s] Symbol\n▼\n",
 }
 
 // FuzzParseCircuits checks that no input makes the parser panic, that

@@ -51,6 +51,11 @@ func Print(c Circuit) string {
 // with "! " and the symbol it binds (an ident, or a full Symbol line if the
 // symbol was not printed yet) and its flags unless they are ttt. The result
 // ends with a newline (or is empty for no circuits).
+//
+// rust_circuit's parser reads this output, with one exception: an Index or
+// Scatter axis indexed by positions is written as the literal "[1,0,2]",
+// while rust_circuit only reads index tensors by hash ("t<hash> [n]") from
+// its tensor store.
 func PrintCircuits(cs []Circuit, opts PrintOptions) string {
 	p := &printer{opts: opts, seen: map[Hash]string{}}
 	if len(opts.References) > 0 {
