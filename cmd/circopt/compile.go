@@ -19,10 +19,10 @@ import (
 )
 
 func init() {
-	register("opt", "optimize and print the program (-emit ir|circuit)", runOpt)
-	register("verify", "check the optimized program against the naive float64 evaluator", runVerify)
-	register("stats", "node, value, FLOP and memory counts before and after optimization", runStats)
-	register("passes", "list the pass pipeline and its ordering constraints", runPasses)
+	register("opt", "opt [-emit ir|circuit] [-disable PASS,...] [-dump-after PASS,...|all] [-tensors DIR] FILE|-", "optimize and print the program (-emit ir|circuit)", runOpt)
+	register("verify", "verify [-seed N] [-rtol R] [-atol A] [-bisect] [-format text|json] [-disable PASS,...] [-bind NAME=FILE.npy]... [-tensors DIR] FILE|-", "check the optimized program against the naive float64 evaluator", runVerify)
+	register("stats", "stats [-format text|json] [-disable PASS,...] [-tensors DIR] FILE|-", "node, value, FLOP and memory counts before and after optimization", runStats)
+	register("passes", "passes", "list the pass pipeline and its ordering constraints", runPasses)
 }
 
 // compilerInput parses a file for the compiler commands. Array hashes
@@ -59,7 +59,7 @@ func newCompilerFlags(name string, stderr io.Writer, withFormat bool) *compilerF
 	c.in.register(c.fs)
 	c.disable = c.fs.String("disable", "", "comma-separated `PASSES` to skip")
 	if withFormat {
-		c.format = c.fs.String("format", "text", "output format: text or json")
+		c.format = c.fs.String("format", "text", "output `text|json`")
 	}
 	return c
 }
@@ -85,8 +85,8 @@ func (c *compilerFlags) json() bool { return c.format != nil && *c.format == "js
 
 func runOpt(args []string, stdout, stderr io.Writer) error {
 	cf := newCompilerFlags("opt", stderr, false)
-	emit := cf.fs.String("emit", "ir", "what to print: ir or circuit")
-	dump := cf.fs.String("dump-after", "", "print the program after `PASS` (comma-separated, or all)")
+	emit := cf.fs.String("emit", "ir", "`ir|circuit`: print the optimized program, or the program raised back to circuits")
+	dump := cf.fs.String("dump-after", "", "print the program after each of `PASSES` (comma-separated, or all)")
 	path, err := cf.parse(args)
 	if err != nil {
 		return err
@@ -101,6 +101,7 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	path = fileLabel(path)
 	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float32})
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
@@ -121,13 +122,19 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
+// checkPassNames checks -dump-after's (allowAll) or -disable's pass names:
+// unknown names and disabling a required pass are usage errors.
 func checkPassNames(names []string, allowAll bool) error {
 	for _, n := range names {
 		if allowAll && n == "all" {
 			continue
 		}
-		if _, ok := passes.Lookup(n); !ok {
+		p, ok := passes.Lookup(n)
+		if !ok {
 			return usagef("unknown pass %q (see circopt passes)", n)
+		}
+		if !allowAll && p.Required {
+			return usagef("pass %q is required and cannot be disabled (see circopt passes)", n)
 		}
 	}
 	return nil
@@ -142,17 +149,20 @@ type verifyOutput struct {
 
 func runVerify(args []string, stdout, stderr io.Writer) error {
 	cf := newCompilerFlags("verify", stderr, true)
-	cf.fs.Uint64Var(&cf.in.seed, "seed", 0, "seed for random inputs and `Array rand`")
-	rtol := cf.fs.Float64("rtol", 1e-6, "relative tolerance")
-	atol := cf.fs.Float64("atol", 1e-9, "absolute tolerance")
+	cf.fs.Uint64Var(&cf.in.seed, "seed", 0, "`N` seeds the random inputs and the Array rand draws")
+	rtol := cf.fs.Float64("rtol", 1e-6, "relative tolerance `R`")
+	atol := cf.fs.Float64("atol", 1e-9, "absolute tolerance `A`")
 	bisect := cf.fs.Bool("bisect", false, "print the result after each pass prefix, not only the first bad pass")
-	var binds multiFlag
-	cf.fs.Var(&binds, "bind", "bind a Symbol: `NAME=FILE.npy` (repeatable; others get random values)")
+	var bindFlags multiFlag
+	cf.fs.Var(&bindFlags, "bind", "`NAME=FILE.npy` binds the free Symbol NAME (or uuid) to a float .npy file (repeatable; the others get random values)")
 	path, err := cf.parse(args)
 	if err != nil {
 		return err
 	}
-	bindings, err := loadBindings(binds)
+	if *rtol < 0 || math.IsNaN(*rtol) || *atol < 0 || math.IsNaN(*atol) {
+		return usagef("-rtol and -atol must be numbers at least 0, got %g and %g", *rtol, *atol)
+	}
+	binds, err := loadBindings(bindFlags)
 	if err != nil {
 		return err
 	}
@@ -160,7 +170,15 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	inputs, err := randomBindings(cs, bindings, cf.in.seed)
+	path = fileLabel(path)
+	if need, limit := naiveBytes(cs, tensor.Float64), cf.in.memLimit(); limit > 0 && need > limit {
+		return fmt.Errorf("%s: the naive float64 evaluation needs about %d bytes, more than the %d available", path, need, limit)
+	}
+	bound, err := bindSymbols(path, cs, binds, true)
+	if err != nil {
+		return err
+	}
+	inputs, err := randomBindings(cs, bound, cf.in.seed)
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
@@ -302,7 +320,14 @@ func symbolKey(s *circuit.Symbol) string {
 // when given, otherwise to a normal draw seeded by seed and the symbol's hash.
 func randomBindings(cs []circuit.Circuit, bound map[string]*tensor.Tensor, seed uint64) (map[string]*tensor.Tensor, error) {
 	out := map[string]*tensor.Tensor{}
+	shapeOf := map[string]*circuit.Symbol{}
 	for _, s := range circuit.FreeSymbols(cs...) {
+		// Symbols are bound by name: two of one name must agree on the shape.
+		if prev, ok := shapeOf[symbolKey(s)]; ok && !sameShape(prev.Shape(), s.Shape()) {
+			return nil, fmt.Errorf("two free Symbols named %s have shapes %s and %s; give them distinct names",
+				quoteName(symbolKey(s)), shapeText(prev.Shape()), shapeText(s.Shape()))
+		}
+		shapeOf[symbolKey(s)] = s
 		if t, ok := bound[s.Name()]; ok && s.Name() != "" {
 			out[symbolKey(s)] = t
 			continue
@@ -343,6 +368,7 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	path = fileLabel(path)
 	nodes := 0
 	circuit.Walk(cs, func(circuit.Circuit) { nodes++ })
 	start := time.Now()
@@ -399,8 +425,8 @@ func runPasses(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return usagef("takes no arguments")
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	for _, p := range passes.Table {
 		req := ""

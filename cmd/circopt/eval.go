@@ -12,11 +12,11 @@ import (
 	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
-	"github.com/circopt/circopt/weights"
 )
 
 func init() {
-	register("eval", "evaluate every top-level circuit", runEval)
+	register("eval", "eval [-naive] [-dtype float32|float64] [-seed N] [-random-tensors] [-tensors DIR] [-bind NAME=FILE.npy]... [-format text|json] [-max-memory BYTES] FILE|-",
+		"evaluate every top-level circuit (free Symbols must be bound with -bind)", runEval)
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
@@ -24,11 +24,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	var in inputFlags
 	in.register(fs)
 	naive := fs.Bool("naive", false, "use the naive reference evaluator instead of the compiled plan")
-	dtypeName := fs.String("dtype", "float32", "evaluation dtype: float32 or float64")
-	fs.Uint64Var(&in.seed, "seed", 0, "seed for `Array rand` draws")
-	format := fs.String("format", "text", "output format: text or json")
+	dtypeName := fs.String("dtype", "float32", "evaluation dtype `float32|float64`")
+	fs.Uint64Var(&in.seed, "seed", 0, "`N` seeds the Array rand draws")
+	format := fs.String("format", "text", "output `text|json`")
 	var binds multiFlag
-	fs.Var(&binds, "bind", "bind a Symbol: `NAME=FILE.npy` (repeatable)")
+	fs.Var(&binds, "bind", "`NAME=FILE.npy` binds the free Symbol NAME (or uuid) to a float .npy file (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -51,68 +51,180 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkBound(path, cs, bindings); err != nil {
+	path = fileLabel(path)
+	inputs, err := bindSymbols(path, cs, bindings, false)
+	if err != nil {
 		return err
 	}
-	vals, err := evaluate(cs, dt, bindings, *naive)
+	limit := in.memLimit()
+	vals, err := evaluate(path, cs, dt, inputs, *naive, limit)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return err
 	}
-	outs := make([]evalOutput, len(cs))
-	for i, c := range cs {
-		outs[i] = evalOutput{Name: outputName(c, i), Shape: nonNilShape(vals[i].Shape()), DType: dt.String(), Data: jsonFloats(vals[i].Float64s())}
-	}
+	names := outputNames(cs)
 	if *format == "json" {
+		outs := make([]evalOutput, len(cs))
+		for i := range cs {
+			outs[i] = evalOutput{Name: names[i], Shape: nonNilShape(vals[i].Shape()), DType: dt.String(), Data: floatList{vals[i], dt}}
+		}
 		enc := json.NewEncoder(stdout)
 		return enc.Encode(struct {
 			Outputs []evalOutput `json:"outputs"`
 		}{outs})
 	}
-	for _, o := range outs {
-		fmt.Fprintf(stdout, "%s %s %s\n", quoteName(o.Name), shapeText(o.Shape), o.DType)
-		fmt.Fprintln(stdout, formatValues(o.Data))
+	for i := range cs {
+		fmt.Fprintf(stdout, "%s %s %s\n", quoteName(names[i]), shapeText(vals[i].Shape()), dt)
+		fmt.Fprintln(stdout, formatValues(vals[i], dt))
 	}
 	return nil
 }
 
-// evaluate runs the compiled plan, or the naive reference evaluator with -naive.
-func evaluate(cs []circuit.Circuit, dt tensor.DType, bindings map[string]*tensor.Tensor, naive bool) ([]*tensor.Tensor, error) {
+// evaluate runs the compiled plan, or the naive reference evaluator with
+// -naive, after checking the memory estimate against limit (0: none): an
+// allocation the machine cannot satisfy kills a Go process outright.
+func evaluate(path string, cs []circuit.Circuit, dt tensor.DType, bindings map[string]*tensor.Tensor, naive bool, limit int64) ([]*tensor.Tensor, error) {
 	if naive {
-		return circuit.EvaluateAll(cs, circuit.EvalOptions{DType: dt, Bindings: bindings})
+		if need := naiveBytes(cs, dt); limit > 0 && need > limit {
+			return nil, fmt.Errorf("%s: the naive evaluation needs about %d bytes, more than the limit of %d (see -max-memory)", path, need, limit)
+		}
+		vals, err := circuit.EvaluateAll(cs, circuit.EvalOptions{DType: dt, Bindings: bindings})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		return vals, nil
 	}
-	return circopt.EvaluateMany(cs, bindings, circopt.Options{DType: dt})
+	plan, err := circopt.Compile(cs, circopt.Options{DType: dt})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if plan.Report != nil && plan.Report.Memory != nil && limit > 0 {
+		if need := plan.Report.Memory.PeakBytes + outputBytes(cs, dt); need > limit {
+			return nil, fmt.Errorf("%s: the compiled plan needs about %d bytes, more than the limit of %d (see -max-memory)", path, need, limit)
+		}
+	}
+	vals, _, err := plan.Run(bindings)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return vals, nil
+}
+
+// naiveBytes bounds the reference evaluator's memory: it keeps every
+// distinct node's value.
+func naiveBytes(cs []circuit.Circuit, dt tensor.DType) int64 {
+	var n float64
+	circuit.Walk(cs, func(c circuit.Circuit) { n += numel(c.Shape()) })
+	return clampBytes(n * float64(dt.Size()))
+}
+
+func outputBytes(cs []circuit.Circuit, dt tensor.DType) int64 {
+	var n float64
+	for _, c := range cs {
+		n += numel(c.Shape())
+	}
+	return clampBytes(n * float64(dt.Size()))
+}
+
+// numel is a float so that absurd shapes cannot overflow.
+func numel(shape []int) float64 {
+	n := 1.0
+	for _, d := range shape {
+		n *= float64(d)
+	}
+	return n
+}
+
+func clampBytes(b float64) int64 {
+	if b > math.MaxInt64/2 {
+		return math.MaxInt64 / 2
+	}
+	return int64(b)
 }
 
 type evalOutput struct {
-	Name  string      `json:"name"`
-	Shape []int       `json:"shape"`
-	DType string      `json:"dtype"`
-	Data  []jsonFloat `json:"data"`
+	Name  string    `json:"name"`
+	Shape []int     `json:"shape"`
+	DType string    `json:"dtype"`
+	Data  floatList `json:"data"`
 }
 
-// jsonFloat encodes non-finite values as the strings "nan", "inf", "-inf",
-// which JSON numbers cannot express.
+// floatList is a tensor's values, flat in C order, encoded as a JSON array
+// straight from the tensor (no float64 copy). Each value prints as the
+// shortest decimal that reads back to the same value of its dtype (0.1 in
+// float32 prints as 0.1, not 0.10000000149011612); non-finite values
+// become the strings "nan", "inf", "-inf", which JSON numbers cannot
+// express and numpy's float() and np.array(..., dtype=float) accept.
+type floatList struct {
+	t  *tensor.Tensor
+	dt tensor.DType
+}
+
+func (l floatList) MarshalJSON() ([]byte, error) {
+	var sb strings.Builder
+	sb.WriteByte('[')
+	l.each(func(i int, v float64) {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		if s, ok := nonFinite(v); ok {
+			sb.WriteString(`"` + s + `"`)
+		} else {
+			sb.WriteString(formatFloat(v, l.dt))
+		}
+	})
+	sb.WriteByte(']')
+	return []byte(sb.String()), nil
+}
+
+// each visits the values in C order.
+func (l floatList) each(f func(i int, v float64)) {
+	t := l.t
+	if t.DType() != l.dt {
+		t = t.Cast(l.dt)
+	}
+	t = t.Contiguous()
+	if d := t.Float32Data(); d != nil {
+		for i, v := range d {
+			f(i, float64(v))
+		}
+		return
+	}
+	for i, v := range t.Float64Data() {
+		f(i, v)
+	}
+}
+
+func nonFinite(v float64) (string, bool) {
+	switch {
+	case math.IsNaN(v):
+		return "nan", true
+	case math.IsInf(v, 1):
+		return "inf", true
+	case math.IsInf(v, -1):
+		return "-inf", true
+	}
+	return "", false
+}
+
+func formatFloat(v float64, dt tensor.DType) string {
+	if s, ok := nonFinite(v); ok {
+		return s
+	}
+	bits := 64
+	if dt == tensor.Float32 {
+		bits = 32
+	}
+	return strconv.FormatFloat(v, 'g', -1, bits)
+}
+
+// jsonFloat encodes one float64 like floatList does (for verify's errors).
 type jsonFloat float64
 
 func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte(`"nan"`), nil
-	case math.IsInf(v, 1):
-		return []byte(`"inf"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-inf"`), nil
+	if s, ok := nonFinite(float64(f)); ok {
+		return []byte(`"` + s + `"`), nil
 	}
-	return []byte(strconv.FormatFloat(v, 'g', -1, 64)), nil
-}
-
-func jsonFloats(v []float64) []jsonFloat {
-	out := make([]jsonFloat, len(v))
-	for i, x := range v {
-		out[i] = jsonFloat(x)
-	}
-	return out
+	return []byte(strconv.FormatFloat(float64(f), 'g', -1, 64)), nil
 }
 
 func nonNilShape(s []int) []int {
@@ -122,15 +234,29 @@ func nonNilShape(s []int) []int {
 	return s
 }
 
-func outputName(c circuit.Circuit, i int) string {
-	if c.Name() != "" {
-		return c.Name()
+// outputNames names the outputs as lowering names the program's outputs,
+// so eval, verify and opt agree: the root's name, "output<i>" when it is
+// unnamed, and "#2", "#3"... appended to a name already taken.
+func outputNames(cs []circuit.Circuit) []string {
+	used := map[string]bool{}
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		base := c.Name()
+		if base == "" {
+			base = "output" + strconv.Itoa(i)
+		}
+		name := base
+		for k := 2; used[name]; k++ {
+			name = base + "#" + strconv.Itoa(k)
+		}
+		used[name] = true
+		out[i] = name
 	}
-	return fmt.Sprintf("output%d", i)
+	return out
 }
 
 func quoteName(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`).Replace(s) + "'"
 }
 
 func shapeText(s []int) string {
@@ -141,53 +267,15 @@ func shapeText(s []int) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-func formatValues(v []jsonFloat) string {
-	parts := make([]string, len(v))
-	for i, x := range v {
-		b, _ := x.MarshalJSON()
-		parts[i] = strings.Trim(string(b), `"`)
-	}
-	return "[" + strings.Join(parts, " ") + "]"
-}
-
-// loadBindings reads every -bind NAME=FILE.npy.
-func loadBindings(binds []string) (map[string]*tensor.Tensor, error) {
-	out := map[string]*tensor.Tensor{}
-	for _, b := range binds {
-		name, file, ok := strings.Cut(b, "=")
-		if !ok || name == "" || file == "" {
-			return nil, usagef("-bind wants NAME=FILE.npy, got %q", b)
+func formatValues(t *tensor.Tensor, dt tensor.DType) string {
+	var sb strings.Builder
+	sb.WriteByte('[')
+	floatList{t, dt}.each(func(i int, v float64) {
+		if i > 0 {
+			sb.WriteByte(' ')
 		}
-		t, err := weights.LoadNpy(file)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", file, err)
-		}
-		out[name] = t
-	}
-	return out, nil
-}
-
-// checkBound reports every free Symbol without a binding, one line each.
-func checkBound(path string, cs []circuit.Circuit, bindings map[string]*tensor.Tensor) error {
-	var msgs []string
-	for _, s := range circuit.FreeSymbols(cs...) {
-		if _, ok := bindings[s.Name()]; ok && s.Name() != "" {
-			continue
-		}
-		if _, ok := bindings[s.UUID]; ok {
-			continue
-		}
-		msgs = append(msgs, fmt.Sprintf("%s: unbound Symbol %s of shape %s (pass -bind %s=FILE.npy)", path, circuit.Label(s), shapeText(s.Shape()), bindName(s)))
-	}
-	if len(msgs) > 0 {
-		return fmt.Errorf("%s", strings.Join(msgs, "\n"))
-	}
-	return nil
-}
-
-func bindName(s *circuit.Symbol) string {
-	if s.Name() != "" {
-		return s.Name()
-	}
-	return s.UUID
+		sb.WriteString(formatFloat(v, dt))
+	})
+	sb.WriteByte(']')
+	return sb.String()
 }

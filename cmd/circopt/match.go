@@ -12,8 +12,8 @@ import (
 )
 
 func init() {
-	register("get", "what a MATCHER finds, one ident per line (get MATCHER FILE)", runGet)
-	register("patch", "replace what -at finds, along matched paths only, with -with's first circuit", runPatch)
+	register("get", "get MATCHER FILE|-", "what a MATCHER finds, one ident (and name) per line", runGet)
+	register("patch", "patch -at MATCHER -with PATCH.circ FILE|-", "replace what -at finds, along matched paths only, with -with's first circuit", runPatch)
 }
 
 // printIdents numbers nodes as PrintCircuits does: serial numbers in print
@@ -44,7 +44,7 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() != 2 {
-		return usagef("want MATCHER FILE")
+		return usagef("want MATCHER FILE, got %d argument(s)", fs.NArg())
 	}
 	m, err := match.ParseMatcher(fs.Arg(0))
 	if err != nil {
@@ -59,7 +59,7 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 	for _, c := range cs {
 		found, err := match.Get(c, m)
 		if err != nil {
-			return fmt.Errorf("%s: %v", fs.Arg(1), err)
+			return fmt.Errorf("%s: %v", fileLabel(fs.Arg(1)), err)
 		}
 		for _, f := range found {
 			if seen[f.Hash()] {
@@ -92,6 +92,9 @@ func runPatch(args []string, stdout, stderr io.Writer) error {
 	if *at == "" || *with == "" {
 		return usagef("-at MATCHER and -with PATCH.circ are required")
 	}
+	if *with == "-" && path == "-" {
+		return usagef("-with and FILE cannot both read standard input")
+	}
 	m, err := match.ParseMatcher(*at)
 	if err != nil {
 		return usagef("-at: %v", err)
@@ -108,6 +111,7 @@ func runPatch(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	path = fileLabel(path)
 	out := make([]circuit.Circuit, len(cs))
 	total := 0
 	for i, c := range cs {

@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	register("print", "canonical text of every top-level circuit", runPrint)
+	register("print", "print [-random-tensors] [-tensors DIR] FILE|-", "canonical text of every top-level circuit", runPrint)
 }
 
 func runPrint(args []string, stdout, stderr io.Writer) error {

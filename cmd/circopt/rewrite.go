@@ -12,23 +12,26 @@ import (
 )
 
 func init() {
-	register("rewrite", "apply named rewrites (-rule NAME,... [-at MATCHER] [-verify]; -list)", runRewrite)
-	register("simp", "run the simplifier to a fixed point", runSimp)
+	register("rewrite", "rewrite -rule NAME[,NAME...] [-at MATCHER] [-verify] [-seed N] FILE|-   or   circopt rewrite -list", "apply named rewrites and print the result (-list: the rules)", runRewrite)
+	register("simp", "simp [-include RULE,...] [-exclude RULE,...] FILE|-", "run the simplifier to a fixed point", runSimp)
 }
 
 func runRewrite(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("rewrite", stderr)
 	var in inputFlags
 	in.register(fs)
-	rules := fs.String("rule", "", "comma-separated rule `NAMES`")
+	rules := fs.String("rule", "", "comma-separated rule `NAMES` (see -list)")
 	at := fs.String("at", "", "apply only at nodes this `MATCHER` finds (default: everywhere)")
 	verify := fs.Bool("verify", false, "check the result against the original on random inputs")
 	list := fs.Bool("list", false, "list the rules, one line each")
-	fs.Uint64Var(&in.seed, "seed", 0, "seed for random inputs")
+	fs.Uint64Var(&in.seed, "seed", 0, "`N` seeds -verify's random inputs and the Array rand draws")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *list {
+		if err := noArgs(fs); err != nil {
+			return err
+		}
 		for _, r := range rewrite.Rules {
 			fmt.Fprintf(stdout, "%-32s %s\n", r.Name, r.Doc)
 		}
@@ -49,6 +52,7 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	path = fileLabel(path)
 	var atPred func(circuit.Circuit) bool
 	if *at != "" {
 		m, err := match.ParseMatcher(*at)
@@ -80,18 +84,22 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 		out[i], applied = r, applied+n
 	}
 	fmt.Fprint(stdout, circuit.PrintCircuits(out, circuit.PrintOptions{}))
-	fmt.Fprintf(stderr, "%d rewrite(s) applied\n", applied)
+	fmt.Fprintf(stderr, "%s: %d rewrite(s) applied\n", path, applied)
 	if *verify {
-		return verifySame(path, cs, out, in.seed, stderr)
+		return verifySame(path, cs, out, in.seed, in.memLimit(), stderr)
 	}
 	return nil
 }
 
 // verifySame evaluates before and after on the same random inputs.
-func verifySame(path string, before, after []circuit.Circuit, seed uint64, stderr io.Writer) error {
-	inputs, err := randomBindings(append(append([]circuit.Circuit{}, before...), after...), nil, seed)
+func verifySame(path string, before, after []circuit.Circuit, seed uint64, limit int64, stderr io.Writer) error {
+	all := append(append([]circuit.Circuit{}, before...), after...)
+	if need := naiveBytes(all, tensor.Float64); limit > 0 && need > limit {
+		return fmt.Errorf("%s: -verify needs about %d bytes, more than the %d available", path, need, limit)
+	}
+	inputs, err := randomBindings(all, nil, seed)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %v", path, err)
 	}
 	a, err := circuit.EvaluateAll(before, circuit.EvalOptions{DType: tensor.Float64, Bindings: inputs})
 	if err != nil {
@@ -107,7 +115,7 @@ func verifySame(path string, before, after []circuit.Circuit, seed uint64, stder
 			return fmt.Errorf("%s: rewrite changed the value of %s (max abs err %.3g, max rel err %.3g)", path, circuit.Label(before[i]), abs, rel)
 		}
 	}
-	fmt.Fprintf(stderr, "verified: %d circuit(s) unchanged in value\n", len(a))
+	fmt.Fprintf(stderr, "%s: verified: %d circuit(s) unchanged in value\n", path, len(a))
 	return nil
 }
 
@@ -115,8 +123,8 @@ func runSimp(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("simp", stderr)
 	var in inputFlags
 	in.register(fs)
-	include := fs.String("include", "", "comma-separated rules to use instead of the default set")
-	exclude := fs.String("exclude", "", "comma-separated rules to leave out")
+	include := fs.String("include", "", "comma-separated `RULES` to use instead of the default set")
+	exclude := fs.String("exclude", "", "comma-separated `RULES` to leave out")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -128,6 +136,7 @@ func runSimp(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	path = fileLabel(path)
 	out := make([]circuit.Circuit, len(cs))
 	for i, c := range cs {
 		res, err := rewrite.Simp(c, rewrite.SimpOptions{Include: splitList(*include), Exclude: splitList(*exclude)})
@@ -135,7 +144,7 @@ func runSimp(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %v", path, err)
 		}
 		out[i] = res.Circuit
-		fmt.Fprintf(stderr, "%s: %s\n", circuit.Label(c), res)
+		fmt.Fprintf(stderr, "%s: %s: %s\n", path, circuit.Label(c), res)
 	}
 	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(out, circuit.PrintOptions{}))
 	return err

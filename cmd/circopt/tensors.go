@@ -5,19 +5,23 @@ import (
 	"io"
 	"os"
 
+	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
 )
 
 func init() {
-	register("tensors", "manage a content-addressed tensor store (tensors add -store DIR FILE.npy...)", runTensors)
+	register("tensors", "tensors add -store DIR FILE.npy...", "add .npy files to a content-addressed tensor store (DIR is created if missing); prints \"<hash> <file>\" per tensor", runTensors)
 }
 
 func runTensors(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return usagef("want: circopt tensors add -store DIR FILE.npy...")
-	}
 	fs := newFlags("tensors add", stderr)
 	dir := fs.String("store", "", "store `DIR` (created if missing)")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		return helpRequest{fs}
+	}
+	if len(args) == 0 || args[0] != "add" {
+		return usagef("want the subcommand add")
+	}
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -27,19 +31,40 @@ func runTensors(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return usagef("want at least one FILE.npy")
 	}
+	if st, err := os.Stat(*dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("%s: tensor store: not a directory", *dir)
+	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
-		return err
+		return fmt.Errorf("%s: tensor store: %v", *dir, underlying(err))
 	}
 	st, err := weights.OpenStore(*dir)
 	if err != nil {
-		return err
+		return fileErr(*dir, err)
 	}
+	// Every file is checked before any is added, so a bad file leaves the
+	// store as it was and all problems are reported at once.
+	var loaded []*tensor.Tensor
+	var errs []string
 	for _, f := range fs.Args() {
+		if err := checkReadable(f, false); err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", f, err))
+			continue
+		}
 		t, err := weights.LoadNpy(f)
 		if err != nil {
-			return fmt.Errorf("%s: %v", f, err)
+			errs = append(errs, fileErr(f, err).Error())
+			continue
 		}
-		h, err := st.Add(t)
+		loaded = append(loaded, t)
+	}
+	if len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e)
+		}
+		return errReported
+	}
+	for i, f := range fs.Args() {
+		h, err := st.Add(loaded[i])
 		if err != nil {
 			return fmt.Errorf("%s: %v", f, err)
 		}

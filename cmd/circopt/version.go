@@ -10,12 +10,15 @@ import (
 )
 
 func init() {
-	register("version", "the build, and which BLAS backend is in use and why", runVersion)
+	register("version", "version", "the build, and which BLAS backend is in use and why", runVersion)
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("version", stderr)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	version := "(devel)"

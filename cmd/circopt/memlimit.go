@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// memoryLimit is -max-memory, or else 90% of the smallest of: the memory
+// the kernel reports as available, the cgroup's limit, and the address
+// space rlimit (0, no limit, where none of them is known). eval checks its
+// estimate against it because an allocation the machine cannot satisfy
+// kills a Go process outright, with no chance to report an error.
+func memoryLimit(flagValue int64) int64 {
+	if flagValue > 0 {
+		return flagValue
+	}
+	var best int64
+	consider := func(b int64) {
+		if b > 0 && (best == 0 || b < best) {
+			best = b
+		}
+	}
+	consider(memAvailable())
+	consider(readBytes("/sys/fs/cgroup/memory.max"))
+	consider(readBytes("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+	consider(addressSpaceLimit())
+	return best / 10 * 9
+}
+
+// memAvailable reads MemAvailable from /proc/meminfo (0 if unknown).
+func memAvailable() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil || kb <= 0 || kb > 1<<52 {
+				return 0
+			}
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// readBytes reads a number of bytes from a cgroup file ("max" and
+// absurdly large values mean no limit: 0).
+func readBytes(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || n <= 0 || n >= 1<<60 {
+		return 0
+	}
+	return n
+}
