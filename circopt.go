@@ -80,12 +80,21 @@ func Compile(cs []circuit.Circuit, opts Options) (*Plan, error) {
 			return nil, fmt.Errorf("compile: %w", err)
 		}
 	}
+	// A uuid binds the input of the one symbol that has it; symbols written
+	// without a uuid share the nil uuid, so theirs binds nothing.
 	names := map[string]string{}
+	count := map[string]int{}
 	for _, s := range circuit.FreeSymbols(cs...) {
+		count[s.UUID]++
 		if s.Name() != "" {
 			names[s.UUID] = s.Name()
 		} else {
 			names[s.UUID] = s.UUID
+		}
+	}
+	for u, n := range count {
+		if n > 1 {
+			delete(names, u)
 		}
 	}
 	return &Plan{Program: opt, Report: rep, dtype: dt, inputName: names, maxMemory: opts.MaxMemory, schedule: sch}, nil
@@ -97,9 +106,13 @@ func (p *Plan) DType() tensor.DType { return p.dtype }
 // Run executes the plan with Symbols bound by name or uuid and returns one
 // tensor per compiled circuit, in order.
 func (p *Plan) Run(bindings map[string]*tensor.Tensor) ([]*tensor.Tensor, *runtime.Stats, error) {
+	isInput := map[string]bool{}
+	for _, v := range p.Program.Inputs() {
+		isInput[v.Attrs.String("name")] = true
+	}
 	in := make(map[string]*tensor.Tensor, len(bindings))
 	for k, v := range bindings {
-		if name, ok := p.inputName[k]; ok {
+		if name, ok := p.inputName[k]; ok && !isInput[k] {
 			in[name] = v
 		} else {
 			in[k] = v
