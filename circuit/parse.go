@@ -681,6 +681,15 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
+// label names a node being read in messages: its quoted name when it has
+// one (as constructor errors do), else its ident.
+func (n *pnode) label() string {
+	if n.name != "" {
+		return strconv.Quote(n.name)
+	}
+	return n.key.String()
+}
+
 // array resolves an Array line: rand, a random draw for a hash, or a stored tensor.
 func (p *parser) array(n *pnode) (Circuit, error) {
 	x := n.extra
@@ -688,38 +697,38 @@ func (p *parser) array(n *pnode) (Circuit, error) {
 		return p.randArray(n, "rand", n.key.String())
 	}
 	if x == "" {
-		return nil, fmt.Errorf("Array %s needs a tensor hash prefix or rand after the kind", n.key)
+		return nil, fmt.Errorf("Array %s needs a tensor hash prefix or rand after the kind", n.label())
 	}
 	prefix := strings.ToLower(x)
 	if strings.Trim(prefix, "0123456789abcdef") != "" {
-		return nil, fmt.Errorf("Array %s: %q is neither a hex tensor hash prefix nor rand", n.key, x)
+		return nil, fmt.Errorf("Array %s: %q is neither a hex tensor hash prefix nor rand", n.label(), x)
 	}
 	if p.opts.RandomTensors {
 		return p.randArray(n, "hash", prefix)
 	}
 	if p.opts.Store == nil {
-		return nil, fmt.Errorf("Array %s needs a tensor store (-tensors DIR) or -random-tensors", n.key)
+		return nil, fmt.Errorf("Array %s needs a tensor store (-tensors DIR) or -random-tensors", n.label())
 	}
 	t, _, err := p.opts.Store.Resolve(prefix)
 	if err != nil {
-		return nil, fmt.Errorf("Array %s: %v", n.key, err)
+		return nil, fmt.Errorf("Array %s: %v", n.label(), err)
 	}
 	if t == nil {
-		return nil, fmt.Errorf("Array %s: the tensor store returned no tensor for %s", n.key, prefix)
+		return nil, fmt.Errorf("Array %s: the tensor store returned no tensor for %s", n.label(), prefix)
 	}
 	a, err := NewArray(t, n.name)
 	if err != nil {
 		return nil, err
 	}
 	if !strings.HasPrefix(a.ContentHash, prefix) {
-		return nil, fmt.Errorf("Array %s: the tensor store returned a tensor whose hash %s does not start with %s", n.key, a.ContentHash, prefix)
+		return nil, fmt.Errorf("Array %s: the tensor store returned a tensor whose hash %s does not start with %s", n.label(), a.ContentHash, prefix)
 	}
 	return a, nil
 }
 
 func (p *parser) randArray(n *pnode, what, text string) (Circuit, error) {
 	if !n.hasShape {
-		return nil, fmt.Errorf("Array %s needs its shape on the line to draw random values", n.key)
+		return nil, fmt.Errorf("Array %s needs its shape on the line to draw random values", n.label())
 	}
 	limit := p.opts.MaxRandomElements
 	if limit <= 0 {
@@ -727,10 +736,10 @@ func (p *parser) randArray(n *pnode, what, text string) (Circuit, error) {
 	}
 	size, err := tensor.NumElements(n.shape)
 	if err != nil {
-		return nil, fmt.Errorf("Array %s: %v", n.key, err)
+		return nil, fmt.Errorf("Array %s: %v", n.label(), err)
 	}
 	if size > limit {
-		return nil, fmt.Errorf("Array %s: random array of shape %s has %d elements, above the limit %d", n.key, FormatShape(n.shape, nil), size, limit)
+		return nil, fmt.Errorf("Array %s: random array of shape %s has %d elements, above the limit %d", n.label(), FormatShape(n.shape, nil), size, limit)
 	}
 	dt := p.opts.DType
 	if dt == 0 {

@@ -369,7 +369,7 @@ func TestParseErrors(t *testing.T) {
 		{"scalar without value", "0 [] Scalar\n", 1, "Scalar needs a value", ParseOptions{}},
 		{"bad number", "0 [] Scalar one\n", 1, "bad number", ParseOptions{}},
 		{"add with extra", "0 Add 3\n  1 [] Scalar 1\n", 1, `Add takes no text after the kind, got "3"`, ParseOptions{}},
-		{"array without store", "0 Add\n  1 'w' [2] Array 0a1b2c\n", 2, "Array 1 needs a tensor store (-tensors DIR) or -random-tensors", ParseOptions{}},
+		{"array without store", "0 Add\n  1 'w' [2] Array 0a1b2c\n", 2, `Array "w" needs a tensor store (-tensors DIR) or -random-tensors`, ParseOptions{}},
 		{"array bad hash", "0 [2] Array xyz\n", 1, "neither a hex tensor hash prefix nor rand", ParseOptions{}},
 		{"array no hash", "0 [2] Array\n", 1, "needs a tensor hash prefix or rand", ParseOptions{}},
 		{"array rand without shape", "0 Add\n  1 Array rand\n", 2, "Array 1 needs its shape on the line", ParseOptions{}},
