@@ -21,8 +21,9 @@ type TensorResolver interface {
 	Resolve(prefix string) (*tensor.Tensor, string, error)
 }
 
-// DefaultMaxRandomElements bounds the size of one random Array drawn while
-// parsing (1 GiB of float32), so a typo in a shape cannot exhaust memory.
+// DefaultMaxRandomElements bounds the random values one parse draws in all
+// (1 GiB of float32), so a typo in a shape, or many large random arrays,
+// cannot exhaust memory.
 const DefaultMaxRandomElements = 1 << 28
 
 // ParseOptions configures ParseCircuits.
@@ -42,7 +43,8 @@ type ParseOptions struct {
 	// References maps quoted-name idents to existing circuits: a line that is
 	// just 'key' stands for References["key"].
 	References map[string]Circuit
-	// MaxRandomElements bounds each random array (DefaultMaxRandomElements
+	// MaxRandomElements bounds the elements of all random arrays and random
+	// index positions drawn by one parse, together (DefaultMaxRandomElements
 	// when zero).
 	MaxRandomElements int
 }
@@ -220,6 +222,21 @@ type parser struct {
 	nodes   map[identKey]*pnode
 	order   []*pnode
 	curLine int
+	// drawn counts random elements drawn so far, against MaxRandomElements.
+	drawn int
+}
+
+// drawRandom reserves n random elements of the parse's budget.
+func (p *parser) drawRandom(n int) error {
+	limit := p.opts.MaxRandomElements
+	if limit <= 0 {
+		limit = DefaultMaxRandomElements
+	}
+	if n > limit-p.drawn {
+		return fmt.Errorf("%d more random elements would exceed the limit of %d for one parse (%d drawn so far)", n, limit, p.drawn)
+	}
+	p.drawn += n
+	return nil
 }
 
 func (p *parser) errAt(line int, format string, args ...any) error {
@@ -730,16 +747,12 @@ func (p *parser) randArray(n *pnode, what, text string) (Circuit, error) {
 	if !n.hasShape {
 		return nil, fmt.Errorf("Array %s needs its shape on the line to draw random values", n.label())
 	}
-	limit := p.opts.MaxRandomElements
-	if limit <= 0 {
-		limit = DefaultMaxRandomElements
-	}
 	size, err := tensor.NumElements(n.shape)
 	if err != nil {
 		return nil, fmt.Errorf("Array %s: %v", n.label(), err)
 	}
-	if size > limit {
-		return nil, fmt.Errorf("Array %s: random array of shape %s has %d elements, above the limit %d", n.label(), FormatShape(n.shape, nil), size, limit)
+	if err := p.drawRandom(size); err != nil {
+		return nil, fmt.Errorf("Array %s: random array of shape %s: %v", n.label(), FormatShape(n.shape, nil), err)
 	}
 	dt := p.opts.DType
 	if dt == 0 {
@@ -1249,12 +1262,8 @@ func (p *parser) tensorAxisIndex(it string, axis int, child Circuit) (AxisIndex,
 	if n > 0 && d == 0 {
 		return AxisIndex{}, fmt.Errorf("tensor index %q: cannot draw positions on an axis of size 0", it)
 	}
-	limit := p.opts.MaxRandomElements
-	if limit <= 0 {
-		limit = DefaultMaxRandomElements
-	}
-	if n > limit {
-		return AxisIndex{}, fmt.Errorf("tensor index %q: length %d is above the random limit %d", it, n, limit)
+	if err := p.drawRandom(n); err != nil {
+		return AxisIndex{}, fmt.Errorf("tensor index %q: %v", it, err)
 	}
 	rng := rand.New(rand.NewPCG(RandomSeed(p.opts.Seed, "index", prefix), 0))
 	ps := make([]int64, n)

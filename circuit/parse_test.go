@@ -319,6 +319,19 @@ func TestParseRecoversPanics(t *testing.T) {
 	}
 }
 
+// TestRandomBudgetIsTotal: the random-element limit bounds a whole parse,
+// so many arrays each under it cannot together exhaust memory.
+func TestRandomBudgetIsTotal(t *testing.T) {
+	src := "0 Add\n  1 [600] Array rand\n  2 [600] Array rand\n"
+	if _, err := ParseCircuits(src, ParseOptions{File: "f.circ", MaxRandomElements: 1000}); err == nil ||
+		!strings.HasPrefix(err.Error(), "f.circ:3: ") || !strings.Contains(err.Error(), "600 drawn so far") {
+		t.Errorf("two arrays of 600 under a total limit of 1000: %v", err)
+	}
+	if _, err := ParseCircuits(src, ParseOptions{File: "f.circ", MaxRandomElements: 1200}); err != nil {
+		t.Errorf("two arrays of 600 under a total limit of 1200: %v", err)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	sym := "'x' [2] Symbol " + ppUUIDx
 	refs := map[string]Circuit{"ref": pp(NewScalar(1, []int{2}, "r"))}
@@ -374,7 +387,7 @@ func TestParseErrors(t *testing.T) {
 		{"array no hash", "0 [2] Array\n", 1, "needs a tensor hash prefix or rand", ParseOptions{}},
 		{"array rand without shape", "0 Add\n  1 Array rand\n", 2, "Array 1 needs its shape on the line", ParseOptions{}},
 		{"random tensors without shape", "0 Array abc\n", 1, "needs its shape on the line", ParseOptions{RandomTensors: true}},
-		{"random array too large", "0 [1000,1000] Array rand\n", 1, "above the limit 1000", ParseOptions{MaxRandomElements: 1000}},
+		{"random array too large", "0 [1000,1000] Array rand\n", 1, "would exceed the limit of 1000 for one parse", ParseOptions{MaxRandomElements: 1000}},
 		{"store miss", "0 [2] Array abc\n", 1, "0 stored tensors match hash prefix abc", ParseOptions{Store: ppStore{}}},
 		{"module arg without info", "0 Module\n  1 Add\n    " + sym + "\n  2 [2] Scalar 1\n", 4, "argument 1 of Module 0 needs `! <symbol>` info", ParseOptions{}},
 		{"module spec with info", "0 Module\n  " + sym + " ! 'x'\n", 2, "the spec circuit (first child) of Module 0 takes no `!` info", ParseOptions{}},
