@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -259,17 +258,7 @@ func TestEvalNaiveCompiledDTypes(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("%v: %d %s", args, code, stderr)
 			}
-			var got struct {
-				Outputs []struct {
-					Name  string    `json:"name"`
-					Shape []int     `json:"shape"`
-					DType string    `json:"dtype"`
-					Data  []float64 `json:"data"`
-				} `json:"outputs"`
-			}
-			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
-				t.Fatalf("%q: %v", stdout, err)
-			}
+			got := decodeEvalJSON(t, stdout)
 			if len(got.Outputs) != 1 || got.Outputs[0].Name != "dot" || got.Outputs[0].DType != dt ||
 				got.Outputs[0].Shape == nil || len(got.Outputs[0].Shape) != 0 || !reflect.DeepEqual(got.Outputs[0].Data, []float64{3}) {
 				t.Errorf("%s naive=%v: %s", dt, naive, stdout)

@@ -16,6 +16,25 @@ import (
 	"github.com/circopt/circopt/weights"
 )
 
+// evalJSON is eval's -format json output with finite data.
+type evalJSON struct {
+	Outputs []struct {
+		Name  string    `json:"name"`
+		Shape []int     `json:"shape"`
+		DType string    `json:"dtype"`
+		Data  []float64 `json:"data"`
+	} `json:"outputs"`
+}
+
+func decodeEvalJSON(t *testing.T, out string) evalJSON {
+	t.Helper()
+	var got evalJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("bad eval json %q: %v", out, err)
+	}
+	return got
+}
+
 // runCLI runs the command in-process and returns stdout, stderr and the exit status.
 func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
@@ -97,17 +116,7 @@ func TestEvalMLPFromStore(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("eval: %d %s", code, stderr)
 		}
-		var got struct {
-			Outputs []struct {
-				Name  string    `json:"name"`
-				Shape []int     `json:"shape"`
-				DType string    `json:"dtype"`
-				Data  []float64 `json:"data"`
-			} `json:"outputs"`
-		}
-		if err := json.Unmarshal([]byte(out), &got); err != nil {
-			t.Fatalf("bad json %q: %v", out, err)
-		}
+		got := decodeEvalJSON(t, out)
 		// independent computation: relu(W1 x + b1), then W2 h + b2
 		h := mat.NewVecDense(4, nil)
 		h.MulVec(mat.NewDense(4, 3, w1), mat.NewVecDense(3, xs))
