@@ -1,0 +1,265 @@
+package scrub
+
+import (
+	"math"
+	"testing"
+
+	"github.com/circopt/circopt/tensor"
+)
+
+// abModel is C = A + B with A = 2 x0, B = 3 x1.
+const abModel = `
+'C' Add
+  'A' Einsum ,->
+    0 [] Index [0]
+      'xs' [2] Symbol
+    1 [] Scalar 2
+  'B' Einsum ,->
+    2 [] Index [1]
+      'xs'
+    3 [] Scalar 3
+`
+
+func lt(v float64) func(float64) bool { return func(x float64) bool { return x < v } }
+func gt(v float64) func(float64) bool { return func(x float64) bool { return x > v } }
+func isZero(x float64) bool         { return x == 0 }
+
+func TestIdenticalInterpretationGivesOriginalLoss(t *testing.T) {
+	model := parseModel(t, abModel)
+	ds := intDataset(t, 100, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
+	root := NewInterpNode("Ct", labelCond, nil)
+	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
+	b := root.MakeDescendant("Bt", rowFeature("x1", col(1)), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	scrubLoss(t, model, ds, corr, 1, isZero)
+	scrubLoss(t, model, ds, corr, 50, isZero)
+}
+
+func TestExplicitInputs(t *testing.T) {
+	model := parseModel(t, `
+'C' Add
+  'x0' [] Index [0]
+    'xs' [2] Symbol
+  'x1' [] Index [1]
+    'xs'
+`)
+	ds := intDataset(t, 100, 2, func(x []float64) float64 { return x[0] + x[1] })
+	root := NewInterpNode("Ct", labelCond, nil)
+	x0 := root.MakeDescendant("x0t", rowFeature("x0", col(0)), nil)
+	x1 := root.MakeDescendant("x1t", rowFeature("x1", col(1)), nil)
+	x0xs := x0.MakeDescendant("x0_xs", rowFeature("x0", col(0)), nil)
+	x1xs := x1.MakeDescendant("x1_xs", rowFeature("x1", col(1)), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), x0, pm(t, "'x0'"), x1, pm(t, "'x1'"),
+		x0xs, pm(t, "'x0' > 'xs'"), x1xs, pm(t, "'x1' > 'xs'")), root)
+	scrubLoss(t, model, ds, corr, 1, isZero)
+}
+
+func TestSpreadOverResidual(t *testing.T) {
+	model := parseModel(t, `
+'C' Add
+  'A' Add
+    'x1' [] Index [0]
+      'xs' [2] Symbol
+    'x2' [] Index [1]
+      'xs'
+  'x2'
+`)
+	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return x[0] + 2*x[1] })
+	root := NewInterpNode("Ct", labelCond, nil)
+	a := root.MakeDescendant("A", rowFeature("x0", col(0)), nil)
+	x1 := a.MakeDescendant("x1", rowFeature("x0", col(0)), nil)
+	x2 := root.MakeDescendant("x2", rowFeature("x1", col(1)), nil)
+	// x2 only on the direct path, not through A
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), x1, pm(t, "'A' >> 'x1'"), x2, pm(t, "'C' > 'x2'")), root)
+	scrubLoss(t, model, ds, corr, 50, gt(1))
+}
+
+func TestSpreadOverTwoNodes(t *testing.T) {
+	model := parseModel(t, `
+'C' Add
+  'A' Einsum ,->
+    0 [] Index [0]
+      'xs' [2] Symbol
+    1 [] Scalar 2
+  'B' Einsum ,->
+    0
+    2 [] Scalar 3
+`)
+	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 5 * x[0] })
+	root := NewInterpNode("Ct", rowFeature("x0", col(0)), nil)
+	a := root.MakeDescendant("A", rowFeature("x0", col(0)), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'")), root)
+	scrubLoss(t, model, ds, corr, 50, gt(0.1))
+}
+
+func TestLargeDeviation(t *testing.T) {
+	model := parseModel(t, `
+'C' Add
+  'A' Add
+    0 Einsum ,->
+      1 [] Index [0]
+        'xs' [2] Symbol
+      2 [] Scalar 2
+    3 [] Index [1]
+      'xs'
+  'B' Einsum ,->
+    3
+    4 [] Scalar 3
+`)
+	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
+	root := NewInterpNode("Ct", labelCond, nil)
+	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
+	b := root.MakeDescendant("Bt", rowFeature("x1", col(1)), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	scrubLoss(t, model, ds, corr, 50, gt(1))
+}
+
+func TestTinyDeviation(t *testing.T) {
+	model := parseModel(t, `
+'C' Add
+  'A' Add
+    0 Einsum ,->
+      1 [] Index [0]
+        'xs' [2] Symbol
+      2 [] Scalar 2
+    3 Einsum ,->
+      4 [] Index [1]
+        'xs'
+      5 [] Scalar 0.001
+  'B' Einsum ,->
+    4
+    6 [] Scalar 3
+`)
+	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
+	root := NewInterpNode("Ct", labelCond, nil)
+	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
+	b := root.MakeDescendant("Bt", rowFeature("x1", col(1)), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	scrubLoss(t, model, ds, corr, 1, lt(0.01))
+}
+
+func TestIntermediatesCancel(t *testing.T) {
+	model := parseModel(t, `
+'C' Add
+  'A' Add
+    0 [] Index [0]
+      'xs' [3] Symbol
+    1 [] Index [2]
+      'xs'
+  'B' Add
+    2 [] Index [1]
+      'xs'
+    3 Einsum ,->
+      1
+      4 [] Scalar -1
+`)
+	ds := intDataset(t, 1000, 3, func(x []float64) float64 { return x[0] + x[1] })
+	root := NewInterpNode("Ct", rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }), nil)
+	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
+	b := root.MakeDescendant("Bt", rowFeature("x1", col(1)), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	scrubLoss(t, model, ds, corr, 50, gt(1))
+}
+
+func TestSwappedIntermediates(t *testing.T) {
+	model := parseModel(t, `
+'C' Add
+  'A' Add
+    0 Einsum ,->
+      1 [] Index [0]
+        'xs' [2] Symbol
+      2 [] Scalar 2
+    3 [] Index [1]
+      'xs'
+  'B' Add
+    1
+    4 Einsum ,->
+      3
+      2
+`)
+	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 3*x[0] + 3*x[1] })
+	root := NewInterpNode("Ct", rowFeature("2x0+3x1", func(x []float64) float64 { return 2*x[0] + 3*x[1] }), nil)
+	a := root.MakeDescendant("At", rowFeature("x0+2x1", func(x []float64) float64 { return x[0] + 2*x[1] }), nil)
+	b := root.MakeDescendant("Bt", rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	scrubLoss(t, model, ds, corr, 50, gt(1))
+}
+
+func TestDataCorrelation(t *testing.T) {
+	model := parseModel(t, `
+'C' Add
+  'x0' [] Index [0]
+    'xs' [2] Symbol
+  'x1' [] Index [1]
+    'xs'
+`)
+	// xs = (r, 2r), label 3r: x1 is redundant with x0 in the data only
+	n := 1000
+	xs := make([]float64, 2*n)
+	ls := make([]float64, n)
+	rng := NewRand(4)
+	for i := range n {
+		r := float64(rng.IntN(10))
+		xs[2*i], xs[2*i+1], ls[i] = r, 2*r, 3*r
+	}
+	ds := datasetOf(t, n, 2, xs, ls)
+	root := NewInterpNode("Ct", rowFeature("x0", col(0)), nil)
+	x0 := root.MakeDescendant("x0", rowFeature("x0", col(0)), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), x0, pm(t, "'x0'")), root)
+	scrubLoss(t, model, ds, corr, 50, gt(1))
+}
+
+func TestUnspecifiedPaths(t *testing.T) {
+	model := parseModel(t, abModel)
+	ds := intDataset(t, 5, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
+	// the path through B is not mentioned: by default it is resampled...
+	root := NewInterpNode("Ct", labelCond, nil)
+	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'")), root)
+	scrubLoss(t, model, ds, corr, 50, gt(1))
+	// ...unless other inputs are exact, which recovers the loss exactly
+	root.Other = ExactSampler{}
+	scrubLoss(t, model, ds, corr, 1, isZero)
+	scrubLoss(t, model, ds, corr, 50, isZero)
+}
+
+// The compiled run (one plan for original, scrubbed and random) agrees
+// with the naive reference evaluator, and one seed gives one answer.
+func TestRunMatchesNaiveAndIsDeterministic(t *testing.T) {
+	model := parseModel(t, abModel)
+	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
+	root := NewInterpNode("Ct", labelCond, nil)
+	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
+	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'")), root)
+	ex, err := NewExperiment(model, ds, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := ex.Sample(200, 42)
+	fast, err := ex.Run(s, RunOptions{DType: tensor.Float64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	naive, err := ex.Run(s, RunOptions{DType: tensor.Float64, Naive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range fast.ScrubbedValues {
+		if math.Abs(fast.ScrubbedValues[i]-naive.ScrubbedValues[i]) > 1e-9 || math.Abs(fast.RandomValues[i]-naive.RandomValues[i]) > 1e-9 {
+			t.Fatalf("sample %d: compiled %g/%g, naive %g/%g", i, fast.ScrubbedValues[i], fast.RandomValues[i], naive.ScrubbedValues[i], naive.RandomValues[i])
+		}
+	}
+	if fast.Original.Mean != 0 {
+		t.Errorf("original loss %g, want 0 (the model is the label)", fast.Original.Mean)
+	}
+	s2, _ := ex.Sample(200, 42)
+	again, _ := ex.Run(s2, RunOptions{DType: tensor.Float64})
+	if again.Scrubbed != fast.Scrubbed || again.Random != fast.Random || again.Original != fast.Original {
+		t.Error("same seed, different numbers")
+	}
+	s3, _ := ex.Sample(200, 43)
+	other, _ := ex.Run(s3, RunOptions{DType: tensor.Float64})
+	if other.Scrubbed == fast.Scrubbed {
+		t.Error("different seeds, same scrubbed numbers")
+	}
+}
