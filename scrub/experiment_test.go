@@ -22,7 +22,7 @@ const abModel = `
 
 func lt(v float64) func(float64) bool { return func(x float64) bool { return x < v } }
 func gt(v float64) func(float64) bool { return func(x float64) bool { return x > v } }
-func isZero(x float64) bool         { return x == 0 }
+func isZero(x float64) bool           { return x == 0 }
 
 func TestIdenticalInterpretationGivesOriginalLoss(t *testing.T) {
 	model := parseModel(t, abModel)
