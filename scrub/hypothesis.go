@@ -79,7 +79,7 @@ func ParseHypothesis(file string, src []byte) (*Hypothesis, error) {
 			return jsonErr(err)
 		}
 		if d, ok := tok.(json.Delim); !ok || d != want {
-			return fail(dec.InputOffset(), "expected %q, found %v", want, tok)
+			return fail(dec.InputOffset(), "expected %q, found %q", string(want), fmt.Sprint(tok))
 		}
 		return nil
 	}
@@ -94,7 +94,7 @@ func ParseHypothesis(file string, src []byte) (*Hypothesis, error) {
 		}
 		key, _ := tok.(string)
 		if key != "nodes" {
-			return nil, fail(dec.InputOffset(), "unknown key %q (want \"nodes\")", tok)
+			return nil, fail(dec.InputOffset(), "unknown key %q (want \"nodes\")", fmt.Sprint(tok))
 		}
 		if seenNodes {
 			return nil, fail(dec.InputOffset(), "\"nodes\" given twice")
