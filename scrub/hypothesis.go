@@ -26,8 +26,8 @@ type NodeSpec struct {
 
 // Hypothesis is a parsed hypothesis file:
 // {"nodes":[{"name","parent","match","agree_on","exact","other_inputs"}]}.
-// The node without a parent is the root; its datum is the reference unless
-// it names agree_on columns (then it is drawn agreeing with the reference).
+// The node without a parent is the root; its datum is the reference itself
+// (which agrees with itself on any agree_on columns it names).
 type Hypothesis struct {
 	File  string
 	Nodes []NodeSpec
@@ -188,16 +188,16 @@ func (h *Hypothesis) Correspondence(ds *Dataset) (*Correspondence, error) {
 		return fmt.Errorf("%s:%d: interp node %q: %w", h.File, n.Line, n.Name, err)
 	}
 	for _, n := range h.Nodes {
+		for _, c := range n.AgreeOn {
+			if _, err := ds.Array(c); err != nil {
+				return nil, at(n, err)
+			}
+		}
 		var cond Sampler = &UncondSampler{}
 		switch {
-		case n.Exact, n.Parent == "" && len(n.AgreeOn) == 0:
+		case n.Exact, n.Parent == "":
 			cond = ExactSampler{}
 		case len(n.AgreeOn) > 0:
-			for _, c := range n.AgreeOn {
-				if _, err := ds.Array(c); err != nil {
-					return nil, at(n, err)
-				}
-			}
 			cond = AgreeOn(n.AgreeOn...)
 		}
 		var other Sampler = &UncondSampler{}

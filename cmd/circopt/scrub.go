@@ -20,7 +20,7 @@ shapes. D.npz holds inputs and feature columns, each with the example axis
 first. H.json: {"nodes":[{"name","parent","match","agree_on":[columns],
 "exact","other_inputs"}]}: match is a MATCHER (the root may omit it: the
 model's root); a node's datum agrees with its parent's on agree_on (empty:
-drawn at random; exact: the parent's; the root's parent is the reference);
+drawn at random; exact: the parent's; the root's datum is the reference);
 other_inputs is uncond (default) or exact. Inputs under a node's matched
 paths take its datum at a leaf, its other-inputs datum otherwise, deeper
 nodes overriding their own sub-paths.
