@@ -55,34 +55,50 @@ func run(dir string, gen bool, n int, seed uint64) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("n = %d, seed = %d, float32\n\n", n, seed)
-	fmt.Println("| hypothesis | file | original | random inputs | scrubbed | loss recovered |")
-	fmt.Println("|---|---|---|---|---|---|")
+	var rows []string
+	var base *scrub.Result
 	for _, h := range hypotheses {
-		hyp, err := scrub.LoadHypothesis(filepath.Join(dir, h[0]))
+		r, err := scrubFile(filepath.Join(dir, h[0]), cs[0], ds, n, seed)
 		if err != nil {
 			return err
 		}
-		corr, err := hyp.Correspondence(ds)
-		if err != nil {
-			return err
+		if base == nil {
+			base = r // the baseline row: its scrubbed loss is the shuffled-label loss
 		}
-		ex, err := scrub.NewExperiment(cs[0], ds, corr)
-		if err != nil {
-			return fmt.Errorf("%s: %w", h[0], err)
-		}
-		s, err := ex.Sample(n, seed)
-		if err != nil {
-			return err
-		}
-		r, err := ex.Run(s, scrub.RunOptions{})
-		if err != nil {
-			return err
-		}
-		fmt.Printf("| %s | `%s` | %.4f ± %.4f | %.4f ± %.4f | %.4f ± %.4f | %.3f |\n", h[1], h[0],
-			r.Original.Mean, r.Original.Stderr, r.Random.Mean, r.Random.Stderr, r.Scrubbed.Mean, r.Scrubbed.Stderr, r.LossRecovered)
+		rows = append(rows, fmt.Sprintf("| %s | [`%s`](%s) | %.4f ± %.4f | %.3f |", h[1], h[0], h[0], r.Scrubbed.Mean, r.Scrubbed.Stderr, r.LossRecovered))
+	}
+	fmt.Printf("n = %d reference examples, seed %d, float32 (`go run ./examples/day4a -n %d -seed %d`)\n\n", n, seed, n, seed)
+	fmt.Println("| baseline | loss |")
+	fmt.Println("|---|---|")
+	fmt.Printf("| original (reference data) | %.4f ± %.4f |\n", base.Original.Mean, base.Original.Stderr)
+	fmt.Printf("| shuffled labels | %.4f ± %.4f |\n", base.Scrubbed.Mean, base.Scrubbed.Stderr)
+	fmt.Printf("| random inputs (every input array from its own random datum) | %.4f ± %.4f |\n\n", base.Random.Mean, base.Random.Stderr)
+	fmt.Println("| hypothesis | file | scrubbed loss | loss recovered |")
+	fmt.Println("|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Println(r)
 	}
 	return nil
+}
+
+func scrubFile(path string, model circuit.Circuit, ds *scrub.Dataset, n int, seed uint64) (*scrub.Result, error) {
+	hyp, err := scrub.LoadHypothesis(path)
+	if err != nil {
+		return nil, err
+	}
+	corr, err := hyp.Correspondence(ds)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := scrub.NewExperiment(model, ds, corr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	s, err := ex.Sample(n, seed)
+	if err != nil {
+		return nil, err
+	}
+	return ex.Run(s, scrub.RunOptions{})
 }
 
 // makeDataset draws n triples of digits 0-9 and the notebook's label
