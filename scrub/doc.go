@@ -9,21 +9,23 @@
 // length N. A datum is an example index; a sampled "dataset" is a vector of
 // n indices (one per reference example), never copied data.
 //
-// Design: batched gathers. The model's free Symbols are named after the
-// dataset's input arrays and have per-example shapes. Treeify wraps every
-// input reached through an InterpNode's matched paths in a Tag whose
-// identity is (InterpNode, input) — deeper nodes retag their own sub-paths,
-// as rust_circuit does. Replacement turns each such Tag into
-// Index(data, [datum indices]) of shape [n, ...] over a Symbol bound to the
-// whole input array, and circuit.ReplaceExpand carries the new leading axis
-// up to the root, which becomes [n]. The original, scrubbed and random
-// circuits are compiled into one plan and run once.
+// Design: one bound Symbol per distinct sampled input. The model's free
+// Symbols are named after the dataset's input arrays and have per-example
+// shapes. Treeify wraps every input reached through an InterpNode's matched
+// paths in a Tag whose identity is (InterpNode, input) — deeper nodes retag
+// their own sub-paths, as rust_circuit does. Build replaces each such Tag
+// by a Symbol of shape [n, ...] standing for the input's rows at the slot's
+// datum vector (gathered once, in Go, and bound by name), and
+// circuit.ReplaceExpand carries the new leading axis up to the root, which
+// becomes [n]. The original, scrubbed and random circuits are compiled into
+// one plan and run once.
 //
 // Invariants:
-//   - Two slots with equal index vectors are the same circuit (equal hash),
-//     so CSE computes a subtree once per distinct sampled input, however
-//     many treeified copies of it the hypothesis names. Work grows with the
-//     number of distinct datum assignments, not with interp nodes.
+//   - A gathered Symbol's name and uuid are a hash of (input, datum vector),
+//     so slots with equal vectors are the same circuit and CSE computes a
+//     subtree once per distinct sampled input, however many treeified
+//     copies of it the hypothesis names. Work grows with the number of
+//     distinct datum assignments, not with interp nodes.
 //   - Sampling is deterministic given the seed: the reference first, then
 //     one independent random datum per input array in name order (so the
 //     original and random baselines do not depend on the hypothesis), then

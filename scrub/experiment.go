@@ -1,6 +1,8 @@
 package scrub
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -132,42 +134,29 @@ func (s *Samples) SlotDatum(sl Slot) []int {
 	return s.Other[sl.Node.Name]
 }
 
-// dataSymbol is the Symbol bound to a whole input array; its name is the
-// binding key.
-func (e *Experiment) dataSymbol(input string) (*circuit.Symbol, error) {
-	t, err := e.Data.Array(input)
-	if err != nil {
-		return nil, err
-	}
-	return circuit.NewSymbol(t.Shape(), slotUUID("data", "", input), DataSymbolName(input))
+// Batch is what one scrub evaluates: three circuits of shape [n] whose
+// free Symbols are gathered input rows, one Symbol per distinct (input,
+// datum vector), bound in Bindings by name.
+type Batch struct {
+	Original, Scrubbed, Random circuit.Circuit
+	Bindings                   map[string]*tensor.Tensor
 }
 
-// DataSymbolName is the binding name of an input's whole array.
-func DataSymbolName(input string) string { return input + " [dataset]" }
-
-// gather is input's slot for a datum: the data rows at idx, [n, ...].
-func (e *Experiment) gather(input string, idx []int) (circuit.Circuit, error) {
-	sym, err := e.dataSymbol(input)
-	if err != nil {
-		return nil, err
+// Build makes the original, scrubbed and random circuits for s.
+func (e *Experiment) Build(s *Samples) (*Batch, error) {
+	b := &Batch{Bindings: map[string]*tensor.Tensor{}}
+	ref := map[string][]int{}
+	for _, in := range e.Inputs {
+		ref[in] = s.Ref
 	}
-	ax := make([]circuit.AxisIndex, sym.Rank())
-	pos := make([]int64, len(idx))
-	for i, v := range idx {
-		pos[i] = int64(v)
-	}
-	ax[0] = circuit.Positions(pos...)
-	for i := 1; i < len(ax); i++ {
-		ax[i] = circuit.All()
-	}
-	return circuit.NewIndex("", ax, sym)
-}
-
-// Scrubbed is the treeified model with every slot replaced by its datum's
-// rows: a circuit of shape [n, root shape...].
-func (e *Experiment) Scrubbed(s *Samples) (circuit.Circuit, error) {
-	repl := map[circuit.Hash]circuit.Circuit{}
 	var err error
+	if b.Original, err = e.withInputs(b, ref); err != nil {
+		return nil, err
+	}
+	if b.Random, err = e.withInputs(b, s.Random); err != nil {
+		return nil, err
+	}
+	repl := map[circuit.Hash]circuit.Circuit{}
 	circuit.Walk([]circuit.Circuit{e.tree.Circuit}, func(c circuit.Circuit) {
 		tag, ok := c.(*circuit.Tag)
 		if !ok || err != nil {
@@ -178,52 +167,54 @@ func (e *Experiment) Scrubbed(s *Samples) (circuit.Circuit, error) {
 			return
 		}
 		var g circuit.Circuit
-		if g, err = e.gather(sl.Input, s.SlotDatum(sl)); err == nil {
+		if g, err = e.gathered(b, sl.Input, s.SlotDatum(sl)); err == nil {
 			repl[c.Hash()] = g
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return circuit.ReplaceExpand(e.tree.Circuit, repl)
+	if b.Scrubbed, err = circuit.ReplaceExpand(e.tree.Circuit, repl); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
-// withInputs is the model on one datum per input array.
-func (e *Experiment) withInputs(idx map[string][]int) (circuit.Circuit, error) {
+// gathered is the Symbol for input's rows at idx, [n, ...]: named and
+// identified by a hash of (input, idx), so equal datum vectors give one
+// Symbol and CSE shares everything computed from it.
+func (e *Experiment) gathered(b *Batch, input string, idx []int) (circuit.Circuit, error) {
+	h := sha256.New()
+	h.Write([]byte(input))
+	var buf [8]byte
+	for _, i := range idx {
+		binary.LittleEndian.PutUint64(buf[:], uint64(i))
+		h.Write(buf[:])
+	}
+	sum := fmt.Sprintf("%x", h.Sum(nil))
+	name := input + "@" + sum[:16]
+	t, ok := b.Bindings[name]
+	if !ok {
+		var err error
+		if t, err = e.Data.Gather(input, idx, tensor.Float64); err != nil {
+			return nil, err
+		}
+		b.Bindings[name] = t
+	}
+	return circuit.NewSymbol(t.Shape(), slotUUID("gather", sum, input), name)
+}
+
+// withInputs is the model on one datum vector per input array.
+func (e *Experiment) withInputs(b *Batch, idx map[string][]int) (circuit.Circuit, error) {
 	repl := map[circuit.Hash]circuit.Circuit{}
 	for _, in := range e.Inputs {
-		g, err := e.gather(in, idx[in])
+		g, err := e.gathered(b, in, idx[in])
 		if err != nil {
 			return nil, err
 		}
 		repl[e.symbols[in].Hash()] = g
 	}
 	return circuit.ReplaceExpand(e.Model, repl)
-}
-
-// Original is the model on the reference data.
-func (e *Experiment) Original(s *Samples) (circuit.Circuit, error) {
-	idx := map[string][]int{}
-	for _, in := range e.Inputs {
-		idx[in] = s.Ref
-	}
-	return e.withInputs(idx)
-}
-
-// Random is the model with each input on its own random datum.
-func (e *Experiment) Random(s *Samples) (circuit.Circuit, error) { return e.withInputs(s.Random) }
-
-// Bindings binds each input's data Symbol to the whole array in dtype dt.
-func (e *Experiment) Bindings(dt tensor.DType) (map[string]*tensor.Tensor, error) {
-	out := map[string]*tensor.Tensor{}
-	for _, in := range e.Inputs {
-		t, err := e.Data.Array(in)
-		if err != nil {
-			return nil, err
-		}
-		out[DataSymbolName(in)] = t.Cast(dt)
-	}
-	return out, nil
 }
 
 // Summary is a mean over the n samples with its standard error.
@@ -264,17 +255,14 @@ func (e *Experiment) Run(s *Samples, opts RunOptions) (*Result, error) {
 	if dt == 0 {
 		dt = tensor.Float32
 	}
-	var cs []circuit.Circuit
-	for _, build := range []func(*Samples) (circuit.Circuit, error){e.Original, e.Scrubbed, e.Random} {
-		c, err := build(s)
-		if err != nil {
-			return nil, err
-		}
-		cs = append(cs, c)
-	}
-	binds, err := e.Bindings(dt)
+	b, err := e.Build(s)
 	if err != nil {
 		return nil, err
+	}
+	cs := []circuit.Circuit{b.Original, b.Scrubbed, b.Random}
+	binds := make(map[string]*tensor.Tensor, len(b.Bindings))
+	for k, t := range b.Bindings {
+		binds[k] = t.Cast(dt)
 	}
 	var vals []*tensor.Tensor
 	if opts.Naive {
