@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/circopt/circopt"
@@ -42,7 +43,7 @@ func NewExperiment(model circuit.Circuit, ds *Dataset, corr *Correspondence) (*E
 		if err != nil {
 			return nil, fmt.Errorf("free Symbol %q: %w", name, err)
 		}
-		if !sameInts(t.Shape()[1:], s.Shape()) {
+		if !slices.Equal(t.Shape()[1:], s.Shape()) {
 			return nil, &ColumnError{name, fmt.Sprintf("per-example shape %v, but Symbol %q has shape %v", t.Shape()[1:], name, s.Shape())}
 		}
 		e.symbols[name] = s
@@ -280,16 +281,4 @@ func (e *Experiment) Run(s *Samples, opts RunOptions) (*Result, error) {
 	r.Random = summarize(r.RandomValues)
 	r.LossRecovered = (r.Random.Mean - r.Scrubbed.Mean) / (r.Random.Mean - r.Original.Mean)
 	return r, nil
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -20,6 +20,15 @@ const abModel = `
     3 [] Scalar 3
 `
 
+// abHypothesis is Ct (root) with children At -> 'A' and Bt -> 'B', plus y.
+func abHypothesis(t *testing.T, root, a, b Sampler) *Correspondence {
+	t.Helper()
+	ct := NewInterpNode("Ct", root, nil)
+	at := ct.MakeDescendant("At", a, nil)
+	bt := ct.MakeDescendant("Bt", b, nil)
+	return withLabels(t, corrOf(t, ct, RootMatcher(), at, pm(t, "'A'"), bt, pm(t, "'B'")), ct)
+}
+
 func lt(v float64) func(float64) bool { return func(x float64) bool { return x < v } }
 func gt(v float64) func(float64) bool { return func(x float64) bool { return x > v } }
 func isZero(x float64) bool           { return x == 0 }
@@ -27,10 +36,7 @@ func isZero(x float64) bool           { return x == 0 }
 func TestIdenticalInterpretationGivesOriginalLoss(t *testing.T) {
 	model := parseModel(t, abModel)
 	ds := intDataset(t, 100, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
-	root := NewInterpNode("Ct", labelCond, nil)
-	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
-	b := root.MakeDescendant("Bt", rowFeature("x1", col(1)), nil)
-	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	corr := abHypothesis(t, labelCond, rowFeature("x0", col(0)), rowFeature("x1", col(1)))
 	scrubLoss(t, model, ds, corr, 1, isZero)
 	scrubLoss(t, model, ds, corr, 50, isZero)
 }
@@ -107,10 +113,7 @@ func TestLargeDeviation(t *testing.T) {
     4 [] Scalar 3
 `)
 	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
-	root := NewInterpNode("Ct", labelCond, nil)
-	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
-	b := root.MakeDescendant("Bt", rowFeature("x1", col(1)), nil)
-	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	corr := abHypothesis(t, labelCond, rowFeature("x0", col(0)), rowFeature("x1", col(1)))
 	scrubLoss(t, model, ds, corr, 50, gt(1))
 }
 
@@ -131,10 +134,7 @@ func TestTinyDeviation(t *testing.T) {
     6 [] Scalar 3
 `)
 	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
-	root := NewInterpNode("Ct", labelCond, nil)
-	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
-	b := root.MakeDescendant("Bt", rowFeature("x1", col(1)), nil)
-	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	corr := abHypothesis(t, labelCond, rowFeature("x0", col(0)), rowFeature("x1", col(1)))
 	scrubLoss(t, model, ds, corr, 1, lt(0.01))
 }
 
@@ -154,10 +154,7 @@ func TestIntermediatesCancel(t *testing.T) {
       4 [] Scalar -1
 `)
 	ds := intDataset(t, 1000, 3, func(x []float64) float64 { return x[0] + x[1] })
-	root := NewInterpNode("Ct", rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }), nil)
-	a := root.MakeDescendant("At", rowFeature("x0", col(0)), nil)
-	b := root.MakeDescendant("Bt", rowFeature("x1", col(1)), nil)
-	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	corr := abHypothesis(t, rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }), rowFeature("x0", col(0)), rowFeature("x1", col(1)))
 	scrubLoss(t, model, ds, corr, 50, gt(1))
 }
 
@@ -178,10 +175,9 @@ func TestSwappedIntermediates(t *testing.T) {
       2
 `)
 	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 3*x[0] + 3*x[1] })
-	root := NewInterpNode("Ct", rowFeature("2x0+3x1", func(x []float64) float64 { return 2*x[0] + 3*x[1] }), nil)
-	a := root.MakeDescendant("At", rowFeature("x0+2x1", func(x []float64) float64 { return x[0] + 2*x[1] }), nil)
-	b := root.MakeDescendant("Bt", rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }), nil)
-	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'"), b, pm(t, "'B'")), root)
+	corr := abHypothesis(t, rowFeature("2x0+3x1", func(x []float64) float64 { return 2*x[0] + 3*x[1] }),
+		rowFeature("x0+2x1", func(x []float64) float64 { return x[0] + 2*x[1] }),
+		rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }))
 	scrubLoss(t, model, ds, corr, 50, gt(1))
 }
 

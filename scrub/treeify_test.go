@@ -52,17 +52,7 @@ func TestTreeifyTagCounts(t *testing.T) {
 	}
 
 	// only some children mapped: xs under A and xs under B differ
-	model = parseModel(t, `
-'C' Add
-  'A' Einsum ,->
-    0 [] Index [0]
-      'xs' [2] Symbol
-    1 [] Scalar 2
-  'B' Einsum ,->
-    2 [] Index [1]
-      'xs'
-    3 [] Scalar 3
-`)
+	model = parseModel(t, abModel)
 	root = NewInterpNode("Ct", ExactSampler{}, nil)
 	a = root.MakeDescendant("A", ExactSampler{}, nil)
 	if n := numInputTags(t, treeified(t, model, corrOf(t, root, RootMatcher(), a, pm(t, "'A'")))); n != 3 {
@@ -138,17 +128,7 @@ func countGathers(c circuit.Circuit, input string) int {
 }
 
 func TestReplacedInputCounts(t *testing.T) {
-	model := parseModel(t, `
-'C' Add
-  'A' Einsum ,->
-    0 [] Index [0]
-      'xs' [2] Symbol
-    1 [] Scalar 2
-  'B' Einsum ,->
-    2 [] Index [1]
-      'xs'
-    3 [] Scalar 3
-`)
+	model := parseModel(t, abModel)
 	ds := intDataset(t, 5, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
 	// uncond for both: C and A draw different data, so xs appears twice
 	root := NewInterpNode("C", &UncondSampler{}, nil)
