@@ -1,6 +1,7 @@
 package scrub
 
 import (
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -162,5 +163,67 @@ func TestReplacedInputCounts(t *testing.T) {
 	}
 	if n := countGathers(b.Scrubbed, "xs"); n != 1 {
 		t.Errorf("%d gathers of xs with one datum, want 1", n)
+	}
+}
+
+// rust_circuit's test_implicit_inputs: a matcher extended to the inputs
+// finds exactly the dataset inputs below it.
+func TestToInputs(t *testing.T) {
+	model := parseModel(t, twoIndices)
+	found, err := match.Get(model, toInputs(RootMatcher(), []string{"xs", "labels"}))
+	if err != nil || len(found) != 2 {
+		t.Fatalf("found %d inputs (%v), want xs and labels", len(found), err)
+	}
+	found, err = match.Get(model, toInputs(RootMatcher(), []string{"xs"}))
+	if err != nil || len(found) != 1 || found[0].Name() != "xs" {
+		t.Fatalf("found %v (%v), want xs alone", found, err)
+	}
+}
+
+// Every hypothesis file of the day 4a example builds, passes the checks
+// and runs; the all-exact "shuffled labels" baseline differs from the
+// original only through the labels.
+func TestDay4aHypothesesRun(t *testing.T) {
+	ds, err := LoadDataset("../examples/day4a/data.npz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := circuit.ParseFile("../examples/day4a/model.circ", circuit.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../examples/day4a/*.json")
+	if len(files) < 7 {
+		t.Fatalf("found %d hypothesis files", len(files))
+	}
+	for _, f := range files {
+		h, err := LoadHypothesis(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		corr, err := h.Correspondence(ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, err := NewExperiment(cs[0], ds, corr)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		s, err := ex.Sample(100, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ex.Run(s, RunOptions{DType: tensor.Float64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(f) != "shuffled_labels.json" {
+			continue
+		}
+		for i, v := range r.ScrubbedValues {
+			if s.Datum["y'"][i] == s.Ref[i] && v != r.OriginalValues[i] {
+				t.Errorf("example %d kept its label but scrubbed %g != original %g", i, v, r.OriginalValues[i])
+			}
+		}
 	}
 }
