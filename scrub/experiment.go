@@ -243,6 +243,8 @@ type RunOptions struct {
 	DType tensor.DType
 	// Naive evaluates with the reference evaluator instead of the compiler.
 	Naive bool
+	// MaxMemory bounds the compiled plan's peak bytes (0: no bound).
+	MaxMemory int64
 }
 
 // Run evaluates the original, scrubbed and random circuits in one compiled
@@ -269,7 +271,7 @@ func (e *Experiment) Run(s *Samples, opts RunOptions) (*Result, error) {
 	if opts.Naive {
 		vals, err = circuit.EvaluateAll(cs, circuit.EvalOptions{DType: dt, Bindings: binds})
 	} else {
-		vals, err = circopt.EvaluateMany(cs, binds, circopt.Options{DType: dt})
+		vals, err = circopt.EvaluateMany(cs, binds, circopt.Options{DType: dt, MaxMemory: opts.MaxMemory})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("evaluating the scrub: %w", err)

@@ -98,6 +98,18 @@ func runScrub(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%s: %v", fileLabel(path), err)
 	}
+	limit := in.memLimit()
+	// every interp node holds up to two index vectors and every slot, plus
+	// the original and random inputs, a gathered float64 copy of its rows:
+	// refuse an -n that cannot fit before drawing
+	var rows float64
+	for _, name := range ex.Inputs {
+		t, _ := ds.Array(name)
+		rows += float64(t.Size() / ds.Len())
+	}
+	if need := float64(*n) * 8 * (float64(2*corr.Len()) + rows*float64(len(ex.Treeified().Slots)+2)); limit > 0 && need > float64(limit) {
+		return fmt.Errorf("%s: -n %d needs about %.0f bytes for its samples, more than the limit of %d (see -max-memory)", *dataPath, *n, need, limit)
+	}
 	s, err := ex.Sample(*n, seed)
 	if err != nil {
 		return fmt.Errorf("%s: %v", *hypPath, err)
@@ -107,7 +119,7 @@ func runScrub(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	r, err := ex.Run(s, scrub.RunOptions{DType: dt})
+	r, err := ex.Run(s, scrub.RunOptions{DType: dt, MaxMemory: limit})
 	if err != nil {
 		return fmt.Errorf("%s: %v", fileLabel(path), err)
 	}

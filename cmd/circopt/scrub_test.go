@@ -165,6 +165,7 @@ func TestScrubErrors(t *testing.T) {
 		{"missing hypothesis", []string{"-data", scrubData, scrubModel}, 2, "circopt scrub: missing -hypothesis"},
 		{"missing data", []string{"-hypothesis", scrubHyp, scrubModel}, 2, "circopt scrub: missing -data"},
 		{"bad n", []string{"-hypothesis", scrubHyp, "-data", scrubData, "-n", "0", scrubModel}, 2, "circopt scrub: -n must be at least 1"},
+		{"n beyond memory", []string{"-hypothesis", scrubHyp, "-data", scrubData, "-n", "1000000", "-max-memory", "10000000", scrubModel}, 1, scrubData + ": -n 1000000 needs about"},
 		{"no data file", []string{"-hypothesis", scrubHyp, "-data", filepath.Join(dir, "none.npz"), scrubModel}, 1, filepath.Join(dir, "none.npz") + ": no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
