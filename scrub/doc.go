@@ -20,6 +20,10 @@
 // becomes [n]. The original, scrubbed and random circuits are compiled into
 // one plan and run once.
 //
+// Hypothesis files (ParseHypothesis) describe the same trees in JSON; there
+// the root's datum is always the reference, while in Go a root's Cond draws
+// relative to the reference as in rust_circuit.
+//
 // Invariants:
 //   - A gathered Symbol's name and uuid are a hash of (input, datum vector),
 //     so slots with equal vectors are the same circuit and CSE computes a

@@ -8,7 +8,13 @@ each input occurrence takes is worked out here from the hypothesis, not read
 from circopt's slot table. It also checks that every sampled datum agrees
 with its parent's on the node's feature.
 
+    circopt scrub -hypothesis examples/day4a/hypothesis.json -data examples/day4a/data.npz \
+        -n 500 -seed 7 -dtype float64 -dump-samples testdata/scrub/samples.npz examples/day4a/model.circ
     python3 testdata/scrub/oracle.py examples/day4a/data.npz testdata/scrub/samples.npz > testdata/scrub/oracle.json
+
+(needs numpy; run offline, not in CI). TestScrubMatchesNumpyOracle in
+cmd/circopt checks circopt against oracle.json and that the draws for seed 7
+still equal samples.npz.
 """
 import json
 import sys
