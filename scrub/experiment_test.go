@@ -1,9 +1,13 @@
 package scrub
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
+	"github.com/circopt/circopt"
+	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -257,5 +261,55 @@ func TestRunMatchesNaiveAndIsDeterministic(t *testing.T) {
 	other, _ := ex.Run(s3, RunOptions{DType: tensor.Float64})
 	if other.Scrubbed == fast.Scrubbed {
 		t.Error("different seeds, same scrubbed numbers")
+	}
+}
+
+// Treeified copies that draw the same data cost nothing: with every node
+// exact, 20 interp nodes compile to the same program as 2, because the
+// scrubbed circuit is the original one (equal gathered Symbols, equal hashes).
+func TestTreeifiedCopiesShareWork(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("'sum' Add\n")
+	for k := range 20 {
+		fmt.Fprintf(&sb, "  'b%d' GeneralFunction relu\n    'x%d' [] Index [%d]\n", k, k, k)
+		if k == 0 {
+			sb.WriteString("      'xs' [20] Symbol\n")
+		} else {
+			sb.WriteString("      'xs'\n")
+		}
+	}
+	model := parseModel(t, sb.String())
+	ds := intDataset(t, 50, 20, func(x []float64) float64 { return x[0] })
+	values := func(nodes int) int {
+		root := NewInterpNode("root", ExactSampler{}, ExactSampler{})
+		c := corrOf(t, root, RootMatcher())
+		for k := range nodes - 1 {
+			if err := c.Add(root.MakeDescendant(fmt.Sprintf("b%d'", k), ExactSampler{}, nil), pm(t, fmt.Sprintf("'b%d'", k))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ex, err := NewExperiment(model, ds, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(ex.Treeified().Slots); got != nodes+1 {
+			t.Fatalf("%d nodes: %d slots, want %d", nodes, got, nodes+1)
+		}
+		s, _ := ex.Sample(30, 1)
+		b, err := ex.Build(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Scrubbed.Hash() != b.Original.Hash() {
+			t.Fatalf("%d exact nodes: scrubbed circuit differs from the original", nodes)
+		}
+		plan, err := circopt.Compile([]circuit.Circuit{b.Original, b.Scrubbed, b.Random}, circopt.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(plan.Program.Values)
+	}
+	if two, twenty := values(2), values(20); two != twenty {
+		t.Errorf("2 exact nodes compile to %d values, 20 to %d", two, twenty)
 	}
 }
