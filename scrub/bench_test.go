@@ -1,0 +1,143 @@
+package scrub
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/tensor"
+)
+
+func loadDay4a(b *testing.B, hypothesis string) *Experiment {
+	b.Helper()
+	ds, err := LoadDataset("../examples/day4a/data.npz")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cs, err := circuit.ParseFile("../examples/day4a/model.circ", circuit.ParseOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := LoadHypothesis("../examples/day4a/" + hypothesis)
+	if err != nil {
+		b.Fatal(err)
+	}
+	corr, err := h.Correspondence(ds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ex, err := NewExperiment(cs[0], ds, corr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ex
+}
+
+// BenchmarkDay4a10k: sample, build and run the day 4a hypothesis on 10,000
+// reference examples (original, scrubbed and random in one compiled run).
+func BenchmarkDay4a10k(b *testing.B) {
+	ex := loadDay4a(b, "hypothesis.json")
+	for i := 0; b.Loop(); i++ {
+		s, err := ex.Sample(10000, uint64(i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ex.Run(s, RunOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// branchesModel is loss = (sum_k sum_h relu(w_k[h] xs[k]) - labels)^2 over
+// 20 branches named b0..b19, each reading its own element of xs.
+func branchesModel(b *testing.B) circuit.Circuit {
+	b.Helper()
+	var sb strings.Builder
+	sb.WriteString("'sum' Add\n")
+	for k := range 20 {
+		fmt.Fprintf(&sb, "  'b%d' Einsum h->\n    'relu%d' GeneralFunction relu\n      'h%d' Einsum ,h->h\n", k, k, k)
+		if k == 0 {
+			fmt.Fprintf(&sb, "        'x%d' [] Index [%d]\n          'xs' [20] Symbol\n", k, k)
+		} else {
+			fmt.Fprintf(&sb, "        'x%d' [] Index [%d]\n          'xs'\n", k, k)
+		}
+		fmt.Fprintf(&sb, "        'w%d' [256] Array rand\n", k)
+	}
+	return parseModel(b, sb.String())
+}
+
+func branchesData(b *testing.B) *Dataset {
+	b.Helper()
+	n := 2000
+	xs := make([]float64, n*20)
+	ls := make([]float64, n)
+	rng := NewRand(3)
+	for i := range xs {
+		xs[i] = float64(rng.IntN(10))
+	}
+	xt, _ := tensor.FromFloat64([]int{n, 20}, xs)
+	lt, _ := tensor.FromFloat64([]int{n}, ls)
+	cols := map[string]*tensor.Tensor{"xs": xt, "labels": lt}
+	for k := range 20 {
+		c := make([]float64, n)
+		for i := range c {
+			c[i] = xs[i*20+k]
+		}
+		cols[fmt.Sprintf("x%d", k)], _ = tensor.FromFloat64([]int{n}, c)
+	}
+	ds, err := NewDataset(cols)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ds
+}
+
+// BenchmarkInterpNodes compares a hypothesis of 2 interp nodes with ones of
+// 20 on a 20-branch model: cost follows the distinct sampled inputs, so 20
+// exact nodes cost what 2 do, and 20 nodes that each draw their own datum
+// cost 19 more gathers, not 19 more copies of the model.
+func BenchmarkInterpNodes(b *testing.B) {
+	model := branchesModel(b)
+	ds := branchesData(b)
+	build := func(nodes int, cond func(k int) Sampler) *Experiment {
+		root := NewInterpNode("root", ExactSampler{}, nil)
+		c := NewCorrespondence()
+		if err := c.Add(root, RootMatcher()); err != nil {
+			b.Fatal(err)
+		}
+		for k := range nodes - 1 {
+			n := root.MakeDescendant(fmt.Sprintf("b%d'", k), cond(k), nil)
+			if err := c.Add(n, pm(b, fmt.Sprintf("'b%d'", k))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ex, err := NewExperiment(model, ds, c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ex
+	}
+	agree := func(k int) Sampler { return AgreeOn(fmt.Sprintf("x%d", k)) }
+	exact := func(int) Sampler { return ExactSampler{} }
+	for _, tc := range []struct {
+		name string
+		ex   *Experiment
+	}{
+		{"nodes=2", build(2, agree)},
+		{"nodes=20/exact", build(20, exact)},
+		{"nodes=20/agree", build(20, agree)},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				s, err := tc.ex.Sample(2000, uint64(i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := tc.ex.Run(s, RunOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,156 @@
+package scrub
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"sync"
+
+	"github.com/circopt/circopt/tensor"
+	"github.com/circopt/circopt/weights"
+)
+
+// Dataset is a set of named arrays sharing a leading example axis. Some of
+// them are the circuit's inputs, others are feature columns that samplers
+// condition on. A Dataset never changes after construction.
+type Dataset struct {
+	n      int
+	names  []string
+	arrays map[string]*tensor.Tensor
+	mu     sync.Mutex
+	keys   map[string][]string // row keys per column, computed once (under mu)
+}
+
+// NewDataset checks that every array has rank >= 1 and the same leading
+// length, at least 1.
+func NewDataset(arrays map[string]*tensor.Tensor) (*Dataset, error) {
+	if len(arrays) == 0 {
+		return nil, fmt.Errorf("dataset has no arrays")
+	}
+	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}}
+	for name := range arrays {
+		d.names = append(d.names, name)
+	}
+	sort.Strings(d.names)
+	for _, name := range d.names {
+		t := arrays[name]
+		if t == nil || t.Rank() == 0 {
+			return nil, &ColumnError{name, "a dataset array needs a leading example axis (got a scalar)"}
+		}
+		switch {
+		case d.n < 0:
+			d.n = t.Dim(0)
+		case t.Dim(0) != d.n:
+			return nil, &ColumnError{name, fmt.Sprintf("has %d examples, but %q has %d", t.Dim(0), d.names[0], d.n)}
+		}
+		d.arrays[name] = t.Contiguous()
+	}
+	if d.n == 0 {
+		return nil, fmt.Errorf("dataset has no examples")
+	}
+	return d, nil
+}
+
+// LoadDataset reads a dataset from an .npz file.
+func LoadDataset(path string) (*Dataset, error) {
+	arrays, err := weights.LoadNpz(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	d, err := NewDataset(arrays)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
+
+// Len is the number of examples.
+func (d *Dataset) Len() int { return d.n }
+
+// Names lists the arrays, sorted.
+func (d *Dataset) Names() []string { return append([]string(nil), d.names...) }
+
+// Array returns the named array, or a *ColumnError.
+func (d *Dataset) Array(name string) (*tensor.Tensor, error) {
+	t, ok := d.arrays[name]
+	if !ok {
+		return nil, &ColumnError{name, fmt.Sprintf("not in the dataset (arrays: %v)", d.names)}
+	}
+	return t, nil
+}
+
+// RowKeys returns, per example, a key that is equal for two examples
+// exactly when they agree on every named column (values compared as
+// float64, so 3 and 3.0 agree).
+func (d *Dataset) RowKeys(columns []string) ([]string, error) {
+	out := make([]string, d.n)
+	for _, c := range columns {
+		ks, err := d.columnKeys(c)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i] += ks[i]
+		}
+	}
+	return out, nil
+}
+
+func (d *Dataset) columnKeys(c string) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ks, ok := d.keys[c]; ok {
+		return ks, nil
+	}
+	t, err := d.Array(c)
+	if err != nil {
+		return nil, err
+	}
+	vals := t.Float64s()
+	row := len(vals) / d.n
+	ks := make([]string, d.n)
+	buf := make([]byte, 8*row)
+	for i := range ks {
+		for j, v := range vals[i*row : (i+1)*row] {
+			if v == 0 {
+				v = 0 // -0 agrees with 0
+			}
+			binary.LittleEndian.PutUint64(buf[8*j:], math.Float64bits(v))
+		}
+		ks[i] = string(buf)
+	}
+	d.keys[c] = ks
+	return ks, nil
+}
+
+// Uniform draws n example indices uniformly, with replacement.
+func (d *Dataset) Uniform(n int, rng *rand.Rand) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = rng.IntN(d.n)
+	}
+	return out
+}
+
+// Gather returns the named array at the given examples, in dtype dt, with
+// the example axis first: what a datum vector means for one input.
+func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tensor, error) {
+	t, err := d.Array(name)
+	if err != nil {
+		return nil, err
+	}
+	vals := t.Float64s()
+	row := len(vals) / d.n
+	out := make([]float64, 0, len(idx)*row)
+	for _, i := range idx {
+		out = append(out, vals[i*row:(i+1)*row]...)
+	}
+	shape := append([]int{len(idx)}, t.Shape()[1:]...)
+	g, err := tensor.FromFloat64(shape, out)
+	if err != nil {
+		return nil, err
+	}
+	return g.Cast(dt), nil
+}

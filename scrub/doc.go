@@ -1,0 +1,42 @@
+// Package scrub is causal scrubbing over circopt circuits, after
+// rust_circuit's causal_scrubbing package: a hypothesis is a tree of
+// InterpNodes (each with a conditional sampler and an other-inputs sampler)
+// and a Correspondence sending each InterpNode to an IterativeMatcher on the
+// model; an Experiment resamples every input the hypothesis says should not
+// matter and measures how much of the model's behaviour survives.
+//
+// Data. A Dataset is a set of named arrays sharing a leading example axis of
+// length N. A datum is an example index; a sampled "dataset" is a vector of
+// n indices (one per reference example), never copied data.
+//
+// Design: one bound Symbol per distinct sampled input. The model's free
+// Symbols are named after the dataset's input arrays and have per-example
+// shapes. Treeify wraps every input reached through an InterpNode's matched
+// paths in a Tag whose identity is (InterpNode, input) — deeper nodes retag
+// their own sub-paths, as rust_circuit does. Build replaces each such Tag
+// by a Symbol of shape [n, ...] standing for the input's rows at the slot's
+// datum vector (gathered once, in Go, and bound by name), and
+// circuit.ReplaceExpand carries the new leading axis up to the root, which
+// becomes [n]. The original, scrubbed and random circuits are compiled into
+// one plan and run once.
+//
+// Hypothesis files (ParseHypothesis) describe the same trees in JSON; there
+// the root's datum is always the reference, while in Go a root's Cond draws
+// relative to the reference as in rust_circuit.
+//
+// Invariants:
+//   - A gathered Symbol's name and uuid are a hash of (input, datum vector),
+//     so slots with equal vectors are the same circuit and CSE computes a
+//     subtree once per distinct sampled input, however many treeified
+//     copies of it the hypothesis names. Work grows with the number of
+//     distinct datum assignments, not with interp nodes.
+//   - Sampling is deterministic given the seed: the reference first, then
+//     one independent random datum per input array in name order (so the
+//     original and random baselines do not depend on the hypothesis), then
+//     the interp nodes parent-first in the correspondence's stable
+//     topological order (cond datum, then other-inputs datum for non-leaves).
+//   - A correspondence is checked before anything is sampled; every failure
+//     is a *CorrespondenceError naming the interp node, whose Kind is one of
+//     the Err* sentinels (errors.Is works on the returned error).
+//   - Nothing here panics on user input; hypothesis files report FILE:LINE.
+package scrub

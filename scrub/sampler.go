@@ -1,0 +1,179 @@
+package scrub
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+)
+
+// A Sampler draws a sampled dataset (n example indices) given a reference
+// one: the datum for each reference example. It is rust_circuit's CondSampler.
+type Sampler interface {
+	// Sample draws one index per entry of ref.
+	Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, error)
+	// EqClass says which reference datasets share a pool: equal classes
+	// may reuse each other's draws.
+	EqClass(ref []int, ds *Dataset) (string, error)
+	// PoolOf is the sampler's pool annotation (Size 0: no pool).
+	PoolOf() Pool
+	String() string
+}
+
+// Pool lets samplers reuse draws: samplers with the same ID and the same
+// description share Size slots per reference equivalence class. Size 1
+// forces every such sampler to the same draw.
+type Pool struct {
+	Size int
+	ID   string
+}
+
+// FuncSampler draws, for each reference example, an example uniformly from
+// those whose Feature key equals the reference's (the standard causal
+// scrubbing draw when Feature is what the interp node computes).
+type FuncSampler struct {
+	Name    string
+	Feature func(ds *Dataset) ([]string, error) // one key per example of ds
+	Pool    Pool
+}
+
+// AgreeOn is the FuncSampler whose feature is the named dataset columns.
+func AgreeOn(columns ...string) *FuncSampler {
+	cols := append([]string(nil), columns...)
+	return &FuncSampler{
+		Name:    "agree_on(" + strings.Join(cols, ",") + ")",
+		Feature: func(ds *Dataset) ([]string, error) { return ds.RowKeys(cols) },
+	}
+}
+
+func (s *FuncSampler) String() string { return s.Name }
+func (s *FuncSampler) PoolOf() Pool   { return s.Pool }
+
+func (s *FuncSampler) EqClass(ref []int, ds *Dataset) (string, error) {
+	keys, err := s.Feature(ds)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	for _, i := range ref {
+		sb.WriteString(keys[i])
+		sb.WriteByte(0)
+	}
+	return sb.String(), nil
+}
+
+func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, error) {
+	keys, err := s.Feature(ds)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) != ds.Len() {
+		return nil, fmt.Errorf("%s: feature gave %d keys for %d examples", s.Name, len(keys), ds.Len())
+	}
+	byKey := map[string][]int{}
+	for i, k := range keys {
+		byKey[k] = append(byKey[k], i)
+	}
+	// Reference positions grouped by key; keys visited in sorted order so
+	// the draw order, hence the result, depends only on the seed.
+	refAt := map[string][]int{}
+	for p, i := range ref {
+		refAt[keys[i]] = append(refAt[keys[i]], p)
+	}
+	order := make([]string, 0, len(refAt))
+	for k := range refAt {
+		order = append(order, k)
+	}
+	sort.Strings(order)
+	out := make([]int, len(ref))
+	for _, k := range order {
+		cands := byKey[k]
+		for _, p := range refAt[k] {
+			out[p] = cands[rng.IntN(len(cands))]
+		}
+	}
+	return out, nil
+}
+
+// UncondSampler draws uniformly, ignoring the reference.
+type UncondSampler struct{ Pool Pool }
+
+func (s *UncondSampler) String() string                          { return "uncond" }
+func (s *UncondSampler) PoolOf() Pool                            { return s.Pool }
+func (s *UncondSampler) EqClass([]int, *Dataset) (string, error) { return "", nil }
+func (s *UncondSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, error) {
+	return ds.Uniform(len(ref), rng), nil
+}
+
+// DefaultTogetherID groups every UncondTogether sampler made with it.
+const DefaultTogetherID = "566ae005-4a34-4e37-9383-731e1a722ef2"
+
+// UncondTogether draws uniformly once and reuses that draw for every
+// sampler with the same id (a pool of size 1).
+func UncondTogether(id string) *UncondSampler {
+	return &UncondSampler{Pool: Pool{Size: 1, ID: id}}
+}
+
+// ExactSampler returns the reference itself.
+type ExactSampler struct{}
+
+func (ExactSampler) String() string                                { return "exact" }
+func (ExactSampler) PoolOf() Pool                                  { return Pool{} }
+func (ExactSampler) EqClass(ref []int, _ *Dataset) (string, error) { return fmt.Sprint(ref), nil }
+func (ExactSampler) Sample(ref []int, _ *Dataset, _ *rand.Rand) ([]int, error) {
+	return append([]int(nil), ref...), nil
+}
+
+// FixedOtherSampler returns a fixed dataset of the reference's length.
+type FixedOtherSampler struct{ Other []int }
+
+func (s *FixedOtherSampler) String() string { return "fixed" }
+func (s *FixedOtherSampler) PoolOf() Pool   { return Pool{} }
+func (s *FixedOtherSampler) EqClass(ref []int, _ *Dataset) (string, error) {
+	return "", nil
+}
+func (s *FixedOtherSampler) Sample(ref []int, ds *Dataset, _ *rand.Rand) ([]int, error) {
+	if len(s.Other) != len(ref) {
+		return nil, fmt.Errorf("fixed sampler holds %d examples, the reference has %d", len(s.Other), len(ref))
+	}
+	for _, i := range s.Other {
+		if i < 0 || i >= ds.Len() {
+			return nil, fmt.Errorf("fixed sampler: example %d out of range [0,%d)", i, ds.Len())
+		}
+	}
+	return append([]int(nil), s.Other...), nil
+}
+
+// pools holds the draws of pooled samplers during one sampling run.
+type pools map[string]map[string][][]int
+
+// sampleWithPool draws through s's pool when it has one: a random slot of
+// the pool for (sampler, reference class), filled lazily.
+func (ps pools) sampleWithPool(s Sampler, ref []int, ds *Dataset, rng *rand.Rand) ([]int, error) {
+	p := s.PoolOf()
+	if p.Size <= 0 {
+		return s.Sample(ref, ds, rng)
+	}
+	cls, err := s.EqClass(ref, ds)
+	if err != nil {
+		return nil, err
+	}
+	key := p.ID + "\x00" + s.String()
+	if ps[key] == nil {
+		ps[key] = map[string][][]int{}
+	}
+	slots := ps[key][cls]
+	if slots == nil {
+		slots = make([][]int, p.Size)
+		ps[key][cls] = slots
+	}
+	k := rng.IntN(len(slots))
+	if slots[k] == nil {
+		d, err := s.Sample(ref, ds, rng)
+		if err != nil {
+			return nil, err
+		}
+		slots[k] = d
+	}
+	return append([]int(nil), slots[k]...), nil
+}
