@@ -2,8 +2,9 @@ package circopt_test
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"testing"
-	"time"
 
 	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/circuit"
@@ -53,7 +54,7 @@ func pathPatchVariants(t testing.TB) []circuit.Circuit {
 			patch, _ := circuit.RandArray([]int{8, 16}, uint64(100+p), tensor.Float64, fmt.Sprintf("patch%d", p))
 			m := match.Children(match.Name(fmt.Sprintf("res%d", k)), 0)
 			v, err := match.Update(root, m, func(c circuit.Circuit) (circuit.Circuit, error) {
-				if !sameShape(c.Shape(), patch.Shape()) {
+				if !slices.Equal(c.Shape(), patch.Shape()) {
 					return nil, fmt.Errorf("shape")
 				}
 				return patch, nil
@@ -65,18 +66,6 @@ func pathPatchVariants(t testing.TB) []circuit.Circuit {
 		}
 	}
 	return out
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestCSEPathPatchVariants is the figure: 64 path-patching variants of one
@@ -145,24 +134,40 @@ func chainCircuit(t testing.TB, n int) circuit.Circuit {
 	return h
 }
 
-// TestCompile10kUnderASecond keeps the figure honest with a loose bound
-// (a loaded shared machine must not make it flaky); BenchmarkCompile10k
-// gives the real time.
-func TestCompile10kUnderASecond(t *testing.T) {
+// TestCompile10kNodes: a 10,000-node chain compiles, and its plan computes
+// what the reference evaluator does. The time is BenchmarkCompile10k's
+// figure, not asserted here (a loaded machine must not fail the suite).
+func TestCompile10kNodes(t *testing.T) {
 	c := chainCircuit(t, 10000)
-	start := time.Now()
-	if _, err := circopt.Compile([]circuit.Circuit{c}, circopt.Options{}); err != nil {
+	if n := circuit.CountNodes(c); n < 10000 {
+		t.Fatalf("chain has %d nodes, want at least 10,000", n)
+	}
+	plan, err := circopt.Compile([]circuit.Circuit{c}, circopt.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("compiling 10,000 nodes took %v", d)
+	got, _, err := plan.Run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := circuit.EvaluateAll([]circuit.Circuit{c}, circuit.EvalOptions{DType: tensor.Float32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, w := got[0].Float64s(), want[0].Float64s()
+	if !slices.Equal(got[0].Shape(), want[0].Shape()) {
+		t.Fatalf("compiled shape %v, reference %v", got[0].Shape(), want[0].Shape())
+	}
+	for i := range w {
+		if math.Abs(g[i]-w[i]) > 1e-4*(1+math.Abs(w[i])) {
+			t.Fatalf("element %d: compiled %v, reference %v", i, g[i], w[i])
+		}
 	}
 }
 
 func BenchmarkCompile10k(b *testing.B) {
 	c := chainCircuit(b, 10000)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	for b.Loop() {
 		if _, err := circopt.Compile([]circuit.Circuit{c}, circopt.Options{}); err != nil {
 			b.Fatal(err)
 		}

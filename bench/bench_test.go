@@ -94,6 +94,9 @@ func TestQuickSuite(t *testing.T) {
 		if float64(r.PeakBytes) > 1.25*float64(r.RuntimePred) {
 			t.Errorf("%s: measured peak %d over 1.25× the runtime prediction %d", c.Name, r.PeakBytes, r.RuntimePred)
 		}
+		if float64(r.PeakBytes) > 1.25*float64(r.PlanPeak) {
+			t.Errorf("%s: measured peak %d over 1.25× the memory plan's prediction %d", c.Name, r.PeakBytes, r.PlanPeak)
+		}
 	}
 }
 

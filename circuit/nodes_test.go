@@ -774,7 +774,7 @@ func TestGeneralFunctionElementwise(t *testing.T) {
 		{"sigmoid", 0, 0.5}, {"gaussian_cdf", 0, 0.5}, {"gaussian_cdf", 1, 0.8413447460685429},
 		{"gelu", 1, 0.8413447460685429}, {"logit", 0.5, 0}, {"logit", 0.75, math.Log(3)},
 		{"log_exp_p_1", 0, math.Ln2}, {"log_exp_p_1", 800, 800}, {"log_exp_p_1", -800, 0},
-		{"rsqrt", 4, 0.5}, {"reciprocal", 4, 0.25}, {"step", 0, 0}, {"relu", -0.0, 0},
+		{"rsqrt", 4, 0.5}, {"reciprocal", 4, 0.25}, {"step", 0, 0}, {"relu", math.Copysign(0, -1), 0},
 		{"gaussian_pdf", 0, 1 / math.Sqrt(2*math.Pi)}, {"gelu_new", 0, 0}, {"abs", -3, 3},
 	}
 	for _, s := range spots {

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/ir"
@@ -322,31 +321,22 @@ func chain(t testing.TB, n int) circuit.Circuit {
 	return c
 }
 
-// TestLowerLongChainIsFast: 10,000 nodes lower in well under a second (the
-// bound here is loose against noisy machines; BenchmarkLowerChain gives the
-// figure).
-func TestLowerLongChainIsFast(t *testing.T) {
+// TestLowerLongChain: 10,000 nodes lower to a program that verifies and
+// raises back; the time is BenchmarkLowerChain's figure, not asserted here.
+func TestLowerLongChain(t *testing.T) {
 	c := chain(t, 10000)
 	if n := circuit.CountNodes(c); n < 10000 {
 		t.Fatalf("chain has %d nodes", n)
 	}
-	start := time.Now()
 	p, err := Lower([]circuit.Circuit{c}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("lowering 10k nodes took %v", d)
-	}
 	if errs := ir.Verify(p); len(errs) > 0 {
 		t.Fatal(errs[0])
 	}
-	start = time.Now()
 	if _, err := Raise(p); err != nil {
 		t.Fatal(err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("raising %d values took %v", len(p.Values), d)
 	}
 }
 

@@ -329,6 +329,10 @@ func TestRapidRoundTrip(t *testing.T) {
 			ops[v.Op]++
 		}
 	})
+	t.Logf("kinds %v", kinds)
+	if testing.Short() {
+		return // rapid's 20 short-mode cases are too few to reach every op
+	}
 	// the generator must reach every node kind and every structural op
 	for _, k := range circuit.AllKinds() {
 		if kinds[k] == 0 {
@@ -341,5 +345,4 @@ func TestRapidRoundTrip(t *testing.T) {
 			t.Errorf("no %s was lowered", op)
 		}
 	}
-	t.Logf("kinds %v", kinds)
 }

@@ -18,6 +18,11 @@
 //     no-op that reports baseline numbers under an ablation's name.
 //   - Shuffles are deterministic functions of (seed, n), implemented here
 //     (splitmix64 + Fisher–Yates) so they do not change with the Go release.
+//   - Every run entry point takes a context and, once it is done, returns
+//     an error wrapping ctx.Err() without waiting for an evaluation that
+//     cannot stop (that one finishes in the background, its result dropped).
+//   - The figures' data (confusion matrices, last-layer weights) are
+//     gathered here; cmd/remix draws them, so gonum/plot is not a dependency.
 //   - Loss and accuracy are computed from the logits exactly as the
 //     notebook's test(): cross-entropy with label smoothing (mean over
 //     examples) and argmax accuracy (ties go to the lowest class, as torch).

@@ -108,7 +108,7 @@ func TestExperimentsMatchLoops(t *testing.T) {
 		name string
 		f    EvalFunc
 	}{{"naive", NaiveEval}, {"compiled", CompiledEval}} {
-		outs, err := ev.f(cs, bind, tensor.Float64)
+		outs, err := ev.f(t.Context(), cs, bind, tensor.Float64)
 		if err != nil {
 			t.Fatalf("%s: %v", ev.name, err)
 		}

@@ -2,6 +2,7 @@ package remix
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
@@ -62,7 +63,7 @@ func BuildModel(sd map[string]*tensor.Tensor, batch int) (circuit.Circuit, error
 		if !ok {
 			return nil, fmt.Errorf("remix: state dict has no %q (TwoLayerSkip needs first.weight, first.bias, last.weight, last.bias)", want.name)
 		}
-		if !equalInts(t.Shape(), want.shape) {
+		if !slices.Equal(t.Shape(), want.shape) {
 			return nil, fmt.Errorf("remix: state dict entry %q has shape %v, want %v", want.name, t.Shape(), want.shape)
 		}
 		if !t.DType().IsFloat() {
@@ -111,18 +112,6 @@ func LoadModel(path string, batch int) (circuit.Circuit, error) {
 // hash prefixes (resolvable through a weights.Store holding the weights).
 func ModelText(cs ...circuit.Circuit) string {
 	return circuit.PrintCircuits(cs, circuit.PrintOptions{HashPrefix: 16})
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestSetSize is the number of MNIST test images, the notebook's one batch.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
 )
 
@@ -13,12 +14,10 @@ import (
 // relative to this package.
 var modelDir = filepath.Join("..", "..", "shared", "remix")
 
-// TestNotebookFindings runs the experiments on the real models and the
-// MNIST test set and checks the notebook's numbers: the baseline accuracies
-// PyTorch gets on these weights, and the ablation findings (A depends on
-// first's features, B on the skip connection). It runs the full table
-// (both models, all twelve experiments) with the default evaluator.
-func TestNotebookFindings(t *testing.T) {
+// realData returns the MNIST test set, skipping t when it or the
+// notebook's models are not present.
+func realData(t *testing.T) (*tensor.Tensor, []int) {
+	t.Helper()
 	if err := CheckModelDir(modelDir); err != nil {
 		t.Skip("../shared/remix not present: " + err.Error())
 	}
@@ -30,8 +29,18 @@ func TestNotebookFindings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return images, labels
+}
+
+// TestNotebookFindings runs the experiments on the real models and the
+// MNIST test set and checks the notebook's numbers: the baseline accuracies
+// PyTorch gets on these weights, and the ablation findings (A depends on
+// first's features, B on the skip connection). It runs the full table
+// (both models, all twelve experiments) with the default evaluator.
+func TestNotebookFindings(t *testing.T) {
+	images, labels := realData(t)
 	names := ExperimentNames(DefaultSeeds)
-	rows, err := RunDir(modelDir, images, labels, Options{})
+	rows, err := RunDir(t.Context(), modelDir, images, labels, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +117,7 @@ func TestCheckModelDir(t *testing.T) {
 		t.Error("a corrupt pickle loaded")
 	}
 	_, x := randomImages(t, 2, 1)
-	if _, err := RunDir(dir, x, []int{0, 1}, Options{}); err == nil {
+	if _, err := RunDir(t.Context(), dir, x, []int{0, 1}, Options{}); err == nil {
 		t.Error("RunDir over corrupt pickles succeeded")
 	}
 }
@@ -118,10 +127,10 @@ func TestRunModelOptions(t *testing.T) {
 	model := mustBuild(t, newToy(2).stateDict(t), n)
 	_, x := randomImages(t, n, 3)
 	labels := []int{0, 1, 2, 3}
-	if _, err := RunModel("T", model, x, labels, Options{Only: []string{"nope"}}); err == nil {
+	if _, err := RunModel(t.Context(), "T", model, x, labels, Options{Only: []string{"nope"}}); err == nil {
 		t.Error("an unknown experiment name was accepted")
 	}
-	rows, err := RunModel("T", model, x, labels, Options{Seeds: []uint64{5}, Only: []string{"patch_skip_only_5", "baseline"}})
+	rows, err := RunModel(t.Context(), "T", model, x, labels, Options{Seeds: []uint64{5}, Only: []string{"patch_skip_only_5", "baseline"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,10 +138,10 @@ func TestRunModelOptions(t *testing.T) {
 	if len(rows) != 2 || rows[0].Experiment != "baseline" || rows[1].Experiment != "patch_skip_only_5" || rows[0].Model != "T" {
 		t.Fatalf("rows %+v", rows)
 	}
-	if _, err := RunModel("T", model, x, labels[:3], Options{}); err == nil {
+	if _, err := RunModel(t.Context(), "T", model, x, labels[:3], Options{}); err == nil {
 		t.Error("too few labels accepted")
 	}
-	if _, err := RunDir(t.TempDir(), x, labels, Options{}); err == nil {
+	if _, err := RunDir(t.Context(), t.TempDir(), x, labels, Options{}); err == nil {
 		t.Error("RunDir of an empty directory succeeded")
 	}
 }

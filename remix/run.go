@@ -1,6 +1,7 @@
 package remix
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -10,13 +11,31 @@ import (
 )
 
 // EvalFunc evaluates many circuits at once with the input Symbol bound:
-// work shared between the circuits should be done once.
-type EvalFunc func(cs []circuit.Circuit, bindings map[string]*tensor.Tensor, dt tensor.DType) ([]*tensor.Tensor, error)
+// work shared between the circuits should be done once. It should return
+// early with ctx.Err() when ctx is done; RunModel stops waiting for it then
+// in any case.
+type EvalFunc func(ctx context.Context, cs []circuit.Circuit, bindings map[string]*tensor.Tensor, dt tensor.DType) ([]*tensor.Tensor, error)
 
 // NaiveEval is circuit.EvaluateAll: the reference evaluator, whose memo
-// (keyed by hash) computes a subtree shared between variants once.
-func NaiveEval(cs []circuit.Circuit, bindings map[string]*tensor.Tensor, dt tensor.DType) ([]*tensor.Tensor, error) {
+// (keyed by hash) computes a subtree shared between variants once. It
+// cannot be stopped once started, so it only checks ctx before starting.
+func NaiveEval(ctx context.Context, cs []circuit.Circuit, bindings map[string]*tensor.Tensor, dt tensor.DType) ([]*tensor.Tensor, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return circuit.EvaluateAll(cs, circuit.EvalOptions{DType: dt, Bindings: bindings})
+}
+
+// CompiledEval is circopt.EvaluateMany: every variant is lowered into one
+// program, optimized (CSE across variants, batch-gather commutation, ...)
+// and run once.
+func CompiledEval(ctx context.Context, cs []circuit.Circuit, bindings map[string]*tensor.Tensor, dt tensor.DType) ([]*tensor.Tensor, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// The one line to switch once the facade can stop a run:
+	// return circopt.EvaluateManyContext(ctx, cs, bindings, circopt.Options{DType: dt})
+	return circopt.EvaluateMany(cs, bindings, circopt.Options{DType: dt})
 }
 
 // Options configure RunModel and RunDir.
@@ -31,6 +50,49 @@ type Options struct {
 	Eval EvalFunc
 }
 
+// evaluate runs opts' evaluator (CompiledEval when unset) in opts' dtype
+// (float32 when unset) on cs with x bound to images. It returns ctx.Err()
+// as soon as ctx is done, even while the evaluator runs on: an evaluator
+// that cannot stop finishes in the background and its result is dropped.
+func (opts Options) evaluate(ctx context.Context, cs []circuit.Circuit, images *tensor.Tensor) ([]*tensor.Tensor, error) {
+	dt := opts.DType
+	if dt == 0 {
+		dt = tensor.Float32
+	}
+	eval := opts.Eval
+	if eval == nil {
+		eval = CompiledEval
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type result struct {
+		outs []*tensor.Tensor
+		err  error
+	}
+	done := make(chan result, 1) // buffered: an abandoned evaluation still exits
+	go func() {
+		outs, err := eval(ctx, cs, map[string]*tensor.Tensor{NameX: images}, dt)
+		done <- result{outs, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-done:
+		if r.err != nil {
+			return nil, r.err
+		}
+		if len(r.outs) != len(cs) {
+			return nil, fmt.Errorf("remix: evaluator returned %d outputs for %d circuits", len(r.outs), len(cs))
+		}
+		// a result that raced with cancellation still counts as cancelled
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return r.outs, nil
+	}
+}
+
 // Row is one line of the results table.
 type Row struct {
 	Experiment string  `json:"experiment"`
@@ -41,8 +103,10 @@ type Row struct {
 
 // RunModel builds every experiment of model (see Experiments), evaluates
 // them all together on images [n, 784] with x bound to images, and scores
-// each against labels. Rows come in ExperimentNames order.
-func RunModel(name string, model circuit.Circuit, images *tensor.Tensor, labels []int, opts Options) ([]Row, error) {
+// each against labels. Rows come in ExperimentNames order. When ctx is
+// done it stops (before, between or during those steps) and returns an
+// error wrapping ctx.Err().
+func RunModel(ctx context.Context, name string, model circuit.Circuit, images *tensor.Tensor, labels []int, opts Options) ([]Row, error) {
 	seeds := opts.Seeds
 	if seeds == nil {
 		seeds = DefaultSeeds
@@ -52,13 +116,8 @@ func RunModel(name string, model circuit.Circuit, images *tensor.Tensor, labels 
 			return nil, fmt.Errorf("remix: unknown experiment %q (known: %v)", o, ExperimentNames(seeds))
 		}
 	}
-	dt := opts.DType
-	if dt == 0 {
-		dt = tensor.Float32
-	}
-	eval := opts.Eval
-	if eval == nil {
-		eval = CompiledEval
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("model %s: %w", name, err)
 	}
 	exps, err := Experiments(model, seeds)
 	if err != nil {
@@ -73,12 +132,9 @@ func RunModel(name string, model circuit.Circuit, images *tensor.Tensor, labels 
 		cs = append(cs, e.Circuit)
 		names = append(names, e.Name)
 	}
-	outs, err := eval(cs, map[string]*tensor.Tensor{NameX: images}, dt)
+	outs, err := opts.evaluate(ctx, cs, images)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", name, err)
-	}
-	if len(outs) != len(cs) {
-		return nil, fmt.Errorf("model %s: evaluator returned %d outputs for %d circuits", name, len(outs), len(cs))
 	}
 	rows := make([]Row, len(cs))
 	for i, out := range outs {
@@ -89,11 +145,4 @@ func RunModel(name string, model circuit.Circuit, images *tensor.Tensor, labels 
 		rows[i] = Row{Experiment: names[i], Model: name, TestLoss: s.Loss, TestAcc: s.Acc}
 	}
 	return rows, nil
-}
-
-// CompiledEval is circopt.EvaluateMany: every variant is lowered into one
-// program, optimized (CSE across variants, batch-gather commutation, ...)
-// and run once.
-func CompiledEval(cs []circuit.Circuit, bindings map[string]*tensor.Tensor, dt tensor.DType) ([]*tensor.Tensor, error) {
-	return circopt.EvaluateMany(cs, bindings, circopt.Options{DType: dt})
 }

@@ -1,6 +1,7 @@
 package remix
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -27,7 +28,7 @@ func CheckModelDir(dir string) error {
 		if errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("models directory %s does not exist", dir)
 		}
-		return fmt.Errorf("models directory %s: %v", dir, err)
+		return fmt.Errorf("models directory %s: %w", dir, err)
 	}
 	if !st.IsDir() {
 		return fmt.Errorf("models directory %s is not a directory", dir)
@@ -46,8 +47,10 @@ func CheckModelDir(dir string) error {
 
 // RunDir runs the experiments for every model of ModelFiles found in dir on
 // images [n, 784] and labels, and returns the table ordered as the
-// notebook's show_results(): by experiment, then by model.
-func RunDir(dir string, images *tensor.Tensor, labels []int, opts Options) ([]Row, error) {
+// notebook's show_results(): by experiment, then by model. When ctx is done
+// it stops (between models or during one) and returns an error wrapping
+// ctx.Err().
+func RunDir(ctx context.Context, dir string, images *tensor.Tensor, labels []int, opts Options) ([]Row, error) {
 	if err := CheckModelDir(dir); err != nil {
 		return nil, err
 	}
@@ -56,11 +59,14 @@ func RunDir(dir string, images *tensor.Tensor, labels []int, opts Options) ([]Ro
 	}
 	var perModel [][]Row
 	for _, m := range ModelFiles {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("remix: %w", err)
+		}
 		model, err := LoadModel(filepath.Join(dir, m.File), images.Shape()[0])
 		if err != nil {
 			return nil, err
 		}
-		rows, err := RunModel(m.Name, model, images, labels, opts)
+		rows, err := RunModel(ctx, m.Name, model, images, labels, opts)
 		if err != nil {
 			return nil, err
 		}

@@ -133,7 +133,7 @@ func TestNpyRoundTrip(t *testing.T) {
 	emptyFirst, _ := tensor.FromInt64([]int{0, 2, 5}, nil)
 	for _, x := range []*tensor.Tensor{
 		base, perm, i64, empty, emptyLast, emptyFirst,
-		mustF32(t, []int{2, 2}, []float32{1, float32(math.NaN()), float32(math.Inf(-1)), -0.0}),
+		mustF32(t, []int{2, 2}, []float32{1, float32(math.NaN()), float32(math.Inf(-1)), float32(math.Copysign(0, -1))}),
 		tensor.ScalarOf(tensor.Float32, 3.5), tensor.ScalarOf(tensor.Int64, -9),
 	} {
 		var b bytes.Buffer

@@ -18,17 +18,21 @@
 // accuracy per experiment, one bar per model). -plot FILE.svg writes only the
 // accuracy chart, as SVG.
 //
-// Exit status: 0 success; 1 bad input or failed evaluation; 2 usage error.
+// Exit status: 0 success; 1 bad input or failed evaluation; 2 usage error;
+// 130 interrupted (SIGINT stops the run between or during evaluations).
 // Errors go to stderr as one line.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/circopt/circopt/circuit"
@@ -38,7 +42,11 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	// SIGINT cancels the run; remix stops at its next check and exits 130
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	status := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(status)
 }
 
 // usageError marks a bad invocation (exit status 2).
@@ -59,7 +67,7 @@ type config struct {
 	plots                 string
 }
 
-func run(args []string, stdout, stderr io.Writer) (status int) {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "remix: internal error: %v\n", r)
@@ -76,7 +84,11 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 		return 2
 	}
 	if err == nil {
-		err = execute(cfg, stdout)
+		err = execute(ctx, cfg, stdout)
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "remix: interrupted")
+		return 130
 	}
 	if err != nil {
 		// one line per problem
@@ -141,7 +153,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		known := remix.ExperimentNames(remix.DefaultSeeds)
 		for _, n := range strings.Split(*only, ",") {
 			n = strings.TrimSpace(n)
-			if !contains(known, n) {
+			if !slices.Contains(known, n) {
 				return nil, usageError{fmt.Sprintf("-only: unknown experiment %q (known: %s)", n, strings.Join(known, ", "))}
 			}
 			cfg.only = append(cfg.only, n)
@@ -150,12 +162,15 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	return cfg, nil
 }
 
-func execute(cfg *config, stdout io.Writer) error {
+func execute(ctx context.Context, cfg *config, stdout io.Writer) error {
 	if err := remix.CheckModelDir(cfg.models); err != nil {
 		return err
 	}
 	if cfg.circuit {
 		return printCircuits(cfg, stdout)
+	}
+	if err := ctx.Err(); err != nil {
+		return err // interrupted before the test set is read
 	}
 	dir := cfg.mnist
 	if dir == "" {
@@ -169,16 +184,16 @@ func execute(cfg *config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rows, err := remix.RunDir(cfg.models, images, labels, remix.Options{DType: cfg.dtype, Only: cfg.only, Eval: cfg.eval})
+	rows, err := remix.RunDir(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Only: cfg.only, Eval: cfg.eval})
 	if err != nil {
 		return err
 	}
 	if cfg.plots != "" {
-		figs, err := remix.FigureData(cfg.models, images, labels, remix.Options{DType: cfg.dtype, Eval: cfg.eval})
+		figs, err := remix.FigureData(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Eval: cfg.eval})
 		if err != nil {
 			return err
 		}
-		if _, err := remix.WritePlots(cfg.plots, figs, rows); err != nil {
+		if _, err := writePlots(cfg.plots, figs, rows); err != nil {
 			return err
 		}
 	}
@@ -227,16 +242,7 @@ func writePlotFile(path string, rows []remix.Row) error {
 	}
 	if err := writeSVG(f, rows); err != nil {
 		f.Close()
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return f.Close()
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -18,7 +19,7 @@ var modelDir = filepath.Join("..", "..", "..", "shared", "remix")
 
 func runCmd(args ...string) (status int, stdout, stderr string) {
 	var o, e bytes.Buffer
-	status = run(args, &o, &e)
+	status = run(context.Background(), args, &o, &e)
 	return status, o.String(), e.String()
 }
 
@@ -219,5 +220,22 @@ func TestPrintCircuitRoundTrip(t *testing.T) {
 		if !circuit.Equal(cs[i], want) {
 			t.Errorf("model %s does not round-trip", m.Name)
 		}
+	}
+}
+
+// An interrupted run (SIGINT cancels the context main passes) exits 130
+// with one line and prints no table.
+func TestInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	for _, m := range remix.ModelFiles {
+		if err := os.WriteFile(filepath.Join(dir, m.File), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var o, e bytes.Buffer
+	if status := run(ctx, []string{"-models", dir, "-mnist", dir}, &o, &e); status != 130 || o.Len() != 0 || e.String() != "remix: interrupted\n" {
+		t.Errorf("status %d, stdout %q, stderr %q; want 130, nothing, one line", status, o.String(), e.String())
 	}
 }

@@ -14,17 +14,7 @@ import (
 // baseline. It is plain SVG written by hand: a vector version of the
 // accuracy chart that -plots DIR draws as PNG with gonum/plot.
 func writeSVG(w io.Writer, rows []remix.Row) error {
-	var exps, models []string
-	acc := map[[2]string]float64{}
-	for _, r := range rows {
-		if !contains(exps, r.Experiment) {
-			exps = append(exps, r.Experiment)
-		}
-		if !contains(models, r.Model) {
-			models = append(models, r.Model)
-		}
-		acc[[2]string{r.Experiment, r.Model}] = r.TestAcc
-	}
+	exps, models, acc := accuracyTable(rows)
 	if len(exps) == 0 {
 		return fmt.Errorf("no rows to plot")
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/circopt/circopt/remix"
 	"github.com/circopt/circopt/weights"
 )
 
@@ -42,11 +41,11 @@ func TestPlotsFlag(t *testing.T) {
 		name string
 		w, h int
 	}{
-		{"confusion_A.png", remix.ConfusionWidth, remix.ConfusionHeight},
-		{"confusion_B.png", remix.ConfusionWidth, remix.ConfusionHeight},
-		{"last_weights_A.png", remix.WeightsWidth, remix.WeightsHeight},
-		{"last_weights_B.png", remix.WeightsWidth, remix.WeightsHeight},
-		{"accuracy.png", remix.AccuracyWidth, remix.AccuracyHeight},
+		{"confusion_A.png", confusionWidth, confusionHeight},
+		{"confusion_B.png", confusionWidth, confusionHeight},
+		{"last_weights_A.png", weightsWidth, weightsHeight},
+		{"last_weights_B.png", weightsWidth, weightsHeight},
+		{"accuracy.png", accuracyWidth, accuracyHeight},
 	} {
 		r, err := os.Open(filepath.Join(dir, f.name))
 		if err != nil {

@@ -1,7 +1,6 @@
-package remix
+package main
 
 import (
-	"errors"
 	"fmt"
 	"image/color"
 	"math"
@@ -11,188 +10,61 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/circopt/circopt/circuit"
-	"github.com/circopt/circopt/match"
+	"github.com/circopt/circopt/remix"
 	"github.com/circopt/circopt/tensor"
 )
 
-// The figures of the notebook, as PNG files. gonum/plot is imported here
-// and in cmd/remix only (DESIGN.md keeps it out of the core packages).
+// The notebook's figures as PNG files, drawn with gonum/plot from the data
+// package remix gathers (DESIGN.md keeps gonum/plot out of the library).
 
-// Pixel sizes of the figures (drawn at FigureDPI).
+// Pixel sizes of the figures (drawn at figureDPI).
 const (
-	FigureDPI                           = 96
-	ConfusionWidth, ConfusionHeight     = 560, 480
-	WeightsWidth, WeightsHeight         = 960, 470
-	AccuracyWidth, AccuracyHeight       = 960, 520
+	figureDPI                           = 96
+	confusionWidth, confusionHeight     = 560, 480
+	weightsWidth, weightsHeight         = 960, 470
+	accuracyWidth, accuracyHeight       = 960, 520
 	weightsSide                         = 28 // a last-layer row is a 28×28 image
 	confusionFile, weightsFile, accFile = "confusion_%s.png", "last_weights_%s.png", "accuracy.png"
 )
 
-// Confusion counts, for logits [n, k] and labels, how often an example of
-// true class i is predicted as class j (argmax, first maximum on ties, as
-// ScoreLogits): m[i][j], a k×k matrix whose entries sum to n.
-func Confusion(logits *tensor.Tensor, labels []int) ([][]int, error) {
-	if logits == nil || logits.Rank() != 2 {
-		return nil, fmt.Errorf("remix: logits must have shape [n, classes]")
-	}
-	n, k := logits.Shape()[0], logits.Shape()[1]
-	if n != len(labels) {
-		return nil, fmt.Errorf("remix: %d rows of logits but %d labels", n, len(labels))
-	}
-	if k == 0 {
-		return nil, fmt.Errorf("remix: logits %v have no classes", logits.Shape())
-	}
-	m := make([][]int, k)
-	for i := range m {
-		m[i] = make([]int, k)
-	}
-	lg := logits.Float64s()
-	for i, y := range labels {
-		if y < 0 || y >= k {
-			return nil, fmt.Errorf("remix: label %d of example %d outside 0..%d", y, i, k-1)
-		}
-		row := lg[i*k : (i+1)*k]
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		m[y][best]++
-	}
-	return m, nil
-}
-
-// OffDiagonal returns a copy of m with its diagonal zeroed, as the notebook
-// plots it: the correct predictions dwarf the mistakes otherwise.
-func OffDiagonal(m [][]int) [][]int {
-	out := make([][]int, len(m))
-	for i, row := range m {
-		out[i] = append([]int(nil), row...)
-		if i < len(row) {
-			out[i][i] = 0
-		}
-	}
-	return out
-}
-
-// BaselineLogits evaluates model (as built by BuildModel) on images with
-// opts' evaluator and dtype: the logits [n, 10] the confusion matrix needs.
-func BaselineLogits(model circuit.Circuit, images *tensor.Tensor, opts Options) (*tensor.Tensor, error) {
-	dt := opts.DType
-	if dt == 0 {
-		dt = tensor.Float32
-	}
-	eval := opts.Eval
-	if eval == nil {
-		eval = CompiledEval
-	}
-	outs, err := eval([]circuit.Circuit{model}, map[string]*tensor.Tensor{NameX: images}, dt)
-	if err != nil {
-		return nil, err
-	}
-	if len(outs) != 1 {
-		return nil, fmt.Errorf("remix: evaluator returned %d outputs for 1 circuit", len(outs))
-	}
-	return outs[0], nil
-}
-
-// LastWeights returns the tensor of model's Array "last.weight" [10, 784].
-func LastWeights(model circuit.Circuit) (*tensor.Tensor, error) {
-	n, err := match.GetUnique(model, match.Name("last.weight"))
-	if err != nil {
-		return nil, fmt.Errorf("remix: last.weight: %w", err)
-	}
-	a, ok := n.(*circuit.Array)
-	if !ok {
-		return nil, fmt.Errorf("remix: last.weight is a %T, not an Array", n)
-	}
-	if !equalInts(a.Value.Shape(), []int{Classes, Pixels}) {
-		return nil, fmt.Errorf("remix: last.weight has shape %v, want [%d %d]", a.Value.Shape(), Classes, Pixels)
-	}
-	return a.Value, nil
-}
-
-// ModelFigure is what the per-model figures show: the baseline's confusion
-// matrix (diagonal included) and the last layer's weights [10, 784].
-type ModelFigure struct {
-	Name        string
-	Confusion   [][]int
-	LastWeights *tensor.Tensor
-}
-
-// FigureData loads every model of ModelFiles from dir over images and
-// gathers its ModelFigure.
-func FigureData(dir string, images *tensor.Tensor, labels []int, opts Options) ([]ModelFigure, error) {
-	if err := CheckModelDir(dir); err != nil {
-		return nil, err
-	}
-	if images == nil || images.Rank() != 2 || images.Shape()[1] != Pixels {
-		return nil, fmt.Errorf("remix: images must have shape [n, %d]", Pixels)
-	}
-	var out []ModelFigure
-	for _, m := range ModelFiles {
-		model, err := LoadModel(filepath.Join(dir, m.File), images.Shape()[0])
-		if err != nil {
-			return nil, err
-		}
-		logits, err := BaselineLogits(model, images, opts)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", m.Name, err)
-		}
-		conf, err := Confusion(logits, labels)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", m.Name, err)
-		}
-		w, err := LastWeights(model)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", m.Name, err)
-		}
-		out = append(out, ModelFigure{Name: m.Name, Confusion: conf, LastWeights: w})
-	}
-	return out, nil
-}
-
-// WritePlots writes into dir (created if missing) confusion_<model>.png and
+// writePlots writes into dir (created if missing) confusion_<model>.png and
 // last_weights_<model>.png for every figure, and accuracy.png for rows. It
 // returns the paths written, in that order.
-func WritePlots(dir string, figs []ModelFigure, rows []Row) ([]string, error) {
+func writePlots(dir string, figs []remix.ModelFigure, rows []remix.Row) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	var paths []string
 	for _, f := range figs {
 		p := filepath.Join(dir, fmt.Sprintf(confusionFile, f.Name))
-		if err := WriteConfusionPNG(p, f.Name, f.Confusion); err != nil {
+		if err := writeConfusionPNG(p, f.Name, f.Confusion); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)
 		p = filepath.Join(dir, fmt.Sprintf(weightsFile, f.Name))
-		if err := WriteLastWeightsPNG(p, f.Name, f.LastWeights); err != nil {
+		if err := writeLastWeightsPNG(p, f.Name, f.LastWeights); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)
 	}
 	p := filepath.Join(dir, accFile)
-	if err := WriteAccuracyPNG(p, rows); err != nil {
+	if err := writeAccuracyPNG(p, rows); err != nil {
 		return paths, err
 	}
 	return append(paths, p), nil
 }
 
-// WriteConfusionPNG draws the confusion matrix of model with its diagonal
+// writeConfusionPNG draws the confusion matrix of model with its diagonal
 // zeroed (as the notebook's heatmap): true class down the rows, prediction
 // across, each cell labelled with its count, a white-to-red scale from 0 to
 // the largest mistake count.
-func WriteConfusionPNG(path, model string, m [][]int) error {
+func writeConfusionPNG(path, model string, m [][]int) error {
 	k := len(m)
 	if k == 0 {
 		return fmt.Errorf("%s: empty confusion matrix", path)
@@ -207,7 +79,7 @@ func WriteConfusionPNG(path, model string, m [][]int) error {
 			}
 		}
 	}
-	off := OffDiagonal(m)
+	off := remix.OffDiagonal(m)
 	vmax, mistakes := 0, 0
 	for _, row := range off {
 		for _, v := range row {
@@ -216,7 +88,7 @@ func WriteConfusionPNG(path, model string, m [][]int) error {
 		}
 	}
 	scale := newLinearMap(0, float64(max(vmax, 1)), sequentialStops)
-	return drawPNG(path, ConfusionWidth, ConfusionHeight, func(c draw.Canvas) error {
+	return drawPNG(path, confusionWidth, confusionHeight, func(c draw.Canvas) error {
 		p := plot.New()
 		p.Title.Text = fmt.Sprintf("Model %s: confusion matrix, diagonal zeroed (%d mistakes)", model, mistakes)
 		p.X.Label.Text = fmt.Sprintf("Model %s prediction", model)
@@ -283,28 +155,28 @@ func clipLimit(v []float64, q float64) float64 {
 	return lim
 }
 
-// WriteLastWeightsPNG draws the rows of w [10, 784] as ten 28×28 images,
+// writeLastWeightsPNG draws the rows of w [10, 784] as ten 28×28 images,
 // digit d's weights in panel d, on one diverging scale symmetric about zero
 // (blue negative, white zero, red positive) shared by the ten panels so
 // they compare, saturating beyond the weightsClipQuantile of |w|. Model B's panels show digit shapes; model A's are noise.
-func WriteLastWeightsPNG(path, model string, w *tensor.Tensor) error {
-	if w == nil || !equalInts(w.Shape(), []int{Classes, Pixels}) {
+func writeLastWeightsPNG(path, model string, w *tensor.Tensor) error {
+	if w == nil || !slices.Equal(w.Shape(), []int{remix.Classes, remix.Pixels}) {
 		var shape []int
 		if w != nil {
 			shape = w.Shape()
 		}
-		return fmt.Errorf("%s: last-layer weights have shape %v, want [%d %d]", path, shape, Classes, Pixels)
+		return fmt.Errorf("%s: last-layer weights have shape %v, want [%d %d]", path, shape, remix.Classes, remix.Pixels)
 	}
 	vals := w.Float64s()
 	for i, v := range vals {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%s: weight %d of digit %d is %v", path, i%Pixels, i/Pixels, v)
+			return fmt.Errorf("%s: weight %d of digit %d is %v", path, i%remix.Pixels, i/remix.Pixels, v)
 		}
 	}
 	lim := clipLimit(vals, weightsClipQuantile)
 	scale := newLinearMap(-lim, lim, divergingStops)
 	pal := scale.Palette(255) // odd, so the middle colour is exactly white
-	return drawPNG(path, WeightsWidth, WeightsHeight, func(c draw.Canvas) error {
+	return drawPNG(path, weightsWidth, weightsHeight, func(c draw.Canvas) error {
 		top, body := splitTop(c, 30)
 		drawTitle(top, fmt.Sprintf("Model %s: last.weight per digit as 28×28 images (blue < 0 < red; colour clipped at ±%.3g, the %g%% quantile of |w|)", model, lim, 100*weightsClipQuantile))
 		panels, bar := splitRight(body, 0.88)
@@ -317,7 +189,7 @@ func WriteLastWeightsPNG(path, model string, w *tensor.Tensor) error {
 				p := plot.New()
 				p.Title.Text = fmt.Sprintf("digit %d", d)
 				p.HideAxes()
-				hm := plotter.NewHeatMap(imageGrid(vals[d*Pixels:(d+1)*Pixels]), pal)
+				hm := plotter.NewHeatMap(imageGrid(vals[d*remix.Pixels:(d+1)*remix.Pixels]), pal)
 				hm.Min, hm.Max = -lim, lim
 				hm.Underflow, hm.Overflow = pal.Colors()[0], pal.Colors()[len(pal.Colors())-1]
 				p.Add(hm)
@@ -335,27 +207,19 @@ func WriteLastWeightsPNG(path, model string, w *tensor.Tensor) error {
 	})
 }
 
-// WriteAccuracyPNG draws rows as a grouped bar chart: experiments along the
+// writeAccuracyPNG draws rows as a grouped bar chart: experiments along the
 // x axis (in the rows' order), one bar per model, accuracy from 0 to 1.
-func WriteAccuracyPNG(path string, rows []Row) error {
-	var exps, models []string
-	acc := map[[2]string]float64{}
+func writeAccuracyPNG(path string, rows []remix.Row) error {
 	for _, r := range rows {
 		if math.IsNaN(r.TestAcc) || r.TestAcc < 0 || r.TestAcc > 1 {
 			return fmt.Errorf("%s: accuracy %v of %s %s outside [0, 1]", path, r.TestAcc, r.Model, r.Experiment)
 		}
-		if !containsString(exps, r.Experiment) {
-			exps = append(exps, r.Experiment)
-		}
-		if !containsString(models, r.Model) {
-			models = append(models, r.Model)
-		}
-		acc[[2]string{r.Experiment, r.Model}] = r.TestAcc
 	}
+	exps, models, acc := accuracyTable(rows)
 	if len(exps) == 0 {
 		return fmt.Errorf("%s: no rows to plot", path)
 	}
-	return drawPNG(path, AccuracyWidth, AccuracyHeight, func(c draw.Canvas) error {
+	return drawPNG(path, accuracyWidth, accuracyHeight, func(c draw.Canvas) error {
 		p := plot.New()
 		p.Title.Text = "MNIST test accuracy per experiment (REMIX day 1)"
 		p.Y.Label.Text = "test accuracy"
@@ -442,8 +306,8 @@ func drawPNG(path string, w, h int, fn func(draw.Canvas) error) (err error) {
 			err = fmt.Errorf("%s: drawing failed: %v", path, r)
 		}
 	}()
-	px := func(n int) vg.Length { return vg.Length(n) * vg.Inch / FigureDPI }
-	img := vgimg.NewWith(vgimg.UseWH(px(w), px(h)), vgimg.UseDPI(FigureDPI))
+	px := func(n int) vg.Length { return vg.Length(n) * vg.Inch / figureDPI }
+	img := vgimg.NewWith(vgimg.UseWH(px(w), px(h)), vgimg.UseDPI(figureDPI))
 	if err := fn(draw.New(img)); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -544,80 +408,3 @@ func confusionGrid(m [][]int) gridXYZ {
 func imageGrid(px []float64) gridXYZ {
 	return gridXYZ{weightsSide, weightsSide, func(r, c int) float64 { return px[r*weightsSide+c] }}
 }
-func containsString(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// Colour stops (RGB at evenly spaced points of the range): white to dark
-// red for counts; ColorBrewer RdBu's ends through white for weights.
-var (
-	sequentialStops = []color.RGBA{{255, 255, 255, 255}, {252, 187, 161, 255}, {239, 59, 44, 255}, {103, 0, 13, 255}}
-	divergingStops  = []color.RGBA{{5, 48, 97, 255}, {67, 147, 195, 255}, {255, 255, 255, 255}, {214, 96, 77, 255}, {103, 0, 31, 255}}
-)
-
-// linearMap is a palette.ColorMap interpolating linearly between evenly
-// spaced colour stops over [min, max]; gonum/plot's moreland maps have a grey,
-// not white, middle, and the notebook's figures want white at zero.
-type linearMap struct {
-	min, max, alpha float64
-	stops           []color.RGBA
-}
-
-var _ palette.ColorMap = (*linearMap)(nil)
-
-func newLinearMap(lo, hi float64, stops []color.RGBA) *linearMap {
-	return &linearMap{min: lo, max: hi, alpha: 1, stops: stops}
-}
-
-var errOutOfRange = errors.New("remix: value outside the colour map's range")
-
-func (m *linearMap) At(v float64) (color.Color, error) {
-	if math.IsNaN(v) || v < m.min || v > m.max {
-		return nil, errOutOfRange
-	}
-	t := 0.0
-	if m.max > m.min {
-		t = (v - m.min) / (m.max - m.min)
-	}
-	pos := t * float64(len(m.stops)-1)
-	i := min(int(pos), len(m.stops)-2)
-	f := pos - float64(i)
-	a, b := m.stops[i], m.stops[i+1]
-	mix := func(x, y uint8) uint8 { return uint8(math.Round((float64(x)*(1-f) + float64(y)*f) * m.alpha)) }
-	return color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), uint8(math.Round(255 * m.alpha))}, nil
-}
-
-func (m *linearMap) Max() float64     { return m.max }
-func (m *linearMap) Min() float64     { return m.min }
-func (m *linearMap) SetMax(v float64) { m.max = v }
-func (m *linearMap) SetMin(v float64) { m.min = v }
-func (m *linearMap) Alpha() float64   { return m.alpha }
-func (m *linearMap) SetAlpha(a float64) {
-	m.alpha = math.Max(0, math.Min(1, a))
-}
-
-// Palette samples n colours evenly over [min, max], ends included.
-func (m *linearMap) Palette(n int) palette.Palette {
-	cs := make([]color.Color, max(n, 1))
-	for i := range cs {
-		v := m.min
-		if len(cs) > 1 {
-			v += (m.max - m.min) * float64(i) / float64(len(cs)-1)
-		}
-		c, err := m.At(math.Min(v, m.max))
-		if err != nil {
-			c = color.Black
-		}
-		cs[i] = c
-	}
-	return plainPalette(cs)
-}
-
-type plainPalette []color.Color
-
-func (p plainPalette) Colors() []color.Color { return p }
