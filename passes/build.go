@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/circopt/circopt/ir"
-	"github.com/circopt/circopt/runtime"
+	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -178,7 +178,7 @@ func foldConst(b *ir.Builder, op ir.Op, attrs ir.Attrs, t ir.Type, ops ...int) (
 	if !dt.IsFloat() {
 		dt = tensor.Float64 // int results keep their dtype in EvalValue
 	}
-	res, err := runtime.EvalValue(nil, &ir.Value{Op: op, Attrs: attrs, Type: t}, args, dt)
+	res, err := interp.EvalValue(nil, &ir.Value{Op: op, Attrs: attrs, Type: t}, args, dt)
 	if err != nil {
 		return -1, false, nil // e.g. an index out of range: the runtime reports it
 	}

@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/circopt/circopt/ir"
-	"github.com/circopt/circopt/runtime"
+	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -20,7 +20,7 @@ const maxFoldElements = 1 << 22
 //     a few reductions and einsums (product × number of summed terms,
 //     unless an output label repeats) give a fill again (one number, any
 //     shape), so no tensor is materialised at all;
-//   - otherwise the value is computed with runtime.EvalValue (exactly the
+//   - otherwise the value is computed with interp.EvalValue (exactly the
 //     kernel Run would use, in the value's declared dtype) and becomes a
 //     const, unless the result is much bigger than its inputs (a broadcast
 //     or outer product of small constants): those stay lazy, as materialising
@@ -105,7 +105,7 @@ func constfold(p *ir.Program, _ *Context) (*ir.Program, error) {
 		if !dt.IsFloat() {
 			dt = tensor.Float64 // int results keep their dtype in EvalValue
 		}
-		t, err := runtime.EvalValue(p, v, args, dt)
+		t, err := interp.EvalValue(p, v, args, dt)
 		if err != nil {
 			return -1, false, err
 		}
@@ -132,7 +132,7 @@ func foldFills(v *ir.Value, ops []int, fills []float64, b *ir.Builder) (float64,
 			args[i] = tensor.ScalarOf(tensor.Float64, f)
 		}
 		one := &ir.Value{ID: v.ID, Op: v.Op, Attrs: v.Attrs, Type: ir.Type{DType: v.Type.DType, Shape: []int{}}}
-		t, err := runtime.EvalValue(nil, one, args, tensor.Float64)
+		t, err := interp.EvalValue(nil, one, args, tensor.Float64)
 		if err != nil {
 			return 0, false, err
 		}

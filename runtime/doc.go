@@ -13,13 +13,13 @@
 //     reused (memory.go); a memory schedule that predicts the peak, reorders
 //     under a MaxMemory limit or refuses before running (schedule.go).
 //   - Reference (run.go) is the straightforward interpreter: one value at a
-//     time in program order through the tensor package's kernels
-//     (kernels.go), each freed after its last use. Tests check Fast against
+//     time in program order through ir/interp's reference kernels, each
+//     freed after its last use. Tests check Fast against
 //     it; Use(Reference{}) selects it.
 //
-// EvalValue exposes the reference single-value kernels so constant folding
-// computes exactly what the reference would; Fast falls back to the same
-// kernels for anything it has no kernel of its own for (einsums with
+// interp.EvalValue is the reference single-value kernel set, shared with
+// constant folding so it computes exactly what the reference would; Fast
+// falls back to the same kernels for anything it has no kernel of its own for (einsums with
 // repeated or one-sided labels, more or fewer than two operands).
 //
 // Semantics and invariants (both executors):
