@@ -154,7 +154,7 @@ func mkGather(b *ir.Builder, x, axis, idx int) (int, error) {
 }
 
 // foldConst evaluates op (result type t) on const operands at build time,
-// under constfold's size rule. Index ops and contractions created after
+// under constfold's per-value bounds (foldCost). Index ops and contractions created after
 // constfold has run (late push-down moves a gather into a product with a
 // constant; fusion sums a constant operand over a private label first) then
 // never leave work on constants that only a second pipeline run would
@@ -162,16 +162,18 @@ func mkGather(b *ir.Builder, x, axis, idx int) (int, error) {
 // big to materialise.
 func foldConst(b *ir.Builder, op ir.Op, attrs ir.Attrs, t ir.Type, ops ...int) (int, bool, error) {
 	args := make([]*tensor.Tensor, len(ops))
-	var in int64
+	in := make([]ir.Type, len(ops))
+	var inBytes int64
 	for i, o := range ops {
 		ct, ok := b.ConstTensor(o)
 		if !ok {
 			return -1, false, nil
 		}
 		args[i] = ct
-		in += typeOf(b, o).Bytes()
+		in[i] = typeOf(b, o)
+		inBytes += in[i].Bytes()
 	}
-	if len(ops) == 0 || t.NumElements() > maxFoldElements || t.Bytes() > 2*in+64 {
+	if _, cheap := foldCost(op, attrs, in, t, inBytes); len(ops) == 0 || !cheap {
 		return -1, false, nil
 	}
 	dt := t.DType

@@ -12,7 +12,7 @@
 // The pipeline (see Table for each pass's reason):
 //
 //	early deadcode  cse  constfold  rearrange  index  pushdown  late cse
-//	addfold  late constfold  einsum  late pushdown  late einsum  batchgather
+//	addfold  einsum  late constfold  late pushdown  late einsum  batchgather
 //	late index  final cse  deadcode  memplan
 //
 // One file per pass:

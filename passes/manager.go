@@ -33,8 +33,8 @@ var Table = []Pass{
 	{Name: "pushdown", Fn: pushdown, Reason: "move slice/select/gather towards the inputs so less is computed"},
 	{Name: "late cse", Fn: cse, Reason: "push-down may create equal sliced operands; merge them"},
 	{Name: "addfold", Fn: addfold, Reason: "flatten sums, merge scalar terms, turn k equal terms into one scale"},
-	{Name: "late constfold", Fn: constfold, Reason: "fold constants that push-down sliced and addfold scaled"},
 	{Name: "einsum", Fn: einsumFusion, Reason: "flatten einsum trees, absorb permutes and scalars, choose the contraction order"},
+	{Name: "late constfold", Fn: constfold, Reason: "fold what push-down sliced, addfold scaled and fusion split into cheap pairwise contractions"},
 	{Name: "late pushdown", Fn: pushdown, Reason: "absorbing permutes into einsums frees them for the index ops that also read them"},
 	{Name: "late einsum", Fn: einsumFusion, Reason: "push-down moves index ops below scales and permutes that fusion can now absorb"},
 	{Name: "batchgather", Fn: batchGather, Reason: "f(x[i]) is f(x)[i] when f is batch-wise and f(x) is computed anyway (late: fusion and push-down create such f(x[i]))"},
@@ -55,6 +55,7 @@ var Order = [][2]string{
 	{"einsum", "deadcode"},         // fusion leaves inner einsums unused
 	{"deadcode", "memplan"},        // the plan must not allocate dead values
 	{"pushdown", "late constfold"}, // late constfold exists for what push-down exposes
+	{"einsum", "late constfold"},   // a constant chain folds in the contraction order fusion chose, not as one naive einsum
 	{"pushdown", "addfold"},        // push-down rebuilds sums; addfold puts them in normal form
 	{"late cse", "batchgather"},    // f(x) is found by structure: copies must be merged first
 	{"batchgather", "final cse"},   // it re-creates gathers that may already exist
@@ -70,6 +71,7 @@ var orderReason = []string{
 	"fusion leaves inner einsums unused",
 	"the plan must not allocate dead values",
 	"late constfold exists for what push-down exposes",
+	"a constant chain folds in the contraction order fusion chose, not as one naive einsum",
 	"push-down rebuilds sums; addfold puts them in normal form",
 	"f(x) is found by structure: copies must be merged first",
 	"it re-creates gathers that may already exist",
