@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/circopt/circopt/ir"
+	fix "github.com/circopt/circopt/ir/fixpoint"
 )
 
 // Pass is one row of the pass table.
@@ -169,6 +170,17 @@ type Context struct {
 	pass   string
 	notes  []Note
 	memory *MemoryPlan
+	// stop and sweeps are what the current pass's fixed-point loop
+	// reported (zero: the pass has no loop).
+	stop   fix.Stop
+	sweeps int
+}
+
+// stopped records why the current pass's fixed-point loop ended.
+func (c *Context) stopped(s fix.Stop, sweeps int) {
+	if c != nil {
+		c.stop, c.sweeps = s, sweeps
+	}
 }
 
 // Note is a remark a pass made, e.g. the contraction path it chose.
@@ -191,6 +203,20 @@ type PassStat struct {
 	ValuesAfter int
 	Ms          float64
 	Changed     bool // the printed program differs from the pass's input
+	// Stop is why the pass's fixed-point loop ended after Sweeps sweeps
+	// (zero for passes without a loop); anything but fixpoint.FixedPoint
+	// means another run of the pass could still change the program.
+	Stop   fix.Stop
+	Sweeps int
+}
+
+// Fixpoint is the pass's loop report, "pushdown: fixed point after 2
+// sweeps", or "" for a pass without a loop.
+func (s PassStat) Fixpoint() string {
+	if s.Stop == 0 {
+		return ""
+	}
+	return s.Name + ": " + s.Stop.After(s.Sweeps, "sweep")
 }
 
 // Report is what Run did.
@@ -201,6 +227,18 @@ type Report struct {
 	// Memory is the plan memplan computed for the final program (nil if
 	// memplan did not run).
 	Memory *MemoryPlan
+}
+
+// Unsettled lists the passes whose fixed-point loop stopped without
+// reaching a fixed point (limit reached or cycle found).
+func (r *Report) Unsettled() []PassStat {
+	var out []PassStat
+	for _, s := range r.Passes {
+		if s.Stop != 0 && s.Stop != fix.FixedPoint {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Run optimizes p with every enabled pass of Table.
@@ -284,6 +322,7 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 		}
 		ran++
 		ctx.pass = ps.Name
+		ctx.stop, ctx.sweeps = 0, 0
 		firstNote := len(ctx.notes)
 		if before == "" {
 			before = p.String()
@@ -304,10 +343,13 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 		if q != p { // a pass returning its input unchanged costs no print
 			text = q.String()
 		}
-		rep.Passes = append(rep.Passes, PassStat{Name: ps.Name, ValuesAfter: len(q.Values), Ms: ms, Changed: text != before})
+		rep.Passes = append(rep.Passes, PassStat{Name: ps.Name, ValuesAfter: len(q.Values), Ms: ms, Changed: text != before, Stop: ctx.stop, Sweeps: ctx.sweeps})
 		before = text // the next pass's input
 		if opts.Dump != nil && (dumpAll || dump[ps.Name]) {
 			fmt.Fprintf(opts.Dump, "# after %s\n", ps.Name)
+			if fp := rep.Passes[len(rep.Passes)-1].Fixpoint(); fp != "" {
+				fmt.Fprintf(opts.Dump, "# %s\n", fp)
+			}
 			for _, nt := range ctx.notes[firstNote:] {
 				fmt.Fprintf(opts.Dump, "# %s\n", nt.Text)
 			}

@@ -154,7 +154,7 @@ func TestSimpIterationLimit(t *testing.T) {
 		n != DefaultMaxIterations || last.(*circuit.Scalar).Value != DefaultMaxIterations {
 		t.Fatalf("apply: %v %d %v", show(last), n, err)
 	}
-	if !strings.Contains(se.Error(), "iteration limit") {
+	if !strings.Contains(se.Error(), "limit reached after 100 passes") {
 		t.Fatalf("message %q", se.Error())
 	}
 }
