@@ -245,7 +245,7 @@ func e2eCheckPlan(cs []circuit.Circuit, bind map[string]*tensor.Tensor, dt tenso
 func e2eBlame(cs []circuit.Circuit, bind map[string]*tensor.Tensor, dt tensor.DType, want []*tensor.Tensor, rtol, atol float64) string {
 	var fixes []string
 	all := []string{}
-	for _, ps := range passes.Table {
+	for _, ps := range passes.Passes() {
 		if !ps.Required {
 			all = append(all, ps.Name)
 		}
@@ -276,7 +276,7 @@ func e2eBlame(cs []circuit.Circuit, bind map[string]*tensor.Tensor, dt tensor.DT
 	var alone []string
 	for _, name := range all {
 		var others []string
-		for _, ps := range passes.Table {
+		for _, ps := range passes.Passes() {
 			if ps.Name != name && !ps.Required {
 				others = append(others, ps.Name)
 			}

@@ -292,7 +292,7 @@ func TestGoldenCoverage(t *testing.T) {
 			t.Errorf("no golden file has a(n) %s index", f)
 		}
 	}
-	for _, ps := range passes.Table {
+	for _, ps := range passes.Passes() {
 		if _, ok := unchangingPasses[ps.Name]; ok {
 			continue
 		}
@@ -304,7 +304,7 @@ func TestGoldenCoverage(t *testing.T) {
 	// the suite has inputs each pass acts on even where, in the pipeline, an
 	// earlier pass has already done its work.
 	alone := map[string][]string{}
-	for _, ps := range passes.Table {
+	for _, ps := range passes.Passes() {
 		if ps.Name == "memplan" || strings.HasSuffix(ps.Name, "deadcode") {
 			continue
 		}
@@ -312,7 +312,7 @@ func TestGoldenCoverage(t *testing.T) {
 			if gc.err != nil {
 				continue
 			}
-			q, err := ps.Fn(gc.lowered, &passes.Context{})
+			q, err := passes.RunPass(ps.Name, gc.lowered, passes.Options{})
 			if err != nil {
 				t.Errorf("%s: pass %s alone on the lowered program: %v", gc.path, ps.Name, err)
 				continue
@@ -348,10 +348,10 @@ func TestGoldenCoverage(t *testing.T) {
 		for _, k := range circuit.AllKinds() {
 			t.Logf("kind %-16s %s", k, strings.Join(kinds[k], " "))
 		}
-		for _, ps := range passes.Table {
+		for _, ps := range passes.Passes() {
 			t.Logf("pass %-16s %s", ps.Name, strings.Join(changed[ps.Name], " "))
 		}
-		for _, ps := range passes.Table {
+		for _, ps := range passes.Passes() {
 			t.Logf("alone %-16s %s", ps.Name, strings.Join(alone[ps.Name], " "))
 		}
 		t.Logf("memplan reuses buffers in %s", strings.Join(reuse, " "))

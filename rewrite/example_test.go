@@ -44,8 +44,8 @@ func ExampleApply() {
 	//     2 'x' [2,3] Symbol 1f9a6f2e-0c4b-4d8e-9a55-2b7c1d3e4f50
 }
 
-func ExampleRules() {
-	for _, r := range rewrite.Rules[:3] {
+func ExampleAllRules() {
+	for _, r := range rewrite.AllRules()[:3] {
 		fmt.Printf("%-28s %s\n", r.Name, r.Doc)
 	}
 	// Output:

@@ -160,10 +160,10 @@ func TestSimpIterationLimit(t *testing.T) {
 }
 
 func TestRulesTable(t *testing.T) {
-	if len(RuleNames()) != len(Rules) {
+	if len(RuleNames()) != len(rules) {
 		t.Fatal("duplicate rule names")
 	}
-	for _, r := range Rules {
+	for _, r := range rules {
 		if r.Fn == nil || r.Doc == "" || strings.Contains(r.Doc, "\n") {
 			t.Errorf("rule %s: missing function or one-line doc", r.Name)
 		}

@@ -301,7 +301,7 @@ func enabledPasses(disabled []string) []string {
 		off[d] = true
 	}
 	var out []string
-	for _, p := range passes.Table {
+	for _, p := range passes.Passes() {
 		if !off[p.Name] {
 			out = append(out, p.Name)
 		}
@@ -440,7 +440,7 @@ func runPasses(args []string, stdout, stderr io.Writer) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	for _, p := range passes.Table {
+	for _, p := range passes.Passes() {
 		req := ""
 		if p.Required {
 			req = " (required)"
