@@ -15,7 +15,7 @@
 //
 //	early deadcode  cse  constfold  rearrange  index  pushdown  late cse
 //	addfold  einsum  late constfold  late pushdown  late einsum  batchgather
-//	late index  final cse  deadcode  memplan
+//	late index  final cse  deadcode
 //
 // One file per pass:
 //
@@ -31,7 +31,6 @@
 //	einsum     einsum.go     flatten einsum trees (embeddings too), absorb permute/scale/fill,
 //	                         fold a lone user permute into the output, pre-sum private labels,
 //	                         plan (exact DP up to 10 operands), lower
-//	memplan    memplan.go    analysis only: liveness, buffers, peak bytes (Report.Memory)
 //
 // # Invariants every pass keeps
 //

@@ -53,7 +53,6 @@ var table = []pass{
 	{name: "late index", fn: indexFusion, reason: "batchgather's commuted index ops may stack on others: fuse (and normalise layout ops)"},
 	{name: "final cse", fn: cse, reason: "fusion and push-down re-create values that already exist; merge them"},
 	{name: "deadcode", fn: deadcode, required: true, reason: "the verifier and the runtime require a program without dead values"},
-	{name: "memplan", fn: memplan, required: true, reason: "liveness, buffer reuse and the peak-bytes estimate the runtime and stats use"},
 }
 
 // constraint says before must run before after whenever both are enabled,
@@ -69,7 +68,6 @@ var constraints = []constraint{
 	{"index", "pushdown", "push-down expects fused slices"},
 	{"pushdown", "einsum", "slices pushed into einsum operands shrink the contraction before planning"},
 	{"einsum", "deadcode", "fusion leaves inner einsums unused"},
-	{"deadcode", "memplan", "the plan must not allocate dead values"},
 	{"pushdown", "late constfold", "late constfold exists for what push-down exposes"},
 	{"einsum", "late constfold", "a constant chain folds in the contraction order fusion chose, not as one naive einsum"},
 	{"pushdown", "addfold", "push-down rebuilds sums; addfold puts them in normal form"},
@@ -201,17 +199,17 @@ type Options struct {
 	// Dump receives dumps (nil discards them).
 	Dump io.Writer
 	// MemCap bounds, in bytes, every intermediate einsum fusion creates
-	// (0: no cap). When no order fits, the least-memory order is used and a
+	// (0: no cap): contraction ordering's memory cap, the only memory model
+	// the optimizer has (the runtime's schedule predicts a run's peak). When no order fits, the least-memory order is used and a
 	// note says so.
 	MemCap int64
 }
 
 // Context is what a pass sees besides the program.
 type Context struct {
-	Opts   Options
-	pass   string
-	notes  []Note
-	memory *MemoryPlan
+	Opts  Options
+	pass  string
+	notes []Note
 	// stop and sweeps are what the current pass's fixed-point loop
 	// reported (zero: the pass has no loop).
 	stop   fix.Stop
@@ -266,9 +264,6 @@ type Report struct {
 	ValuesBefore int
 	Passes       []PassStat
 	Notes        []Note
-	// Memory is the plan memplan computed for the final program (nil if
-	// memplan did not run).
-	Memory *MemoryPlan
 }
 
 // Unsettled lists the passes whose fixed-point loop stopped without
@@ -409,7 +404,6 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 		}
 	}
 	rep.Notes = ctx.notes
-	rep.Memory = ctx.memory
 	return p, rep, nil
 }
 

@@ -32,8 +32,7 @@
 //     dead values; Fast runs only what the outputs need.
 //   - Reference's Stats.PeakBytes is the maximum over steps of the logical
 //     sizes of the values live at that step (operands and result together,
-//     views and fills at their logical size): what passes.MemoryPlan
-//     predicts. Fast's is measured: the maximum of live storage (inputs and
+//     views and fills at their logical size). Fast's is measured: the maximum of live storage (inputs and
 //     constants at their size, results, kernel scratch), each allocation
 //     counted once however many views share it; Schedule.PeakBytes and
 //     Stats.PredictedPeakBytes are its prediction for a sequential run, and

@@ -400,8 +400,8 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 		Passes         []passRow `json:"passes"`
 	}{CircuitNodes: nodes, ValuesBefore: len(prog.Values), ValuesAfter: len(opt.Values),
 		FLOPsNaive: programFLOPs(prog), FLOPsOptimized: programFLOPs(opt)}
-	if rep.Memory != nil {
-		res.PeakBytes = rep.Memory.PeakBytes
+	if res.PeakBytes, err = runtime.PredictPeak(opt, tensor.Float32); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
 	}
 	for _, p := range rep.Passes {
 		fp := ""
