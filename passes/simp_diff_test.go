@@ -35,9 +35,6 @@ var simpDiffers = map[string]string{
 	// Simp splits a rearrange into reshape/permute steps that the
 	// pipeline's rearrange fusion does not merge back into one permute.
 	"rearrange_fusion": "rearrange fusion is not canonical across reshape∘permute∘reshape",
-	// Simp composes index chains through const gathers (gather of a slice,
-	// select of a gather); the pipeline's index fusion does not.
-	"index_gather_chains": "index fusion does not compose const gathers with slices/selects",
 	// Simp's rules follow rust_circuit's (finite) algebra; the pipeline
 	// keeps what is not exact in IEEE arithmetic.
 	"edge_cases":     "Simp drops x·0 (0·inf is NaN, so the pipeline keeps scale 0)",
