@@ -87,7 +87,7 @@ func TestCSEPathPatchVariants(t *testing.T) {
 	}
 	// cse alone (the other optional passes off), then the whole pipeline
 	var off []string
-	for _, p := range passes.Table {
+	for _, p := range passes.Passes() {
 		if !p.Required && p.Name != "cse" {
 			off = append(off, p.Name)
 		}

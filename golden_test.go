@@ -292,7 +292,7 @@ func TestGoldenCoverage(t *testing.T) {
 			t.Errorf("no golden file has a(n) %s index", f)
 		}
 	}
-	for _, ps := range passes.Table {
+	for _, ps := range passes.Passes() {
 		if _, ok := unchangingPasses[ps.Name]; ok {
 			continue
 		}
@@ -304,15 +304,15 @@ func TestGoldenCoverage(t *testing.T) {
 	// the suite has inputs each pass acts on even where, in the pipeline, an
 	// earlier pass has already done its work.
 	alone := map[string][]string{}
-	for _, ps := range passes.Table {
-		if ps.Name == "memplan" || strings.HasSuffix(ps.Name, "deadcode") {
+	for _, ps := range passes.Passes() {
+		if strings.HasSuffix(ps.Name, "deadcode") {
 			continue
 		}
 		for _, gc := range cases {
 			if gc.err != nil {
 				continue
 			}
-			q, err := ps.Fn(gc.lowered, &passes.Context{})
+			q, err := passes.RunPass(ps.Name, gc.lowered, passes.Options{})
 			if err != nil {
 				t.Errorf("%s: pass %s alone on the lowered program: %v", gc.path, ps.Name, err)
 				continue
@@ -325,46 +325,25 @@ func TestGoldenCoverage(t *testing.T) {
 			t.Errorf("pass %q, applied alone to the lowered programs, changes no golden file", ps.Name)
 		}
 	}
-	// memplan leaves the program alone; what it does shows in the Report:
-	// a plan for every file, and buffer reuse somewhere.
-	var reuse []string
-	for _, gc := range cases {
-		if gc.err != nil {
-			continue
-		}
-		m := gc.report.Memory
-		if m == nil {
-			t.Errorf("%s: the report has no memory plan", gc.path)
-			continue
-		}
-		if m.BufferBytes < m.NaiveBytes {
-			reuse = append(reuse, gc.name)
-		}
-	}
-	if len(reuse) == 0 {
-		t.Errorf("no golden file's memory plan reuses a buffer (BufferBytes < NaiveBytes)")
-	}
 	if testing.Verbose() {
 		for _, k := range circuit.AllKinds() {
 			t.Logf("kind %-16s %s", k, strings.Join(kinds[k], " "))
 		}
-		for _, ps := range passes.Table {
+		for _, ps := range passes.Passes() {
 			t.Logf("pass %-16s %s", ps.Name, strings.Join(changed[ps.Name], " "))
 		}
-		for _, ps := range passes.Table {
+		for _, ps := range passes.Passes() {
 			t.Logf("alone %-16s %s", ps.Name, strings.Join(alone[ps.Name], " "))
 		}
-		t.Logf("memplan reuses buffers in %s", strings.Join(reuse, " "))
 	}
 }
 
 // unchangingPasses are passes that cannot change the printed program of a
 // lowered .circ file, with the reason; TestGoldenCoverage does not ask them
-// to. memplan's effect is checked through Report.Memory instead.
+// to.
 var unchangingPasses = map[string]string{
 	"early deadcode": "lower.Lower emits no dead values (its documented invariant), so there is nothing to drop",
 	"deadcode":       "every rewriting pass already prunes the values its rewrites leave unused",
-	"memplan":        "it records the memory plan in the Report and returns the program unchanged",
 	// Every rewriting pass re-makes the layout and index values it does not
 	// replace through the smart constructors (passes/rewrite.go, normalize),
 	// so by the time these run, constfold has fused every chain. They matter

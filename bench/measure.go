@@ -77,8 +77,8 @@ func Measure(c *Case, naiveReps, optReps int) (Result, error) {
 	}
 	res.CompileTime = time.Since(t0)
 	res.Values = len(plan.Program.Values)
-	if plan.Report != nil && plan.Report.Memory != nil {
-		res.PlanPeak = plan.Report.Memory.PeakBytes
+	if res.PlanPeak, err = runtime.PredictPeak(plan.Program, tensor.Float32); err != nil {
+		return res, fmt.Errorf("%s: predict peak: %w", c.Name, err)
 	}
 	// Warm up and check agreement with the naive evaluator.
 	got, stats, err := plan.Run(c.Bindings)

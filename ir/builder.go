@@ -14,13 +14,14 @@ type Builder struct {
 	values  []*Value
 	byID    map[int]*Value
 	outputs []Output
+	outName map[string]bool // names in outputs, so Output is O(1)
 	consts  map[string]*tensor.Tensor
 	nextID  int
 }
 
 // NewBuilder returns an empty builder; ids start at 0.
 func NewBuilder() *Builder {
-	return &Builder{byID: map[int]*Value{}, consts: map[string]*tensor.Tensor{}}
+	return &Builder{byID: map[int]*Value{}, outName: map[string]bool{}, consts: map[string]*tensor.Tensor{}}
 }
 
 // Value returns a value added so far, or nil.
@@ -138,11 +139,10 @@ func (b *Builder) Output(name string, id int) error {
 	if _, ok := b.byID[id]; !ok {
 		return fmt.Errorf("output %q: value %%%d is not defined", name, id)
 	}
-	for _, o := range b.outputs {
-		if o.Name == name {
-			return fmt.Errorf("output %q is defined twice", name)
-		}
+	if b.outName[name] {
+		return fmt.Errorf("output %q is defined twice", name)
 	}
+	b.outName[name] = true
 	b.outputs = append(b.outputs, Output{Name: name, ID: id})
 	return nil
 }

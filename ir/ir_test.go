@@ -524,3 +524,23 @@ func TestSortTopological(t *testing.T) {
 		t.Errorf("20k chain: %v", err)
 	}
 }
+
+// TestOutputsIndexed: output names are checked for duplicates and output
+// uses counted through indexes (a program with many outputs builds in
+// linear time), with the same answers as before.
+func TestOutputsIndexed(t *testing.T) {
+	b := NewBuilder()
+	x, _ := b.Input("x", Type{DType: tensor.Float64, Shape: []int{2}})
+	for i := range 3 {
+		if err := b.Output(fmt.Sprintf("o%d", i), x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Output("o1", x); err == nil || !strings.Contains(err.Error(), "defined twice") {
+		t.Fatalf("duplicate output name: %v", err)
+	}
+	p := b.Build()
+	if p.NumUses(x) != 3 || !p.IsOutput(x) || len(p.Outputs) != 3 {
+		t.Errorf("NumUses %d, IsOutput %v, %d outputs", p.NumUses(x), p.IsOutput(x), len(p.Outputs))
+	}
+}

@@ -110,7 +110,7 @@ type Output struct {
 // Program is a list of values in definition-before-use order, named outputs,
 // and the constant table keyed by the hash that const values carry (the full
 // content hash when known; see Parse for prefixes). Do not modify a Program
-// after calling Value, Position, Users or NumUses: they cache an index.
+// after calling Value, Position, Users, NumUses or IsOutput: they cache an index.
 // Build programs with a Builder or as a literal, then treat them as frozen.
 type Program struct {
 	Values  []*Value
@@ -120,6 +120,7 @@ type Program struct {
 	once  sync.Once
 	index map[int]int   // id -> position in Values (first occurrence)
 	users map[int][]int // id -> ids of values using it, in program order, one entry per use
+	outs  map[int]int   // id -> number of outputs naming it
 }
 
 func (p *Program) buildIndex() {
@@ -133,6 +134,10 @@ func (p *Program) buildIndex() {
 			for _, o := range v.Operands {
 				p.users[o] = append(p.users[o], v.ID)
 			}
+		}
+		p.outs = make(map[int]int)
+		for _, o := range p.Outputs {
+			p.outs[o.ID]++
 		}
 	})
 }
@@ -167,23 +172,13 @@ func (p *Program) Users(id int) []int {
 
 // NumUses counts operand uses of id plus outputs naming it.
 func (p *Program) NumUses(id int) int {
-	n := len(p.Users(id))
-	for _, o := range p.Outputs {
-		if o.ID == id {
-			n++
-		}
-	}
-	return n
+	return len(p.Users(id)) + p.outs[id] // Users built the index
 }
 
 // IsOutput reports whether some output names id.
 func (p *Program) IsOutput(id int) bool {
-	for _, o := range p.Outputs {
-		if o.ID == id {
-			return true
-		}
-	}
-	return false
+	p.buildIndex()
+	return p.outs[id] > 0
 }
 
 // Inputs returns the input values in program order.

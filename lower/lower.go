@@ -57,7 +57,7 @@ func Lower(roots []circuit.Circuit, opts Options) (*ir.Program, error) {
 		}
 		used[name] = true
 		if err := l.b.Output(name, ids[i]); err != nil {
-			return nil, fmt.Errorf("lower: %v", err)
+			return nil, fmt.Errorf("lower: %w", err)
 		}
 	}
 	return l.b.Build(), nil
@@ -102,9 +102,9 @@ func (l *lowerer) children(c circuit.Circuit) ([]int, error) {
 	return ids, nil
 }
 
-// errorf names the node the failure is about.
+// errorf names the node the failure is about; %w in format wraps.
 func errorf(c circuit.Circuit, format string, args ...any) error {
-	return fmt.Errorf("lower %s: %s", circuit.Label(c), fmt.Sprintf(format, args...))
+	return fmt.Errorf("lower %s: "+format, append([]any{circuit.Label(c)}, args...)...)
 }
 
 func (l *lowerer) node(c circuit.Circuit) (int, error) {
@@ -117,7 +117,7 @@ func (l *lowerer) node(c circuit.Circuit) (int, error) {
 	}
 	id, err := l.emit(c, kids)
 	if err != nil {
-		return -1, errorf(c, "%v", err)
+		return -1, errorf(c, "%w", err)
 	}
 	return id, nil
 }
@@ -167,7 +167,7 @@ func (l *lowerer) emit(c circuit.Circuit, kids []int) (int, error) {
 	case *circuit.Tag:
 		return kids[0], nil
 	}
-	return -1, fmt.Errorf("no lowering for node kind %s", c.Kind())
+	return -1, fmt.Errorf("%w: no lowering for node kind %s", ErrUnsupported, c.Kind())
 }
 
 // input maps a symbol to a program input. Two different symbols may not
@@ -178,8 +178,7 @@ func (l *lowerer) input(s *circuit.Symbol) (int, error) {
 		name = s.UUID
 	}
 	if old, ok := l.inputs[name]; ok && old.Hash() != s.Hash() {
-		return -1, fmt.Errorf("symbols %s (uuid %s, shape %v) and %s (uuid %s, shape %v) both map to input %q",
-			circuit.Label(old), old.UUID, old.Shape(), circuit.Label(s), s.UUID, s.Shape(), name)
+		return -1, &InputConflictError{Input: name, First: old, Second: s}
 	}
 	l.inputs[name] = s
 	return l.b.Input(name, l.typ(s.Shape()))
@@ -197,7 +196,7 @@ func functionOp(spec string) (ir.Op, error) {
 		op = ir.Op(spec)
 	}
 	if _, ok := ir.Lookup(op); !ok {
-		return "", fmt.Errorf("function %q has no IR op", spec)
+		return "", fmt.Errorf("%w: function %q has no IR op", ErrUnsupported, spec)
 	}
 	return op, nil
 }

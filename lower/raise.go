@@ -64,7 +64,7 @@ func Raise(p *ir.Program) ([]circuit.Circuit, error) {
 		}
 		if k := c.Kind(); k == circuit.KindSymbol || k == circuit.KindArray {
 			if c, err = circuit.NewRearrange("", identitySpec(c.Rank()), c); err != nil {
-				return nil, fmt.Errorf("raise output %q: %v", o.Name, err)
+				return nil, fmt.Errorf("raise output %q: %w", o.Name, err)
 			}
 		}
 		out[i] = c.Rename(o.Name)
@@ -103,7 +103,7 @@ func (r *raiser) get(id int) (circuit.Circuit, error) {
 	}
 	c, err := r.value(v, ops)
 	if err != nil {
-		return nil, fmt.Errorf("raise %v: %v", v, err)
+		return nil, fmt.Errorf("raise %v: %w", v, err)
 	}
 	if !isLeaf(v.Op) && len(c.Name()) > maxRaisedName {
 		c = c.Rename("")
@@ -165,7 +165,7 @@ func (r *raiser) value(v *ir.Value, ops []circuit.Circuit) (circuit.Circuit, err
 	case ir.OpGather:
 		iv := r.p.Value(v.Operands[1])
 		if iv.Op != ir.OpConst {
-			return nil, fmt.Errorf("gather positions %%%d are %s, not a constant: a circuit Index needs them fixed", iv.ID, iv.Op)
+			return nil, fmt.Errorf("%w: gather positions %%%d are %s, not a constant: a circuit Index needs them fixed", ErrUnsupported, iv.ID, iv.Op)
 		}
 		pos := r.p.Consts[iv.Attrs.String("hash")].Int64s()
 		ax := v.Attrs.Int("axis")
@@ -200,7 +200,7 @@ func (r *raiser) value(v *ir.Value, ops []circuit.Circuit) (circuit.Circuit, err
 		spec = string(v.Op)
 	}
 	if _, ok := circuit.LookupFunction(spec); !ok {
-		return nil, fmt.Errorf("no circuit form for op %q", v.Op)
+		return nil, fmt.Errorf("%w: no circuit form for op %q", ErrUnsupported, v.Op)
 	}
 	return circuit.NewGeneralFunction("", spec, ops...)
 }

@@ -4,7 +4,7 @@ import (
 	"slices"
 
 	"github.com/circopt/circopt/ir"
-	"github.com/circopt/circopt/runtime"
+	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -150,11 +150,42 @@ func mkGather(b *ir.Builder, x, axis, idx int) (int, error) {
 			return gatherConst(b, xv.Operands[0], axis, comp)
 		}
 	}
+	if q, ok := constIndex(b, idx); ok && xv.Op == ir.OpSlice {
+		// A const gather of a slice on the sliced axis reads the source at
+		// shifted positions; the other axes stay sliced.
+		s0, e0 := xv.Attrs.Ints("starts"), xv.Attrs.Ints("stops")
+		if shifted, ok := shiftPositions(q, s0[axis], e0[axis]-s0[axis]); ok && (s0[axis] != 0 || e0[axis] != typeOf(b, xv.Operands[0]).Shape[axis]) {
+			g, err := gatherConst(b, xv.Operands[0], axis, shifted)
+			if err != nil {
+				return -1, err
+			}
+			ns, ne := slices.Clone(s0), slices.Clone(e0)
+			ns[axis], ne[axis] = 0, len(q)
+			return mkSlice(b, g, ns, ne)
+		}
+	}
 	return b.Add(ir.OpGather, ir.Attrs{"axis": axis}, x, idx)
 }
 
+// shiftPositions maps gather positions into an axis of n elements (negative
+// counting from the end) to positions off further along; false if one is
+// out of range (the runtime reports that).
+func shiftPositions(q []int64, off, n int) ([]int64, bool) {
+	out := make([]int64, len(q))
+	for i, j := range q {
+		if j < 0 {
+			j += int64(n)
+		}
+		if j < 0 || j >= int64(n) {
+			return nil, false
+		}
+		out[i] = j + int64(off)
+	}
+	return out, true
+}
+
 // foldConst evaluates op (result type t) on const operands at build time,
-// under constfold's size rule. Index ops and contractions created after
+// under constfold's per-value bounds (foldCost). Index ops and contractions created after
 // constfold has run (late push-down moves a gather into a product with a
 // constant; fusion sums a constant operand over a private label first) then
 // never leave work on constants that only a second pipeline run would
@@ -162,23 +193,25 @@ func mkGather(b *ir.Builder, x, axis, idx int) (int, error) {
 // big to materialise.
 func foldConst(b *ir.Builder, op ir.Op, attrs ir.Attrs, t ir.Type, ops ...int) (int, bool, error) {
 	args := make([]*tensor.Tensor, len(ops))
-	var in int64
+	in := make([]ir.Type, len(ops))
+	var inBytes int64
 	for i, o := range ops {
 		ct, ok := b.ConstTensor(o)
 		if !ok {
 			return -1, false, nil
 		}
 		args[i] = ct
-		in += typeOf(b, o).Bytes()
+		in[i] = typeOf(b, o)
+		inBytes += in[i].Bytes()
 	}
-	if len(ops) == 0 || t.NumElements() > maxFoldElements || t.Bytes() > 2*in+64 {
+	if _, cheap := foldCost(op, attrs, in, t, inBytes); len(ops) == 0 || !cheap {
 		return -1, false, nil
 	}
 	dt := t.DType
 	if !dt.IsFloat() {
 		dt = tensor.Float64 // int results keep their dtype in EvalValue
 	}
-	res, err := runtime.EvalValue(nil, &ir.Value{Op: op, Attrs: attrs, Type: t}, args, dt)
+	res, err := interp.EvalValue(nil, &ir.Value{Op: op, Attrs: attrs, Type: t}, args, dt)
 	if err != nil {
 		return -1, false, nil // e.g. an index out of range: the runtime reports it
 	}
@@ -245,6 +278,28 @@ func mkSelect(b *ir.Builder, x, axis, index int) (int, error) {
 				return mkSelect(b, piece, axis, index-off)
 			}
 			off += n
+		}
+	case ir.OpGather:
+		// Selecting one row of a const gather on its axis selects the
+		// source row it took; selecting on another axis commutes with the
+		// gather, which then moves less.
+		p, ok := constIndex(b, xv.Operands[1])
+		if !ok {
+			break
+		}
+		src, ga := xv.Operands[0], xv.Attrs.Int("axis")
+		if ga != axis {
+			sel, err := mkSelect(b, src, axis, index)
+			if err != nil {
+				return -1, err
+			}
+			if axis < ga {
+				ga--
+			}
+			return mkGather(b, sel, ga, xv.Operands[1])
+		}
+		if pos, ok := shiftPositions(p[index:index+1], 0, typeOf(b, src).Shape[axis]); ok {
+			return mkSelect(b, src, axis, int(pos[0]))
 		}
 	}
 	return b.Add(ir.OpSelect, ir.Attrs{"axis": axis, "index": index}, x)

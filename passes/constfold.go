@@ -4,14 +4,43 @@ import (
 	"math"
 
 	"github.com/circopt/circopt/ir"
-	"github.com/circopt/circopt/runtime"
+	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
 )
 
-// maxFoldElements bounds what constant folding materialises: a folded
-// constant lives in the program (and in every dump's constant table) for
-// good, so huge ones are left for the runtime.
-const maxFoldElements = 1 << 22
+// Folding bounds. Compile-time evaluation runs the reference kernels
+// (naive loops, one goroutine, ~3 ns per FLOP), so a fold may cost far more
+// than running the value in the runtime's GEMMs; what is over a bound stays
+// in the program for the runtime.
+const (
+	// maxFoldElements bounds a folded result: a folded constant lives in the
+	// program (and in every dump's constant table) for good.
+	maxFoldElements = 1 << 22
+	// maxFoldFLOPs bounds one folded value's work (ir.FLOPsOf: an einsum
+	// counts every point of its full label space), about 10 ms of reference
+	// kernel time.
+	maxFoldFLOPs = 1 << 22
+	// maxFoldBudget bounds the work of one constfold run, so many small
+	// folds cannot add up to more than ~0.1 s either.
+	maxFoldBudget = 1 << 25
+)
+
+// foldCost reports the FLOPs of computing op on operands of types in with
+// result t, and whether folding it is within the per-value bounds: result
+// at most maxFoldElements elements and not much bigger than its inputs
+// (inBytes, a broadcast or outer product of small constants stays lazy),
+// work at most maxFoldFLOPs.
+func foldCost(op ir.Op, attrs ir.Attrs, in []ir.Type, t ir.Type, inBytes int64) (int64, bool) {
+	if t.NumElements() > maxFoldElements || t.Bytes() > 2*inBytes+64 {
+		return 0, false
+	}
+	def, ok := ir.Lookup(op)
+	if !ok {
+		return 0, false
+	}
+	f := def.FLOPs(attrs, in, t)
+	return f, f <= maxFoldFLOPs
+}
 
 // constfold computes at compile time the values whose operands are all
 // constants (const tensors or scalar fills):
@@ -20,15 +49,24 @@ const maxFoldElements = 1 << 22
 //     a few reductions and einsums (product × number of summed terms,
 //     unless an output label repeats) give a fill again (one number, any
 //     shape), so no tensor is materialised at all;
-//   - otherwise the value is computed with runtime.EvalValue (exactly the
+//   - otherwise the value is computed with interp.EvalValue (exactly the
 //     kernel Run would use, in the value's declared dtype) and becomes a
-//     const, unless the result is much bigger than its inputs (a broadcast
-//     or outer product of small constants): those stay lazy, as materialising
-//     them would cost memory the lazy form does not.
+//     const, if that is cheap (foldCost): at most maxFoldFLOPs of work and
+//     maxFoldElements of result, not much bigger than its inputs (a
+//     broadcast or outer product of small constants stays lazy, as
+//     materialising it would cost memory the lazy form does not), and
+//     within the run's maxFoldBudget FLOPs. Anything else is left for the
+//     runtime, which computes it at GEMM speed.
+//
+// "late constfold" runs after einsum fusion, so a chain of constant
+// matrices is folded pairwise in the contraction order fusion chose
+// (cheap) rather than as one naive n-operand einsum (the FLOP bound refuses
+// that one in the early run).
 //
 // last_dim_size depends only on a shape, so it always becomes a fill.
 func constfold(p *ir.Program, _ *Context) (*ir.Program, error) {
 	tensors := map[int]*tensor.Tensor{} // new id -> value of folded/const values
+	budget := int64(maxFoldBudget)
 	return rewrite(p, func(r *rewriter, v *ir.Value, ops []int) (int, bool, error) {
 		switch v.Op {
 		case ir.OpInput, ir.OpScalar:
@@ -84,8 +122,10 @@ func constfold(p *ir.Program, _ *Context) (*ir.Program, error) {
 		// what it is computed from.
 		var inBytes int64
 		args := make([]*tensor.Tensor, len(ops))
+		in := make([]ir.Type, len(ops))
 		for i, o := range ops {
 			ot := typeOf(r.b, o)
+			in[i] = ot
 			if t, ok := tensors[o]; ok {
 				args[i] = t
 				inBytes += ot.Bytes()
@@ -98,14 +138,16 @@ func constfold(p *ir.Program, _ *Context) (*ir.Program, error) {
 			args[i] = t
 			inBytes += int64(ot.DType.Size()) // a fill is one number
 		}
-		if n := v.Type.NumElements(); n > maxFoldElements || v.Type.Bytes() > 2*inBytes+64 {
+		flops, cheap := foldCost(v.Op, v.Attrs, in, v.Type, inBytes)
+		if !cheap || flops > budget {
 			return -1, false, nil
 		}
+		budget -= flops
 		dt := v.Type.DType
 		if !dt.IsFloat() {
 			dt = tensor.Float64 // int results keep their dtype in EvalValue
 		}
-		t, err := runtime.EvalValue(p, v, args, dt)
+		t, err := interp.EvalValue(p, v, args, dt)
 		if err != nil {
 			return -1, false, err
 		}
@@ -132,7 +174,7 @@ func foldFills(v *ir.Value, ops []int, fills []float64, b *ir.Builder) (float64,
 			args[i] = tensor.ScalarOf(tensor.Float64, f)
 		}
 		one := &ir.Value{ID: v.ID, Op: v.Op, Attrs: v.Attrs, Type: ir.Type{DType: v.Type.DType, Shape: []int{}}}
-		t, err := runtime.EvalValue(nil, one, args, tensor.Float64)
+		t, err := interp.EvalValue(nil, one, args, tensor.Float64)
 		if err != nil {
 			return 0, false, err
 		}

@@ -3,17 +3,19 @@
 //
 // # The table
 //
-// Table lists the passes in pipeline order, one line each with the reason it
-// is there (Go's SSA backend style). A pass's name is its identity: the same
-// function may appear twice under two names ("cse" and "late cse"). Order
-// lists "a must run before b" constraints as data, each with its reason; init
-// checks them against Table, so a mis-edited table fails every test at once.
+// The unexported table lists the passes in pipeline order, one line each
+// with the reason it is there (Go's SSA backend style). A pass's name is its
+// identity: the same function may appear twice under two names ("cse" and
+// "late cse"). The ordering constraints are data too, "a must run before b"
+// with its reason in the same struct; init checks them against the table, so
+// a mis-edited table fails every test at once. Callers read the table
+// through Passes, Names, Lookup and Constraints, which return copies.
 //
-// The pipeline (see Table for each pass's reason):
+// The pipeline (`circopt passes` prints each pass's reason):
 //
 //	early deadcode  cse  constfold  rearrange  index  pushdown  late cse
-//	addfold  late constfold  einsum  late pushdown  late einsum  batchgather
-//	late index  final cse  deadcode  memplan
+//	addfold  einsum  late constfold  late pushdown  late einsum  batchgather
+//	late index  final cse  deadcode
 //
 // One file per pass:
 //
@@ -29,7 +31,6 @@
 //	einsum     einsum.go     flatten einsum trees (embeddings too), absorb permute/scale/fill,
 //	                         fold a lone user permute into the output, pre-sum private labels,
 //	                         plan (exact DP up to 10 operands), lower
-//	memplan    memplan.go    analysis only: liveness, buffers, peak bytes (Report.Memory)
 //
 // # Invariants every pass keeps
 //

@@ -1,6 +1,11 @@
 package passes
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/tensor"
+)
 
 func TestIndexFusesSliceChains(t *testing.T) {
 	p := parseIR(t, `
@@ -41,4 +46,43 @@ output "z" %4
 output "y" %2
 output "z" %3
 `)
+}
+
+// TestIndexComposesConstGathers: a const gather of a slice on the sliced
+// axis gathers the source at shifted positions, and a select of a const
+// gather selects the source row it took (on another axis, the select goes
+// below the gather).
+func TestIndexComposesConstGathers(t *testing.T) {
+	b := ir.NewBuilder()
+	x, _ := b.Input("x", ir.Type{DType: tensor.Float64, Shape: []int{8, 5}})
+	s, _ := b.Add(ir.OpSlice, ir.Attrs{"starts": []int{0, 1}, "stops": []int{8, 5}}, x)
+	i1, _ := b.Const(mustInt64(t, 2, -4))
+	g1, _ := b.Add(ir.OpGather, ir.Attrs{"axis": 1}, s, i1)
+	i2, _ := b.Const(mustInt64(t, 7, 1, 4, -3))
+	g2, _ := b.Add(ir.OpGather, ir.Attrs{"axis": 0}, x, i2)
+	c, _ := b.Add(ir.OpSelect, ir.Attrs{"axis": 1, "index": 2}, g2)
+	r, err := b.Add(ir.OpSelect, ir.Attrs{"axis": 0, "index": 3}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Output("gs", g1)
+	b.Output("ig", r)
+	q := runPass(t, indexFusion, b.Build())
+	if countOps(q, ir.OpSlice) != 0 || countOps(q, ir.OpGather) != 1 || countOps(q, ir.OpSelect) != 2 {
+		t.Fatalf("index chains not composed:\n%s", q)
+	}
+	for _, v := range q.Values {
+		if v.Op == ir.OpSelect && v.Attrs.Int("axis") == 0 && v.Attrs.Int("index") != 5 { // -3 of 8 rows
+			t.Errorf("select of the gathered row: %v", v)
+		}
+	}
+}
+
+func mustInt64(t *testing.T, xs ...int64) *tensor.Tensor {
+	t.Helper()
+	c, err := tensor.FromInt64([]int{len(xs)}, xs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

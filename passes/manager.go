@@ -9,137 +9,180 @@ import (
 	"time"
 
 	"github.com/circopt/circopt/ir"
+	fix "github.com/circopt/circopt/ir/fixpoint"
 )
 
-// Pass is one row of the pass table.
-type Pass struct {
-	Name string
-	// Fn returns the rewritten program; it must not modify its input.
-	Fn func(*ir.Program, *Context) (*ir.Program, error)
-	// Required passes cannot be disabled: later stages rely on them.
-	Required bool
-	// Reason says in one line why the pass is in the pipeline.
-	Reason string
+// PassFunc is a pass: it returns the rewritten program and must not modify
+// its input.
+type PassFunc func(*ir.Program, *Context) (*ir.Program, error)
+
+// pass is one row of the pass table.
+type pass struct {
+	name string
+	fn   PassFunc
+	// required passes cannot be disabled: later stages rely on them.
+	required bool
+	// reason says in one line why the pass is in the pipeline.
+	reason string
 }
 
-// Table is the pipeline, in order. The same function may appear under two
-// names; the name is the identity.
-var Table = []Pass{
-	{Name: "early deadcode", Fn: deadcode, Reason: "drop values the outputs never read before anything spends time on them"},
-	{Name: "cse", Fn: cse, Reason: "merge structurally equal values so later passes see shared work once"},
-	{Name: "constfold", Fn: constfold, Reason: "compute values of constants at compile time (small results only)"},
-	{Name: "rearrange", Fn: rearrange, Reason: "fuse reshape/permute/broadcast chains, drop identities (even when the passes before are disabled)"},
-	{Name: "index", Fn: indexFusion, Reason: "fuse slice/select chains, drop identity slices (even when the passes before are disabled)"},
-	{Name: "pushdown", Fn: pushdown, Reason: "move slice/select/gather towards the inputs so less is computed"},
-	{Name: "late cse", Fn: cse, Reason: "push-down may create equal sliced operands; merge them"},
-	{Name: "addfold", Fn: addfold, Reason: "flatten sums, merge scalar terms, turn k equal terms into one scale"},
-	{Name: "late constfold", Fn: constfold, Reason: "fold constants that push-down sliced and addfold scaled"},
-	{Name: "einsum", Fn: einsumFusion, Reason: "flatten einsum trees, absorb permutes and scalars, choose the contraction order"},
-	{Name: "late pushdown", Fn: pushdown, Reason: "absorbing permutes into einsums frees them for the index ops that also read them"},
-	{Name: "late einsum", Fn: einsumFusion, Reason: "push-down moves index ops below scales and permutes that fusion can now absorb"},
-	{Name: "batchgather", Fn: batchGather, Reason: "f(x[i]) is f(x)[i] when f is batch-wise and f(x) is computed anyway (late: fusion and push-down create such f(x[i]))"},
-	{Name: "late index", Fn: indexFusion, Reason: "batchgather's commuted index ops may stack on others: fuse (and normalise layout ops)"},
-	{Name: "final cse", Fn: cse, Reason: "fusion and push-down re-create values that already exist; merge them"},
-	{Name: "deadcode", Fn: deadcode, Required: true, Reason: "the verifier and the runtime require a program without dead values"},
-	{Name: "memplan", Fn: memplan, Required: true, Reason: "liveness, buffer reuse and the peak-bytes estimate the runtime and stats use"},
+// PassInfo describes one pass of the pipeline (a copy of its table row).
+type PassInfo struct {
+	Name     string
+	Required bool   // cannot be disabled: later stages rely on it
+	Reason   string // one line: why the pass is in the pipeline
 }
 
-// Order lists ordering constraints: Order[i][0] must run before Order[i][1]
-// whenever both are enabled. Checked against Table at init.
-var Order = [][2]string{
-	{"cse", "constfold"},           // folding once per distinct value, not once per copy
-	{"constfold", "addfold"},       // scalar terms must already be scalars to merge
-	{"rearrange", "pushdown"},      // push-down walks through one permute, not a chain
-	{"index", "pushdown"},          // push-down expects fused slices
-	{"pushdown", "einsum"},         // slices pushed into einsum operands shrink the contraction before planning
-	{"einsum", "deadcode"},         // fusion leaves inner einsums unused
-	{"deadcode", "memplan"},        // the plan must not allocate dead values
-	{"pushdown", "late constfold"}, // late constfold exists for what push-down exposes
-	{"pushdown", "addfold"},        // push-down rebuilds sums; addfold puts them in normal form
-	{"late cse", "batchgather"},    // f(x) is found by structure: copies must be merged first
-	{"batchgather", "final cse"},   // it re-creates gathers that may already exist
+// table is the pipeline, in order. The same function may appear under two
+// names; the name is the identity. Unexported and checked at init, so it
+// cannot drift from the constraints: callers read it through Passes and Lookup.
+var table = []pass{
+	{name: "early deadcode", fn: deadcode, reason: "drop values the outputs never read before anything spends time on them"},
+	{name: "cse", fn: cse, reason: "merge structurally equal values so later passes see shared work once"},
+	{name: "constfold", fn: constfold, reason: "compute values of constants at compile time (small results only)"},
+	{name: "rearrange", fn: rearrange, reason: "fuse reshape/permute/broadcast chains, drop identities (even when the passes before are disabled)"},
+	{name: "index", fn: indexFusion, reason: "fuse slice/select chains, drop identity slices (even when the passes before are disabled)"},
+	{name: "pushdown", fn: pushdown, reason: "move slice/select/gather towards the inputs so less is computed"},
+	{name: "late cse", fn: cse, reason: "push-down may create equal sliced operands; merge them"},
+	{name: "addfold", fn: addfold, reason: "flatten sums, merge scalar terms, turn k equal terms into one scale"},
+	{name: "einsum", fn: einsumFusion, reason: "flatten einsum trees, absorb permutes and scalars, choose the contraction order"},
+	{name: "late constfold", fn: constfold, reason: "fold what push-down sliced, addfold scaled and fusion split into cheap pairwise contractions"},
+	{name: "late pushdown", fn: pushdown, reason: "absorbing permutes into einsums frees them for the index ops that also read them"},
+	{name: "late einsum", fn: einsumFusion, reason: "push-down moves index ops below scales and permutes that fusion can now absorb"},
+	{name: "batchgather", fn: batchGather, reason: "f(x[i]) is f(x)[i] when f is batch-wise and f(x) is computed anyway (late: fusion and push-down create such f(x[i]))"},
+	{name: "late index", fn: indexFusion, reason: "batchgather's commuted index ops may stack on others: fuse (and normalise layout ops)"},
+	{name: "final cse", fn: cse, reason: "fusion and push-down re-create values that already exist; merge them"},
+	{name: "deadcode", fn: deadcode, required: true, reason: "the verifier and the runtime require a program without dead values"},
 }
 
-// orderReason documents Order entries for `circopt passes` (same index).
-var orderReason = []string{
-	"folding once per distinct value, not once per copy",
-	"scalar terms must already be scalars to merge",
-	"push-down walks through one permute, not a chain",
-	"push-down expects fused slices",
-	"slices pushed into einsum operands shrink the contraction before planning",
-	"fusion leaves inner einsums unused",
-	"the plan must not allocate dead values",
-	"late constfold exists for what push-down exposes",
-	"push-down rebuilds sums; addfold puts them in normal form",
-	"f(x) is found by structure: copies must be merged first",
-	"it re-creates gathers that may already exist",
+// constraint says before must run before after whenever both are enabled,
+// and why.
+type constraint struct{ before, after, reason string }
+
+// constraints lists the ordering constraints, each with its reason; checked
+// against table at init.
+var constraints = []constraint{
+	{"cse", "constfold", "folding once per distinct value, not once per copy"},
+	{"constfold", "addfold", "scalar terms must already be scalars to merge"},
+	{"rearrange", "pushdown", "push-down walks through one permute, not a chain"},
+	{"index", "pushdown", "push-down expects fused slices"},
+	{"pushdown", "einsum", "slices pushed into einsum operands shrink the contraction before planning"},
+	{"einsum", "deadcode", "fusion leaves inner einsums unused"},
+	{"pushdown", "late constfold", "late constfold exists for what push-down exposes"},
+	{"einsum", "late constfold", "a constant chain folds in the contraction order fusion chose, not as one naive einsum"},
+	{"pushdown", "addfold", "push-down rebuilds sums; addfold puts them in normal form"},
+	{"late cse", "batchgather", "f(x) is found by structure: copies must be merged first"},
+	{"batchgather", "final cse", "it re-creates gathers that may already exist"},
 }
 
 func init() {
-	if err := checkTable(Table, Order); err != nil {
+	if err := checkTable(table, constraints); err != nil {
 		panic("passes: " + err.Error()) // programming error in the table, not user input
-	}
-	if len(orderReason) != len(Order) {
-		panic("passes: every Order entry needs a reason")
 	}
 }
 
 // checkTable reports duplicate or empty names, missing functions or
-// reasons, and Order constraints that name unknown passes or are violated.
-func checkTable(t []Pass, order [][2]string) error {
+// reasons, and order constraints that name unknown passes, have no reason
+// or are violated.
+func checkTable(t []pass, cs []constraint) error {
 	pos := map[string]int{}
 	for i, p := range t {
 		switch {
-		case p.Name == "":
+		case p.name == "":
 			return fmt.Errorf("table row %d has no name", i)
-		case p.Fn == nil:
-			return fmt.Errorf("pass %q has no function", p.Name)
-		case p.Reason == "":
-			return fmt.Errorf("pass %q has no reason", p.Name)
+		case p.fn == nil:
+			return fmt.Errorf("pass %q has no function", p.name)
+		case p.reason == "":
+			return fmt.Errorf("pass %q has no reason", p.name)
 		}
-		if _, dup := pos[p.Name]; dup {
-			return fmt.Errorf("pass %q is in the table twice", p.Name)
+		if _, dup := pos[p.name]; dup {
+			return fmt.Errorf("pass %q is in the table twice", p.name)
 		}
-		pos[p.Name] = i
+		pos[p.name] = i
 	}
-	for _, c := range order {
-		a, ok1 := pos[c[0]]
-		b, ok2 := pos[c[1]]
-		if !ok1 || !ok2 {
-			return fmt.Errorf("order constraint %q before %q names an unknown pass", c[0], c[1])
-		}
-		if a >= b {
-			return fmt.Errorf("order constraint violated: %q must run before %q", c[0], c[1])
+	for _, c := range cs {
+		a, ok1 := pos[c.before]
+		b, ok2 := pos[c.after]
+		switch {
+		case !ok1 || !ok2:
+			return fmt.Errorf("order constraint %q before %q names an unknown pass", c.before, c.after)
+		case c.reason == "":
+			return fmt.Errorf("order constraint %q before %q has no reason", c.before, c.after)
+		case a >= b:
+			return fmt.Errorf("order constraint violated: %q must run before %q", c.before, c.after)
 		}
 	}
 	return nil
 }
 
-// Names returns the pass names in pipeline order.
-func Names() []string {
-	out := make([]string, len(Table))
-	for i, p := range Table {
-		out[i] = p.Name
+func (p pass) info() PassInfo { return PassInfo{Name: p.name, Required: p.required, Reason: p.reason} }
+
+// Passes returns the pipeline in order (a copy: changing it changes
+// nothing).
+func Passes() []PassInfo {
+	out := make([]PassInfo, len(table))
+	for i, p := range table {
+		out[i] = p.info()
 	}
 	return out
 }
 
-// Lookup returns the pass called name.
-func Lookup(name string) (Pass, bool) {
-	for _, p := range Table {
-		if p.Name == name {
+// Names returns the pass names in pipeline order.
+func Names() []string {
+	out := make([]string, len(table))
+	for i, p := range table {
+		out[i] = p.name
+	}
+	return out
+}
+
+// lookup returns the table row of the pass called name.
+func lookup(name string) (pass, bool) {
+	for _, p := range table {
+		if p.name == name {
 			return p, true
 		}
 	}
-	return Pass{}, false
+	return pass{}, false
+}
+
+// Lookup describes the pass called name.
+func Lookup(name string) (PassInfo, bool) {
+	p, ok := lookup(name)
+	return p.info(), ok
+}
+
+// RunPass runs the named pass alone on p (no verification, no other pass),
+// e.g. to see what one pass does to a lowered program.
+func RunPass(name string, p *ir.Program, opts Options) (*ir.Program, error) {
+	ps, ok := lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("passes: no such pass %q", name)
+	}
+	return runOne(ps, p, &Context{Opts: opts, pass: name})
+}
+
+// Override wraps the named pass's function until restore is called: for
+// tests that break a pass on purpose to check that bisection finds it. The
+// table's names, order and reasons cannot change. Not safe to call while a
+// pipeline runs.
+func Override(name string, wrap func(PassFunc) PassFunc) (restore func(), err error) {
+	for i := range table {
+		if table[i].name == name {
+			old := table[i].fn
+			table[i].fn = wrap(old)
+			return func() { table[i].fn = old }, nil
+		}
+	}
+	return nil, fmt.Errorf("passes: no such pass %q", name)
 }
 
 // Constraints returns the ordering constraints with their reasons, one
 // "a before b: reason" line each.
 func Constraints() []string {
-	out := make([]string, len(Order))
-	for i, c := range Order {
-		out[i] = fmt.Sprintf("%s before %s: %s", c[0], c[1], orderReason[i])
+	out := make([]string, len(constraints))
+	for i, c := range constraints {
+		out[i] = fmt.Sprintf("%s before %s: %s", c.before, c.after, c.reason)
 	}
 	return out
 }
@@ -156,17 +199,28 @@ type Options struct {
 	// Dump receives dumps (nil discards them).
 	Dump io.Writer
 	// MemCap bounds, in bytes, every intermediate einsum fusion creates
-	// (0: no cap). When no order fits, the least-memory order is used and a
+	// (0: no cap): contraction ordering's memory cap, the only memory model
+	// the optimizer has (the runtime's schedule predicts a run's peak). When no order fits, the least-memory order is used and a
 	// note says so.
 	MemCap int64
 }
 
 // Context is what a pass sees besides the program.
 type Context struct {
-	Opts   Options
-	pass   string
-	notes  []Note
-	memory *MemoryPlan
+	Opts  Options
+	pass  string
+	notes []Note
+	// stop and sweeps are what the current pass's fixed-point loop
+	// reported (zero: the pass has no loop).
+	stop   fix.Stop
+	sweeps int
+}
+
+// stopped records why the current pass's fixed-point loop ended.
+func (c *Context) stopped(s fix.Stop, sweeps int) {
+	if c != nil {
+		c.stop, c.sweeps = s, sweeps
+	}
 }
 
 // Note is a remark a pass made, e.g. the contraction path it chose.
@@ -189,6 +243,20 @@ type PassStat struct {
 	ValuesAfter int
 	Ms          float64
 	Changed     bool // the printed program differs from the pass's input
+	// Stop is why the pass's fixed-point loop ended after Sweeps sweeps
+	// (zero for passes without a loop); anything but fixpoint.FixedPoint
+	// means another run of the pass could still change the program.
+	Stop   fix.Stop
+	Sweeps int
+}
+
+// Fixpoint is the pass's loop report, "pushdown: fixed point after 2
+// sweeps", or "" for a pass without a loop.
+func (s PassStat) Fixpoint() string {
+	if s.Stop == 0 {
+		return ""
+	}
+	return s.Name + ": " + s.Stop.After(s.Sweeps, "sweep")
 }
 
 // Report is what Run did.
@@ -196,9 +264,18 @@ type Report struct {
 	ValuesBefore int
 	Passes       []PassStat
 	Notes        []Note
-	// Memory is the plan memplan computed for the final program (nil if
-	// memplan did not run).
-	Memory *MemoryPlan
+}
+
+// Unsettled lists the passes whose fixed-point loop stopped without
+// reaching a fixed point (limit reached or cycle found).
+func (r *Report) Unsettled() []PassStat {
+	var out []PassStat
+	for _, s := range r.Passes {
+		if s.Stop != 0 && s.Stop != fix.FixedPoint {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Run optimizes p with every enabled pass of Table.
@@ -246,11 +323,11 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 		if name == "" {
 			continue
 		}
-		ps, ok := Lookup(name)
+		ps, ok := lookup(name)
 		if !ok {
 			return nil, nil, fmt.Errorf("passes: -disable %q: no such pass (have %s)", name, strings.Join(Names(), ", "))
 		}
-		if ps.Required {
+		if ps.required {
 			return nil, nil, fmt.Errorf("passes: pass %q is required and cannot be disabled", name)
 		}
 		disabled[name] = true
@@ -273,15 +350,16 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 	rep := &Report{ValuesBefore: len(p.Values)}
 	ran := 0
 	before := "" // the printed input of the next pass, computed once
-	for _, ps := range Table {
-		if disabled[ps.Name] {
+	for _, ps := range table {
+		if disabled[ps.name] {
 			continue
 		}
 		if n >= 0 && ran >= n {
 			break
 		}
 		ran++
-		ctx.pass = ps.Name
+		ctx.pass = ps.name
+		ctx.stop, ctx.sweeps = 0, 0
 		firstNote := len(ctx.notes)
 		if before == "" {
 			before = p.String()
@@ -294,7 +372,7 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 			return nil, rep, err
 		}
 		if opts.Check {
-			if err := verifyErr("pass "+ps.Name, q, false); err != nil {
+			if err := verifyErr("pass "+ps.name, q, false); err != nil {
 				return nil, rep, err
 			}
 		}
@@ -302,10 +380,13 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 		if q != p { // a pass returning its input unchanged costs no print
 			text = q.String()
 		}
-		rep.Passes = append(rep.Passes, PassStat{Name: ps.Name, ValuesAfter: len(q.Values), Ms: ms, Changed: text != before})
+		rep.Passes = append(rep.Passes, PassStat{Name: ps.name, ValuesAfter: len(q.Values), Ms: ms, Changed: text != before, Stop: ctx.stop, Sweeps: ctx.sweeps})
 		before = text // the next pass's input
-		if opts.Dump != nil && (dumpAll || dump[ps.Name]) {
-			fmt.Fprintf(opts.Dump, "# after %s\n", ps.Name)
+		if opts.Dump != nil && (dumpAll || dump[ps.name]) {
+			fmt.Fprintf(opts.Dump, "# after %s\n", ps.name)
+			if fp := rep.Passes[len(rep.Passes)-1].Fixpoint(); fp != "" {
+				fmt.Fprintf(opts.Dump, "# %s\n", fp)
+			}
 			for _, nt := range ctx.notes[firstNote:] {
 				fmt.Fprintf(opts.Dump, "# %s\n", nt.Text)
 			}
@@ -313,7 +394,7 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 		}
 		p = q
 		if after != nil {
-			stop, err := after(ps.Name, q)
+			stop, err := after(ps.name, q)
 			if err != nil {
 				return nil, rep, err
 			}
@@ -323,23 +404,22 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 		}
 	}
 	rep.Notes = ctx.notes
-	rep.Memory = ctx.memory
 	return p, rep, nil
 }
 
 // runOne runs one pass, turning a panic into an error naming the pass.
-func runOne(ps Pass, p *ir.Program, ctx *Context) (q *ir.Program, err error) {
+func runOne(ps pass, p *ir.Program, ctx *Context) (q *ir.Program, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			q, err = nil, fmt.Errorf("pass %s panicked: %v", ps.Name, r)
+			q, err = nil, fmt.Errorf("pass %s panicked: %v", ps.name, r)
 		}
 	}()
-	q, err = ps.Fn(p, ctx)
+	q, err = ps.fn(p, ctx)
 	if err != nil {
-		return nil, fmt.Errorf("pass %s: %w", ps.Name, err)
+		return nil, fmt.Errorf("pass %s: %w", ps.name, err)
 	}
 	if q == nil {
-		return nil, fmt.Errorf("pass %s returned no program", ps.Name)
+		return nil, fmt.Errorf("pass %s returned no program", ps.name)
 	}
 	return q, nil
 }

@@ -17,16 +17,16 @@ func TestPropertyEachPass(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, ps := range Table {
+		for _, ps := range table {
 			q, err := runOne(ps, p, &Context{})
 			if err != nil {
 				t.Fatalf("seed %d: %v\n%s", seed, err, p)
 			}
 			if errs := ir.Verify(q); len(errs) > 0 {
-				t.Fatalf("seed %d: pass %s: %v\nbefore:\n%s\nafter:\n%s", seed, ps.Name, errs, p, q)
+				t.Fatalf("seed %d: pass %s: %v\nbefore:\n%s\nafter:\n%s", seed, ps.name, errs, p, q)
 			}
 			if err := equivalent(p, q, seed); err != nil {
-				t.Fatalf("seed %d: pass %s: %v\nbefore:\n%s\nafter:\n%s", seed, ps.Name, err, p, q)
+				t.Fatalf("seed %d: pass %s: %v\nbefore:\n%s\nafter:\n%s", seed, ps.name, err, p, q)
 			}
 		}
 	}

@@ -21,11 +21,11 @@ import (
 // The indexed value must have no other use: otherwise it is computed in
 // full anyway and the sliced copy would be extra work. Push-down recurses
 // as long as the operands are themselves single-use.
-func pushdown(p *ir.Program, _ *Context) (*ir.Program, error) {
+func pushdown(p *ir.Program, ctx *Context) (*ir.Program, error) {
 	// One sweep pushes each index op through the chain of values it finds
 	// in the input; values that sweep creates (a select pushed into an add
 	// that a slice then meets) need another sweep.
-	return fixpoint(p, pushdownOnce)
+	return fixpoint(p, ctx, pushdownOnce)
 }
 
 func pushdownOnce(p *ir.Program) (*ir.Program, error) {

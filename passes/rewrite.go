@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/circopt/circopt/ir"
+	fix "github.com/circopt/circopt/ir/fixpoint"
 )
 
 // rewriter is ir.Rebuild with the old-to-new id map exposed, so a rewrite
@@ -133,24 +134,46 @@ func dense(p *ir.Program) bool {
 }
 
 // maxSweeps bounds fixpoint: each sweep strictly shrinks what is left to
-// do in practice, and a bound turns a rewrite cycle into a stop, not a hang.
+// do in practice, and a bound turns a runaway rewrite into a stop, not a
+// hang.
 const maxSweeps = 8
 
-// fixpoint applies sweep until the printed program stops changing (or
-// maxSweeps sweeps have run).
-func fixpoint(p *ir.Program, sweep func(*ir.Program) (*ir.Program, error)) (*ir.Program, error) {
+// fixpoint applies sweep until the printed program stops changing
+// (fixpoint.FixedPoint), repeats one printed after an earlier sweep
+// (CycleFound), or maxSweeps sweeps have run (LimitReached), and records
+// why it stopped in ctx for the pass's Report entry (as rewrite.Simp does
+// for circuits).
+func fixpoint(p *ir.Program, ctx *Context, sweep func(*ir.Program) (*ir.Program, error)) (*ir.Program, error) {
+	return fixpointN(p, ctx, maxSweeps, sweep)
+}
+
+// fixpointN is fixpoint with the bound given.
+func fixpointN(p *ir.Program, ctx *Context, limit int, sweep func(*ir.Program) (*ir.Program, error)) (*ir.Program, error) {
 	prev := p.String()
-	for range maxSweeps {
+	seen := map[string]bool{prev: true}
+	stop, n := fix.LimitReached, 0
+	for n < limit {
 		q, err := sweep(p)
 		if err != nil {
 			return nil, err
 		}
-		cur := q.String()
+		n++
+		cur := prev
+		if q != p { // a sweep returning its input unchanged costs no print
+			cur = q.String()
+		}
 		p = q
 		if cur == prev {
+			stop = fix.FixedPoint
 			break
 		}
+		if seen[cur] {
+			stop = fix.CycleFound
+			break
+		}
+		seen[cur] = true
 		prev = cur
 	}
+	ctx.stopped(stop, n)
 	return p, nil
 }

@@ -21,7 +21,7 @@ func ExampleSimp() {
 	fmt.Println(res)
 	fmt.Print(circuit.Print(res.Circuit))
 	// Output:
-	// stopped at fixed point after 2 passes, 4 rewrites
+	// fixed point after 2 passes, 4 rewrites
 	// 0 Einsum a,->a
 	//   1 'x' [3] Symbol 1f9a6f2e-0c4b-4d8e-9a55-2b7c1d3e4f50
 	//   2 [] Scalar 2
@@ -44,8 +44,8 @@ func ExampleApply() {
 	//     2 'x' [2,3] Symbol 1f9a6f2e-0c4b-4d8e-9a55-2b7c1d3e4f50
 }
 
-func ExampleRules() {
-	for _, r := range rewrite.Rules[:3] {
+func ExampleAllRules() {
+	for _, r := range rewrite.AllRules()[:3] {
 		fmt.Printf("%-28s %s\n", r.Name, r.Doc)
 	}
 	// Output:

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,8 +25,10 @@ type Rule struct {
 	Simp bool
 }
 
-// Rules is the table of every rewrite, in the order Simp tries them at a node.
-var Rules = []Rule{
+// rules is the table of every rewrite, in the order Simp tries them at a
+// node. Unexported and indexed once at init: read it through AllRules,
+// RuleNames and Lookup.
+var rules = []Rule{
 	{"add_flatten", AddFlatten, "an Add child of an Add is spliced into its parent", true},
 	{"add_elim_zeros", AddElimZeros, "zero Scalar terms of an Add are dropped (when the shape is kept)", true},
 	{"add_collapse_scalar_inputs", AddCollapseScalarInputs, "several Scalar terms of an Add become one Scalar", true},
@@ -56,7 +59,7 @@ var Rules = []Rule{
 
 var ruleIndex = func() map[string]int {
 	m := map[string]int{}
-	for i, r := range Rules {
+	for i, r := range rules {
 		if _, dup := m[r.Name]; dup {
 			panic("rewrite: rule " + r.Name + " listed twice")
 		}
@@ -71,13 +74,17 @@ func Lookup(name string) (Rule, bool) {
 	if !ok {
 		return Rule{}, false
 	}
-	return Rules[i], true
+	return rules[i], true
 }
+
+// AllRules returns every rule in table order (a copy: changing it changes
+// nothing).
+func AllRules() []Rule { return slices.Clone(rules) }
 
 // RuleNames lists every rule name, sorted.
 func RuleNames() []string {
-	out := make([]string, len(Rules))
-	for i, r := range Rules {
+	out := make([]string, len(rules))
+	for i, r := range rules {
 		out[i] = r.Name
 	}
 	sort.Strings(out)
@@ -87,7 +94,7 @@ func RuleNames() []string {
 // SimpRuleNames lists the default simplifier rules in table order.
 func SimpRuleNames() []string {
 	var out []string
-	for _, r := range Rules {
+	for _, r := range rules {
 		if r.Simp {
 			out = append(out, r.Name)
 		}

@@ -36,3 +36,17 @@ func FuzzParseRuleNames(f *testing.F) {
 		}
 	})
 }
+
+// TestAllRulesIsACopy: editing what AllRules returns leaves the table (and
+// Lookup, Simp's default set) alone.
+func TestAllRulesIsACopy(t *testing.T) {
+	rs := AllRules()
+	if len(rs) != len(RuleNames()) || rs[0].Name != rules[0].Name {
+		t.Fatalf("AllRules: %d rules, first %q", len(rs), rs[0].Name)
+	}
+	name := rs[0].Name
+	rs[0].Name, rs[0].Simp = "edited", !rs[0].Simp
+	if r, ok := Lookup(name); !ok || r.Simp == rs[0].Simp || AllRules()[0].Name != name {
+		t.Fatal("AllRules returned the table itself")
+	}
+}

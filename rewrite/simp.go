@@ -4,34 +4,26 @@ import (
 	"fmt"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/ir/fixpoint"
 )
 
 // DefaultMaxIterations bounds the passes of Simp and Apply.
 const DefaultMaxIterations = 100
 
-// StopReason says why a fixed-point loop ended.
-type StopReason int
+// StopReason says why a fixed-point loop ended; the pass pipeline's sweep
+// loops report the same type, in the same words.
+type StopReason = fixpoint.Stop
 
 const (
 	// FixedPoint: a whole pass applied no rule.
-	FixedPoint StopReason = iota + 1
-	// IterationLimit: the pass bound was reached while rules still applied.
-	IterationLimit
-	// Cycle: a pass applied rules but produced a circuit seen before.
-	Cycle
+	FixedPoint = fixpoint.FixedPoint
+	// IterationLimit: the pass bound was reached while rules still applied
+	// ("limit reached").
+	IterationLimit = fixpoint.LimitReached
+	// Cycle: a pass applied rules but produced a circuit seen before
+	// ("cycle found").
+	Cycle = fixpoint.CycleFound
 )
-
-func (s StopReason) String() string {
-	switch s {
-	case FixedPoint:
-		return "fixed point"
-	case IterationLimit:
-		return "iteration limit"
-	case Cycle:
-		return "cycle"
-	}
-	return fmt.Sprintf("StopReason(%d)", int(s))
-}
 
 // SimpOptions choose the rules Simp runs and its bound.
 type SimpOptions struct {
@@ -59,7 +51,7 @@ type Result struct {
 }
 
 func (r *Result) String() string {
-	return fmt.Sprintf("stopped at %s after %d passes, %d rewrites", r.Stop, r.Iterations, r.Applications)
+	return fmt.Sprintf("%s, %d rewrites", r.Stop.After(r.Iterations, "pass"), r.Applications)
 }
 
 // StopError is returned by Apply when the loop did not reach a fixed point.
@@ -69,7 +61,7 @@ type StopError struct {
 }
 
 func (e *StopError) Error() string {
-	return fmt.Sprintf("rewrite: no fixed point: stopped at %s after %d passes", e.Reason, e.Iterations)
+	return "rewrite: no fixed point: " + e.Reason.After(e.Iterations, "pass")
 }
 
 func (o SimpOptions) rules() ([]Rule, error) {

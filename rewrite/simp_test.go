@@ -154,16 +154,16 @@ func TestSimpIterationLimit(t *testing.T) {
 		n != DefaultMaxIterations || last.(*circuit.Scalar).Value != DefaultMaxIterations {
 		t.Fatalf("apply: %v %d %v", show(last), n, err)
 	}
-	if !strings.Contains(se.Error(), "iteration limit") {
+	if !strings.Contains(se.Error(), "limit reached after 100 passes") {
 		t.Fatalf("message %q", se.Error())
 	}
 }
 
 func TestRulesTable(t *testing.T) {
-	if len(RuleNames()) != len(Rules) {
+	if len(RuleNames()) != len(rules) {
 		t.Fatal("duplicate rule names")
 	}
-	for _, r := range Rules {
+	for _, r := range rules {
 		if r.Fn == nil || r.Doc == "" || strings.Contains(r.Doc, "\n") {
 			t.Errorf("rule %s: missing function or one-line doc", r.Name)
 		}

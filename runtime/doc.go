@@ -13,13 +13,13 @@
 //     reused (memory.go); a memory schedule that predicts the peak, reorders
 //     under a MaxMemory limit or refuses before running (schedule.go).
 //   - Reference (run.go) is the straightforward interpreter: one value at a
-//     time in program order through the tensor package's kernels
-//     (kernels.go), each freed after its last use. Tests check Fast against
+//     time in program order through ir/interp's reference kernels, each
+//     freed after its last use. Tests check Fast against
 //     it; Use(Reference{}) selects it.
 //
-// EvalValue exposes the reference single-value kernels so constant folding
-// computes exactly what the reference would; Fast falls back to the same
-// kernels for anything it has no kernel of its own for (einsums with
+// interp.EvalValue is the reference single-value kernel set, shared with
+// constant folding so it computes exactly what the reference would; Fast
+// falls back to the same kernels for anything it has no kernel of its own for (einsums with
 // repeated or one-sided labels, more or fewer than two operands).
 //
 // Semantics and invariants (both executors):
@@ -32,8 +32,7 @@
 //     dead values; Fast runs only what the outputs need.
 //   - Reference's Stats.PeakBytes is the maximum over steps of the logical
 //     sizes of the values live at that step (operands and result together,
-//     views and fills at their logical size): what passes.MemoryPlan
-//     predicts. Fast's is measured: the maximum of live storage (inputs and
+//     views and fills at their logical size). Fast's is measured: the maximum of live storage (inputs and
 //     constants at their size, results, kernel scratch), each allocation
 //     counted once however many views share it; Schedule.PeakBytes and
 //     Stats.PredictedPeakBytes are its prediction for a sequential run, and

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -544,7 +545,7 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 		}
 		ts[i] = t
 	}
-	t, err := EvalValue(r.p, v, ts, r.dt)
+	t, err := interp.EvalValue(r.p, v, ts, r.dt)
 	if err != nil {
 		return nil, outSt, err
 	}

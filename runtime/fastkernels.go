@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -52,7 +53,7 @@ func unaryCostOf(op ir.Op) int {
 
 func kUnaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	a := args[0]
-	f := unaryFuncs[v.Op]
+	f, _ := interp.UnaryFunc(v.Op)
 	factor := v.Attrs.Float("factor")
 	l := tensor.NewRowLoop(out.shape, out.strides, a.strides)
 	cost := unaryCostOf(v.Op)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/circopt/circopt/blas"
 	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -202,7 +203,7 @@ func bindInput(v *ir.Value, inputs map[string]*tensor.Tensor, dt tensor.DType) (
 	}
 }
 
-// safeEval is EvalValue with a last-resort guard: a kernel panic (a bug, since
+// safeEval is interp.EvalValue with a last-resort guard: a kernel panic (a bug, since
 // the program was verified) becomes an error naming the value instead of
 // crashing the caller.
 func safeEval(p *ir.Program, v *ir.Value, args []*tensor.Tensor, dt tensor.DType) (t *tensor.Tensor, err error) {
@@ -211,5 +212,5 @@ func safeEval(p *ir.Program, v *ir.Value, args []*tensor.Tensor, dt tensor.DType
 			t, err = nil, fmt.Errorf("%v: kernel panic: %v", v, r)
 		}
 	}()
-	return EvalValue(p, v, args, dt)
+	return interp.EvalValue(p, v, args, dt)
 }

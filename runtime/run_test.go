@@ -310,28 +310,6 @@ func TestUseSwapsExecutor(t *testing.T) {
 	}
 }
 
-func TestEvalValueForFolding(t *testing.T) {
-	b := ir.NewBuilder()
-	s, _ := b.Scalar(3, ir.Type{DType: tensor.Float32, Shape: []int{2}})
-	e, err := b.Add(ir.OpSigmoid, nil, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := b.Build()
-	st, err := EvalValue(p, p.Value(s), nil, tensor.Float64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := EvalValue(p, p.Value(e), []*tensor.Tensor{st}, tensor.Float64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expect(t, "sigmoid(3)", got, []int{2}, 0.9525741268224334, 0.9525741268224334)
-	if _, err := EvalValue(p, p.Value(e), nil, tensor.Float64); err == nil {
-		t.Errorf("missing operands accepted")
-	}
-}
-
 func TestRunRefusesInvalidPrograms(t *testing.T) {
 	x := &ir.Value{ID: 0, Op: ir.OpInput, Attrs: ir.Attrs{"name": "x"}, Type: ir.Type{DType: tensor.Float64, Shape: []int{2}}}
 	bad := &ir.Program{

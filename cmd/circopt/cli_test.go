@@ -275,8 +275,8 @@ func TestCLIMoreErrors(t *testing.T) {
 	twox := writeFile(t, dir, "twox.circ", "0 'x' [2] Symbol\n1 'x' [3] Symbol\n")
 	rnd := writeFile(t, dir, "rand.circ", "0 'w' [1000,1000] Array rand\n")
 	cases := []cliCase{
-		{name: "disable required pass", args: []string{"opt", "-disable", "memplan", good}, code: 2,
-			errs: []string{`circopt opt: pass "memplan" is required and cannot be disabled`}},
+		{name: "disable required pass", args: []string{"opt", "-disable", "deadcode", good}, code: 2,
+			errs: []string{`circopt opt: pass "deadcode" is required and cannot be disabled`}},
 		{name: "disable unknown pass", args: []string{"stats", "-disable", "nosuch", good}, code: 2,
 			errs: []string{`circopt stats: unknown pass "nosuch"`}},
 		{name: "disable two passes with spaces", args: []string{"opt", "-disable", "cse, late cse", good}, code: 0, outHas: []string{`output "a"`}},

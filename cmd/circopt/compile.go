@@ -106,9 +106,12 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
-	opt, _, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: stdout, Check: true})
+	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: stdout, Check: true})
 	if err != nil {
 		return fmt.Errorf("%s: %v", path, err)
+	}
+	for _, s := range rep.Unsettled() { // the program is valid, but not fully optimized
+		fmt.Fprintf(stderr, "%s: %s\n", path, s.Fixpoint())
 	}
 	if *emit == "ir" {
 		_, err = fmt.Fprint(stdout, opt.String())
@@ -298,7 +301,7 @@ func enabledPasses(disabled []string) []string {
 		off[d] = true
 	}
 	var out []string
-	for _, p := range passes.Table {
+	for _, p := range passes.Passes() {
 		if !off[p.Name] {
 			out = append(out, p.Name)
 		}
@@ -385,6 +388,7 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 		Name        string  `json:"name"`
 		ValuesAfter int     `json:"values_after"`
 		Ms          float64 `json:"ms"`
+		Fixpoint    string  `json:"fixpoint,omitempty"`
 	}
 	res := struct {
 		CircuitNodes   int       `json:"circuit_nodes"`
@@ -396,11 +400,15 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 		Passes         []passRow `json:"passes"`
 	}{CircuitNodes: nodes, ValuesBefore: len(prog.Values), ValuesAfter: len(opt.Values),
 		FLOPsNaive: programFLOPs(prog), FLOPsOptimized: programFLOPs(opt)}
-	if rep.Memory != nil {
-		res.PeakBytes = rep.Memory.PeakBytes
+	if res.PeakBytes, err = runtime.PredictPeak(opt, tensor.Float32); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
 	}
 	for _, p := range rep.Passes {
-		res.Passes = append(res.Passes, passRow{p.Name, p.ValuesAfter, p.Ms})
+		fp := ""
+		if p.Stop != 0 {
+			fp = p.Stop.After(p.Sweeps, "sweep")
+		}
+		res.Passes = append(res.Passes, passRow{p.Name, p.ValuesAfter, p.Ms, fp})
 	}
 	if cf.json() {
 		return json.NewEncoder(stdout).Encode(res)
@@ -412,7 +420,11 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "blas backend       %s\n", blasBackend())
 	fmt.Fprintf(stdout, "compile time       %.1f ms\n", float64(total.Microseconds())/1000)
 	for _, p := range res.Passes {
-		fmt.Fprintf(stdout, "  %-16s %6d values %8.2f ms\n", p.Name, p.ValuesAfter, p.Ms)
+		fmt.Fprintf(stdout, "  %-16s %6d values %8.2f ms", p.Name, p.ValuesAfter, p.Ms)
+		if p.Fixpoint != "" {
+			fmt.Fprintf(stdout, "  %s", p.Fixpoint)
+		}
+		fmt.Fprintln(stdout)
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(stdout, "  # %s: %s\n", n.Pass, n.Text)
@@ -428,7 +440,7 @@ func runPasses(args []string, stdout, stderr io.Writer) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	for _, p := range passes.Table {
+	for _, p := range passes.Passes() {
 		req := ""
 		if p.Required {
 			req = " (required)"

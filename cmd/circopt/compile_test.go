@@ -135,14 +135,8 @@ func TestOptVerifyStats(t *testing.T) {
 // TestVerifyNamesFirstBadPass breaks one pass on purpose (it scales every
 // output by 2) and checks that verify exits 1 naming the outputs and the pass.
 func TestVerifyNamesFirstBadPass(t *testing.T) {
-	saved := append([]passes.Pass(nil), passes.Table...)
-	defer func() { copy(passes.Table, saved) }()
-	for i, p := range passes.Table {
-		if p.Name != "addfold" {
-			continue
-		}
-		good := p.Fn
-		passes.Table[i].Fn = func(prog *ir.Program, ctx *passes.Context) (*ir.Program, error) {
+	restore, err := passes.Override("addfold", func(good passes.PassFunc) passes.PassFunc {
+		return func(prog *ir.Program, ctx *passes.Context) (*ir.Program, error) {
 			q, err := good(prog, ctx)
 			if err != nil {
 				return nil, err
@@ -159,7 +153,11 @@ func TestVerifyNamesFirstBadPass(t *testing.T) {
 				return id, true, err
 			})
 		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer restore()
 	dir := t.TempDir()
 	f := writeFile(t, dir, "skip.circ", strings.Replace(skipCirc, "'x' [4] Array rand", "'x' [4] Symbol", 1))
 	out, stderr, code := runCLI(t, "verify", "-format", "json", f)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/runtime"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -97,8 +98,12 @@ func evaluate(path string, cs []circuit.Circuit, dt tensor.DType, bindings map[s
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	if plan.Report != nil && plan.Report.Memory != nil && limit > 0 {
-		if need := plan.Report.Memory.PeakBytes + outputBytes(cs, dt); need > limit {
+	if limit > 0 {
+		peak, err := runtime.PredictPeak(plan.Program, dt)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		if need := peak + outputBytes(cs, dt); need > limit {
 			return nil, fmt.Errorf("%s: the compiled plan needs about %d bytes, more than the limit of %d (see -max-memory)", path, need, limit)
 		}
 	}

@@ -32,7 +32,7 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 		if err := noArgs(fs); err != nil {
 			return err
 		}
-		for _, r := range rewrite.Rules {
+		for _, r := range rewrite.AllRules() {
 			fmt.Fprintf(stdout, "%-32s %s\n", r.Name, r.Doc)
 		}
 		return nil
