@@ -48,7 +48,7 @@ func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circ
 	}
 	if f.tensorsDir != "" {
 		if err := checkReadable(f.tensorsDir, true); err != nil {
-			return nil, fmt.Errorf("%s: tensor store: %v", f.tensorsDir, err)
+			return nil, fmt.Errorf("%s: tensor store: %w", f.tensorsDir, err)
 		}
 		st, err := weights.OpenStore(f.tensorsDir)
 		if err != nil {
@@ -59,13 +59,13 @@ func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circ
 	if path == "-" {
 		src, err := io.ReadAll(stdin)
 		if err != nil {
-			return nil, fmt.Errorf("<stdin>: %v", err)
+			return nil, fmt.Errorf("<stdin>: %w", err)
 		}
 		opts.File = fileLabel(path)
 		return circuit.ParseCircuits(string(src), opts)
 	}
 	if err := checkReadable(path, false); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	src, err := readCircuitFile(path)
 	if err != nil {
@@ -138,11 +138,11 @@ func underlying(err error) error {
 // fileErr prefixes err with path unless it already names it, and drops
 // the os package's "open PATH:" wrapping.
 func fileErr(path string, err error) error {
-	msg := underlying(err).Error()
-	if strings.HasPrefix(msg, path+":") {
-		return errors.New(msg)
+	u := underlying(err)
+	if strings.HasPrefix(u.Error(), path+":") {
+		return u
 	}
-	return fmt.Errorf("%s: %s", path, msg)
+	return fmt.Errorf("%s: %w", path, u)
 }
 
 // fileLabel is how messages name FILE: "<stdin>" for "-", as the parser does.
