@@ -124,7 +124,7 @@ func TestTorchStorageLimit(t *testing.T) {
 // rawZip builds a zip of one deflated member whose headers declare usize
 // bytes, whatever body holds, so a bomb can be described without being
 // built.
-func rawZip(t *testing.T, name string, body []byte, usize uint64, crc uint32) []byte {
+func rawZip(t testing.TB, name string, body []byte, usize uint64, crc uint32) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
@@ -140,7 +140,7 @@ func rawZip(t *testing.T, name string, body []byte, usize uint64, crc uint32) []
 	return b.Bytes()
 }
 
-func deflate(t *testing.T, data []byte) []byte {
+func deflate(t testing.TB, data []byte) []byte {
 	var b bytes.Buffer
 	fw, _ := flate.NewWriter(&b, flate.BestSpeed)
 	fw.Write(data)

@@ -143,26 +143,39 @@ func readIDXFile(path string) ([]int, []byte, error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	if err := l.checkFileBytes(path, size); err != nil {
+		return nil, nil, err
+	}
+	dims, data, err := readIDXGzip(f, size, l)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return dims, data, nil
+}
+
+// readIDXGzip reads a gzipped IDX stream of size compressed bytes (see
+// readIDXFile).
+func readIDXGzip(r io.Reader, size int64, l Limits) ([]int, []byte, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("idx: %w", err)
 	}
 	dims, n, err := readIDXHeader(zr)
-	if err == nil {
-		err = l.checkTensorBytes(fmt.Sprintf("idx: dims %v", dims), n, 4)
-	}
-	if err == nil {
-		err = l.checkInflate("idx data", uint64(size), uint64(n))
-	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, err
+	}
+	if err := l.checkTensorBytes(fmt.Sprintf("idx: dims %v", dims), n, 4); err != nil {
+		return nil, nil, err
+	}
+	if err := l.checkInflate("idx data", uint64(size), uint64(n)); err != nil {
+		return nil, nil, err
 	}
 	data := make([]byte, n)
 	if _, err := io.ReadFull(zr, data); err != nil {
-		return nil, nil, fmt.Errorf("%s: idx: dims %v need %d bytes: %w", path, dims, n, err)
+		return nil, nil, fmt.Errorf("idx: dims %v need %d bytes: %w", dims, n, err)
 	}
 	if m, _ := zr.Read(make([]byte, 1)); m != 0 {
-		return nil, nil, fmt.Errorf("%s: idx: data longer than dims %v need", path, dims)
+		return nil, nil, fmt.Errorf("idx: data longer than dims %v need", dims)
 	}
 	return dims, data, nil
 }
