@@ -118,7 +118,7 @@ func decodeElems(raw []byte, k elemKind, bo binary.ByteOrder) (any, error) {
 // decodeTensor decodes raw, which must hold exactly the elements of
 // shape, into a tensor.
 func decodeTensor(raw []byte, k elemKind, bo binary.ByteOrder, shape []int) (*tensor.Tensor, error) {
-	n, err := tensor.NumElements(shape)
+	n, err := numElements(shape)
 	if err != nil {
 		return nil, err
 	}

@@ -262,6 +262,9 @@ func TestHostilePathsRefused(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), p) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("%s of a %s: %v, want a one-line error naming the file", name, kind, err)
 			}
+			if strings.Contains(kind, "sparse") && !errors.Is(err, ErrTooLarge) {
+				t.Errorf("%s of a %s: %v, want ErrTooLarge", name, kind, err)
+			}
 		}
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+
+	"github.com/circopt/circopt/tensor"
 )
 
 // ErrTooLarge is wrapped by every error that refuses input for exceeding
@@ -94,4 +97,14 @@ func (l Limits) checkInflate(what string, csize, usize uint64) error {
 	}
 	return fmt.Errorf("%s inflates %d bytes to %d, more than %d:1 (set %s to raise it): %w",
 		what, csize, usize, l.MaxInflateRatio, EnvMaxInflateRatio, ErrTooLarge)
+}
+
+// numElements is tensor.NumElements, with a shape too large for any
+// tensor reported as ErrTooLarge (a negative dimension is plain malformed).
+func numElements(shape []int) (int, error) {
+	n, err := tensor.NumElements(shape)
+	if err != nil && !slices.ContainsFunc(shape, func(d int) bool { return d < 0 }) {
+		return 0, fmt.Errorf("%w: %w", err, ErrTooLarge)
+	}
+	return n, err
 }

@@ -200,7 +200,7 @@ func readIDXHeader(r io.Reader) ([]int, int, error) {
 	for i := range dims {
 		dims[i] = int(binary.BigEndian.Uint32(raw[4*i:]))
 	}
-	n, err := tensor.NumElements(dims)
+	n, err := numElements(dims)
 	if err != nil {
 		return nil, 0, fmt.Errorf("idx: %w", err)
 	}

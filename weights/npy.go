@@ -86,7 +86,7 @@ func readNpyHeader(r io.Reader) (npyHeader, error) {
 	if len(h.shape) > maxNpyRank {
 		return h, fmt.Errorf("npy: shape has %d axes, more than numpy's %d", len(h.shape), maxNpyRank)
 	}
-	if h.n, err = tensor.NumElements(h.shape); err != nil {
+	if h.n, err = numElements(h.shape); err != nil {
 		return h, fmt.Errorf("npy: %w", err)
 	}
 	if len(h.descr) < 3 || !strings.ContainsRune("<>|=", rune(h.descr[0])) {

@@ -71,11 +71,11 @@ func safetensorToTensor(v safetensors.TensorView, l Limits) (*tensor.Tensor, err
 	shape := make([]int, len(v.Shape()))
 	for i, d := range v.Shape() {
 		if d > tensor.MaxElements {
-			return nil, fmt.Errorf("dimension %d too large", d)
+			return nil, fmt.Errorf("dimension %d too large: %w", d, ErrTooLarge)
 		}
 		shape[i] = int(d)
 	}
-	n, err := tensor.NumElements(shape)
+	n, err := numElements(shape)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 
 // maxPickleBytes bounds data.pkl; a state dict's pickle holds only names
 // and tensor metadata, so even very large models stay far below this.
-const maxPickleBytes = 1 << 28
+const maxPickleBytes = 1 << 26
 
 // LoadTorch reads a PyTorch state dict written by torch.save in the zip
 // format (PyTorch >= 1.6): <archive>/data.pkl plus one <archive>/data/<key>
@@ -127,7 +127,7 @@ func ReadTorch(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err er
 			}
 			storages[tt.storage.key] = st
 		}
-		count, err := tensor.NumElements(tt.size)
+		count, err := numElements(tt.size)
 		if err != nil {
 			return nil, fmt.Errorf("torch: tensor %s: %w", name, err)
 		}
