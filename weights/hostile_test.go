@@ -307,3 +307,39 @@ func TestFileLimit(t *testing.T) {
 		t.Errorf("bad %s: %v", EnvMaxFileBytes, err)
 	}
 }
+
+// overlapping returns a zip whose directory lists copies of its one
+// member, renamed, all pointing at the same compressed data.
+func overlapping(t *testing.T, member []byte, copies int) []byte {
+	t.Helper()
+	z := makeZip(t, map[string][]byte{"a.npy": member})
+	cd := bytes.Index(z, []byte("PK\x01\x02"))
+	eocd := bytes.Index(z, []byte("PK\x05\x06"))
+	rec := z[cd:eocd]
+	var out bytes.Buffer
+	out.Write(z[:cd])
+	for i := range copies {
+		r := append([]byte{}, rec...)
+		r[46] = byte('a' + i%26) // the name's first two letters, unique
+		r[47] = byte('a' + i/26%26)
+		out.Write(r)
+	}
+	end := append([]byte{}, z[eocd:]...)
+	binary.LittleEndian.PutUint16(end[8:], uint16(copies))
+	binary.LittleEndian.PutUint16(end[10:], uint16(copies))
+	binary.LittleEndian.PutUint32(end[12:], uint32(copies*len(rec)))
+	binary.LittleEndian.PutUint32(end[16:], uint32(cd))
+	out.Write(end)
+	return out.Bytes()
+}
+
+func TestOverlappingZipRefused(t *testing.T) {
+	npy := makeNpy("<f4", false, "(4096,)", make([]byte, 16<<10))
+	if _, err := DecodeNpz(overlapping(t, npy, 1)); err != nil {
+		t.Fatalf("one member: %v", err)
+	}
+	_, err := DecodeNpz(overlapping(t, npy, 500))
+	if err == nil || !strings.Contains(err.Error(), "overlap") {
+		t.Fatalf("500 members sharing one stream: %v", err)
+	}
+}

@@ -47,6 +47,9 @@ func readNpz(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err erro
 	if err != nil {
 		return nil, fmt.Errorf("npz: %w", err)
 	}
+	if err := checkZipLayout(zr.File); err != nil {
+		return nil, fmt.Errorf("npz: %w", err)
+	}
 	out = make(map[string]*tensor.Tensor, len(zr.File))
 	var total int64
 	for _, f := range zr.File {

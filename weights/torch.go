@@ -52,6 +52,9 @@ func ReadTorch(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err er
 	if err != nil {
 		return nil, fmt.Errorf("torch: not a zip-format torch.save file (legacy pre-1.6 files are not supported): %w", err)
 	}
+	if err := checkZipLayout(zr.File); err != nil {
+		return nil, fmt.Errorf("torch: %w", err)
+	}
 	files := make(map[string]*zip.File, len(zr.File))
 	var pkl *zip.File
 	for _, f := range zr.File {

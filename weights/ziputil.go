@@ -2,8 +2,10 @@ package weights
 
 import (
 	"archive/zip"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // maxDeflateRatio bounds how much a deflated zip entry may expand: DEFLATE
@@ -83,6 +85,32 @@ func expectZipEOF(f *zip.File, rc io.Reader) error {
 			err = fmt.Errorf("longer than its declared %d bytes", f.UncompressedSize64)
 		}
 		return fmt.Errorf("zip entry %s: %w", f.Name, err)
+	}
+	return nil
+}
+
+// checkZipLayout refuses an archive whose members' data overlap. Pointing
+// many directory entries at one compressed stream makes a small file
+// inflate without bound ("overlapping zip bomb"); zip writers never
+// share data between members.
+func checkZipLayout(files []*zip.File) error {
+	type span struct {
+		name       string
+		start, end int64
+	}
+	spans := make([]span, 0, len(files))
+	for _, f := range files {
+		off, err := f.DataOffset()
+		if err != nil {
+			return fmt.Errorf("zip entry %s: %w", f.Name, err)
+		}
+		spans = append(spans, span{f.Name, off, off + int64(min(f.CompressedSize64, 1<<62))})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start < spans[i-1].end {
+			return fmt.Errorf("zip entries %s and %s overlap (a zip bomb?)", spans[i-1].name, spans[i].name)
+		}
 	}
 	return nil
 }
