@@ -2,7 +2,6 @@ package weights
 
 import (
 	"fmt"
-	"io"
 	"os"
 )
 
@@ -47,23 +46,4 @@ func fileKind(m os.FileMode) string {
 		return "a socket"
 	}
 	return "mode " + m.String()
-}
-
-// readRegular reads a whole regular file after checking its size
-// against l.MaxFileBytes, and reads no more than that size even if the
-// file grows meanwhile.
-func readRegular(path string, l Limits) ([]byte, error) {
-	f, size, err := openRegular(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if err := l.checkFileBytes(path, size); err != nil {
-		return nil, err
-	}
-	buf := make([]byte, size)
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return buf, nil
 }

@@ -343,3 +343,27 @@ func TestOverlappingZipRefused(t *testing.T) {
 		t.Fatalf("500 members sharing one stream: %v", err)
 	}
 }
+
+func TestSafetensorsHeaderCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "w.safetensors")
+	// Declares 8 GiB of data in a file of a few bytes.
+	writeFileBytes(t, p, makeSafetensors(`{"a":{"dtype":"F32","shape":[1073741824, 2],"data_offsets":[0,8589934592]}}`, make([]byte, 8)))
+	_, err := LoadSafetensors(p)
+	wantTooLarge(t, "8 GiB tensor", err)
+	t.Setenv(EnvMaxTensorBytes, "68719476736")
+	t.Setenv(EnvMaxFileBytes, "68719476736")
+	if _, err := LoadSafetensors(p); err == nil || !strings.Contains(err.Error(), "declares 8589934592 data bytes, file has 8") {
+		t.Errorf("header larger than the file: %v", err)
+	}
+	t.Setenv(EnvMaxTensorBytes, "")
+	t.Setenv(EnvMaxFileBytes, "")
+	writeFileBytes(t, p, makeSafetensors(`{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}`, []byte{1, 2}))
+	m, err := LoadSafetensors(p)
+	if err != nil || m["a"].Int64s()[1] != 2 {
+		t.Fatalf("small file: %v %v", m, err)
+	}
+	t.Setenv(EnvMaxTensorBytes, "15") // two uint8 widen to 16 bytes
+	_, err = LoadSafetensors(p)
+	wantTooLarge(t, "widened u8", err)
+}

@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"bufio"
 	"encoding/binary"
 	"fmt"
 
@@ -9,16 +10,28 @@ import (
 	"github.com/circopt/circopt/tensor"
 )
 
-// LoadSafetensors reads a .safetensors file. Only a regular file within
-// the Limits is read.
+// LoadSafetensors reads a .safetensors file. Only a regular file is
+// read, and only after its header's declared sizes have been checked
+// against the file's size and the Limits.
 func LoadSafetensors(path string) (map[string]*tensor.Tensor, error) {
 	l, err := limits()
 	if err != nil {
 		return nil, err
 	}
-	data, err := readRegular(path, l)
+	f, size, err := openRegular(path)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	if err := l.checkFileBytes(path, size); err != nil {
+		return nil, err
+	}
+	if err := checkSafetensorsHeader(bufio.NewReader(f), size, l); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	data := make([]byte, size)
+	if _, err := f.ReadAt(data, 0); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m, err := DecodeSafetensors(data)
 	if err != nil {
