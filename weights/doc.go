@@ -7,8 +7,9 @@
 // Invariants:
 //   - Weight files are untrusted input. Every reader returns a one-line
 //     error naming the file, never a Go panic, a hang or an out-of-memory
-//     crash: sizes declared in headers (array shapes, pickle string and
-//     frame lengths, zip entry sizes, IDX dimensions) are checked against
+//     crash: sizes declared in headers (array shapes, the safetensors
+//     JSON header, pickle string and frame lengths, zip entry sizes, IDX
+//     dimensions) are checked against
 //     the bytes actually present and against the Limits before anything is
 //     allocated, and each public entry point recovers from a panic inside
 //     a third-party decoder and turns it into an error.
@@ -19,7 +20,7 @@
 //   - A compressed member (npz, torch zip, gzipped IDX) is inflated only
 //     up to its declared size, and only after that size has passed the
 //     Limits; an npz member's npy header is read and checked before its
-//     data is inflated.
+//     data is inflated. Zip members whose data overlap are refused.
 //   - The pickle reader executes nothing: it builds only an allow-listed set
 //     of classes (collections.OrderedDict, torch._utils._rebuild_tensor_v2,
 //     torch._utils._rebuild_parameter and the torch.*Storage types); any

@@ -103,7 +103,7 @@ func readCircuitFile(path string) (string, error) {
 // checkReadable says why path cannot be read as a regular file (wantDir
 // false) or a directory (wantDir true), without the "open PATH:" noise.
 // Only regular files are read: a FIFO would block the open and a device
-// such as /dev/zero would never end (stdin is read with "-").
+// such as /dev/zero would never end.
 func checkReadable(path string, wantDir bool) error {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -118,7 +118,7 @@ func checkReadable(path string, wantDir bool) error {
 	case st.IsDir():
 		return errors.New("is a directory, want a file")
 	case m&os.ModeNamedPipe != 0:
-		return errors.New("is a named pipe, want a regular file (read stdin with -)")
+		return errors.New("is a named pipe, want a regular file")
 	case m&os.ModeDevice != 0:
 		return errors.New("is a device, want a regular file")
 	case !m.IsRegular():
