@@ -367,3 +367,27 @@ func TestSafetensorsHeaderCheckedFirst(t *testing.T) {
 	_, err = LoadSafetensors(p)
 	wantTooLarge(t, "widened u8", err)
 }
+
+// TestTorchStorageLongerThanRecord: a storage whose zip entry declares
+// more bytes than the archive holds for it is refused before allocating.
+func TestTorchStorageLongerThanRecord(t *testing.T) {
+	const numel = 1 << 28 // 1 GiB of float32
+	pkl := makeTorchPickle([]torchEntry{{"w", "FloatStorage", "0", numel, 0, []int{numel}, []int{1}}})
+	for _, m := range []uint16{zip.Store, zip.Deflate} {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: "archive/data.pkl", Method: zip.Store})
+		w.Write(pkl)
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: "archive/data/0", Method: m, CompressedSize64: 4 * numel, UncompressedSize64: 4 * numel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(make([]byte, 16))
+		zw.Close()
+		z := b.Bytes()
+		err = quickly(t, "storage", func() error { _, err := ReadTorch(bytes.NewReader(z), int64(len(z))); return err })
+		if err == nil || !strings.Contains(err.Error(), "exceeds archive size") {
+			t.Errorf("method %d storage declared beyond the archive: %v", m, err)
+		}
+	}
+}
