@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -388,6 +389,24 @@ func TestTorchStorageLongerThanRecord(t *testing.T) {
 		err = quickly(t, "storage", func() error { _, err := ReadTorch(bytes.NewReader(z), int64(len(z))); return err })
 		if err == nil || !strings.Contains(err.Error(), "exceeds archive size") {
 			t.Errorf("method %d storage declared beyond the archive: %v", m, err)
+		}
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+func TestReadDeclared(t *testing.T) {
+	for _, n := range []int64{0, 5, 16<<20 + 3} {
+		b, err := readDeclared(io.LimitReader(zeros{}, n), n)
+		if err != nil || int64(len(b)) != n {
+			t.Errorf("%d bytes: got %d, %v", n, len(b), err)
+		}
+		if n > 0 {
+			if _, err := readDeclared(io.LimitReader(zeros{}, n-1), n); err == nil {
+				t.Errorf("%d bytes declared, %d present: no error", n, n-1)
+			}
 		}
 	}
 }

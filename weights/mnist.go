@@ -170,8 +170,8 @@ func readIDXGzip(r io.Reader, size int64, l Limits) ([]int, []byte, error) {
 	if err := l.checkInflate("idx data", uint64(size), uint64(n)); err != nil {
 		return nil, nil, err
 	}
-	data := make([]byte, n)
-	if _, err := io.ReadFull(zr, data); err != nil {
+	data, err := readDeclared(zr, int64(n))
+	if err != nil {
 		return nil, nil, fmt.Errorf("idx: dims %v need %d bytes: %w", dims, n, err)
 	}
 	if m, _ := zr.Read(make([]byte, 1)); m != 0 {

@@ -88,8 +88,8 @@ func readNpzMember(f *zip.File, archiveSize int64, l Limits) (*tensor.Tensor, er
 	if err := h.check(int64(f.UncompressedSize64)-h.prefix, l); err != nil {
 		return nil, err
 	}
-	data := make([]byte, h.dataBytes)
-	if _, err := io.ReadFull(rc, data); err != nil {
+	data, err := readDeclared(rc, h.dataBytes)
+	if err != nil {
 		return nil, fmt.Errorf("npy data: %w", err)
 	}
 	if err := expectZipEOF(f, rc); err != nil {

@@ -61,11 +61,7 @@ func readZipEntry(f *zip.File, archiveSize int64, l Limits) ([]byte, error) {
 		buf = make([]byte, f.UncompressedSize64)
 		_, err = io.ReadFull(rc, buf)
 	} else {
-		// Grow with the data actually inflated, not the declared size.
-		buf, err = io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)))
-		if err == nil && uint64(len(buf)) != f.UncompressedSize64 {
-			err = fmt.Errorf("holds %d bytes, header says %d", len(buf), f.UncompressedSize64)
-		}
+		buf, err = readDeclared(rc, int64(f.UncompressedSize64))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("zip entry %s: %w", f.Name, err)
@@ -113,4 +109,23 @@ func checkZipLayout(files []*zip.File) error {
 		}
 	}
 	return nil
+}
+
+// readDeclared reads exactly n bytes from a decompressing reader. The
+// buffer grows with the data actually produced, so a small compressed
+// stream that declares a large size cannot make us allocate it.
+func readDeclared(r io.Reader, n int64) ([]byte, error) {
+	const step = 16 << 20
+	buf := make([]byte, 0, min(n, step))
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(n, 2*int64(cap(buf))))-len(buf))
+		}
+		m, err := io.ReadFull(r, buf[len(buf):min(int64(cap(buf)), n)])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			return nil, fmt.Errorf("%d of %d declared bytes: %w", len(buf), n, err)
+		}
+	}
+	return buf, nil
 }
