@@ -4,7 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
-	"os"
+	"io"
 	"path"
 	"path/filepath"
 	"strings"
@@ -19,47 +19,53 @@ import (
 //   - zip archives: a torch.save archive if it holds a data.pkl, otherwise
 //     an .npz;
 //   - anything else is tried as safetensors (which has no magic number).
-func Load(path string) (map[string]*tensor.Tensor, error) {
-	data, err := os.ReadFile(path)
+//
+// Only a regular file is read, within the Limits.
+func Load(p string) (map[string]*tensor.Tensor, error) {
+	f, size, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}
-	m, err := decodeAny(data, path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	var head [9]byte
+	n, err := io.ReadFull(f, head[:])
+	isZip := false
+	if err == nil || err == io.ErrUnexpectedEOF {
+		isZip = bytes.HasPrefix(head[:n], []byte("PK\x03\x04")) || bytes.HasPrefix(head[:n], []byte("PK\x05\x06"))
+		err = nil
 	}
-	return m, nil
-}
-
-func decodeAny(data []byte, path string) (map[string]*tensor.Tensor, error) {
-	ext := strings.ToLower(filepath.Ext(path))
+	hasPkl := isZip && zipHasDataPkl(f, size)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	ext := strings.ToLower(filepath.Ext(p))
 	switch {
-	case bytes.HasPrefix(data, []byte("\x93NUMPY")):
-		t, err := DecodeNpy(data)
+	case bytes.HasPrefix(head[:n], []byte("\x93NUMPY")):
+		t, err := LoadNpy(p)
 		if err != nil {
 			return nil, err
 		}
-		key := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		key := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
 		return map[string]*tensor.Tensor{key: t}, nil
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")):
-		if ext == ".npz" || !zipHasDataPkl(data) {
-			return DecodeNpz(data)
+	case isZip:
+		if ext == ".npz" || !hasPkl {
+			return LoadNpz(p)
 		}
-		return ReadTorch(bytes.NewReader(data), int64(len(data)))
-	case ext == ".safetensors" || len(data) >= 9 && data[8] == '{':
-		return DecodeSafetensors(data)
+		return LoadTorch(p)
+	case ext == ".safetensors" || n == 9 && head[8] == '{':
+		return LoadSafetensors(p)
 	}
 	switch ext {
 	case ".pt", ".pth", ".pickle", ".pkl", ".bin":
-		return nil, fmt.Errorf("not a zip-format torch.save file (legacy pre-1.6 files are not supported)")
+		return nil, fmt.Errorf("%s: not a zip-format torch.save file (legacy pre-1.6 files are not supported)", p)
 	}
-	return nil, fmt.Errorf("unrecognized weight file format (want .npy, .npz, .safetensors or a torch.save zip)")
+	return nil, fmt.Errorf("%s: unrecognized weight file format (want .npy, .npz, .safetensors or a torch.save zip)", p)
 }
 
 // zipHasDataPkl reports whether a zip archive has a */data.pkl member,
 // the mark of torch.save.
-func zipHasDataPkl(data []byte) bool {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+func zipHasDataPkl(r io.ReaderAt, size int64) bool {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return false
 	}

@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"fmt"
@@ -128,56 +129,94 @@ func LoadMNISTTest(dir string) (images *tensor.Tensor, labels []int, err error) 
 	return images, labels, nil
 }
 
-// maxIDXBytes bounds a decompressed IDX file (MNIST's largest is 47 MB).
-const maxIDXBytes = 1 << 30
-
+// readIDXFile reads a gzipped IDX file. The header's counts are checked
+// against the limits (each byte widens to a float32 image pixel) and the
+// compressed size before anything is inflated or allocated, and no more
+// than the declared bytes are inflated.
 func readIDXFile(path string) ([]int, []byte, error) {
-	f, err := os.Open(path)
+	l, err := limits()
+	if err != nil {
+		return nil, nil, err
+	}
+	f, size, err := openRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	if err := l.checkFileBytes(path, size); err != nil {
+		return nil, nil, err
 	}
-	raw, err := io.ReadAll(io.LimitReader(zr, maxIDXBytes+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(raw) > maxIDXBytes {
-		return nil, nil, fmt.Errorf("%s: more than %d bytes decompressed", path, maxIDXBytes)
-	}
-	dims, data, err := DecodeIDX(raw)
+	dims, data, err := readIDXGzip(f, size, l)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return dims, data, nil
 }
 
-// DecodeIDX decodes an (uncompressed) IDX file of unsigned bytes: magic
-// 0x00 0x00 0x08 <rank>, rank big-endian uint32 dimensions, then the
-// data, whose length must equal the product of the dimensions.
-func DecodeIDX(raw []byte) (dims []int, data []byte, err error) {
-	if len(raw) < 4 || raw[0] != 0 || raw[1] != 0 {
-		return nil, nil, fmt.Errorf("idx: bad magic")
-	}
-	if raw[2] != 0x08 {
-		return nil, nil, fmt.Errorf("idx: element type 0x%02x is not unsigned byte", raw[2])
-	}
-	rank := int(raw[3])
-	if len(raw) < 4+4*rank {
-		return nil, nil, fmt.Errorf("idx: truncated header (rank %d)", rank)
-	}
-	dims = make([]int, rank)
-	for i := range dims {
-		dims[i] = int(binary.BigEndian.Uint32(raw[4+4*i:]))
-	}
-	n, err := tensor.NumElements(dims)
+// readIDXGzip reads a gzipped IDX stream of size compressed bytes (see
+// readIDXFile).
+func readIDXGzip(r io.Reader, size int64, l Limits) ([]int, []byte, error) {
+	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("idx: %w", err)
 	}
-	data = raw[4+4*rank:]
+	dims, n, err := readIDXHeader(zr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := l.checkTensorBytes(fmt.Sprintf("idx: dims %v", dims), n, 4); err != nil {
+		return nil, nil, err
+	}
+	if err := l.checkInflate("idx data", uint64(size), uint64(n)); err != nil {
+		return nil, nil, err
+	}
+	data, err := readDeclared(zr, int64(n))
+	if err != nil {
+		return nil, nil, fmt.Errorf("idx: dims %v need %d bytes: %w", dims, n, err)
+	}
+	if m, _ := zr.Read(make([]byte, 1)); m != 0 {
+		return nil, nil, fmt.Errorf("idx: data longer than dims %v need", dims)
+	}
+	return dims, data, nil
+}
+
+// readIDXHeader reads an IDX header of unsigned bytes: magic 0x00 0x00
+// 0x08 <rank>, then rank big-endian uint32 dimensions. It returns the
+// dimensions and their product.
+func readIDXHeader(r io.Reader) ([]int, int, error) {
+	var magic [4]byte
+	if _, err := io.ReadFull(r, magic[:]); err != nil || magic[0] != 0 || magic[1] != 0 {
+		return nil, 0, fmt.Errorf("idx: bad magic")
+	}
+	if magic[2] != 0x08 {
+		return nil, 0, fmt.Errorf("idx: element type 0x%02x is not unsigned byte", magic[2])
+	}
+	rank := int(magic[3])
+	raw := make([]byte, 4*rank)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return nil, 0, fmt.Errorf("idx: truncated header (rank %d)", rank)
+	}
+	dims := make([]int, rank)
+	for i := range dims {
+		dims[i] = int(binary.BigEndian.Uint32(raw[4*i:]))
+	}
+	n, err := numElements(dims)
+	if err != nil {
+		return nil, 0, fmt.Errorf("idx: %w", err)
+	}
+	return dims, n, nil
+}
+
+// DecodeIDX decodes an (uncompressed) IDX file of unsigned bytes (see
+// readIDXHeader), whose data length must equal the product of the
+// dimensions.
+func DecodeIDX(raw []byte) (dims []int, data []byte, err error) {
+	br := bytes.NewReader(raw)
+	dims, n, err := readIDXHeader(br)
+	if err != nil {
+		return nil, nil, err
+	}
+	data = raw[len(raw)-br.Len():]
 	if len(data) != n {
 		return nil, nil, fmt.Errorf("idx: dims %v need %d bytes, file has %d", dims, n, len(data))
 	}

@@ -1,8 +1,11 @@
 package weights
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"math"
+	"reflect"
 	"testing"
 )
 
@@ -99,6 +102,33 @@ func FuzzDecodeIDX(f *testing.F) {
 		}
 		if n != len(data) {
 			t.Fatalf("dims %v but %d bytes", dims, len(data))
+		}
+	})
+}
+
+// FuzzReadIDXGzip fuzzes the gzipped IDX reader; inputs are compressed
+// first so the mutations reach the header checks.
+func FuzzReadIDXGzip(f *testing.F) {
+	f.Add(idx([]uint32{2, 3}, []byte{1, 2, 3, 4, 5, 6}))
+	f.Add(idx([]uint32{1 << 16, 1 << 15}, nil))
+	f.Add(idx([]uint32{1 << 12, 1 << 12, 1 << 6}, make([]byte, 64)))
+	l, err := LimitsFromEnv()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write(raw)
+		zw.Close()
+		dims, data, err := readIDXGzip(&b, int64(b.Len()), l)
+		if err != nil {
+			return
+		}
+		// What the gzip reader accepts, the in-memory decoder agrees with.
+		d2, data2, err := DecodeIDX(raw)
+		if err != nil || !reflect.DeepEqual(dims, d2) || !bytes.Equal(data, data2) {
+			t.Fatalf("readIDXGzip gave %v, DecodeIDX %v, %v", dims, d2, err)
 		}
 	})
 }

@@ -9,36 +9,183 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
-	"unsafe"
 
 	"codeberg.org/sbinet/npyio/npy"
-	"codeberg.org/sbinet/npyio/npy/float16"
 
 	"github.com/circopt/circopt/tensor"
 )
 
-// LoadNpy reads a NumPy .npy file.
-func LoadNpy(path string) (*tensor.Tensor, error) {
-	data, err := os.ReadFile(path)
+const (
+	// maxNpyRank is numpy's NPY_MAXDIMS: no numpy can read more axes.
+	maxNpyRank = 64
+	// maxNpyHeader bounds the header dict; numpy itself refuses headers
+	// over 10000 bytes by default, and a version 1.0 header cannot
+	// exceed 65535.
+	maxNpyHeader = 1 << 16
+)
+
+// npyKinds maps the type part of an npy descr to its element kind.
+var npyKinds = map[string]elemKind{
+	"f2": elemF16, "f4": elemF32, "f8": elemF64,
+	"i1": elemI8, "i2": elemI16, "i4": elemI32, "i8": elemI64,
+	"u1": elemU8, "u2": elemU16, "u4": elemU32, "u8": elemU64, "b1": elemBool,
+}
+
+// npyHeader is what an .npy header declares.
+type npyHeader struct {
+	descr     string
+	kind      elemKind
+	order     binary.ByteOrder
+	shape     []int
+	n         int   // number of elements
+	fortran   bool  // column-major data
+	prefix    int64 // bytes before the data: preamble and header dict
+	dataBytes int64 // bytes of data the shape needs
+}
+
+// readNpyHeader reads the preamble and header dict from r, and nothing
+// more, checking the header length before reading it.
+func readNpyHeader(r io.Reader) (npyHeader, error) {
+	var h npyHeader
+	pre := make([]byte, 10, 12)
+	if _, err := io.ReadFull(r, pre); err != nil || !bytes.Equal(pre[:6], npy.Magic[:]) {
+		return h, fmt.Errorf("npy: not a NumPy .npy file (bad magic)")
+	}
+	var hlen int
+	switch pre[6] {
+	case 1:
+		hlen = int(binary.LittleEndian.Uint16(pre[8:10]))
+	case 2:
+		pre = pre[:12]
+		if _, err := io.ReadFull(r, pre[10:]); err != nil {
+			return h, fmt.Errorf("npy: truncated header")
+		}
+		hlen = int(binary.LittleEndian.Uint32(pre[8:12]))
+	default:
+		return h, fmt.Errorf("npy: unsupported format version %d.%d", pre[6], pre[7])
+	}
+	if hlen > maxNpyHeader {
+		return h, fmt.Errorf("npy: header of %d bytes is longer than the %d allowed: %w", hlen, maxNpyHeader, ErrTooLarge)
+	}
+	hdr := make([]byte, hlen)
+	if n, err := io.ReadFull(r, hdr); err != nil {
+		return h, fmt.Errorf("npy: header of %d bytes but only %d bytes follow", hlen, n)
+	}
+	if hlen == 0 || hdr[hlen-1] != '\n' {
+		return h, fmt.Errorf("npy: header is not terminated by a newline")
+	}
+	rd, err := npy.NewReader(io.MultiReader(bytes.NewReader(pre), bytes.NewReader(hdr)))
+	if err != nil {
+		return h, fmt.Errorf("npy: %w", err)
+	}
+	h.descr = strings.Trim(rd.Header.Descr.Type, `'"`)
+	h.shape = append([]int{}, rd.Header.Descr.Shape...)
+	h.fortran = rd.Header.Descr.Fortran
+	h.prefix = int64(len(pre) + hlen)
+	if len(h.shape) > maxNpyRank {
+		return h, fmt.Errorf("npy: shape has %d axes, more than numpy's %d", len(h.shape), maxNpyRank)
+	}
+	if h.n, err = numElements(h.shape); err != nil {
+		return h, fmt.Errorf("npy: %w", err)
+	}
+	if len(h.descr) < 3 || !strings.ContainsRune("<>|=", rune(h.descr[0])) {
+		return h, fmt.Errorf("npy: unsupported dtype %q", h.descr)
+	}
+	h.order = binary.ByteOrder(binary.LittleEndian)
+	if h.descr[0] == '>' {
+		h.order = binary.BigEndian
+	}
+	var ok bool
+	if h.kind, ok = npyKinds[h.descr[1:]]; !ok {
+		return h, fmt.Errorf("npy: unsupported dtype %q (want a float, integer or bool type)", h.descr)
+	}
+	h.dataBytes = int64(h.n) * int64(h.kind.size())
+	return h, nil
+}
+
+// check refuses a header whose data would exceed the limits or does not
+// match the have bytes that follow it.
+func (h npyHeader) check(have int64, l Limits) error {
+	if err := l.checkTensorBytes(fmt.Sprintf("npy: shape %v", h.shape), h.n, h.kind.dtype().Size()); err != nil {
+		return err
+	}
+	if have != h.dataBytes {
+		return fmt.Errorf("npy: shape %v of %s needs %d data bytes, file has %d", h.shape, h.descr, h.dataBytes, have)
+	}
+	return nil
+}
+
+// decode turns the data bytes into a C-order tensor.
+func (h npyHeader) decode(data []byte) (*tensor.Tensor, error) {
+	t, err := decodeTensor(data, h.kind, h.order, h.shape)
+	if err != nil {
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	if h.fortran && len(h.shape) > 1 {
+		if t, err = fortranToC(t); err != nil {
+			return nil, fmt.Errorf("npy: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// LoadNpy reads a NumPy .npy file. Only a regular file is read, and only
+// after its header's declared size has been checked against the file's
+// size and the Limits.
+func LoadNpy(path string) (t *tensor.Tensor, err error) {
+	defer recoverAsError(path+": npy", &err)
+	l, err := limits()
 	if err != nil {
 		return nil, err
 	}
-	t, err := DecodeNpy(data)
+	f, size, err := openRegular(path)
 	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	h, err := readNpyHeader(br)
+	if err == nil {
+		err = h.check(size-h.prefix, l)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	data := make([]byte, h.dataBytes)
+	if _, err := io.ReadFull(br, data); err != nil {
+		return nil, fmt.Errorf("%s: npy data: %w", path, err)
+	}
+	if t, err = h.decode(data); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
 }
 
-// ReadNpy reads one .npy array from r (to its end).
-func ReadNpy(r io.Reader) (*tensor.Tensor, error) {
-	data, err := io.ReadAll(r)
+// ReadNpy reads one .npy array from r, which must end with the array's
+// data. Only the bytes the header declares (within the Limits) are read.
+func ReadNpy(r io.Reader) (t *tensor.Tensor, err error) {
+	defer recoverAsError("npy", &err)
+	l, err := limits()
 	if err != nil {
 		return nil, err
 	}
-	return DecodeNpy(data)
+	h, err := readNpyHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.check(h.dataBytes, l); err != nil {
+		return nil, err
+	}
+	data := make([]byte, h.dataBytes+1)
+	n, err := io.ReadFull(r, data)
+	if err != io.ErrUnexpectedEOF && err != nil && err != io.EOF {
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	if err := h.check(int64(n), l); err != nil {
+		return nil, err
+	}
+	return h.decode(data[:n])
 }
 
 // DecodeNpy decodes a whole .npy file held in memory. Supported element
@@ -48,188 +195,18 @@ func ReadNpy(r io.Reader) (*tensor.Tensor, error) {
 // order. The data must be exactly as long as the header's shape says.
 func DecodeNpy(data []byte) (t *tensor.Tensor, err error) {
 	defer recoverAsError("npy", &err)
-	if err := checkNpyPreamble(data); err != nil {
+	l, err := limits()
+	if err != nil {
 		return nil, err
 	}
-	br := bytes.NewReader(data)
-	rd, err := npy.NewReader(br)
+	h, err := readNpyHeader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("npy: %w", err)
+		return nil, err
 	}
-	descr := strings.Trim(rd.Header.Descr.Type, `'"`)
-	shape := append([]int{}, rd.Header.Descr.Shape...)
-	n, err := tensor.NumElements(shape)
-	if err != nil {
-		return nil, fmt.Errorf("npy: %w", err)
+	if err := h.check(int64(len(data))-h.prefix, l); err != nil {
+		return nil, err
 	}
-	if len(descr) < 3 || !strings.ContainsRune("<>|=", rune(descr[0])) {
-		return nil, fmt.Errorf("npy: unsupported dtype %q", descr)
-	}
-	esize := map[string]int{"f2": 2, "f4": 4, "f8": 8, "i1": 1, "i2": 2, "i4": 4, "i8": 8,
-		"u1": 1, "u2": 2, "u4": 4, "u8": 8, "b1": 1}[descr[1:]]
-	if esize == 0 {
-		return nil, fmt.Errorf("npy: unsupported dtype %q (want a float, integer or bool type)", descr)
-	}
-	// Check the payload length before the decoder allocates anything
-	// from the (untrusted) shape.
-	if have, want := int64(br.Len()), int64(n)*int64(esize); have != want {
-		return nil, fmt.Errorf("npy: shape %v of %s needs %d data bytes, file has %d", shape, descr, want, have)
-	}
-	t, err = readNpyData(rd, descr[1:], shape, n)
-	if err != nil {
-		return nil, fmt.Errorf("npy: %w", err)
-	}
-	if rd.Header.Descr.Fortran && len(shape) > 1 {
-		t, err = fortranToC(t)
-		if err != nil {
-			return nil, fmt.Errorf("npy: %w", err)
-		}
-	}
-	return t, nil
-}
-
-// checkNpyPreamble validates the magic string and the header length
-// against the data, which npyio would otherwise trust when allocating.
-func checkNpyPreamble(data []byte) error {
-	if len(data) < 10 || !bytes.Equal(data[:6], npy.Magic[:]) {
-		return fmt.Errorf("npy: not a NumPy .npy file (bad magic)")
-	}
-	var start, hlen int
-	switch data[6] {
-	case 1:
-		start, hlen = 10, int(binary.LittleEndian.Uint16(data[8:10]))
-	case 2:
-		if len(data) < 12 {
-			return fmt.Errorf("npy: truncated header")
-		}
-		start, hlen = 12, int(binary.LittleEndian.Uint32(data[8:12]))
-	default:
-		return fmt.Errorf("npy: unsupported format version %d.%d", data[6], data[7])
-	}
-	if hlen > len(data)-start {
-		return fmt.Errorf("npy: header of %d bytes but only %d bytes follow", hlen, len(data)-start)
-	}
-	if hlen == 0 || data[start+hlen-1] != '\n' {
-		return fmt.Errorf("npy: header is not terminated by a newline")
-	}
-	return nil
-}
-
-// readNpyData reads n elements of kind (e.g. "f4") through npyio and wraps
-// them as a tensor of shape, widening types circopt does not hold.
-func readNpyData(rd *npy.Reader, kind string, shape []int, n int) (*tensor.Tensor, error) {
-	widen := func(n int, at func(i int) int64) (*tensor.Tensor, error) {
-		out := make([]int64, n)
-		for i := range out {
-			out[i] = at(i)
-		}
-		return tensor.FromInt64(shape, out)
-	}
-	switch kind {
-	case "f4":
-		var v []float32
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return tensor.FromFloat32(shape, v)
-	case "f8":
-		var v []float64
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return tensor.FromFloat64(shape, v)
-	case "i8":
-		var v []int64
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return tensor.FromInt64(shape, v)
-	case "f2":
-		var v []float16.Num
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		out := make([]float32, len(v))
-		for i, x := range v {
-			out[i] = x.Float32()
-		}
-		return tensor.FromFloat32(shape, out)
-	case "i4":
-		var v []int32
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return widen(len(v), func(i int) int64 { return int64(v[i]) })
-	case "i2":
-		var v []int16
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return widen(len(v), func(i int) int64 { return int64(v[i]) })
-	case "i1":
-		var v []int8
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return widen(len(v), func(i int) int64 { return int64(v[i]) })
-	case "u1":
-		var v []uint8
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return widen(len(v), func(i int) int64 { return int64(v[i]) })
-	case "u2":
-		var v []uint16
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return widen(len(v), func(i int) int64 { return int64(v[i]) })
-	case "u4":
-		var v []uint32
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return widen(len(v), func(i int) int64 { return int64(v[i]) })
-	case "u8":
-		var v []uint64
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		for i, x := range v {
-			if x > math.MaxInt64 {
-				return nil, fmt.Errorf("uint64 element %d (%d) does not fit in int64", i, x)
-			}
-		}
-		return widen(len(v), func(i int) int64 { return int64(v[i]) })
-	case "b1":
-		var v []bool
-		if err := readInto(rd, &v, n); err != nil {
-			return nil, err
-		}
-		return widen(len(v), func(i int) int64 {
-			if v[i] {
-				return 1
-			}
-			return 0
-		})
-	}
-	return nil, fmt.Errorf("unsupported dtype kind %q", kind)
-}
-
-// readInto reads exactly n elements into *dst through npyio.
-func readInto[T any](rd *npy.Reader, dst *[]T, n int) error {
-	// npyio treats an empty destination as "allocate the header's count".
-	*dst = make([]T, n)
-	if n == 0 {
-		return nil
-	}
-	if err := rd.Read(dst); err != nil {
-		return err
-	}
-	if len(*dst) != n {
-		return fmt.Errorf("read %d elements, want %d", len(*dst), n)
-	}
-	return nil
+	return h.decode(data[h.prefix:])
 }
 
 // fortranToC reinterprets column-major data read in storage order: the
@@ -276,49 +253,60 @@ func SaveNpy(path string, t *tensor.Tensor) error {
 }
 
 // WriteNpy writes t as a .npy array (C order, little-endian, dtype <f4,
-// <f8 or <i8). npyio derives the shape from the Go type it is given, so
-// the data is handed over as a nested Go array of exactly t's shape.
-func WriteNpy(w io.Writer, t *tensor.Tensor) (err error) {
-	defer recoverAsError("npy write", &err)
+// <f8 or <i8). The header is written here rather than by npyio, which
+// derives shapes from Go array types and so mangles empty arrays and
+// arrays of rank 63 and more (it writes them as dtype |V4). Arrays of
+// more than numpy's 64 axes are refused.
+func WriteNpy(w io.Writer, t *tensor.Tensor) error {
 	shape := t.Shape()
-	var elem reflect.Type
+	if len(shape) > maxNpyRank {
+		return fmt.Errorf("npy: cannot write an array of %d axes; numpy reads at most %d", len(shape), maxNpyRank)
+	}
 	var descr string
 	switch t.DType() {
 	case tensor.Float32:
-		elem, descr = reflect.TypeFor[float32](), "<f4"
+		descr = "<f4"
 	case tensor.Float64:
-		elem, descr = reflect.TypeFor[float64](), "<f8"
+		descr = "<f8"
 	case tensor.Int64:
-		elem, descr = reflect.TypeFor[int64](), "<i8"
+		descr = "<i8"
 	default:
-		return fmt.Errorf("cannot write dtype %v", t.DType())
+		return fmt.Errorf("npy: cannot write dtype %v", t.DType())
 	}
-	n := t.Size()
-	if n == 0 {
-		return writeEmptyNpy(w, descr, shape)
+	if err := writeNpyHeader(w, descr, shape); err != nil {
+		return err
 	}
-	typ := elem
-	for i := len(shape) - 1; i >= 0; i-- {
-		typ = reflect.ArrayOf(shape[i], typ)
-	}
-	v := reflect.New(typ)
-	// A nested Go array is laid out contiguously in C order.
 	switch t.DType() {
 	case tensor.Float32:
-		copy(unsafe.Slice((*float32)(v.UnsafePointer()), n), t.Float32s())
+		return writeChunked(w, t.Float32s())
 	case tensor.Float64:
-		copy(unsafe.Slice((*float64)(v.UnsafePointer()), n), t.Float64s())
-	default:
-		copy(unsafe.Slice((*int64)(v.UnsafePointer()), n), t.Int64s())
+		return writeChunked(w, t.Float64s())
 	}
-	return npy.Write(w, v.Elem().Interface())
+	return writeChunked(w, t.Int64s())
 }
 
-// writeEmptyNpy writes the header of a zero-element array. npyio cannot:
-// it derives shapes from Go values and records an empty one as () or
-// drops the axes after a zero-length one. The header is the format's
-// version 1.0 dict, padded with spaces to a multiple of 64 bytes.
-func writeEmptyNpy(w io.Writer, descr string, shape []int) error {
+// writeChunked writes v little-endian through a bounded buffer, so a
+// large tensor is not copied whole.
+func writeChunked[T float32 | float64 | int64](w io.Writer, v []T) error {
+	const chunk = 1 << 14
+	var buf []byte
+	for len(v) > 0 {
+		m := min(len(v), chunk)
+		var err error
+		if buf, err = binary.Append(buf[:0], binary.LittleEndian, v[:m]); err != nil {
+			return err
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		v = v[m:]
+	}
+	return nil
+}
+
+// writeNpyHeader writes the format's version 1.0 preamble and header
+// dict, padded with spaces to a multiple of 64 bytes.
+func writeNpyHeader(w io.Writer, descr string, shape []int) error {
 	dims := make([]string, len(shape))
 	for i, d := range shape {
 		dims[i] = fmt.Sprint(d)
@@ -334,7 +322,7 @@ func writeEmptyNpy(w io.Writer, descr string, shape []int) error {
 	}
 	h += strings.Repeat(" ", pad) + "\n"
 	if len(h) > math.MaxUint16 {
-		return fmt.Errorf("header of %d bytes is too long", len(h))
+		return fmt.Errorf("npy: header of %d bytes is too long", len(h))
 	}
 	var pre [10]byte
 	copy(pre[:], npy.Magic[:])

@@ -220,8 +220,16 @@ func FuzzDecodeNpy(f *testing.F) {
 	f.Add(makeNpy("<f2", false, "(1,)", []byte{0, 0x3c}))
 	f.Add(makeNpy("<f4", false, "(1000000000000,)", nil))
 	f.Add([]byte("\x93NUMPY\x02\x00\xff\xff\xff\xff{}\n"))
+	f.Add(makeNpy("<f4", false, "("+strings.Repeat("1, ", 100)+")", le(float32(1))))
+	f.Add(makeNpy("|b1", false, "(3,)", []byte{0, 2, 255}))
+	f.Add(makeNpy(">f2", false, "(2,)", []byte{0, 1, 0x83, 0xff}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		x, err := DecodeNpy(data)
+		// Reading the same bytes as a stream must agree.
+		xs, errs := ReadNpy(bytes.NewReader(data))
+		if (err == nil) != (errs == nil) || err == nil && tensor.ContentHashHex(x) != tensor.ContentHashHex(xs) {
+			t.Fatalf("DecodeNpy gave %v, %v; ReadNpy gave %v, %v", x, err, xs, errs)
+		}
 		if err != nil {
 			return
 		}

@@ -3,6 +3,7 @@ package weights
 import (
 	"archive/zip"
 	"bytes"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,6 +81,9 @@ func keys[V any](m map[string]V) []string {
 func FuzzDecodeNpz(f *testing.F) {
 	f.Add(makeZip(f, map[string][]byte{"a.npy": makeNpy("<f4", false, "(2,)", le([]float32{1, 2}))}))
 	f.Add(makeZip(f, map[string][]byte{"stored:b.npy": makeNpy("<i8", false, "()", le(int64(1)))}))
+	f.Add(rawZip(f, "bomb.npy", make([]byte, 1<<10), 1<<30, 0))
+	npy := makeNpy("<f4", false, "(2,)", le([]float32{1, 2}))
+	f.Add(rawZip(f, "c.npy", deflate(f, npy), uint64(len(npy)), crc32.ChecksumIEEE(npy)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := DecodeNpz(data)
 		if err == nil && m == nil {

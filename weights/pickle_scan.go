@@ -1,17 +1,33 @@
 package weights
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 )
 
-// checkPickleLengths walks the opcodes of a pickle stream and checks every
+// Bounds on the work a pickle may ask of gopickle, far above what any
+// state dict needs (a few dozen opcodes per tensor, containers nested a
+// few deep, integers that fit in 64 bits).
+const (
+	maxPickleOps    = 1 << 22 // opcodes executed
+	maxMarkDepth    = 1 << 10 // MARKs open at once; each costs a new stack
+	maxMemoEntries  = 1 << 20 // PUT, BINPUT, LONG_BINPUT and MEMOIZE
+	maxIntDigits    = 4300    // digits of an INT or LONG line (CPython's default limit)
+	maxLongBinBytes = 1 << 12 // bytes of a LONG4 (gopickle decodes it in quadratic time)
+)
+
+// checkPickle walks the opcodes of a pickle stream and checks every
 // length-prefixed argument (strings, bytes, big integers, frames) against
 // the bytes that remain. gopickle allocates a buffer of the declared length
 // before reading, so without this walk a few hostile bytes could demand
-// terabytes of memory, which Go cannot recover from. The walk ends at STOP.
-func checkPickleLengths(p []byte) error {
+// terabytes of memory, which Go cannot recover from. The walk also bounds
+// the work and memory of unpickling (see maxPickleOps and the others): a
+// mark flood, a memo flood or a huge decimal literal is refused before
+// gopickle runs. The walk ends at STOP.
+func checkPickle(p []byte) error {
 	i := 0
+	ops, marks, memo := 0, 0, 0
 	need := func(op byte, n uint64) error {
 		if n > uint64(len(p)-i) {
 			return fmt.Errorf("pickle: opcode 0x%02x at byte %d needs %d bytes, %d remain", op, i-1, n, len(p)-i)
@@ -52,6 +68,29 @@ func checkPickleLengths(p []byte) error {
 	for i < len(p) {
 		op := p[i]
 		i++
+		if ops++; ops > maxPickleOps {
+			return fmt.Errorf("pickle: more than %d opcodes: %w", maxPickleOps, ErrTooLarge)
+		}
+		switch op {
+		case '(': // MARK
+			if marks++; marks > maxMarkDepth {
+				return fmt.Errorf("pickle: MARK at byte %d: more than %d marks open: %w", i-1, maxMarkDepth, ErrTooLarge)
+			}
+		case '1', 't', 'l', 'd', 'e', 'u', 'o', 'i', 0x90, 0x91: // pop a mark
+			marks = max(marks-1, 0)
+		case 'p', 'q', 'r', 0x94: // memo writes
+			if memo++; memo > maxMemoEntries {
+				return fmt.Errorf("pickle: memo write at byte %d: more than %d memo entries: %w", i-1, maxMemoEntries, ErrTooLarge)
+			}
+		case 'I', 'L':
+			if j := bytes.IndexByte(p[i:], '\n'); j > maxIntDigits+2 || j < 0 && len(p)-i > maxIntDigits+2 {
+				return fmt.Errorf("pickle: integer literal at byte %d has more than %d digits: %w", i-1, maxIntDigits, ErrTooLarge)
+			}
+		case 0x8b: // LONG4
+			if len(p)-i >= 4 && binary.LittleEndian.Uint32(p[i:]) > maxLongBinBytes {
+				return fmt.Errorf("pickle: LONG4 at byte %d has more than %d bytes: %w", i-1, maxLongBinBytes, ErrTooLarge)
+			}
+		}
 		var err error
 		switch op {
 		case '.': // STOP

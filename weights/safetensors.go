@@ -1,27 +1,52 @@
 package weights
 
 import (
+	"bufio"
 	"encoding/binary"
 	"fmt"
-	"math"
-	"os"
 
 	"github.com/nlpodyssey/safetensors"
 
 	"github.com/circopt/circopt/tensor"
 )
 
-// LoadSafetensors reads a .safetensors file.
+// LoadSafetensors reads a .safetensors file. Only a regular file is
+// read, and only after its header's declared sizes have been checked
+// against the file's size and the Limits.
 func LoadSafetensors(path string) (map[string]*tensor.Tensor, error) {
-	data, err := os.ReadFile(path)
+	l, err := limits()
 	if err != nil {
 		return nil, err
+	}
+	f, size, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := l.checkFileBytes(path, size); err != nil {
+		return nil, err
+	}
+	if err := checkSafetensorsHeader(bufio.NewReader(f), size, l); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	data := make([]byte, size)
+	if _, err := f.ReadAt(data, 0); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	m, err := DecodeSafetensors(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
+}
+
+// safetensorKinds maps safetensors dtypes to element kinds.
+var safetensorKinds = map[safetensors.DType]elemKind{
+	safetensors.BOOL: elemBool, safetensors.U8: elemU8, safetensors.I8: elemI8,
+	safetensors.I16: elemI16, safetensors.U16: elemU16, safetensors.F16: elemF16,
+	safetensors.BF16: elemBF16, safetensors.I32: elemI32, safetensors.U32: elemU32,
+	safetensors.F32: elemF32, safetensors.F64: elemF64, safetensors.I64: elemI64,
+	safetensors.U64: elemU64,
 }
 
 // DecodeSafetensors decodes a whole safetensors file held in memory. The
@@ -31,98 +56,50 @@ func LoadSafetensors(path string) (map[string]*tensor.Tensor, error) {
 // float32, and the other integer and bool types widen to int64.
 func DecodeSafetensors(data []byte) (out map[string]*tensor.Tensor, err error) {
 	defer recoverAsError("safetensors", &err)
+	l, err := limits()
+	if err != nil {
+		return nil, err
+	}
 	st, err := safetensors.Deserialize(data)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
 	out = make(map[string]*tensor.Tensor, st.Len())
+	var total int64
 	for _, nt := range st.Tensors() {
-		t, err := safetensorToTensor(nt.TensorView)
+		t, err := safetensorToTensor(nt.TensorView, l)
 		if err != nil {
 			return nil, fmt.Errorf("safetensors: tensor %s: %w", nt.Name, err)
+		}
+		total += int64(t.Size() * t.DType().Size())
+		if err := l.checkFileBytes("safetensors: tensors in total", total); err != nil {
+			return nil, err
 		}
 		out[nt.Name] = t
 	}
 	return out, nil
 }
 
-func safetensorToTensor(v safetensors.TensorView) (*tensor.Tensor, error) {
+func safetensorToTensor(v safetensors.TensorView, l Limits) (*tensor.Tensor, error) {
 	shape := make([]int, len(v.Shape()))
 	for i, d := range v.Shape() {
 		if d > tensor.MaxElements {
-			return nil, fmt.Errorf("dimension %d too large", d)
+			return nil, fmt.Errorf("dimension %d too large: %w", d, ErrTooLarge)
 		}
 		shape[i] = int(d)
 	}
-	n, err := tensor.NumElements(shape)
+	n, err := numElements(shape)
 	if err != nil {
 		return nil, err
 	}
-	raw := v.Data()
-	dt := v.DType()
-	es, ok := map[safetensors.DType]int{
-		safetensors.BOOL: 1, safetensors.U8: 1, safetensors.I8: 1, safetensors.I16: 2, safetensors.U16: 2,
-		safetensors.F16: 2, safetensors.BF16: 2, safetensors.I32: 4, safetensors.U32: 4, safetensors.F32: 4,
-		safetensors.F64: 8, safetensors.I64: 8, safetensors.U64: 8,
-	}[dt]
+	k, ok := safetensorKinds[v.DType()]
 	if !ok {
-		return nil, fmt.Errorf("unsupported dtype %v", dt)
+		return nil, fmt.Errorf("unsupported dtype %v", v.DType())
 	}
-	// The library already checks this; repeat it because the indexing
-	// below relies on it.
-	if len(raw) != n*es {
-		return nil, fmt.Errorf("shape %v of %v needs %d bytes, has %d", shape, dt, n*es, len(raw))
+	if err := l.checkTensorBytes(fmt.Sprintf("shape %v", shape), n, k.dtype().Size()); err != nil {
+		return nil, err
 	}
-	le := binary.LittleEndian
-	switch dt {
-	case safetensors.F32, safetensors.F16, safetensors.BF16:
-		out := make([]float32, n)
-		for i := range out {
-			switch dt {
-			case safetensors.F32:
-				out[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
-			case safetensors.F16:
-				out[i] = halfToFloat32(le.Uint16(raw[2*i:]))
-			default:
-				out[i] = math.Float32frombits(uint32(le.Uint16(raw[2*i:])) << 16)
-			}
-		}
-		return tensor.FromFloat32(shape, out)
-	case safetensors.F64:
-		out := make([]float64, n)
-		for i := range out {
-			out[i] = math.Float64frombits(le.Uint64(raw[8*i:]))
-		}
-		return tensor.FromFloat64(shape, out)
-	}
-	out := make([]int64, n)
-	for i := range out {
-		switch dt {
-		case safetensors.I64:
-			out[i] = int64(le.Uint64(raw[8*i:]))
-		case safetensors.U64:
-			u := le.Uint64(raw[8*i:])
-			if u > math.MaxInt64 {
-				return nil, fmt.Errorf("uint64 element %d (%d) does not fit in int64", i, u)
-			}
-			out[i] = int64(u)
-		case safetensors.I32:
-			out[i] = int64(int32(le.Uint32(raw[4*i:])))
-		case safetensors.U32:
-			out[i] = int64(le.Uint32(raw[4*i:]))
-		case safetensors.I16:
-			out[i] = int64(int16(le.Uint16(raw[2*i:])))
-		case safetensors.U16:
-			out[i] = int64(le.Uint16(raw[2*i:]))
-		case safetensors.I8:
-			out[i] = int64(int8(raw[i]))
-		case safetensors.U8:
-			out[i] = int64(raw[i])
-		case safetensors.BOOL:
-			if raw[i] != 0 {
-				out[i] = 1
-			}
-		}
-	}
-	return tensor.FromInt64(shape, out)
+	// The library already checks the data length; decodeTensor repeats
+	// it because its indexing relies on it.
+	return decodeTensor(v.Data(), k, binary.LittleEndian, shape)
 }

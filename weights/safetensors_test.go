@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"os"
@@ -95,10 +96,20 @@ func FuzzDecodeSafetensors(f *testing.F) {
 	f.Add(sampleSafetensors())
 	f.Add(makeSafetensors(`{"a":{"dtype":"BOOL","shape":[2],"data_offsets":[0,2]}}`, []byte{1, 0}))
 	f.Add(makeSafetensors(`{}`, nil))
+	f.Add(makeSafetensors(`{"a":{"dtype":"F32","shape":[1073741824, 2],"data_offsets":[0,8589934592]}}`, make([]byte, 8)))
+	l, err := LimitsFromEnv()
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := DecodeSafetensors(data)
 		if err != nil {
 			return
+		}
+		// The header check LoadSafetensors makes first never refuses
+		// a file the library accepts.
+		if err := checkSafetensorsHeader(bytes.NewReader(data), int64(len(data)), l); err != nil {
+			t.Fatalf("header check refuses a valid file: %v", err)
 		}
 		for k, x := range m {
 			if x.Bytes() > int64(len(data))*8 {

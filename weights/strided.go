@@ -1,10 +1,6 @@
 package weights
 
-import (
-	"fmt"
-
-	"github.com/circopt/circopt/tensor"
-)
+import "fmt"
 
 // checkStrided validates a strided view into a backing buffer of n
 // elements: non-negative sizes, strides and offset, and every reachable
@@ -13,7 +9,7 @@ func checkStrided(n, offset int, size, stride []int) (int, error) {
 	if len(size) != len(stride) {
 		return 0, fmt.Errorf("size %v and stride %v have different ranks", size, stride)
 	}
-	count, err := tensor.NumElements(size)
+	count, err := numElements(size)
 	if err != nil {
 		return 0, err
 	}

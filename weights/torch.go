@@ -6,8 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -20,7 +18,7 @@ import (
 
 // maxPickleBytes bounds data.pkl; a state dict's pickle holds only names
 // and tensor metadata, so even very large models stay far below this.
-const maxPickleBytes = 1 << 28
+const maxPickleBytes = 1 << 26
 
 // LoadTorch reads a PyTorch state dict written by torch.save in the zip
 // format (PyTorch >= 1.6): <archive>/data.pkl plus one <archive>/data/<key>
@@ -28,16 +26,12 @@ const maxPickleBytes = 1 << 28
 // tensors gives dotted names ("model.layer.weight"); non-tensor entries
 // (an epoch counter, say) are ignored.
 func LoadTorch(path string) (map[string]*tensor.Tensor, error) {
-	f, err := os.Open(path)
+	f, size, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	m, err := ReadTorch(f, fi.Size())
+	m, err := ReadTorch(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -47,9 +41,19 @@ func LoadTorch(path string) (map[string]*tensor.Tensor, error) {
 // ReadTorch is LoadTorch for a zip archive of size bytes read through r.
 func ReadTorch(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err error) {
 	defer recoverAsError("torch", &err)
+	l, err := limits()
+	if err != nil {
+		return nil, err
+	}
+	if err := l.checkFileBytes("torch archive", size); err != nil {
+		return nil, err
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("torch: not a zip-format torch.save file (legacy pre-1.6 files are not supported): %w", err)
+	}
+	if err := checkZipLayout(zr.File); err != nil {
+		return nil, fmt.Errorf("torch: %w", err)
 	}
 	files := make(map[string]*zip.File, len(zr.File))
 	var pkl *zip.File
@@ -71,7 +75,7 @@ func ReadTorch(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err er
 	// Members sit next to data.pkl: <dir>/byteorder, <dir>/data/<key>.
 	dir := strings.TrimSuffix(pkl.Name, "data.pkl")
 	if bo, ok := files[dir+"byteorder"]; ok {
-		b, err := readZipEntry(bo, size)
+		b, err := readZipEntry(bo, size, l)
 		if err != nil {
 			return nil, fmt.Errorf("torch: %w", err)
 		}
@@ -80,9 +84,9 @@ func ReadTorch(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err er
 		}
 	}
 	if pkl.UncompressedSize64 > maxPickleBytes {
-		return nil, fmt.Errorf("torch: %s is %d bytes, more than the %d allowed", pkl.Name, pkl.UncompressedSize64, maxPickleBytes)
+		return nil, fmt.Errorf("torch: %s is %d bytes, more than the %d allowed: %w", pkl.Name, pkl.UncompressedSize64, maxPickleBytes, ErrTooLarge)
 	}
-	pdata, err := readZipEntry(pkl, size)
+	pdata, err := readZipEntry(pkl, size, l)
 	if err != nil {
 		return nil, fmt.Errorf("torch: %w", err)
 	}
@@ -91,7 +95,8 @@ func ReadTorch(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err er
 		return nil, fmt.Errorf("torch: %s: %w", pkl.Name, err)
 	}
 	leaves := map[string]*torchTensor{}
-	if err := collectTensors(root, "", 0, leaves); err != nil {
+	visits := maxStateDictEntries
+	if err := collectTensors(root, "", 0, &visits, leaves); err != nil {
 		return nil, fmt.Errorf("torch: %s: %w", pkl.Name, err)
 	}
 	names := make([]string, 0, len(leaves))
@@ -105,6 +110,7 @@ func ReadTorch(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err er
 	// state dicts stay far below this (views and tied weights at most
 	// repeat a storage a few times).
 	budget := 4*size + 1<<20
+	var total int64 // bytes of storages and tensors held
 	out = make(map[string]*tensor.Tensor, len(leaves))
 	for _, name := range names {
 		tt := leaves[name]
@@ -114,18 +120,30 @@ func ReadTorch(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err er
 			if !found {
 				return nil, fmt.Errorf("torch: tensor %s: storage %sdata/%s missing from archive", name, dir, tt.storage.key)
 			}
-			st, err = readStorage(f, size, tt.storage)
+			total += int64(tt.storage.numel * tt.storage.class.kind.dtype().Size())
+			if err := l.checkFileBytes("torch: storages in total", total); err != nil {
+				return nil, err
+			}
+			st, err = readStorage(f, size, tt.storage, l)
 			if err != nil {
 				return nil, fmt.Errorf("torch: tensor %s: %w", name, err)
 			}
 			storages[tt.storage.key] = st
 		}
-		count, err := tensor.NumElements(tt.size)
+		count, err := numElements(tt.size)
 		if err != nil {
 			return nil, fmt.Errorf("torch: tensor %s: %w", name, err)
 		}
 		if budget -= int64(count); budget < 0 {
-			return nil, fmt.Errorf("torch: tensor %s: tensors total more elements than a %d-byte archive can plausibly hold", name, size)
+			return nil, fmt.Errorf("torch: tensor %s: tensors total more elements than a %d-byte archive can plausibly hold: %w", name, size, ErrTooLarge)
+		}
+		esize := tt.storage.class.kind.dtype().Size()
+		if err := l.checkTensorBytes("torch: tensor "+name, count, esize); err != nil {
+			return nil, err
+		}
+		total += int64(count * esize)
+		if err := l.checkFileBytes("torch: tensors in total", total); err != nil {
+			return nil, err
 		}
 		t, err := tt.materialize(st)
 		if err != nil {
@@ -138,15 +156,16 @@ func ReadTorch(r io.ReaderAt, size int64) (out map[string]*tensor.Tensor, err er
 
 // torchStorageClass stands for one of the torch.*Storage globals.
 type torchStorageClass struct {
-	name  string
-	esize int // bytes per element on disk
+	name string
+	kind elemKind
 }
 
-// torchStorageClasses is the allow-list of storage types and their sizes.
-var torchStorageClasses = map[string]int{
-	"FloatStorage": 4, "DoubleStorage": 8, "HalfStorage": 2, "BFloat16Storage": 2,
-	"LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1,
-	"ByteStorage": 1, "BoolStorage": 1,
+// torchStorageClasses is the allow-list of storage types and their
+// element kinds.
+var torchStorageClasses = map[string]elemKind{
+	"FloatStorage": elemF32, "DoubleStorage": elemF64, "HalfStorage": elemF16, "BFloat16Storage": elemBF16,
+	"LongStorage": elemI64, "IntStorage": elemI32, "ShortStorage": elemI16, "CharStorage": elemI8,
+	"ByteStorage": elemU8, "BoolStorage": elemBool,
 }
 
 // torchStorageRef is a persistent reference to a storage file.
@@ -230,7 +249,7 @@ func intTuple(what string, v any) ([]int, error) {
 // of globals, so nothing but plain containers and tensor descriptions can
 // be built. Storages are only referenced here; their bytes are read later.
 func unpickleStateDict(data []byte) (any, error) {
-	if err := checkPickleLengths(data); err != nil {
+	if err := checkPickle(data); err != nil {
 		return nil, err
 	}
 	u := pickle.NewUnpickler(bytes.NewReader(data))
@@ -246,8 +265,8 @@ func unpickleStateDict(data []byte) (any, error) {
 			return rebuildParameter{}, nil
 		}
 		if module == "torch" {
-			if es, ok := torchStorageClasses[name]; ok {
-				return &torchStorageClass{name: name, esize: es}, nil
+			if k, ok := torchStorageClasses[name]; ok {
+				return &torchStorageClass{name: name, kind: k}, nil
 			}
 		}
 		return nil, fmt.Errorf("pickle refers to %s.%s, which is not an allowed class", module, name)
@@ -279,15 +298,25 @@ func unpickleStateDict(data []byte) (any, error) {
 // cycles built through the pickle memo.
 const maxDictDepth = 16
 
-// collectTensors flattens nested dicts of tensors into out with dotted keys.
-func collectTensors(v any, prefix string, depth int, out map[string]*torchTensor) error {
+// maxStateDictEntries bounds the dict entries visited in all: the memo
+// lets a few bytes share one dict many times at every level, which would
+// otherwise make the walk exponential.
+const maxStateDictEntries = 1 << 20
+
+// collectTensors flattens nested dicts of tensors into out with dotted
+// keys, visiting at most *visits entries. Keys are never formatted with
+// %v: a memo-shared or self-containing value would print without bound.
+func collectTensors(v any, prefix string, depth int, visits *int, out map[string]*torchTensor) error {
 	if depth > maxDictDepth {
 		return fmt.Errorf("dicts nested more than %d deep", maxDictDepth)
 	}
 	add := func(k, val any) error {
+		if *visits--; *visits < 0 {
+			return fmt.Errorf("state dict has more than %d entries in all: %w", maxStateDictEntries, ErrTooLarge)
+		}
 		ks, ok := k.(string)
 		if !ok {
-			return fmt.Errorf("state dict key %v is %T, not a string", k, k)
+			return fmt.Errorf("a state dict key is %T, not a string", k)
 		}
 		if prefix != "" {
 			ks = prefix + "." + ks
@@ -299,7 +328,7 @@ func collectTensors(v any, prefix string, depth int, out map[string]*torchTensor
 			}
 			out[ks] = x
 		case *types.OrderedDict, *types.Dict:
-			return collectTensors(x, ks, depth+1, out)
+			return collectTensors(x, ks, depth+1, visits, out)
 		}
 		return nil
 	}
@@ -331,66 +360,23 @@ func collectTensors(v any, prefix string, depth int, out map[string]*torchTensor
 
 // readStorage reads and decodes one storage file into a typed slice:
 // []float32 (float, half, bfloat16), []float64 or []int64 (all integers
-// and bool).
-func readStorage(f *zip.File, archiveSize int64, ref *torchStorageRef) (any, error) {
-	es := ref.class.esize
-	want := uint64(ref.numel) * uint64(es)
+// and bool), after checking its declared size against the archive entry
+// and the limits.
+func readStorage(f *zip.File, archiveSize int64, ref *torchStorageRef, l Limits) (any, error) {
+	k := ref.class.kind
+	if err := l.checkTensorBytes("storage "+ref.key, ref.numel, k.dtype().Size()); err != nil {
+		return nil, err
+	}
+	want := uint64(ref.numel) * uint64(k.size())
 	if f.UncompressedSize64 != want {
 		return nil, fmt.Errorf("storage %s: %s of %d elements needs %d bytes, archive entry has %d",
 			ref.key, ref.class.name, ref.numel, want, f.UncompressedSize64)
 	}
-	raw, err := readZipEntry(f, archiveSize)
+	raw, err := readZipEntry(f, archiveSize, l)
 	if err != nil {
 		return nil, err
 	}
-	le := binary.LittleEndian
-	n := ref.numel
-	switch ref.class.name {
-	case "FloatStorage":
-		out := make([]float32, n)
-		for i := range out {
-			out[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
-		}
-		return out, nil
-	case "HalfStorage":
-		out := make([]float32, n)
-		for i := range out {
-			out[i] = halfToFloat32(le.Uint16(raw[2*i:]))
-		}
-		return out, nil
-	case "BFloat16Storage":
-		out := make([]float32, n)
-		for i := range out {
-			out[i] = math.Float32frombits(uint32(le.Uint16(raw[2*i:])) << 16)
-		}
-		return out, nil
-	case "DoubleStorage":
-		out := make([]float64, n)
-		for i := range out {
-			out[i] = math.Float64frombits(le.Uint64(raw[8*i:]))
-		}
-		return out, nil
-	}
-	out := make([]int64, n)
-	for i := range out {
-		switch ref.class.name {
-		case "LongStorage":
-			out[i] = int64(le.Uint64(raw[8*i:]))
-		case "IntStorage":
-			out[i] = int64(int32(le.Uint32(raw[4*i:])))
-		case "ShortStorage":
-			out[i] = int64(int16(le.Uint16(raw[2*i:])))
-		case "CharStorage":
-			out[i] = int64(int8(raw[i]))
-		case "ByteStorage":
-			out[i] = int64(raw[i])
-		case "BoolStorage":
-			if raw[i] != 0 {
-				out[i] = 1
-			}
-		}
-	}
-	return out, nil
+	return decodeElems(raw, k, binary.LittleEndian)
 }
 
 // materialize copies the tensor's strided view of st into a new
@@ -417,24 +403,4 @@ func (tt *torchTensor) materialize(st any) (*tensor.Tensor, error) {
 	default:
 		return tensor.FromInt64(tt.size, gatherStrided(st.([]int64), tt.offset, tt.size, tt.stride, count))
 	}
-}
-
-// halfToFloat32 widens an IEEE 754 binary16 value.
-func halfToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // inf or NaN
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
-	case exp == 0 && frac == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: frac * 2^-24
-		v := float32(frac) / (1 << 24)
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
 }

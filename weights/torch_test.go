@@ -372,6 +372,9 @@ func FuzzTorchPickle(f *testing.F) {
 	}))
 	f.Add([]byte("\x80\x02}q\x00."))
 	f.Add([]byte("\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00}\x94."))
+	f.Add(laughs(4, 6))
+	f.Add([]byte("\x80\x02((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((."))
+	f.Add([]byte("\x80\x02L123456789012345678901234567890\n."))
 	storages := map[string][]byte{"0": le(make([]float32, 12)), "1": le([]int32{1, 2, 3})}
 	f.Fuzz(func(t *testing.T, pkl []byte) {
 		z := makeTorchZip(t, pkl, storages)

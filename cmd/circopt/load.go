@@ -48,7 +48,7 @@ func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circ
 	}
 	if f.tensorsDir != "" {
 		if err := checkReadable(f.tensorsDir, true); err != nil {
-			return nil, fmt.Errorf("%s: tensor store: %v", f.tensorsDir, err)
+			return nil, fmt.Errorf("%s: tensor store: %w", f.tensorsDir, err)
 		}
 		st, err := weights.OpenStore(f.tensorsDir)
 		if err != nil {
@@ -59,29 +59,70 @@ func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circ
 	if path == "-" {
 		src, err := io.ReadAll(stdin)
 		if err != nil {
-			return nil, fmt.Errorf("<stdin>: %v", err)
+			return nil, fmt.Errorf("<stdin>: %w", err)
 		}
 		opts.File = fileLabel(path)
 		return circuit.ParseCircuits(string(src), opts)
 	}
 	if err := checkReadable(path, false); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return circuit.ParseFile(path, opts)
+	src, err := readCircuitFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return circuit.ParseCircuits(src, opts)
 }
 
-// checkReadable says why path cannot be read as a file (wantDir false)
-// or a directory (wantDir true), without the "open PATH:" noise.
+// maxCircuitFileBytes bounds a circuit text file: circuits refer to
+// tensors by hash, so even huge models print to a few megabytes.
+const maxCircuitFileBytes = 1 << 30
+
+// readCircuitFile reads a regular file after checking its size, so a huge
+// (say sparse) file is refused rather than exhausting memory.
+func readCircuitFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fileErr(path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", fileErr(path, err)
+	}
+	if st.Size() > maxCircuitFileBytes {
+		return "", fmt.Errorf("%s: circuit file of %d bytes is larger than the %d allowed: %w", path, st.Size(), maxCircuitFileBytes, weights.ErrTooLarge)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxCircuitFileBytes))
+	if err != nil {
+		return "", fileErr(path, err)
+	}
+	return string(b), nil
+}
+
+// checkReadable says why path cannot be read as a regular file (wantDir
+// false) or a directory (wantDir true), without the "open PATH:" noise.
+// Only regular files are read: a FIFO would block the open and a device
+// such as /dev/zero would never end.
 func checkReadable(path string, wantDir bool) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		return underlying(err)
 	}
+	m := st.Mode()
 	switch {
 	case wantDir && !st.IsDir():
 		return errors.New("not a directory")
-	case !wantDir && st.IsDir():
+	case wantDir:
+		return nil
+	case st.IsDir():
 		return errors.New("is a directory, want a file")
+	case m&os.ModeNamedPipe != 0:
+		return errors.New("is a named pipe, want a regular file")
+	case m&os.ModeDevice != 0:
+		return errors.New("is a device, want a regular file")
+	case !m.IsRegular():
+		return errors.New("is not a regular file")
 	}
 	return nil
 }
@@ -97,11 +138,11 @@ func underlying(err error) error {
 // fileErr prefixes err with path unless it already names it, and drops
 // the os package's "open PATH:" wrapping.
 func fileErr(path string, err error) error {
-	msg := underlying(err).Error()
-	if strings.HasPrefix(msg, path+":") {
-		return errors.New(msg)
+	u := underlying(err)
+	if strings.HasPrefix(u.Error(), path+":") {
+		return u
 	}
-	return fmt.Errorf("%s: %s", path, msg)
+	return fmt.Errorf("%s: %w", path, u)
 }
 
 // fileLabel is how messages name FILE: "<stdin>" for "-", as the parser does.

@@ -35,7 +35,7 @@ func runTensors(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: tensor store: not a directory", *dir)
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
-		return fmt.Errorf("%s: tensor store: %v", *dir, underlying(err))
+		return fmt.Errorf("%s: tensor store: %w", *dir, underlying(err))
 	}
 	st, err := weights.OpenStore(*dir)
 	if err != nil {
@@ -66,7 +66,7 @@ func runTensors(args []string, stdout, stderr io.Writer) error {
 	for i, f := range fs.Args() {
 		h, err := st.Add(loaded[i])
 		if err != nil {
-			return fmt.Errorf("%s: %v", f, err)
+			return fmt.Errorf("%s: %w", f, err)
 		}
 		fmt.Fprintf(stdout, "%s %s\n", h, f)
 	}
