@@ -79,7 +79,7 @@ func NewModule(name string, spec Circuit, argSpecs []ModuleArgSpec, args ...Circ
 	}
 	sub, err := ReplaceExpand(spec, repl)
 	if err != nil {
-		return nil, nodeErr(KindModule, name, "substituting arguments: %v", err)
+		return nil, nodeErr(KindModule, name, "substituting arguments: %w", err)
 	}
 	specs := make([]ModuleArgSpec, len(argSpecs))
 	copy(specs, argSpecs)

@@ -3,6 +3,7 @@ package circuit
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -55,9 +56,14 @@ type ParseError struct {
 	// Line is 1-based.
 	Line int
 	Msg  string
+	// Err is the error the message was built from, if any.
+	Err error
 }
 
 func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// Unwrap lets errors.Is and errors.As see the cause.
+func (e *ParseError) Unwrap() error { return e.Err }
 
 // ParseFile reads path and parses it; opts.File defaults to path. A read
 // failure is returned as the os error, anything else as from ParseCircuits.
@@ -240,9 +246,9 @@ func (p *parser) drawRandom(n int) error {
 }
 
 func (p *parser) errAt(line int, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	msg = strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(msg)
-	return &ParseError{File: p.file, Line: line, Msg: msg}
+	e := fmt.Errorf(format, args...)
+	msg := strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(e.Error())
+	return &ParseError{File: p.file, Line: line, Msg: msg, Err: errors.Unwrap(e)}
 }
 
 func (p *parser) parse(src string) ([]Circuit, error) {
@@ -269,7 +275,7 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 		}
 		li, err := parseLine(raw)
 		if err != nil {
-			return nil, p.errAt(line, "%v", err)
+			return nil, p.errAt(line, "%w", err)
 		}
 		if li.extra == "..." || strings.HasSuffix(li.extra, " ...") {
 			// rust_circuit's depth-limited (non-bijection) prints end a
@@ -465,7 +471,7 @@ func (p *parser) argInfo(s string, line int) (*argEdge, error) {
 	}
 	li, err := parseLine(s)
 	if err != nil {
-		return nil, p.errAt(line, "in `!` info: %v", err)
+		return nil, p.errAt(line, "in `!` info: %w", err)
 	}
 	if li.hasInfo {
 		return nil, p.errAt(line, "`!` info holds a second `!`")
@@ -516,7 +522,7 @@ func (p *parser) build(n *pnode, line int) (Circuit, error) {
 	p.curLine = n.defLine
 	c, err := p.construct(n, kids, args)
 	if err != nil {
-		return nil, p.errAt(n.defLine, "%v", err)
+		return nil, p.errAt(n.defLine, "%w", err)
 	}
 	if n.ad && n.name == "" && c.Name() != "" {
 		// AD with no name: the constructor's automatic name must go.
@@ -592,7 +598,7 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 		}
 		v, err := ParseNumber(numericText(x))
 		if err != nil {
-			return nil, fmt.Errorf("Scalar: %v", err)
+			return nil, fmt.Errorf("Scalar: %w", err)
 		}
 		return wrap(NewScalar(v, n.shape, name))
 	case KindSymbol:
@@ -615,12 +621,12 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 	case KindEinsum:
 		in, out, err := parseEinsumText(x)
 		if err != nil {
-			return nil, fmt.Errorf("Einsum: %v", err)
+			return nil, fmt.Errorf("Einsum: %w", err)
 		}
-		if len(in) == 1 && len(in[0]) == 0 && len(kids) == 0 {
-			// "->" is one empty operand unless there are no children, as
-			// in rust_circuit's from_einsum_string.
-			in = nil
+		if len(in) == 0 && len(kids) == 1 {
+			// "->" is one empty operand when there is one child, as in
+			// rust_circuit's from_einsum_string.
+			in = [][]int{{}}
 		}
 		return wrap(NewEinsum(name, in, out, kids...))
 	case KindRearrange:
@@ -728,7 +734,7 @@ func (p *parser) array(n *pnode) (Circuit, error) {
 	}
 	t, _, err := p.opts.Store.Resolve(prefix)
 	if err != nil {
-		return nil, fmt.Errorf("Array %s: %v", n.label(), err)
+		return nil, fmt.Errorf("Array %s: %w", n.label(), err)
 	}
 	if t == nil {
 		return nil, fmt.Errorf("Array %s: the tensor store returned no tensor for %s", n.label(), prefix)
@@ -749,10 +755,10 @@ func (p *parser) randArray(n *pnode, what, text string) (Circuit, error) {
 	}
 	size, err := tensor.NumElements(n.shape)
 	if err != nil {
-		return nil, fmt.Errorf("Array %s: %v", n.label(), err)
+		return nil, fmt.Errorf("Array %s: %w", n.label(), err)
 	}
 	if err := p.drawRandom(size); err != nil {
-		return nil, fmt.Errorf("Array %s: random array of shape %s: %v", n.label(), FormatShape(n.shape, nil), err)
+		return nil, fmt.Errorf("Array %s: random array of shape %s: %w", n.label(), FormatShape(n.shape, nil), err)
 	}
 	dt := p.opts.DType
 	if dt == 0 {
@@ -1059,7 +1065,7 @@ func (l *lexer) shape() ([]int, map[int]string, error) {
 		}
 		d, err := parseSize(sizeText)
 		if err != nil {
-			return nil, nil, fmt.Errorf("bad shape entry %q: %v", part, err)
+			return nil, nil, fmt.Errorf("bad shape entry %q: %w", part, err)
 		}
 		shape = append(shape, d)
 	}
@@ -1071,86 +1077,6 @@ func (l *lexer) shape() ([]int, map[int]string, error) {
 var unsupportedKinds = map[string]bool{
 	"Cumulant": true, "DiscreteVar": true, "StoredCumulantVar": true,
 	"SetSymbolicShape": true, "Conv": true,
-}
-
-// maxEinsumLabels is the size of rust_circuit's einsum alphabet (and so the
-// most distinct labels an Einsum's printed spec can name).
-const maxEinsumLabels = 76
-
-// einsumLabel maps a letter of an einsum string to its label the way
-// rust_circuit's ALPHABET does: a-z are 0-25, A-Z 26-51 and the Greek
-// lower-case letters α through ψ 52-75.
-func einsumLabel(r rune) (int, bool) {
-	switch {
-	case r >= 'a' && r <= 'z':
-		return int(r - 'a'), true
-	case r >= 'A' && r <= 'Z':
-		return 26 + int(r-'A'), true
-	case r >= 'α' && r < 'ω':
-		return 52 + int(r-'α'), true
-	}
-	return 0, false
-}
-
-// parseEinsumText reads an Einsum's text as rust_circuit prints it: either
-// letters ("ab,bc->ac", spaces ignored) or, when the einsum has named axes,
-// "fancy: a b, b c -> a c" with one whitespace-separated word per axis.
-// The operand list is never empty: "->" is one rank-0 operand (the caller
-// drops it for an einsum without children).
-func parseEinsumText(x string) ([][]int, []int, error) {
-	fancy := false
-	if rest, ok := strings.CutPrefix(x, "fancy:"); ok {
-		fancy, x = true, rest
-	}
-	lhs, rhs, ok := strings.Cut(x, "->")
-	if !ok {
-		return nil, nil, fmt.Errorf("einsum spec %q has no \"->\"", x)
-	}
-	if strings.Contains(rhs, "->") {
-		return nil, nil, fmt.Errorf("einsum spec %q has more than one \"->\"", x)
-	}
-	words := map[string]int{}
-	operand := func(s string) ([]int, error) {
-		var out []int
-		if fancy {
-			for _, w := range strings.Fields(s) {
-				id, ok := words[w]
-				if !ok {
-					if len(words) == maxEinsumLabels {
-						return nil, fmt.Errorf("einsum spec %q has more than %d distinct axis words", x, maxEinsumLabels)
-					}
-					id = len(words)
-					words[w] = id
-				}
-				out = append(out, id)
-			}
-			return out, nil
-		}
-		for _, r := range s {
-			if r == ' ' || r == '\t' {
-				continue
-			}
-			id, ok := einsumLabel(r)
-			if !ok {
-				return nil, fmt.Errorf("einsum spec %q: %q is not an axis letter (a-z, A-Z, α-ψ; prefix \"fancy:\" for axis words)", x, r)
-			}
-			out = append(out, id)
-		}
-		return out, nil
-	}
-	var in [][]int
-	for _, s := range strings.Split(lhs, ",") {
-		ax, err := operand(s)
-		if err != nil {
-			return nil, nil, err
-		}
-		in = append(in, ax)
-	}
-	out, err := operand(rhs)
-	if err != nil {
-		return nil, nil, err
-	}
-	return in, out, nil
 }
 
 // parseIndexText reads an Index or Scatter index. Besides FormatIndex's
@@ -1201,7 +1127,7 @@ func (p *parser) parseIndexText(x string, child Circuit) ([]AxisIndex, error) {
 			a, err = parseAxisIndex(numericText(it))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("index %q: %v", x, err)
+			return nil, fmt.Errorf("index %q: %w", x, err)
 		}
 		out = append(out, a)
 	}
@@ -1224,14 +1150,14 @@ func (p *parser) tensorAxisIndex(it string, axis int, child Circuit) (AxisIndex,
 		}
 		v, err := parseSize(strings.TrimSpace(lt))
 		if err != nil {
-			return AxisIndex{}, fmt.Errorf("tensor index %q: %v", it, err)
+			return AxisIndex{}, fmt.Errorf("tensor index %q: %w", it, err)
 		}
 		n = v
 	}
 	if p.opts.Store != nil {
 		tt, _, err := p.opts.Store.Resolve(prefix)
 		if err != nil {
-			return AxisIndex{}, fmt.Errorf("tensor index %q: %v", it, err)
+			return AxisIndex{}, fmt.Errorf("tensor index %q: %w", it, err)
 		}
 		if tt == nil || tt.Rank() != 1 {
 			return AxisIndex{}, fmt.Errorf("tensor index %q: the stored tensor must have rank 1", it)
@@ -1263,7 +1189,7 @@ func (p *parser) tensorAxisIndex(it string, axis int, child Circuit) (AxisIndex,
 		return AxisIndex{}, fmt.Errorf("tensor index %q: cannot draw positions on an axis of size 0", it)
 	}
 	if err := p.drawRandom(n); err != nil {
-		return AxisIndex{}, fmt.Errorf("tensor index %q: %v", it, err)
+		return AxisIndex{}, fmt.Errorf("tensor index %q: %w", it, err)
 	}
 	rng := rand.New(rand.NewPCG(RandomSeed(p.opts.Seed, "index", prefix), 0))
 	ps := make([]int64, n)

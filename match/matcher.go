@@ -116,7 +116,7 @@ type regexMatcher struct {
 func Regex(pattern string) (Matcher, error) {
 	re, err := regexp.Compile(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("match: bad regular expression /%s/: %v", pattern, err)
+		return nil, fmt.Errorf("match: bad regular expression /%s/: %w", pattern, err)
 	}
 	return &regexMatcher{id: newID("r"), re: re}, nil
 }

@@ -143,7 +143,7 @@ func (p *parser) atom(depth int) (*syntax, error) {
 	case tRegex:
 		m, err := Regex(t.val)
 		if err != nil {
-			return nil, fmt.Errorf("matcher: col %d: %v", t.pos+1, err)
+			return nil, fmt.Errorf("matcher: col %d: %w", t.pos+1, err)
 		}
 		return leaf(m)
 	case tStar:
