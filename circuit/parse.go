@@ -86,7 +86,9 @@ func ParseFile(path string, opts ParseOptions) ([]Circuit, error) {
 // is an argument with `! <symbol> [flags]`, the symbol written as a line of
 // its own (an ident, or a full Symbol definition) and flags three of t/f
 // (batchable, expandable, ban-non-symbolic-size-expand; ttt when absent).
-// A shape on a line is checked against the computed one.
+// A shape on a line is checked against the computed one. A line holding
+// only "@N" makes every later line N levels deeper than its indentation
+// says (until the next such line), so deep trees print with short lines.
 //
 // Everything rust_circuit's bijective printer writes is read, as its parser
 // reads it: a line holding only `▼` or `|/` (only_child_below) makes the
@@ -255,6 +257,9 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 	// is that parent's child, and takes the parent's place on the stack so
 	// that its own children sit one level deeper.
 	onlyChild, markerLine := false, 0
+	// base is the level of the last "@N" line: the printer's way of keeping
+	// deep trees' lines short (see PrintCircuits).
+	base := 0
 	for i, raw := range lines {
 		line := i + 1
 		p.curLine = line
@@ -264,6 +269,13 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 		}
 		if isOnlyChildMarker(raw) {
 			onlyChild, markerLine = true, line
+			continue
+		}
+		if b, ok, err := baseLevelMarker(raw); ok {
+			if err != nil {
+				return nil, p.errAt(line, "%w", err)
+			}
+			base = b
 			continue
 		}
 		li, err := parseLine(raw)
@@ -285,7 +297,7 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 		if rel%2 != 0 {
 			return nil, p.errAt(line, "odd indentation: %d columns past the first line (each level is 2)", rel)
 		}
-		level := rel / 2
+		level := base + rel/2
 		if onlyChild {
 			level++
 			if level > len(stack) {

@@ -12,67 +12,120 @@ import (
 
 // Building: nodes as read become circuits, children first.
 
-// build constructs n after its children; line is the occurrence that led
-// here (named in a cycle error).
-func (p *parser) build(n *pnode, line int) (Circuit, error) {
-	if n.ref != nil {
-		return n.ref, nil
+// build constructs n after everything it depends on (its children, then
+// its arguments' symbols); line is the occurrence that led here (named in a
+// cycle error). It walks with an explicit stack, so a chain as deep as the
+// file is long cannot overflow the goroutine's stack.
+func (p *parser) build(root *pnode, line int) (Circuit, error) {
+	type task struct {
+		n    *pnode
+		next int // the next dependency to visit
 	}
-	switch n.state {
-	case stateDone:
-		return n.built, nil
-	case stateBuilding:
-		return nil, p.errAt(line, "cycle through ident %s", n.key)
+	var stack []task
+	// visit starts n, or reports it needs no work (built, or a reference).
+	visit := func(n *pnode, line int) error {
+		if n.ref != nil || n.state == stateDone {
+			return nil
+		}
+		if n.state == stateBuilding {
+			return p.errAt(line, "cycle through ident %s", n.key)
+		}
+		n.state = stateBuilding
+		stack = append(stack, task{n: n})
+		return nil
 	}
-	n.state = stateBuilding
-	kids := make([]Circuit, len(n.children))
-	for i, e := range n.children {
-		c, err := p.build(e.n, e.line)
-		if err != nil {
+	if err := visit(root, line); err != nil {
+		return nil, err
+	}
+	for len(stack) > 0 {
+		t := &stack[len(stack)-1]
+		n := t.n
+		if dep, line, ok := n.dependency(t.next); ok {
+			t.next++
+			if dep != nil {
+				if err := visit(dep, line); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		stack = stack[:len(stack)-1]
+		if err := p.finish(n); err != nil {
 			return nil, err
 		}
-		kids[i] = c
+	}
+	return root.result(), nil
+}
+
+// dependency is n's i'th dependency slot with the line naming it: its
+// children in order, then per child the symbol it binds as a Module
+// argument (nil for a child that is not one). ok is false past the end.
+func (n *pnode) dependency(i int) (dep *pnode, line int, ok bool) {
+	k := len(n.children)
+	switch {
+	case i < k:
+		e := n.children[i]
+		return e.n, e.line, true
+	case i < 2*k:
+		if a := n.children[i-k].arg; a != nil {
+			return a.sym, a.line, true
+		}
+		return nil, 0, true
+	}
+	return nil, 0, false
+}
+
+// result is a finished node's circuit.
+func (n *pnode) result() Circuit {
+	if n.ref != nil {
+		return n.ref
+	}
+	return n.built
+}
+
+// finish constructs n, whose dependencies are all built.
+func (p *parser) finish(n *pnode) error {
+	kids := make([]Circuit, len(n.children))
+	for i, e := range n.children {
+		kids[i] = e.n.result()
 	}
 	var args []ModuleArgSpec
 	for i, e := range n.children {
 		if e.arg == nil {
 			continue
 		}
-		c, err := p.build(e.arg.sym, e.arg.line)
-		if err != nil {
-			return nil, err
-		}
+		c := e.arg.sym.result()
 		s, ok := c.(*Symbol)
 		if !ok {
-			return nil, p.errAt(e.arg.line, "argument %d of Module %s binds %s, which is a %s, not a Symbol", i, n.key, e.arg.sym.key, c.Kind())
+			return p.errAt(e.arg.line, "argument %d of Module %s binds %s, which is a %s, not a Symbol", i, n.key, e.arg.sym.key, c.Kind())
 		}
 		args = append(args, ModuleArgSpec{Symbol: s, Batchable: e.arg.flags[0], Expandable: e.arg.flags[1], BanNonSymbolicSizeExpand: e.arg.flags[2]})
 	}
 	p.curLine = n.defLine
 	c, err := p.construct(n, kids, args)
 	if err != nil {
-		return nil, p.errAt(n.defLine, "%w", err)
+		return p.errAt(n.defLine, "%w", err)
 	}
 	if n.ad && n.name == "" && c.Name() != "" {
 		// AD with no name: the constructor's automatic name must go.
 		c = c.Rename("")
 	}
 	if n.hasShape && !sameInts(n.shape, c.Shape()) {
-		return nil, p.errAt(n.defLine, "shape %s given, but the computed shape is %s", FormatShape(n.shape, nil), FormatShape(c.Shape(), nil))
+		return p.errAt(n.defLine, "shape %s given, but the computed shape is %s", FormatShape(n.shape, nil), FormatShape(c.Shape(), nil))
 	}
 	for _, o := range n.shapeChecks {
 		if !sameInts(o.li.shape, c.Shape()) {
-			return nil, p.errAt(o.line, "shape %s given for ident %s, but its computed shape is %s", FormatShape(o.li.shape, nil), n.key, FormatShape(c.Shape(), nil))
+			return p.errAt(o.line, "shape %s given for ident %s, but its computed shape is %s", FormatShape(o.li.shape, nil), n.key, FormatShape(c.Shape(), nil))
 		}
 		if len(o.li.named) > 0 && !sameNamed(o.li.named, n.named) {
-			return nil, p.errAt(o.line, "named axes %s given for ident %s differ from its definition's %s", FormatShape(o.li.shape, o.li.named), n.key, FormatShape(c.Shape(), n.named))
+			return p.errAt(o.line, "named axes %s given for ident %s differ from its definition's %s", FormatShape(o.li.shape, o.li.named), n.key, FormatShape(c.Shape(), n.named))
 		}
 	}
 	if n.ad || len(n.named) > 0 {
 		c = c.WithInfo(n.named, n.ad)
 	}
 	n.state, n.built = stateDone, c
-	return c, nil
+	return nil
 }
 
 func sameNamed(a, b map[int]string) bool {

@@ -32,6 +32,25 @@ func isOnlyChildMarker(s string) bool {
 	return t == "▼" || t == "|/"
 }
 
+// baseLevelMarker reads a line holding only "@N" (and maybe a comment):
+// later lines sit N levels deeper than their indentation says. It reports
+// whether the line is one; a malformed N is an error.
+func baseLevelMarker(s string) (int, bool, error) {
+	t := trimWS(s)
+	if j := strings.IndexByte(t, '#'); j >= 0 {
+		t = trimWS(t[:j])
+	}
+	digits, ok := strings.CutPrefix(t, "@")
+	if !ok {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 0 || digits == "" || !isDigit(digits[0]) {
+		return 0, true, fmt.Errorf("base-level marker %q: want \"@\" and a level (decimal digits)", t)
+	}
+	return n, true, nil
+}
+
 // skipLine reports blank and comment-only lines.
 func skipLine(s string) bool {
 	t := strings.TrimLeftFunc(s, isWS)
