@@ -113,6 +113,10 @@ func (p *parser) unary(depth int) (*syntax, error) {
 	if p.tok.kind != tBang {
 		return p.atom(depth)
 	}
+	if depth > maxNesting {
+		// checked before recursing, so a long run of '!' costs its bound
+		return nil, p.errf("nesting deeper than %d", maxNesting)
+	}
 	bang := p.tok
 	p.next()
 	m, err := p.unary(depth + 1)
@@ -205,9 +209,9 @@ func compile(s *syntax, anchored bool) IterativeMatcher {
 		case l.to.plain != nil:
 			rest[i] = Below(l.to.plain)
 		case l.child:
-			rest[i] = &startAt{p: compile(l.to, true), k: "a"}
+			rest[i] = newStartAt(compile(l.to, true), "a")
 		default:
-			rest[i] = &startAt{p: compile(l.to, true), k: "b"}
+			rest[i] = newStartAt(compile(l.to, true), "b")
 		}
 	}
 	return Chain(compile(s.first, anchored), rest...)
@@ -216,8 +220,13 @@ func compile(s *syntax, anchored bool) IterativeMatcher {
 // startAt starts p at the children of its starting node (k "a"), or at
 // every node strictly below it (k "b"); the starting node is not found.
 type startAt struct {
-	p IterativeMatcher
-	k string // "a": children; "b": anywhere below; "B": here and anywhere below
+	p  IterativeMatcher
+	k  string // "a": children; "b": anywhere below; "B": here and anywhere below
+	kk string // the state key
+}
+
+func newStartAt(p IterativeMatcher, k string) *startAt {
+	return &startAt{p: p, k: k, kk: compactKey("@" + k + "(" + p.key() + ")")}
 }
 
 func (s *startAt) Step(c circuit.Circuit) (Result, error) {
@@ -225,7 +234,7 @@ func (s *startAt) Step(c circuit.Circuit) (Result, error) {
 	case "a":
 		return Result{Next: s.p}, nil
 	case "b":
-		return Result{Next: &startAt{p: s.p, k: "B"}}, nil
+		return Result{Next: newStartAt(s.p, "B")}, nil
 	}
 	r, err := s.p.Step(c)
 	if err != nil {
@@ -244,4 +253,4 @@ func (s *startAt) String() string {
 	return "StartHereOrBelow(" + s.p.String() + ")"
 }
 
-func (s *startAt) key() string { return "@" + s.k + "(" + s.p.key() + ")" }
+func (s *startAt) key() string { return s.kk }

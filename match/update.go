@@ -92,6 +92,9 @@ func (rw *rewriter) do(c circuit.Circuit, m IterativeMatcher) (circuit.Circuit, 
 	if n, ok := rw.memo[k]; ok {
 		return n, nil
 	}
+	if len(rw.memo) >= walkStateLimit {
+		return nil, tooManyStates(rw.op, m)
+	}
 	r, err := m.Step(c)
 	if err != nil {
 		return nil, err
