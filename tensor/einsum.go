@@ -22,6 +22,9 @@ import (
 // dtype is the widest input dtype (float64 for no inputs). Floats accumulate
 // in float64. The kernel is one loop over the full index space (output
 // labels, then summed labels innermost), with no per-element allocation.
+// Three or more inputs whose joint index space is large are contracted
+// pairwise instead (einsum_pairwise.go), and a single loop over more than
+// MaxEinsumIndexSpace points is refused.
 func Einsum(inputs []*Tensor, inLabels [][]int, outLabels []int, sizes map[int]int) (*Tensor, error) {
 	if len(inputs) != len(inLabels) {
 		return nil, fmt.Errorf("einsum: %d inputs but %d label lists", len(inputs), len(inLabels))
@@ -102,8 +105,15 @@ func Einsum(inputs []*Tensor, inLabels [][]int, outLabels []int, sizes map[int]i
 	for i, l := range loopLabels {
 		loopShape[i] = size[l]
 	}
-	if _, err := NumElements(loopShape); err != nil {
+	space, err := NumElements(loopShape)
+	if err != nil {
 		return nil, fmt.Errorf("einsum: index space: %w", err)
+	}
+	if space > pairwiseFrom && len(inputs) > 2 {
+		return einsumPairwise(inputs, inLabels, outLabels, sizes, dt)
+	}
+	if space > MaxEinsumIndexSpace {
+		return nil, fmt.Errorf("einsum: the index space of %s has %d points, more than the %d the reference loop runs", FormatEinsumSpec(inLabels, outLabels, nil), space, MaxEinsumIndexSpace)
 	}
 	strides := make([][]int, 0, len(inputs)+1)
 	strides = append(strides, labelStrides(loopLabels, outOrder, accDiag.strides))
