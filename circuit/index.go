@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -361,7 +362,7 @@ func NewScatter(name string, idx []AxisIndex, shape []int, child Circuit) (*Scat
 		lo, hi := a.sliceBounds(shape[i])
 		want[i] = hi - lo
 	}
-	if !sameInts(want, child.Shape()) {
+	if !slices.Equal(want, child.Shape()) {
 		return nil, nodeErr(KindScatter, name, "index %s of shape %s selects %s but the child %s has shape %s",
 			FormatIndex(full), shapeString(shape), shapeString(want), Label(child), shapeString(child.Shape()))
 	}

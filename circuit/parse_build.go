@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -110,14 +112,14 @@ func (p *parser) finish(n *pnode) error {
 		// AD with no name: the constructor's automatic name must go.
 		c = c.Rename("")
 	}
-	if n.hasShape && !sameInts(n.shape, c.Shape()) {
+	if n.hasShape && !slices.Equal(n.shape, c.Shape()) {
 		return p.errAt(n.defLine, "shape %s given, but the computed shape is %s", FormatShape(n.shape, nil), FormatShape(c.Shape(), nil))
 	}
 	for _, o := range n.shapeChecks {
-		if !sameInts(o.li.shape, c.Shape()) {
+		if !slices.Equal(o.li.shape, c.Shape()) {
 			return p.errAt(o.line, "shape %s given for ident %s, but its computed shape is %s", FormatShape(o.li.shape, nil), n.key, FormatShape(c.Shape(), nil))
 		}
-		if len(o.li.named) > 0 && !sameNamed(o.li.named, n.named) {
+		if len(o.li.named) > 0 && !maps.Equal(o.li.named, n.named) {
 			return p.errAt(o.line, "named axes %s given for ident %s differ from its definition's %s", FormatShape(o.li.shape, o.li.named), n.key, FormatShape(c.Shape(), n.named))
 		}
 	}
@@ -126,18 +128,6 @@ func (p *parser) finish(n *pnode) error {
 	}
 	n.state, n.built = stateDone, c
 	return nil
-}
-
-func sameNamed(a, b map[int]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // construct calls the kind's constructor.

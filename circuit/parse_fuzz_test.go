@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -190,7 +191,7 @@ func FuzzParseIndex(f *testing.F) {
 				}
 			}
 		}
-		if n, err := NewScatter("", idx, shape, x); err == nil && !sameInts(n.Shape(), shape) {
+		if n, err := NewScatter("", idx, shape, x); err == nil && !slices.Equal(n.Shape(), shape) {
 			t.Fatalf("scatter %q gave shape %v", s, n.Shape())
 		}
 	})

@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/circopt/circopt/circuit"
 )
@@ -156,7 +157,7 @@ func rebuildExpand(c circuit.Circuit, news []circuit.Circuit) (circuit.Circuit, 
 	kids := c.Children()
 	sameShapes := true
 	for i, n := range news {
-		if !sameInts(n.Shape(), kids[i].Shape()) {
+		if !slices.Equal(n.Shape(), kids[i].Shape()) {
 			sameShapes = false
 			break
 		}
@@ -183,16 +184,4 @@ func rebuildExpand(c circuit.Circuit, news []circuit.Circuit) (circuit.Circuit, 
 		return nil, err
 	}
 	return circuit.ReplaceExpand(tmp, repl)
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
