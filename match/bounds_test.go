@@ -1,7 +1,9 @@
 package match
 
 import (
+	"errors"
 	"fmt"
+	resyntax "regexp/syntax"
 	"strings"
 	"testing"
 
@@ -118,6 +120,22 @@ func TestDiamondWalksBounded(t *testing.T) {
 		err := f()
 		if err == nil || !strings.Contains(err.Error(), "more than 50 (node, matcher state) pairs") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: got %v, want the one-line state-limit error", what, err)
+		}
+	}
+}
+
+// TestMatcherErrorsWrap: a bad regular expression's error stays reachable
+// through ParseMatcher's one-line message, also when the pattern holds a
+// line break.
+func TestMatcherErrorsWrap(t *testing.T) {
+	for _, src := range []string{"/(/", "/(\n/"} {
+		_, err := ParseMatcher(src)
+		var se *resyntax.Error
+		if !errors.As(err, &se) {
+			t.Errorf("%q: %v does not wrap the regexp error", src, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: message %q has a line break", src, err)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package match
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -36,10 +35,29 @@ func ParseMatcher(s string) (IterativeMatcher, error) {
 		err = p.errf("expected '>', '>>', '|', ',' or the end of the matcher")
 	}
 	if err != nil {
-		// A regular expression may hold a newline; messages stay one line.
-		return nil, errors.New(strings.ReplaceAll(strings.ReplaceAll(err.Error(), "\r", `\r`), "\n", `\n`))
+		return nil, oneLine(err)
 	}
 	return compile(syn, false), nil
+}
+
+// lineError is an error whose message had its line breaks escaped; it
+// still unwraps to the original.
+type lineError struct {
+	msg string
+	err error
+}
+
+func (e *lineError) Error() string { return e.msg }
+func (e *lineError) Unwrap() error { return e.err }
+
+// oneLine keeps a message on one line (a regular expression may hold a
+// newline) without losing the error it wraps.
+func oneLine(err error) error {
+	msg := err.Error()
+	if !strings.ContainsAny(msg, "\r\n") {
+		return err
+	}
+	return &lineError{msg: strings.ReplaceAll(strings.ReplaceAll(msg, "\r", `\r`), "\n", `\n`), err: err}
 }
 
 // The parser builds a small syntax tree first, because what a path operand

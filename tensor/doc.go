@@ -23,6 +23,7 @@
 //	binary.go   Binary (numpy broadcasting), AddN         the wider: float64 > float32 > int64
 //	reduce.go   Sum, Mean, ReduceMax/Min, (Log)Softmax    the input's; float sums accumulate in float64
 //	einsum.go   Einsum (reference)                        the widest input's
+//	einsum_pairwise.go  the same, many inputs contracted pairwise
 //	index.go    Gather, Concat, PadInto                   the (first) input's
 //	compare.go  Compare, AllClose                         -
 //
