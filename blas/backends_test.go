@@ -13,7 +13,6 @@ import (
 	"gonum.org/v1/gonum/blas/gonum"
 
 	"github.com/circopt/circopt/blas"
-	"github.com/circopt/circopt/tensor"
 )
 
 // eachBackend runs f with every compiled-in backend installed, restoring
@@ -149,36 +148,4 @@ func counting(b blas.Backend) (blas.Backend, *atomic.Int64) {
 	b.F32 = countingF32{b.F32, &n}
 	b.F64 = countingF64{b.F64, &n}
 	return b, &n
-}
-
-// TestTensorMatMulGoesThroughUse: after Use, tensor.MatMul (the tensor
-// package's GEMM entry) runs on the installed backend, and its product is
-// right: [1 2 3; 4 5 6]·[7 8; 9 10; 11 12] = [58 64; 139 154].
-func TestTensorMatMulGoesThroughUse(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b blas.Backend) {
-		cb, calls := counting(b)
-		blas.Use(cb)
-		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
-			x, _ := tensor.FromFloat64([]int{2, 3}, []float64{1, 2, 3, 4, 5, 6})
-			y, _ := tensor.FromFloat64([]int{3, 2}, []float64{7, 8, 9, 10, 11, 12})
-			if dt == tensor.Float32 {
-				x, _ = tensor.FromFloat32([]int{2, 3}, []float32{1, 2, 3, 4, 5, 6})
-				y, _ = tensor.FromFloat32([]int{3, 2}, []float32{7, 8, 9, 10, 11, 12})
-			}
-			before := calls.Load()
-			z, err := tensor.MatMul(x, y)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if calls.Load() == before {
-				t.Errorf("%v: tensor.MatMul did not call the installed backend", dt)
-			}
-			got := z.Float64s()
-			for i, w := range []float64{58, 64, 139, 154} {
-				if got[i] != w {
-					t.Fatalf("%v: MatMul = %v", dt, got)
-				}
-			}
-		}
-	})
 }

@@ -1,7 +1,7 @@
 // Package blas chooses and installs the BLAS backend that every GEMM in
 // circopt runs on.
 //
-// The tensor package calls gonum's blas32.Gemm and blas64.Gemm; those
+// The runtime calls gonum's blas32.Gemm and blas64.Gemm; those
 // dispatch to whatever implementation was last passed to blas32.Use and
 // blas64.Use. Use installs a Backend there, so one call switches every
 // caller at once. The backends:

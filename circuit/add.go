@@ -1,6 +1,10 @@
 package circuit
 
-import "github.com/circopt/circopt/tensor"
+import (
+	"slices"
+
+	"github.com/circopt/circopt/tensor"
+)
 
 // Add is the elementwise sum of its children with numpy broadcasting
 // (right-aligned). With no children it is the scalar 0.
@@ -54,7 +58,7 @@ func keepInfo(old, n Circuit) Circuit {
 		return n
 	}
 	na := old.NamedAxes()
-	if !sameInts(old.Shape(), n.Shape()) {
+	if !slices.Equal(old.Shape(), n.Shape()) {
 		na = nil
 	}
 	out := n.WithInfo(na, old.AutonameDisabled())
@@ -66,14 +70,5 @@ func keepInfo(old, n Circuit) Circuit {
 	return out
 }
 
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+// sameInts is slices.Equal under the name evaluate.go calls it by.
+var sameInts = slices.Equal[[]int]

@@ -235,7 +235,8 @@ func nodeErr(kind Kind, name string, format string, args ...any) error {
 	if name != "" {
 		who = fmt.Sprintf("%s %q", kind, name)
 	}
-	return fmt.Errorf("%s: %s", who, fmt.Sprintf(format, args...))
+	// one Errorf, so a %w in format wraps
+	return fmt.Errorf("%s: "+format, append([]any{who}, args...)...)
 }
 
 func cloneInts(s []int) []int {

@@ -3,6 +3,7 @@ package circuit
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -215,7 +216,7 @@ func TestCompatRepeatWithKindOnly(t *testing.T) {
 	src := "0 Add # int8\n  1 [5] Array 50dba7b000ecd7c013961b6c # int8\n  1 Array # int8"
 	cs := ppParse(t, src, ParseOptions{RandomTensors: true})
 	kids := cs[0].Children()
-	if len(kids) != 2 || !Equal(kids[0], kids[1]) || !sameInts(kids[0].Shape(), []int{5}) {
+	if len(kids) != 2 || !Equal(kids[0], kids[1]) || !slices.Equal(kids[0].Shape(), []int{5}) {
 		t.Fatal("repeat line did not refer to the array")
 	}
 	// x + x = 2x for the random array.
@@ -308,7 +309,7 @@ func TestCompatTensorIndex(t *testing.T) {
 	if got := FormatIndex(c.Idx); got != "[[1,2,3,3,2,1],0]" {
 		t.Errorf("index %s", got)
 	}
-	if !sameInts(c.Shape(), []int{6}) {
+	if !slices.Equal(c.Shape(), []int{6}) {
 		t.Errorf("shape %v", c.Shape())
 	}
 	ccRoundTrip(t, []Circuit{c})
@@ -415,7 +416,7 @@ func TestCompatNumbers(t *testing.T) {
 	}
 	// Shapes: rust_circuit writes spaces after commas and allows underscores.
 	c := ppParse(t, "0 [1_000, 2] Scalar 1.", ParseOptions{})[0]
-	if !sameInts(c.Shape(), []int{1000, 2}) {
+	if !slices.Equal(c.Shape(), []int{1000, 2}) {
 		t.Errorf("shape %v", c.Shape())
 	}
 }
@@ -456,7 +457,7 @@ func TestCompatGeneralFunctionNames(t *testing.T) {
 		if name == "min" || name == "max" || name == "last_dim_size" {
 			want = []int{2}
 		}
-		if !sameInts(c.Shape(), want) {
+		if !slices.Equal(c.Shape(), want) {
 			t.Errorf("%s shape %v, want %v", name, c.Shape(), want)
 		}
 	}
@@ -489,7 +490,7 @@ func TestCompatRearrangeTexts(t *testing.T) {
 	} {
 		src := "0 Rearrange " + c.spec + "\n  1 " + FormatShape(c.in, nil) + " Scalar 1.25"
 		r := ppParse(t, src, ParseOptions{})[0]
-		if !sameInts(r.Shape(), c.out) {
+		if !slices.Equal(r.Shape(), c.out) {
 			t.Errorf("%s: shape %v, want %v", c.spec, r.Shape(), c.out)
 			continue
 		}

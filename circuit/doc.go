@@ -19,4 +19,12 @@
 // Evaluation is explicit and rare: Evaluate walks the DAG once, memoized by
 // node, and is the reference semantics every optimized path is checked
 // against.
+//
+// The text format's reader, by concern:
+//
+//	parse.go        ParseCircuits: lines into a tree of idents (indentation, refs)
+//	parse_line.go   the line lexer: one line into its fields
+//	parse_build.go  nodes as read into circuits, children first
+//	parse_index.go  Index and Scatter index text
+//	einsumtext.go   rust_circuit's einsum alphabet and "fancy:" form, on tensor's spec grammar
 package circuit

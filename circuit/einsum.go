@@ -1,9 +1,6 @@
 package circuit
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -58,17 +55,18 @@ func NewEinsum(name string, axes [][]int, out []int, children ...Circuit) (*Eins
 		return nil, nodeErr(KindEinsum, name, "%d distinct axes; at most %d are supported", len(sizes), MaxEinsumLabels)
 	}
 	if err := checkShape(shape); err != nil {
-		return nil, nodeErr(KindEinsum, name, "%v", err)
+		return nil, nodeErr(KindEinsum, name, "%w", err)
 	}
 	e := &Einsum{base: base{name: name, shape: shape, children: append([]Circuit(nil), children...)}, Axes: na, Out: no}
 	return finish(e).(*Einsum), nil
 }
 
-// NewEinsumSpec builds an einsum from a numpy-style spec such as "ab,bc->ac".
+// NewEinsumSpec builds an einsum from a numpy-style spec such as "ab,bc->ac",
+// in rust_circuit's alphabet (Greek letters after Z) or its "fancy:" form.
 func NewEinsumSpec(name, spec string, children ...Circuit) (*Einsum, error) {
-	in, out, err := tensor.ParseEinsumSpec(spec)
+	in, out, err := parseEinsumText(spec)
 	if err != nil {
-		return nil, nodeErr(KindEinsum, name, "bad einsum spec %q: %v", spec, err)
+		return nil, nodeErr(KindEinsum, name, "bad einsum spec: %w", err)
 	}
 	// "->" parses as zero operands, but it is also the spec of one rank-0
 	// operand (Spec prints it so); the operand count decides.
@@ -101,36 +99,8 @@ func normalizeLabels(axes [][]int, out []int) ([][]int, []int) {
 	return na, no
 }
 
-func labelLetter(l int) string {
-	switch {
-	case l >= 0 && l < 26:
-		return string(rune('a' + l))
-	case l >= 26 && l < 52:
-		return string(rune('A' + l - 26))
-	case l >= 52 && l < 76:
-		// rust_circuit's alphabet continues with Greek α..ψ.
-		return string(rune('α' + l - 52))
-	}
-	return fmt.Sprintf("#%d", l)
-}
-
 // Spec prints the einsum as "ab,bc->ac".
-func (e *Einsum) Spec() string {
-	var b strings.Builder
-	for i, ax := range e.Axes {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		for _, l := range ax {
-			b.WriteString(labelLetter(l))
-		}
-	}
-	b.WriteString("->")
-	for _, l := range e.Out {
-		b.WriteString(labelLetter(l))
-	}
-	return b.String()
-}
+func (e *Einsum) Spec() string { return tensor.FormatEinsumSpec(e.Axes, e.Out, labelLetter) }
 
 // LabelSizes maps each label to its size.
 func (e *Einsum) LabelSizes() map[int]int {

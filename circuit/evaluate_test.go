@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -42,7 +43,7 @@ func TestEvaluateDTypes(t *testing.T) {
 	if v64.DType() != tensor.Float64 || v32.DType() != tensor.Float32 || vDefault.DType() != tensor.Float32 {
 		t.Fatalf("dtypes %v %v %v", v64.DType(), v32.DType(), vDefault.DType())
 	}
-	if !sameInts(v64.Shape(), []int{6, 2}) || !sameInts(v32.Shape(), []int{6, 2}) {
+	if !slices.Equal(v64.Shape(), []int{6, 2}) || !slices.Equal(v32.Shape(), []int{6, 2}) {
 		t.Fatalf("shapes %v %v", v64.Shape(), v32.Shape())
 	}
 	f32 := v32.Float32s()

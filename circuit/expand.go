@@ -1,6 +1,9 @@
 package circuit
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // ReplaceExpand returns root with every node whose hash is a key of repl
 // replaced by its value, rebuilding the ancestors. A replacement may add
@@ -62,7 +65,7 @@ func (e *expander) do(c Circuit) (expanded, error) {
 				changed = true
 			}
 			if len(r.batch) > 0 {
-				if batch != nil && !sameInts(batch, r.batch) {
+				if batch != nil && !slices.Equal(batch, r.batch) {
 					return expanded{}, fmt.Errorf("%s: children carry different batch shapes %s and %s", Label(c), shapeString(batch), shapeString(r.batch))
 				}
 				batch = r.batch

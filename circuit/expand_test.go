@@ -1,6 +1,7 @@
 package circuit
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -23,7 +24,7 @@ func checkRowwise(t *testing.T, build func(x Circuit) Circuit, x Circuit, xb *Ar
 	}
 	nb := xb.Rank() - x.Rank()
 	wantShape := append(cloneInts(xb.Shape()[:nb]), orig.Shape()...)
-	if !sameInts(got.Shape(), wantShape) {
+	if !slices.Equal(got.Shape(), wantShape) {
 		t.Fatalf("batched shape %v, want %v", got.Shape(), wantShape)
 	}
 	if orig != x && got.Name() != orig.Name() {
@@ -167,7 +168,7 @@ func TestReplaceExpandNamesAndSharing(t *testing.T) {
 	// an add against a [3] sibling refuses it
 	x5 := randArr(t, "x5", 59, 5)
 	r := must(ReplaceExpand(s, map[Hash]Circuit{x.Hash(): x5}))
-	if !sameInts(r.Shape(), []int{5}) {
+	if !slices.Equal(r.Shape(), []int{5}) {
 		t.Errorf("shape %v", r.Shape())
 	}
 	if _, err := ReplaceExpand(root, map[Hash]Circuit{x.Hash(): x5}); err == nil {
@@ -362,7 +363,7 @@ func genCircuit(t *rapid.T, x *Symbol) Circuit {
 			uses = uses || b.usesX
 		case 14:
 			// a module call with x's shape as its symbol, batchable
-			if sameInts(a.c.Shape(), []int{3}) {
+			if slices.Equal(a.c.Shape(), []int{3}) {
 				sym := must(NewSymbol([]int{3}, "", "arg"))
 				spec := must(NewGeneralFunction("", "sigmoid", must(NewAdd("", sym, pool[1].c))))
 				c, err = NewModule("", spec, []ModuleArgSpec{DefaultArgSpec(sym)}, a.c)
@@ -396,7 +397,7 @@ func TestReplaceExpandProperty(t *testing.T) {
 			rt.Fatalf("ReplaceExpand: %v", err)
 		}
 		want := append(cloneInts(batch), root.Shape()...)
-		if !sameInts(got.Shape(), want) {
+		if !slices.Equal(got.Shape(), want) {
 			rt.Fatalf("shape %v, want %v", got.Shape(), want)
 		}
 		v, err := Evaluate(got, EvalOptions{DType: tensor.Float64})
@@ -443,7 +444,7 @@ func TestReplaceExpandRank2Leaf(t *testing.T) {
 				orig := tc.build(x)
 				got := must(ReplaceExpand(orig, map[Hash]Circuit{x.Hash(): xb}))
 				want := append(cloneInts(batch), orig.Shape()...)
-				if !sameInts(got.Shape(), want) {
+				if !slices.Equal(got.Shape(), want) {
 					t.Fatalf("shape %v, want %v", got.Shape(), want)
 				}
 				_, vals := eval64(t, got, nil)
@@ -473,7 +474,7 @@ func TestWithChildrenIdentityProperty(t *testing.T) {
 				if err != nil {
 					rt.Fatalf("%s: WithChildren of its own children: %v", Label(n), err)
 				}
-				if !Equal(back, n) || !sameInts(back.Shape(), n.Shape()) {
+				if !Equal(back, n) || !slices.Equal(back.Shape(), n.Shape()) {
 					rt.Fatalf("%s: rebuilt as a different node %s", Label(n), Label(back))
 				}
 			}

@@ -199,7 +199,7 @@ func Linear(name string, x, w, b Circuit) (Circuit, error) {
 	}
 	e, err := NewEinsum(ename, [][]int{xl, wl}, out, x, w)
 	if err != nil {
-		return nil, fmt.Errorf("linear %q: %v", name, err)
+		return nil, fmt.Errorf("linear %q: %w", name, err)
 	}
 	if b == nil {
 		return e, nil

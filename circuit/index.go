@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -198,7 +199,7 @@ func ParseIndex(s string) ([]AxisIndex, error) {
 		it = strings.TrimSpace(it)
 		a, err := parseAxisIndex(it)
 		if err != nil {
-			return nil, fmt.Errorf("index %q: %v", s, err)
+			return nil, fmt.Errorf("index %q: %w", s, err)
 		}
 		out = append(out, a)
 	}
@@ -344,7 +345,7 @@ func NewScatter(name string, idx []AxisIndex, shape []int, child Circuit) (*Scat
 		return nil, nodeErr(KindScatter, name, "nil child")
 	}
 	if err := checkShape(shape); err != nil {
-		return nil, nodeErr(KindScatter, name, "%v", err)
+		return nil, nodeErr(KindScatter, name, "%w", err)
 	}
 	if len(idx) > len(shape) {
 		return nil, nodeErr(KindScatter, name, "index %s has more axes than shape %s", FormatIndex(idx), shapeString(shape))
@@ -361,7 +362,7 @@ func NewScatter(name string, idx []AxisIndex, shape []int, child Circuit) (*Scat
 		lo, hi := a.sliceBounds(shape[i])
 		want[i] = hi - lo
 	}
-	if !sameInts(want, child.Shape()) {
+	if !slices.Equal(want, child.Shape()) {
 		return nil, nodeErr(KindScatter, name, "index %s of shape %s selects %s but the child %s has shape %s",
 			FormatIndex(full), shapeString(shape), shapeString(want), Label(child), shapeString(child.Shape()))
 	}

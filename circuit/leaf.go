@@ -32,7 +32,7 @@ func NewArray(t *tensor.Tensor, name string) (*Array, error) {
 func RandArray(shape []int, seed uint64, dt tensor.DType, name string) (*Array, error) {
 	t, err := tensor.RandN(dt, shape, seed)
 	if err != nil {
-		return nil, nodeErr(KindArray, name, "%v", err)
+		return nil, nodeErr(KindArray, name, "%w", err)
 	}
 	return NewArray(t, name)
 }
@@ -62,7 +62,7 @@ type Scalar struct {
 // NewScalar makes a constant of the given shape.
 func NewScalar(v float64, shape []int, name string) (*Scalar, error) {
 	if err := checkShape(shape); err != nil {
-		return nil, nodeErr(KindScalar, name, "%v", err)
+		return nil, nodeErr(KindScalar, name, "%w", err)
 	}
 	if math.IsNaN(v) {
 		v = math.NaN() // one bit pattern, so NaN scalars print and hash alike
@@ -117,14 +117,14 @@ func ParseUUID(s string) (string, error) {
 // NewSymbol makes a free variable; an empty uuid draws a fresh one.
 func NewSymbol(shape []int, uuid, name string) (*Symbol, error) {
 	if err := checkShape(shape); err != nil {
-		return nil, nodeErr(KindSymbol, name, "%v", err)
+		return nil, nodeErr(KindSymbol, name, "%w", err)
 	}
 	if uuid == "" {
 		uuid = NewUUID()
 	}
 	u, err := ParseUUID(uuid)
 	if err != nil {
-		return nil, nodeErr(KindSymbol, name, "%v", err)
+		return nil, nodeErr(KindSymbol, name, "%w", err)
 	}
 	s := &Symbol{base: base{name: name, shape: cloneInts(shape)}, UUID: u}
 	return finish(s).(*Symbol), nil

@@ -1,5 +1,7 @@
 package circuit
 
+import "slices"
+
 // ModuleArgSpec binds one argument of a Module to a Symbol in its spec.
 // Batchable lets the argument carry extra leading (batch) dimensions;
 // Expandable lets its other dimensions differ from the symbol's; the third
@@ -61,7 +63,7 @@ func NewModule(name string, spec Circuit, argSpecs []ModuleArgSpec, args ...Circ
 		if extra > 0 && !a.Batchable {
 			return nil, nodeErr(KindModule, name, "argument %s has batch dims %s but symbol %s is not batchable", Label(args[i]), shapeString(as[:extra]), Label(a.Symbol))
 		}
-		if !a.Expandable && !sameInts(as[extra:], ss) {
+		if !a.Expandable && !slices.Equal(as[extra:], ss) {
 			return nil, nodeErr(KindModule, name, "argument %s has shape %s but symbol %s has shape %s", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss))
 		}
 		repl[a.Symbol.Hash()] = args[i]
@@ -79,7 +81,7 @@ func NewModule(name string, spec Circuit, argSpecs []ModuleArgSpec, args ...Circ
 	}
 	sub, err := ReplaceExpand(spec, repl)
 	if err != nil {
-		return nil, nodeErr(KindModule, name, "substituting arguments: %v", err)
+		return nil, nodeErr(KindModule, name, "substituting arguments: %w", err)
 	}
 	specs := make([]ModuleArgSpec, len(argSpecs))
 	copy(specs, argSpecs)

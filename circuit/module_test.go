@@ -1,6 +1,7 @@
 package circuit
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -20,7 +21,7 @@ func TestModuleSubstitution(t *testing.T) {
 	spec, x, W := reluLinear(t)
 	arg := mkArr(t, "in", []int{3}, 1, -2, 0.5)
 	m := must(NewModule("", spec, []ModuleArgSpec{DefaultArgSpec(x)}, arg))
-	if !sameInts(m.Shape(), []int{4}) {
+	if !slices.Equal(m.Shape(), []int{4}) {
 		t.Fatalf("shape %v", m.Shape())
 	}
 	if m.Name() != "f(in)" {
@@ -75,7 +76,7 @@ func TestModuleBatching(t *testing.T) {
 	spec, x, _ := reluLinear(t)
 	batch := randArr(t, "batch", 42, 5, 3)
 	m := must(NewModule("call", spec, []ModuleArgSpec{DefaultArgSpec(x)}, batch))
-	if !sameInts(m.Shape(), []int{5, 4}) {
+	if !slices.Equal(m.Shape(), []int{5, 4}) {
 		t.Fatalf("shape %v, want [5,4]", m.Shape())
 	}
 	_, got := eval64(t, m, nil)
@@ -91,7 +92,7 @@ func TestModuleBatching(t *testing.T) {
 	// two batch dims
 	b2 := randArr(t, "b2", 43, 2, 5, 3)
 	m2 := must(NewModule("", spec, []ModuleArgSpec{DefaultArgSpec(x)}, b2))
-	if !sameInts(m2.Shape(), []int{2, 5, 4}) {
+	if !slices.Equal(m2.Shape(), []int{2, 5, 4}) {
 		t.Fatalf("shape %v, want [2,5,4]", m2.Shape())
 	}
 	_, got2 := eval64(t, m2, nil)
@@ -112,7 +113,7 @@ func TestModuleTwoArgs(t *testing.T) {
 	av := randArr(t, "av", 44, 2, 3)
 	bv := mkArr(t, "bv", []int{3}, 1, 0, -1)
 	m := must(NewModule("", spec, []ModuleArgSpec{DefaultArgSpec(a), {Symbol: b}}, av, bv))
-	if !sameInts(m.Shape(), []int{2, 3}) {
+	if !slices.Equal(m.Shape(), []int{2, 3}) {
 		t.Fatalf("shape %v", m.Shape())
 	}
 	if m.Name() != "softmax(a + b)(av, bv)" {
@@ -199,7 +200,7 @@ func TestNestedModules(t *testing.T) {
 	// batched through both levels
 	batch := randArr(t, "batch", 47, 3, 4)
 	mb := must(NewModule("", outerSpec, []ModuleArgSpec{DefaultArgSpec(v)}, batch))
-	if !sameInts(mb.Shape(), []int{3, 4}) {
+	if !slices.Equal(mb.Shape(), []int{3, 4}) {
 		t.Fatalf("shape %v", mb.Shape())
 	}
 	_, got := eval64(t, mb, nil)

@@ -3,6 +3,7 @@ package circuit
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,11 +81,11 @@ func eval64(t testing.TB, c Circuit, bind map[string]*tensor.Tensor) ([]int, []f
 // checkValue evaluates c and compares shape and values.
 func checkValue(t testing.TB, c Circuit, wantShape []int, want []float64) {
 	t.Helper()
-	if !sameInts(c.Shape(), wantShape) {
+	if !slices.Equal(c.Shape(), wantShape) {
 		t.Fatalf("%s: node shape %v, want %v", Label(c), c.Shape(), wantShape)
 	}
 	shape, got := eval64(t, c, nil)
-	if !sameInts(shape, wantShape) {
+	if !slices.Equal(shape, wantShape) {
 		t.Fatalf("%s: value shape %v, want %v", Label(c), shape, wantShape)
 	}
 	if d := cmp.Diff(want, got, approx); d != "" {
@@ -246,7 +247,7 @@ func TestAdd(t *testing.T) {
 	// WithChildren recomputes the shape
 	n := must(NewAdd("sum", a, row))
 	n2 := must(n.WithChildren([]Circuit{row, row}))
-	if !sameInts(n2.Shape(), []int{3}) || n2.Name() != "sum" {
+	if !slices.Equal(n2.Shape(), []int{3}) || n2.Name() != "sum" {
 		t.Errorf("WithChildren: shape %v name %q", n2.Shape(), n2.Name())
 	}
 }
@@ -454,7 +455,7 @@ func TestRearrangeSpecQueries(t *testing.T) {
 	r2 := must(NewRearrangeString("", "a b c -> c a b", x))
 	_, v1 := eval64(t, r1, nil)
 	_, v2 := eval64(t, r2, nil)
-	if d := cmp.Diff(v2, v1); d != "" || !sameInts(r1.Shape(), []int{4, 2, 3}) {
+	if d := cmp.Diff(v2, v1); d != "" || !slices.Equal(r1.Shape(), []int{4, 2, 3}) {
 		t.Errorf("PermuteSpec: shape %v diff %s", r1.Shape(), d)
 	}
 	r3 := must(NewRearrangeString("", "(a:2 b) c -> c a b", iotaArr(t, "x", 6, 2)))

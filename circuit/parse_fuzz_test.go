@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -9,6 +10,8 @@ import (
 // ppFuzzSeeds are valid and invalid circuit files for the seed corpus.
 var ppFuzzSeeds = []string{
 	ppHandWritten,
+	"0 Add\n  1 Add\n@1\n  2 [2] Scalar 1\n@0\n3 Einsum fancy: i j, j -> i\n  4 [2,3] Scalar 1\n  5 [3] Scalar 2\n",
+	"0 Add\n  1\n1 Add\n  2\n2 [2] Scalar 1\n",
 	"0 'relu(h) + h' Add\n  1 'relu(h)' GeneralFunction relu\n    2 'h' Einsum ab,b->a\n      3 'W' [2,3] Array rand\n      4 'x' [3] Symbol 11111111-2222-4333-8444-555555555555\n  2\n",
 	"0 'm' Module\n├‣1 'body' Add\n│ ├‣2 'x' [3] Symbol\n│ └‣3 'y' [3] Symbol 66666666-7777-4888-9999-aaaaaaaaaaaa\n├‣4 'a' [3] Scalar 2 ! 2\n└‣5 'b' [4,3] Scalar 3 ! 3 tff\n",
 	"0 AD [b:2,3] Rearrange a (c:1 d) -> d () a\n  1 [2,3] Scalar 0.00001\n2 Concat -1\n  0\n  0\n3 [4] Scatter [1:3]\n  4 Index [0,[1,0]]\n    1\n5 Tag 0f0f0f0f-1e1e-4d2d-8c3c-4b4b4b4b4b4b\n  3\n",
@@ -190,7 +193,7 @@ func FuzzParseIndex(f *testing.F) {
 				}
 			}
 		}
-		if n, err := NewScatter("", idx, shape, x); err == nil && !sameInts(n.Shape(), shape) {
+		if n, err := NewScatter("", idx, shape, x); err == nil && !slices.Equal(n.Shape(), shape) {
 			t.Fatalf("scatter %q gave shape %v", s, n.Shape())
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -60,7 +61,7 @@ func TestParseHandWritten(t *testing.T) {
 	}
 	out, call, flat, idx, again, x := cs[0], cs[1], cs[2], cs[3], cs[4], cs[5]
 
-	if out.Kind() != KindAdd || out.Name() != "out" || !sameInts(out.Shape(), []int{4, 2}) {
+	if out.Kind() != KindAdd || out.Name() != "out" || !slices.Equal(out.Shape(), []int{4, 2}) {
 		t.Errorf("out = %s %q %v", out.Kind(), out.Name(), out.Shape())
 	}
 	act := out.Children()[0]
@@ -68,14 +69,14 @@ func TestParseHandWritten(t *testing.T) {
 	if act.Kind() != KindGeneralFunction || act.(*GeneralFunction).Spec != "relu" {
 		t.Errorf("act = %s", Label(act))
 	}
-	if h.Name() != "h" || !sameInts(h.Shape(), []int{4, 2}) || h.NamedAxes()[0] != "batch" || len(h.NamedAxes()) != 1 {
+	if h.Name() != "h" || !slices.Equal(h.Shape(), []int{4, 2}) || h.NamedAxes()[0] != "batch" || len(h.NamedAxes()) != 1 {
 		t.Errorf("h = %q %v named %v", h.Name(), h.Shape(), h.NamedAxes())
 	}
 	if e := h.(*Einsum); e.Spec() != "ab,cb->ac" {
 		t.Errorf("h spec %s", e.Spec())
 	}
 	sym := h.Children()[0].(*Symbol)
-	if sym.Name() != "x" || sym.UUID != ppUUIDx || !sameInts(sym.Shape(), []int{4, 3}) {
+	if sym.Name() != "x" || sym.UUID != ppUUIDx || !slices.Equal(sym.Shape(), []int{4, 3}) {
 		t.Errorf("x = %q %s %v", sym.Name(), sym.UUID, sym.Shape())
 	}
 	w := h.Children()[1].(*Array)
@@ -92,16 +93,16 @@ func TestParseHandWritten(t *testing.T) {
 	if m.Name() != "call" || len(m.ArgSpecs) != 1 || m.ArgSpecs[0].Flags() != "ttf" || m.ArgSpecs[0].Symbol.Name() != "v" {
 		t.Fatalf("module %q specs %+v", m.Name(), m.ArgSpecs)
 	}
-	if !Equal(m.Args()[0], h) || !sameInts(m.Shape(), []int{4, 2}) {
+	if !Equal(m.Args()[0], h) || !slices.Equal(m.Shape(), []int{4, 2}) {
 		t.Errorf("module argument %s shape %v", Label(m.Args()[0]), m.Shape())
 	}
 	if sq := m.SpecCircuit; sq.Children()[0] != sq.Children()[1] {
 		t.Errorf("the repeated 'v' is not one node")
 	}
-	if flat.Kind() != KindRearrange || !sameInts(flat.Shape(), []int{8}) || flat.Children()[0] != h {
+	if flat.Kind() != KindRearrange || !slices.Equal(flat.Shape(), []int{8}) || flat.Children()[0] != h {
 		t.Errorf("flat = %s %v", Label(flat), flat.Shape())
 	}
-	if idx.Kind() != KindIndex || !sameInts(idx.Shape(), []int{2}) || idx.Children()[0] != Circuit(sym) {
+	if idx.Kind() != KindIndex || !slices.Equal(idx.Shape(), []int{2}) || idx.Children()[0] != Circuit(sym) {
 		t.Errorf("idx = %s %v", Label(idx), idx.Shape())
 	}
 	if again != out || x != Circuit(sym) {
@@ -192,7 +193,7 @@ func TestParseRandomTensorsAndStore(t *testing.T) {
 	if a := cs[0].(*Array); a.ContentHash != h1 || a.Name() != "a" || !tensor.AllClose(a.Value, t1, 0, 0) {
 		t.Errorf("store array a = %s", a.ContentHash)
 	}
-	if b := cs[1].(*Array); b.ContentHash != h2 || !sameInts(b.Shape(), []int{2}) {
+	if b := cs[1].(*Array); b.ContentHash != h2 || !slices.Equal(b.Shape(), []int{2}) {
 		t.Errorf("store array b = %s %v", b.ContentHash, b.Shape())
 	}
 
@@ -226,7 +227,7 @@ func TestParseSymbolUUIDForms(t *testing.T) {
 func TestParseForwardReferenceAndNameIdent(t *testing.T) {
 	src := "0 Add\n  1\n  'c'\n1 'b' [2] Scalar 1\n'c' [] Scalar 2\n"
 	cs := ppParse(t, src, ParseOptions{})
-	if len(cs) != 3 || cs[0].Name() != "b + c" || !sameInts(cs[0].Shape(), []int{2}) {
+	if len(cs) != 3 || cs[0].Name() != "b + c" || !slices.Equal(cs[0].Shape(), []int{2}) {
 		t.Fatalf("got %d circuits, first %s %v", len(cs), Label(cs[0]), cs[0].Shape())
 	}
 	if cs[0].Children()[0] != cs[1] || cs[0].Children()[1] != cs[2] {
@@ -238,7 +239,7 @@ func TestParseReferences(t *testing.T) {
 	x := pp(NewSymbol([]int{2}, ppUUIDx, "x"))
 	refs := map[string]Circuit{"inp": x}
 	cs := ppParse(t, "0 Add\n  'inp'\n  'inp'\n", ParseOptions{References: refs})
-	if cs[0].Children()[0] != Circuit(x) || !sameInts(cs[0].Shape(), []int{2}) {
+	if cs[0].Children()[0] != Circuit(x) || !slices.Equal(cs[0].Shape(), []int{2}) {
 		t.Errorf("reference not substituted")
 	}
 	if got := PrintCircuits(cs, PrintOptions{References: refs}); got != "0 'x + x' Add\n  'inp'\n  'inp'\n" {
@@ -281,7 +282,7 @@ func TestParseEmptyInputAndCRLF(t *testing.T) {
 		t.Errorf("got %d circuits from an empty file", len(cs))
 	}
 	cs = ppParse(t, "\ufeff0 'a' Add\r\n  1 [3] Scalar 2\r\n", ParseOptions{})
-	if cs[0].Name() != "a" || !sameInts(cs[0].Shape(), []int{3}) {
+	if cs[0].Name() != "a" || !slices.Equal(cs[0].Shape(), []int{3}) {
 		t.Errorf("CRLF file parsed as %s %v", Label(cs[0]), cs[0].Shape())
 	}
 }
@@ -674,7 +675,7 @@ func (g *ppGen) interior(kind Kind) (Circuit, error) {
 				// An argument containing the symbol it replaces can send
 				// NewModule into unbounded recursion (reported to the lead);
 				// such arguments are left out until that is fixed.
-				if sameInts(o.Shape(), shape) && !ppContains(o, s) && rapid.Bool().Draw(g.t, "use pool arg") {
+				if slices.Equal(o.Shape(), shape) && !ppContains(o, s) && rapid.Bool().Draw(g.t, "use pool arg") {
 					arg = o
 					break
 				}

@@ -56,6 +56,11 @@ func Print(c Circuit) string {
 // Scatter axis indexed by positions is written as the literal "[1,0,2]",
 // while rust_circuit only reads index tensors by hash ("t<hash> [n]") from
 // its tensor store.
+//
+// A node more than 63 levels deep would make the output quadratic in the
+// depth; instead a line "@N" restarts the indentation at level N (a
+// multiple of 32), so every line is short and the size is linear.
+// rust_circuit does not read these lines.
 func PrintCircuits(cs []Circuit, opts PrintOptions) string {
 	p := &printer{opts: opts, seen: map[Hash]string{}}
 	if len(opts.References) > 0 {
@@ -91,7 +96,13 @@ type printer struct {
 	// last holds, per ancestor level of the node being written, whether
 	// that ancestor is its parent's last child (for arrows).
 	last []bool
+	// base is the level of the last "@N" line written: indentation is
+	// counted from it, so no line is more than 2*baseStep levels deep.
+	base int
 }
+
+// baseStep is how often (in levels) a deep tree's indentation restarts.
+const baseStep = 32
 
 // node writes c and (the first time it is seen) its subtree at depth
 // len(p.last); arg is the Module argument spec when c is a Module argument.
@@ -125,9 +136,16 @@ func (p *printer) node(c Circuit, arg *ModuleArgSpec) {
 	}
 }
 
-// prefix writes the indentation for a node at depth len(p.last).
+// prefix writes the indentation for a node at depth len(p.last), after an
+// "@N" line when the depth left the window [base, base+2*baseStep).
 func (p *printer) prefix() {
-	last := p.last
+	if d := len(p.last); d < p.base || d-p.base >= 2*baseStep {
+		p.base = d - d%baseStep
+		p.b.WriteByte('@')
+		p.b.WriteString(strconv.Itoa(p.base))
+		p.b.WriteByte('\n')
+	}
+	last := p.last[p.base:]
 	d := len(last)
 	if !p.opts.Arrows {
 		for i := 0; i < d; i++ {

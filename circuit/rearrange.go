@@ -71,13 +71,13 @@ func ParseRearrangeSpec(s string) (RearrangeSpec, error) {
 	}
 	var err error
 	if sp.In, err = side(parts[0], false); err != nil {
-		return RearrangeSpec{}, fmt.Errorf("rearrange spec %q: %v", s, err)
+		return RearrangeSpec{}, fmt.Errorf("rearrange spec %q: %w", s, err)
 	}
 	if sp.Out, err = side(parts[1], true); err != nil {
-		return RearrangeSpec{}, fmt.Errorf("rearrange spec %q: %v", s, err)
+		return RearrangeSpec{}, fmt.Errorf("rearrange spec %q: %w", s, err)
 	}
 	if err := sp.check(); err != nil {
-		return RearrangeSpec{}, fmt.Errorf("rearrange spec %q: %v", s, err)
+		return RearrangeSpec{}, fmt.Errorf("rearrange spec %q: %w", s, err)
 	}
 	return sp, nil
 }
@@ -213,7 +213,7 @@ func (sp RearrangeSpec) Conform(in []int) (sizes []int, out []int, err error) {
 		}
 		known, err := tensor.NumElements(knownSizes)
 		if err != nil {
-			return nil, nil, fmt.Errorf("input axis %d: %v", gi, err)
+			return nil, nil, fmt.Errorf("input axis %d: %w", gi, err)
 		}
 		d := in[gi]
 		switch {
@@ -245,7 +245,7 @@ func (sp RearrangeSpec) Conform(in []int) (sizes []int, out []int, err error) {
 		}
 		p, err := tensor.NumElements(gs)
 		if err != nil {
-			return nil, nil, fmt.Errorf("output axis %d: %v", gi, err)
+			return nil, nil, fmt.Errorf("output axis %d: %w", gi, err)
 		}
 		out[gi] = p
 	}
@@ -354,7 +354,7 @@ func NewRearrange(name string, spec RearrangeSpec, child Circuit) (*Rearrange, e
 		return nil, nodeErr(KindRearrange, name, "nil child")
 	}
 	if err := spec.check(); err != nil {
-		return nil, nodeErr(KindRearrange, name, "bad spec %s: %v", spec, err)
+		return nil, nodeErr(KindRearrange, name, "bad spec %s: %w", spec, err)
 	}
 	sizes, out, err := spec.Conform(child.Shape())
 	if err != nil {
@@ -369,7 +369,7 @@ func NewRearrange(name string, spec RearrangeSpec, child Circuit) (*Rearrange, e
 func NewRearrangeString(name, spec string, child Circuit) (*Rearrange, error) {
 	sp, err := ParseRearrangeSpec(spec)
 	if err != nil {
-		return nil, nodeErr(KindRearrange, name, "%v", err)
+		return nil, nodeErr(KindRearrange, name, "%w", err)
 	}
 	return NewRearrange(name, sp, child)
 }

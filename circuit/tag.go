@@ -17,7 +17,7 @@ func NewTag(name, uuid string, child Circuit) (*Tag, error) {
 	}
 	u, err := ParseUUID(uuid)
 	if err != nil {
-		return nil, nodeErr(KindTag, name, "%v", err)
+		return nil, nodeErr(KindTag, name, "%w", err)
 	}
 	t := &Tag{base: base{name: name, shape: cloneInts(child.Shape()), children: []Circuit{child}}, UUID: u}
 	return finish(t).(*Tag), nil

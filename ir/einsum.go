@@ -2,76 +2,45 @@ package ir
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/circopt/circopt/tensor"
 )
 
 // EinsumSpec is a parsed einsum attribute: one label list per operand and
-// the output labels. Labels are the spec's letters as runes, so they can be
-// handed to tensor.Einsum directly.
+// the output labels. Labels are the spec's letters as runes (the passes name
+// labels so), which tensor.Einsum takes as they are.
 type EinsumSpec struct {
 	In  [][]int
 	Out []int
 }
 
-// ParseEinsum parses a spec such as "ab,bc->ac" for n operands. Labels are
-// ASCII letters; the arrow is required. With zero operands the left side is
-// empty ("->" or "->ab").
-func ParseEinsum(spec string, n int) (*EinsumSpec, error) {
-	lhs, rhs, ok := strings.Cut(spec, "->")
-	if !ok {
-		return nil, fmt.Errorf("einsum spec %q has no \"->\"", spec)
-	}
-	var terms []string
-	if n > 0 || lhs != "" {
-		terms = strings.Split(lhs, ",")
-	}
-	if len(terms) != n {
-		return nil, fmt.Errorf("einsum spec %q has %d operand terms, got %d operands", spec, len(terms), n)
-	}
-	s := &EinsumSpec{In: make([][]int, n)}
-	for i, t := range terms {
-		ls, err := einsumLabels(t)
-		if err != nil {
-			return nil, fmt.Errorf("einsum spec %q operand %d: %w", spec, i, err)
-		}
-		s.In[i] = ls
-	}
-	out, err := einsumLabels(rhs)
-	if err != nil {
-		return nil, fmt.Errorf("einsum spec %q output: %w", spec, err)
-	}
-	s.Out = out
-	return s, nil
-}
+// runeTerm reads a term with tensor's spec grammar, keeping letters as runes.
+var runeTerm = tensor.EinsumLetterTerm(func(r rune) (int, bool) {
+	_, ok := tensor.EinsumLetterLabel(r)
+	return int(r), ok
+}, "a-z, A-Z")
 
-func einsumLabels(t string) ([]int, error) {
-	ls := make([]int, 0, len(t))
-	for _, r := range t {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return nil, fmt.Errorf("label %q is not an ASCII letter", r)
-		}
-		ls = append(ls, int(r))
+func runeLetter(l int) string { return string(rune(l)) }
+
+// ParseEinsum parses a spec such as "ab,bc->ac" for n operands with
+// tensor.ParseEinsumTerms. Labels are ASCII letters; the arrow is required.
+// "->" is zero operands, or one rank-0 operand when n is 1.
+func ParseEinsum(spec string, n int) (*EinsumSpec, error) {
+	in, out, err := tensor.ParseEinsumTerms(spec, runeTerm)
+	if err != nil {
+		return nil, err
 	}
-	return ls, nil
+	if n == 1 && len(in) == 0 {
+		in = [][]int{{}}
+	}
+	if len(in) != n {
+		return nil, fmt.Errorf("einsum spec %q has %d operand terms, got %d operands", spec, len(in), n)
+	}
+	return &EinsumSpec{In: in, Out: out}, nil
 }
 
 // String prints the spec back in the attribute's form.
-func (s *EinsumSpec) String() string {
-	var sb strings.Builder
-	for i, ls := range s.In {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		for _, l := range ls {
-			sb.WriteRune(rune(l))
-		}
-	}
-	sb.WriteString("->")
-	for _, l := range s.Out {
-		sb.WriteRune(rune(l))
-	}
-	return sb.String()
-}
+func (s *EinsumSpec) String() string { return tensor.FormatEinsumSpec(s.In, s.Out, runeLetter) }
 
 // Sizes returns every label's size, reading input labels from the operand
 // shapes and output-only labels from outShape (which may be nil when there
@@ -83,7 +52,7 @@ func (s *EinsumSpec) Sizes(in [][]int, outShape []int) (map[int]int, error) {
 	sizes := map[int]int{}
 	for i, ls := range s.In {
 		if len(ls) != len(in[i]) {
-			return nil, fmt.Errorf("einsum: operand %d has rank %d but its term %q has %d labels", i, len(in[i]), labelString(ls), len(ls))
+			return nil, fmt.Errorf("einsum: operand %d has rank %d but its term %q has %d labels", i, len(in[i]), tensor.FormatEinsumTerm(ls, runeLetter), len(ls))
 		}
 		for j, l := range ls {
 			d := in[i][j]
@@ -94,7 +63,7 @@ func (s *EinsumSpec) Sizes(in [][]int, outShape []int) (map[int]int, error) {
 		}
 	}
 	if outShape != nil && len(outShape) != len(s.Out) {
-		return nil, fmt.Errorf("einsum: declared rank %d but output term %q has %d labels", len(outShape), labelString(s.Out), len(s.Out))
+		return nil, fmt.Errorf("einsum: declared rank %d but output term %q has %d labels", len(outShape), tensor.FormatEinsumTerm(s.Out, runeLetter), len(s.Out))
 	}
 	for j, l := range s.Out {
 		if _, ok := sizes[l]; ok {
@@ -106,12 +75,4 @@ func (s *EinsumSpec) Sizes(in [][]int, outShape []int) (map[int]int, error) {
 		sizes[l] = outShape[j]
 	}
 	return sizes, nil
-}
-
-func labelString(ls []int) string {
-	var sb strings.Builder
-	for _, l := range ls {
-		sb.WriteRune(rune(l))
-	}
-	return sb.String()
 }

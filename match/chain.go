@@ -73,7 +73,7 @@ func newChain(name string, first IterativeMatcher, rest, shown []IterativeMatche
 
 func newChainItem(spec *chainSpec, pos int, m IterativeMatcher) *chainItem {
 	return &chainItem{spec: spec, pos: pos, m: m,
-		k: spec.id + "." + strconv.Itoa(pos) + "(" + m.key() + ")"}
+		k: compactKey(spec.id + "." + strconv.Itoa(pos) + "(" + m.key() + ")")}
 }
 
 func (it *chainItem) Step(c circuit.Circuit) (Result, error) {
@@ -82,12 +82,7 @@ func (it *chainItem) Step(c circuit.Circuit) (Result, error) {
 		return Result{}, err
 	}
 	found := r.Found
-	cont := mapResult(r, func(n IterativeMatcher) IterativeMatcher {
-		if n == it.m {
-			return it
-		}
-		return newChainItem(it.spec, it.pos, n)
-	})
+	cont := mapResult(r, it.wrap)
 	cont.Found = false
 	if !found {
 		return cont, nil
@@ -103,6 +98,29 @@ func (it *chainItem) Step(c circuit.Circuit) (Result, error) {
 		return Result{}, err
 	}
 	return mergeResults(len(c.Children()), cont, r2), nil
+}
+
+// wrap makes n a state of this link. A link over a union is the union of
+// the link over each member (a link only asks whether its state finds, and
+// where it continues), so it wraps members one by one: states stay flat
+// sets of single links, and nested chains reach polynomially many distinct
+// states instead of exponentially many nested sets.
+func (it *chainItem) wrap(n IterativeMatcher) IterativeMatcher {
+	one := func(n IterativeMatcher) IterativeMatcher {
+		if n == it.m {
+			return it
+		}
+		return newChainItem(it.spec, it.pos, n)
+	}
+	set, ok := n.(*anySet)
+	if !ok {
+		return one(n)
+	}
+	ms := make([]IterativeMatcher, len(set.members))
+	for i, m := range set.members {
+		ms[i] = one(m)
+	}
+	return union(ms)
 }
 
 func (it *chainItem) String() string {

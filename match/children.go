@@ -47,7 +47,7 @@ func Children(m IterativeMatcher, indices ...int) IterativeMatcher {
 }
 
 func newChildren(spec *childrenSpec, inner IterativeMatcher) *childrenMatcher {
-	return &childrenMatcher{spec: spec, inner: inner, k: spec.id + "(" + inner.key() + ")"}
+	return &childrenMatcher{spec: spec, inner: inner, k: compactKey(spec.id + "(" + inner.key() + ")")}
 }
 
 func (cm *childrenMatcher) Step(c circuit.Circuit) (Result, error) {

@@ -16,7 +16,8 @@
 // build the rest; ParseMatcher reads the CLI's MATCHER text form
 // ('skip' > 'x', 'first' >> 'x').
 //
-// Get, GetUnique, GetPaths, GetAllPaths and AnyFound query a circuit; Update
+// Get, GetAll (several roots, one memo), GetUnique, GetPaths, GetAllPaths
+// and AnyFound query a circuit; Update
 // (post-order) and Expand (pre-order, may add batch dimensions) rewrite it.
 //
 // Invariants:
@@ -27,6 +28,10 @@
 //     2^40 paths costs time proportional to its number of nodes times the
 //     number of distinct states reaching them, never to its number of paths
 //     (GetAllPaths, which returns paths, is the documented exception).
+//   - States stay small: a chain link over a union of states is the union
+//     of the link over each member, and long state keys are digested, so
+//     nested paths ('a' >> ('b' >> ...)) reach polynomially many states.
+//     Past MaxWalkStates (node, state) pairs any walk stops with an error.
 //   - Update and Expand are path-aware: a node is replaced only where it is
 //     reached in a found state. A node shared between a matching path and a
 //     non-matching one is replaced under the first and kept under the second

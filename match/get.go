@@ -26,6 +26,22 @@ type finder struct {
 	stopAtFirst bool
 }
 
+// MaxWalkStates bounds the distinct (node, state) pairs one walk (Get,
+// GetAll, GetPaths, AnyFound, GetAllPaths, Update, Expand) may evaluate.
+// Walks are memoized, so this is far above what any real matcher reaches
+// (nodes times a handful of states); a hostile matcher over a DAG with
+// exponentially many paths gets a one-line error instead of exhausting
+// memory.
+const MaxWalkStates = 1 << 21
+
+// walkStateLimit is MaxWalkStates, lowered by tests.
+var walkStateLimit = MaxWalkStates
+
+// tooManyStates is the error past walkStateLimit.
+func tooManyStates(op string, m IterativeMatcher) error {
+	return fmt.Errorf("match: %s: %s reaches more than %d (node, matcher state) pairs", op, m, walkStateLimit)
+}
+
 func newFinder() *finder {
 	return &finder{seen: map[memoKey]bool{}, found: map[circuit.Hash]bool{}}
 }
@@ -34,6 +50,9 @@ func (f *finder) walk(c circuit.Circuit, m IterativeMatcher) error {
 	k := memoKey{c.Hash(), m.key()}
 	if f.seen[k] {
 		return nil
+	}
+	if len(f.seen) >= walkStateLimit {
+		return tooManyStates("walk", m)
 	}
 	f.seen[k] = true
 	r, err := m.Step(c)
@@ -89,6 +108,23 @@ func Get(root circuit.Circuit, m IterativeMatcher) ([]circuit.Circuit, error) {
 	f := newFinder()
 	if err := f.walk(root, m); err != nil {
 		return nil, err
+	}
+	return f.out, nil
+}
+
+// GetAll is Get over several roots at once: the distinct nodes m finds in
+// any of them, in the order the roots' walks first find them. The roots
+// share one memo, so roots that share structure (every prefix of a chain,
+// say) cost their union, not the sum of their depths.
+func GetAll(roots []circuit.Circuit, m IterativeMatcher) ([]circuit.Circuit, error) {
+	f := newFinder()
+	for _, root := range roots {
+		if err := checkArgs("GetAll", root, m); err != nil {
+			return nil, err
+		}
+		if err := f.walk(root, m); err != nil {
+			return nil, err
+		}
 	}
 	return f.out, nil
 }
@@ -182,6 +218,9 @@ func (e *pathEnum) productive(c circuit.Circuit, m IterativeMatcher) (bool, erro
 	k := memoKey{c.Hash(), m.key()}
 	if v, ok := e.live[k]; ok {
 		return v, nil
+	}
+	if len(e.steps) >= walkStateLimit {
+		return false, tooManyStates("GetAllPaths", e.m)
 	}
 	r, err := m.Step(c)
 	if err != nil {

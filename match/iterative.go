@@ -148,7 +148,7 @@ func union(ms []IterativeMatcher) IterativeMatcher {
 	for i, m := range uniq {
 		keys[i] = m.key()
 	}
-	return &anySet{members: append([]IterativeMatcher(nil), uniq...), k: "{" + strings.Join(keys, ",") + "}"}
+	return &anySet{members: append([]IterativeMatcher(nil), uniq...), k: compactKey("{" + strings.Join(keys, ",") + "}")}
 }
 
 // IterAny finds nodes found by any of ms, each following its own path rules.

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"regexp"
 	"sort"
@@ -26,6 +27,22 @@ var idCounter atomic.Uint64
 
 func newID(prefix string) string {
 	return prefix + strconv.FormatUint(idCounter.Add(1), 36)
+}
+
+// maxKeyLen is the longest state key kept as written; longer ones are
+// replaced by a digest (see compactKey).
+const maxKeyLen = 48
+
+// compactKey bounds a composite state key: a state nests the keys of the
+// states it holds, and nested chains would otherwise build keys (and sets
+// of them) exponentially long in the nesting. A 128-bit digest keeps
+// equality for all practical purposes and costs O(len(s)) once per state.
+func compactKey(s string) string {
+	if len(s) <= maxKeyLen {
+		return s
+	}
+	h := sha256.Sum256([]byte(s))
+	return "#" + string(h[:16])
 }
 
 // plainStep is the Step of every Matcher: found if it matches, and the same
@@ -116,7 +133,7 @@ type regexMatcher struct {
 func Regex(pattern string) (Matcher, error) {
 	re, err := regexp.Compile(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("match: bad regular expression /%s/: %v", pattern, err)
+		return nil, fmt.Errorf("match: bad regular expression /%s/: %w", pattern, err)
 	}
 	return &regexMatcher{id: newID("r"), re: re}, nil
 }

@@ -1,7 +1,6 @@
 package match
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -36,10 +35,29 @@ func ParseMatcher(s string) (IterativeMatcher, error) {
 		err = p.errf("expected '>', '>>', '|', ',' or the end of the matcher")
 	}
 	if err != nil {
-		// A regular expression may hold a newline; messages stay one line.
-		return nil, errors.New(strings.ReplaceAll(strings.ReplaceAll(err.Error(), "\r", `\r`), "\n", `\n`))
+		return nil, oneLine(err)
 	}
 	return compile(syn, false), nil
+}
+
+// lineError is an error whose message had its line breaks escaped; it
+// still unwraps to the original.
+type lineError struct {
+	msg string
+	err error
+}
+
+func (e *lineError) Error() string { return e.msg }
+func (e *lineError) Unwrap() error { return e.err }
+
+// oneLine keeps a message on one line (a regular expression may hold a
+// newline) without losing the error it wraps.
+func oneLine(err error) error {
+	msg := err.Error()
+	if !strings.ContainsAny(msg, "\r\n") {
+		return err
+	}
+	return &lineError{msg: strings.ReplaceAll(strings.ReplaceAll(msg, "\r", `\r`), "\n", `\n`), err: err}
 }
 
 // The parser builds a small syntax tree first, because what a path operand
@@ -113,6 +131,10 @@ func (p *parser) unary(depth int) (*syntax, error) {
 	if p.tok.kind != tBang {
 		return p.atom(depth)
 	}
+	if depth > maxNesting {
+		// checked before recursing, so a long run of '!' costs its bound
+		return nil, p.errf("nesting deeper than %d", maxNesting)
+	}
 	bang := p.tok
 	p.next()
 	m, err := p.unary(depth + 1)
@@ -143,7 +165,7 @@ func (p *parser) atom(depth int) (*syntax, error) {
 	case tRegex:
 		m, err := Regex(t.val)
 		if err != nil {
-			return nil, fmt.Errorf("matcher: col %d: %v", t.pos+1, err)
+			return nil, fmt.Errorf("matcher: col %d: %w", t.pos+1, err)
 		}
 		return leaf(m)
 	case tStar:
@@ -205,9 +227,9 @@ func compile(s *syntax, anchored bool) IterativeMatcher {
 		case l.to.plain != nil:
 			rest[i] = Below(l.to.plain)
 		case l.child:
-			rest[i] = &startAt{p: compile(l.to, true), k: "a"}
+			rest[i] = newStartAt(compile(l.to, true), "a")
 		default:
-			rest[i] = &startAt{p: compile(l.to, true), k: "b"}
+			rest[i] = newStartAt(compile(l.to, true), "b")
 		}
 	}
 	return Chain(compile(s.first, anchored), rest...)
@@ -216,8 +238,13 @@ func compile(s *syntax, anchored bool) IterativeMatcher {
 // startAt starts p at the children of its starting node (k "a"), or at
 // every node strictly below it (k "b"); the starting node is not found.
 type startAt struct {
-	p IterativeMatcher
-	k string // "a": children; "b": anywhere below; "B": here and anywhere below
+	p  IterativeMatcher
+	k  string // "a": children; "b": anywhere below; "B": here and anywhere below
+	kk string // the state key
+}
+
+func newStartAt(p IterativeMatcher, k string) *startAt {
+	return &startAt{p: p, k: k, kk: compactKey("@" + k + "(" + p.key() + ")")}
 }
 
 func (s *startAt) Step(c circuit.Circuit) (Result, error) {
@@ -225,7 +252,7 @@ func (s *startAt) Step(c circuit.Circuit) (Result, error) {
 	case "a":
 		return Result{Next: s.p}, nil
 	case "b":
-		return Result{Next: &startAt{p: s.p, k: "B"}}, nil
+		return Result{Next: newStartAt(s.p, "B")}, nil
 	}
 	r, err := s.p.Step(c)
 	if err != nil {
@@ -244,4 +271,4 @@ func (s *startAt) String() string {
 	return "StartHereOrBelow(" + s.p.String() + ")"
 }
 
-func (s *startAt) key() string { return "@" + s.k + "(" + s.p.key() + ")" }
+func (s *startAt) key() string { return s.kk }

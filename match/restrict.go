@@ -57,7 +57,7 @@ func Restrict(m IterativeMatcher, opts RestrictOptions) IterativeMatcher {
 
 func newRestrict(spec *restrictSpec, inner IterativeMatcher, depth int) *restrict {
 	return &restrict{spec: spec, inner: inner, depth: depth,
-		k: spec.id + "." + strconv.Itoa(depth) + "(" + inner.key() + ")"}
+		k: compactKey(spec.id + "." + strconv.Itoa(depth) + "(" + inner.key() + ")")}
 }
 
 // Term finds what m finds but does not walk below nodes matching at (they

@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/circopt/circopt/circuit"
 )
@@ -92,6 +93,9 @@ func (rw *rewriter) do(c circuit.Circuit, m IterativeMatcher) (circuit.Circuit, 
 	if n, ok := rw.memo[k]; ok {
 		return n, nil
 	}
+	if len(rw.memo) >= walkStateLimit {
+		return nil, tooManyStates(rw.op, m)
+	}
 	r, err := m.Step(c)
 	if err != nil {
 		return nil, err
@@ -153,7 +157,7 @@ func rebuildExpand(c circuit.Circuit, news []circuit.Circuit) (circuit.Circuit, 
 	kids := c.Children()
 	sameShapes := true
 	for i, n := range news {
-		if !sameInts(n.Shape(), kids[i].Shape()) {
+		if !slices.Equal(n.Shape(), kids[i].Shape()) {
 			sameShapes = false
 			break
 		}
@@ -180,16 +184,4 @@ func rebuildExpand(c circuit.Circuit, news []circuit.Circuit) (circuit.Circuit, 
 		return nil, err
 	}
 	return circuit.ReplaceExpand(tmp, repl)
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Compare returns the largest absolute difference |a-b| and the largest
@@ -11,7 +12,7 @@ import (
 // equal infinities count as equal (difference 0); NaN against a number, or
 // a nonzero difference where b is 0, counts as +Inf.
 func Compare(a, b *Tensor) (maxAbs, maxRel float64, err error) {
-	if !sameShape(a.shape, b.shape) {
+	if !slices.Equal(a.shape, b.shape) {
 		return 0, 0, fmt.Errorf("compare: shapes %v and %v differ", a.shape, b.shape)
 	}
 	bv := b.Float64s()
@@ -45,7 +46,7 @@ func elemDiff(x, y float64) (abs, rel float64) {
 // satisfies numpy's |a-b| <= atol + rtol*|b|. Equal infinities are close;
 // NaN is close only to NaN (numpy's equal_nan=True), matching Compare.
 func AllClose(a, b *Tensor, rtol, atol float64) bool {
-	if !sameShape(a.shape, b.shape) {
+	if !slices.Equal(a.shape, b.shape) {
 		return false
 	}
 	bv := b.Float64s()
@@ -67,16 +68,4 @@ func AllClose(a, b *Tensor, rtol, atol float64) bool {
 		}
 	})
 	return ok
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

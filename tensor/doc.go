@@ -22,14 +22,14 @@
 //	unary.go    Map, Scale (binary.go)                    the input's
 //	binary.go   Binary (numpy broadcasting), AddN         the wider: float64 > float32 > int64
 //	reduce.go   Sum, Mean, ReduceMax/Min, (Log)Softmax    the input's; float sums accumulate in float64
-//	einsum.go   Einsum (reference), ParseEinsumSpec       the widest input's
-//	matmul.go   MatMul, BatchedMatMul via gonum BLAS Gemm  the wider float
+//	einsum.go   Einsum (reference)                        the widest input's
+//	einsum_pairwise.go  the same, many inputs contracted pairwise
 //	index.go    Gather, Concat, PadInto                   the (first) input's
 //	compare.go  Compare, AllClose                         -
 //
 // Elementwise kernels walk their operands with rowLoop (iter.go), which
 // coalesces axes so contiguous operands run as one flat loop and strided
-// ones run one tight loop per innermost row. MatMul hands a transposed view
-// of a contiguous matrix to BLAS as Trans instead of copying it, but never
-// passes both operands transposed (gonum is several times slower then).
+// ones run one tight loop per innermost row. Matrix products through BLAS
+// are the runtime's (runtime/gemm.go); einsumspec.go holds the one einsum
+// spec grammar that tensor, ir and circuit all read.
 package tensor

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 )
 
 // Einsum is the reference einsum with integer axis labels, following
@@ -23,6 +22,9 @@ import (
 // dtype is the widest input dtype (float64 for no inputs). Floats accumulate
 // in float64. The kernel is one loop over the full index space (output
 // labels, then summed labels innermost), with no per-element allocation.
+// Three or more inputs whose joint index space is large are contracted
+// pairwise instead (einsum_pairwise.go), and a single loop over more than
+// MaxEinsumIndexSpace points is refused.
 func Einsum(inputs []*Tensor, inLabels [][]int, outLabels []int, sizes map[int]int) (*Tensor, error) {
 	if len(inputs) != len(inLabels) {
 		return nil, fmt.Errorf("einsum: %d inputs but %d label lists", len(inputs), len(inLabels))
@@ -103,8 +105,15 @@ func Einsum(inputs []*Tensor, inLabels [][]int, outLabels []int, sizes map[int]i
 	for i, l := range loopLabels {
 		loopShape[i] = size[l]
 	}
-	if _, err := NumElements(loopShape); err != nil {
+	space, err := NumElements(loopShape)
+	if err != nil {
 		return nil, fmt.Errorf("einsum: index space: %w", err)
+	}
+	if space > pairwiseFrom && len(inputs) > 2 {
+		return einsumPairwise(inputs, inLabels, outLabels, sizes, dt)
+	}
+	if space > MaxEinsumIndexSpace {
+		return nil, fmt.Errorf("einsum: the index space of %s has %d points, more than the %d the reference loop runs", FormatEinsumSpec(inLabels, outLabels, nil), space, MaxEinsumIndexSpace)
 	}
 	strides := make([][]int, 0, len(inputs)+1)
 	strides = append(strides, labelStrides(loopLabels, outOrder, accDiag.strides))
@@ -220,69 +229,4 @@ func einsumLoop[T float64 | int64](l *rowLoop, base []int, acc []T, data [][]T) 
 			}
 		}
 	})
-}
-
-// ParseEinsumSpec reads a numpy-style spec such as "ab,bc->ac" into integer
-// labels: 'a'..'z' are 0..25 and 'A'..'Z' are 26..51. Whitespace is ignored.
-// The part before "->" is a comma-separated operand list; an empty list
-// ("->c") means zero operands, and an empty item ("ab,,c->") is a rank-0
-// operand (so a lone rank-0 operand cannot be written). A letter that appears
-// only in the output is allowed: Einsum broadcasts it, given its size.
-// Ellipses, other characters and a missing or repeated "->" are errors.
-func ParseEinsumSpec(spec string) (inLabels [][]int, outLabels []int, err error) {
-	s := strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\n', '\r':
-			return -1
-		}
-		return r
-	}, spec)
-	lhs, rhs, ok := strings.Cut(s, "->")
-	if !ok {
-		return nil, nil, fmt.Errorf("einsum spec %q: missing \"->\"", spec)
-	}
-	if strings.Contains(rhs, "->") {
-		return nil, nil, fmt.Errorf("einsum spec %q: more than one \"->\"", spec)
-	}
-	parse := func(part string) ([]int, error) {
-		labels := make([]int, 0, len(part))
-		for _, c := range part {
-			switch {
-			case c >= 'a' && c <= 'z':
-				labels = append(labels, int(c-'a'))
-			case c >= 'A' && c <= 'Z':
-				labels = append(labels, 26+int(c-'A'))
-			default:
-				return nil, fmt.Errorf("einsum spec %q: unexpected character %q (want letters, ',' and \"->\")", spec, c)
-			}
-		}
-		return labels, nil
-	}
-	inLabels = [][]int{}
-	if lhs != "" {
-		for _, op := range strings.Split(lhs, ",") {
-			labels, err := parse(op)
-			if err != nil {
-				return nil, nil, err
-			}
-			inLabels = append(inLabels, labels)
-		}
-	}
-	outLabels, err = parse(rhs)
-	if err != nil {
-		return nil, nil, err
-	}
-	return inLabels, outLabels, nil
-}
-
-// EinsumLabelLetter is the spec letter of label l (the inverse of
-// ParseEinsumSpec's mapping), or 0 if l has none.
-func EinsumLabelLetter(l int) byte {
-	switch {
-	case l >= 0 && l < 26:
-		return byte('a' + l)
-	case l >= 26 && l < 52:
-		return byte('A' + l - 26)
-	}
-	return 0
 }

@@ -58,7 +58,17 @@ func naiveEinsum(t *testing.T, ins []*Tensor, inL [][]int, outL []int, size map[
 	return out
 }
 
-func TestEinsumMatchesNaive(t *testing.T) {
+func TestEinsumMatchesNaive(t *testing.T) { einsumMatchesNaive(t) }
+
+// TestEinsumPairwiseMatchesNaive forces every einsum of three or more
+// inputs through the pairwise contraction.
+func TestEinsumPairwiseMatchesNaive(t *testing.T) {
+	defer func(old int) { pairwiseFrom = old }(pairwiseFrom)
+	pairwiseFrom = 0
+	einsumMatchesNaive(t)
+}
+
+func einsumMatchesNaive(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		nLabels := rapid.IntRange(1, 4).Draw(rt, "nLabels")
 		size := map[int]int{}
@@ -66,7 +76,7 @@ func TestEinsumMatchesNaive(t *testing.T) {
 			size[l] = rapid.IntRange(0, 3).Draw(rt, "size")
 		}
 		label := rapid.IntRange(0, nLabels-1)
-		nIn := rapid.IntRange(0, 3).Draw(rt, "nIn")
+		nIn := rapid.IntRange(0, 5).Draw(rt, "nIn")
 		var ins []*Tensor
 		var inL [][]int
 		for k := 0; k < nIn; k++ {

@@ -20,14 +20,6 @@ func ExampleEinsum() {
 	// 5 <nil>
 }
 
-func ExampleMatMul() {
-	a, _ := tensor.FromFloat32([]int{2, 3}, []float32{1, 2, 3, 4, 5, 6})
-	at, _ := a.Permute([]int{1, 0}) // a transposed view: passed to BLAS as Trans
-	g, _ := tensor.MatMul(a, at)
-	fmt.Println(g.Shape(), g.Float32s())
-	// Output: [2 2] [14 32 32 77]
-}
-
 func ExampleBinary() {
 	x, _ := tensor.FromFloat64([]int{2, 3}, []float64{0, 1, 2, 3, 4, 5})
 	col, _ := tensor.FromFloat64([]int{2, 1}, []float64{10, 20})

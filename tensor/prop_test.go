@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -131,7 +132,7 @@ func TestSumMatchesNaive(t *testing.T) {
 			}
 			want[o] += at(t, x, idx...)
 		})
-		if !sameShape(got.Shape(), outShape) {
+		if !slices.Equal(got.Shape(), outShape) {
 			rt.Fatalf("shape %v, want %v", got.Shape(), outShape)
 		}
 		for i, v := range got.Float64s() {

@@ -55,23 +55,17 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ids := printIdents(cs)
-	seen := map[circuit.Hash]bool{}
-	for _, c := range cs {
-		found, err := match.Get(c, m)
-		if err != nil {
-			return fmt.Errorf("%s: %v", fileLabel(fs.Arg(1)), err)
+	// one walk over all roots: shared subtrees are visited once
+	found, err := match.GetAll(cs, m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fileLabel(fs.Arg(1)), err)
+	}
+	for _, f := range found {
+		line := ids[f.Hash()]
+		if f.Name() != "" {
+			line += " " + circuit.QuoteName(f.Name())
 		}
-		for _, f := range found {
-			if seen[f.Hash()] {
-				continue
-			}
-			seen[f.Hash()] = true
-			line := ids[f.Hash()]
-			if f.Name() != "" {
-				line += " " + circuit.QuoteName(f.Name())
-			}
-			fmt.Fprintln(stdout, line)
-		}
+		fmt.Fprintln(stdout, line)
 	}
 	return nil
 }
