@@ -93,7 +93,13 @@ func NewHandler(opts Options) (http.Handler, error) {
 		return nil, err
 	}
 	files := http.FileServerFS(static)
-	h.mux.Handle("GET /", files)
+	h.mux.Handle("GET /", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !fs.ValidPath(strings.TrimPrefix(r.URL.Path, "/")) && r.URL.Path != "/" {
+			writeErr(w, http.StatusNotFound, "no such page")
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
 	h.mux.HandleFunc("GET /api/info", h.api(h.info))
 	h.mux.HandleFunc("GET /api/tree", h.api(h.tree))
 	h.mux.HandleFunc("GET /api/node", h.api(h.node))

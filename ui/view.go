@@ -70,13 +70,13 @@ func defaultSel(shape []int, dims []Dim) []string {
 // index (negative counts from the end) or a reducer (mean, max, min, norm,
 // sum).
 func parseSel(s string, shape []int, dims []Dim) ([]string, error) {
+	if len(shape) == 0 && s == "" {
+		return []string{}, nil
+	}
 	if s == "" {
-		return defaultSel(shape, dims), nil
+		s = strings.Join(defaultSel(shape, dims), ",")
 	}
 	sel := strings.Split(s, ",")
-	if len(shape) == 0 && s == "" {
-		return nil, nil
-	}
 	if len(sel) != len(shape) {
 		return nil, fmt.Errorf("sel has %d entries for %d dimensions (shape %v)", len(sel), len(shape), shape)
 	}
@@ -100,6 +100,9 @@ func parseSel(s string, shape []int, dims []Dim) ([]string, error) {
 			k, err := strconv.Atoi(e)
 			if err != nil {
 				return nil, fmt.Errorf("sel: entry %d is %q; want x, y, f, img, an index or mean|max|min|norm|sum", i, e)
+			}
+			if shape[i] == 0 {
+				return nil, fmt.Errorf("sel: dim %d (%s) has size 0: show or reduce it", i, dims[i].Name)
 			}
 			if k < -shape[i] || k >= shape[i] {
 				return nil, fmt.Errorf("sel: index %d out of range for dim %d (%s) of size %d", k, i, dims[i].Name, shape[i])
