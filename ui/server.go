@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
@@ -401,6 +403,22 @@ func (s *Server) Wait() error {
 		return nil
 	}
 	return err
+}
+
+// WaitInterrupt blocks until the process gets an interrupt (then closes
+// the server) or the server stops, and returns why (nil for those two).
+func (s *Server) WaitInterrupt() error {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt)
+	defer signal.Stop(stop)
+	done := make(chan error, 1)
+	go func() { done <- s.Wait() }()
+	select {
+	case <-stop:
+		return s.Close()
+	case err := <-done:
+		return err
+	}
 }
 
 // Close stops the server, waiting up to 5 s for requests in flight.

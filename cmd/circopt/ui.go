@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
@@ -86,15 +85,5 @@ func runUI(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "serving %s (interrupt to stop)\n", srv.URL())
 	uiReady(srv)
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt)
-	defer signal.Stop(stop)
-	done := make(chan error, 1)
-	go func() { done <- srv.Wait() }()
-	select {
-	case <-stop:
-		return srv.Close()
-	case err := <-done:
-		return err
-	}
+	return srv.WaitInterrupt()
 }
