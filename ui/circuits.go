@@ -41,6 +41,9 @@ type variant struct {
 	roots  []int
 	mu     sync.Mutex
 	cache  map[int]*evalEntry
+
+	allOnce sync.Once
+	all     map[int]*tensor.Tensor // every non-Array node's value, by id (see evalAll)
 }
 
 // evalEntry is one node's evaluation, computed once.
@@ -108,8 +111,14 @@ func nodeDims(c circuit.Circuit) []Dim {
 	return dims
 }
 
-// eval evaluates node id through the compiled path (circopt.Compile of
-// the node as a root), once per node; later calls reuse the value.
+// MaxEvalAll bounds, in elements, the values of a variant's nodes that
+// the first evaluation computes together; a larger variant compiles each
+// node alone, when it is asked for.
+const MaxEvalAll = 1 << 26
+
+// eval returns node id's value, computed once: an Array's is its own; any
+// other node's comes from the variant's one compiled program (see evalAll)
+// or, when that is too big or fails, from compiling the node alone.
 func (v *variant) eval(id int, dt tensor.DType) ([]float64, error) {
 	v.mu.Lock()
 	e, ok := v.cache[id]
@@ -120,27 +129,90 @@ func (v *variant) eval(id int, dt tensor.DType) ([]float64, error) {
 	v.mu.Unlock()
 	e.once.Do(func() {
 		c := v.circs[id]
-		plan, err := circopt.Compile([]circuit.Circuit{c}, circopt.Options{DType: dt})
+		if a, ok := c.(*circuit.Array); ok {
+			e.data = a.Value.Float64s()
+			return
+		}
+		if t := v.evalAll(dt)[id]; t != nil {
+			e.data = t.Float64s()
+			return
+		}
+		t, err := evalNode(c, v.Bindings, dt)
 		if err != nil {
 			e.err = fmt.Errorf("node %d %q: %w", id, c.Name(), err)
 			return
 		}
-		bind := map[string]*tensor.Tensor{}
-		for _, s := range circuit.FreeSymbols(c) {
-			for _, k := range []string{s.Name(), s.UUID} {
-				if t, ok := v.Bindings[k]; ok && k != "" {
-					bind[k] = t
-				}
-			}
-		}
-		outs, _, err := plan.Run(bind)
-		if err != nil {
-			e.err = fmt.Errorf("node %d %q: %w", id, c.Name(), err)
-			return
-		}
-		e.data = outs[0].Float64s()
+		e.data = t.Float64s()
 	})
 	return e.data, e.err
+}
+
+// evalAll compiles every node but the Arrays of v as the outputs of one
+// program, once, and runs it: the first click pays for one compile and
+// every later click is a cache hit. It gives nothing (and eval falls back
+// to one node at a time) when the values exceed MaxEvalAll elements or
+// some node cannot be evaluated (an unbound Symbol, say).
+func (v *variant) evalAll(dt tensor.DType) map[int]*tensor.Tensor {
+	v.allOnce.Do(func() {
+		var cs []circuit.Circuit
+		var ids []int
+		total := 0.0
+		for id, c := range v.circs {
+			if c.Kind() == circuit.KindArray {
+				continue
+			}
+			n := 1.0
+			for _, d := range c.Shape() {
+				n *= float64(d)
+			}
+			total += n
+			cs = append(cs, c)
+			ids = append(ids, id)
+		}
+		if total > MaxEvalAll || len(cs) == 0 {
+			return
+		}
+		plan, err := circopt.Compile(cs, circopt.Options{DType: dt})
+		if err != nil {
+			return
+		}
+		outs, _, err := plan.Run(bindingsFor(cs, v.Bindings))
+		if err != nil {
+			return
+		}
+		v.all = make(map[int]*tensor.Tensor, len(ids))
+		for i, id := range ids {
+			v.all[id] = outs[i]
+		}
+	})
+	return v.all
+}
+
+// evalNode compiles c alone and runs it.
+func evalNode(c circuit.Circuit, bindings map[string]*tensor.Tensor, dt tensor.DType) (*tensor.Tensor, error) {
+	plan, err := circopt.Compile([]circuit.Circuit{c}, circopt.Options{DType: dt})
+	if err != nil {
+		return nil, err
+	}
+	outs, _, err := plan.Run(bindingsFor([]circuit.Circuit{c}, bindings))
+	if err != nil {
+		return nil, err
+	}
+	return outs[0], nil
+}
+
+// bindingsFor picks, from bindings, those of the free Symbols of cs (by
+// name or uuid): Plan.Run refuses inputs the program does not have.
+func bindingsFor(cs []circuit.Circuit, bindings map[string]*tensor.Tensor) map[string]*tensor.Tensor {
+	out := map[string]*tensor.Tensor{}
+	for _, s := range circuit.FreeSymbols(cs...) {
+		for _, k := range []string{s.Name(), s.UUID} {
+			if t, ok := bindings[k]; ok && k != "" {
+				out[k] = t
+			}
+		}
+	}
+	return out
 }
 
 // MaxPaths caps the matched paths one /api/match answer lists.

@@ -10,8 +10,11 @@
 //   - Only the embedded assets (web/) and the given tensors and circuits are
 //     served: no request path reaches the disk. Requests whose Host is not
 //     an IP literal or localhost get 403 (DNS rebinding).
-//   - A node is evaluated through the compiled path (circopt.Compile with
-//     the node as the root), once; later requests reuse the value.
+//   - A node is evaluated through the compiled path, once: the first
+//     evaluation compiles every node of its variant as the outputs of one
+//     circopt.Compile program and caches all the values (up to MaxEvalAll
+//     elements; beyond, or if some node cannot be evaluated, each node is
+//     compiled alone when asked for). An Array shows its own value.
 //   - A slice answer carries at most MaxCells values: larger selections are
 //     stride-sampled along the shown axes, and the answer says the step.
 //   - Bad requests get 400 and {"error": "one line"}; nothing panics.
