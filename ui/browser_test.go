@@ -54,6 +54,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("TreeMatchHeatmap", func(t *testing.T) { testTreeMatchHeatmap(t, bctx) })
 	t.Run("ImageGrid", func(t *testing.T) { testImageGrid(t, bctx) })
 	t.Run("VirtualTree", func(t *testing.T) { testVirtualTree(t, bctx) })
+	t.Run("Link", func(t *testing.T) { testLink(t, bctx) })
 }
 
 // browser opens a tab of the browser parent on url and collects console errors,
@@ -292,6 +293,23 @@ func testVirtualTree(t *testing.T, bctx context.Context) {
 	}
 	run(t, ctx, chromedp.Evaluate[bool](`(() => { const t = document.getElementById("tree"); t.scrollTop = t.scrollHeight; t.dispatchEvent(new Event("scroll")); return true; })()`))
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`.row[data-key$="/10000"]`)))
+	if e := errs(); len(e) > 0 {
+		t.Fatalf("console errors:\n%s", strings.Join(e, "\n"))
+	}
+}
+
+// A link's hash opens a variant, runs a matcher and shows a node.
+func testLink(t *testing.T, bctx context.Context) {
+	srv := httptest.NewServer(mlpHandler(t))
+	defer srv.Close()
+	ctx, errs := browser(t, bctx, srv.URL+"/#v=1&m="+urlEscape("'b1'")+"&id=7")
+	if title := run(t, ctx, chromedp.Text(chromedp.ID("title"))); !strings.Contains(title, "patched: b1 Scalar [4]") {
+		t.Fatalf("title %q", title)
+	}
+	if found := run(t, ctx, chromedp.AttributeValue(chromedp.CSS(".row.found.selected"), "data-id")).Value; found != "7" {
+		t.Fatalf("found and selected row is node %q, want 7", found)
+	}
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#chart-a canvas")))
 	if e := errs(); len(e) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(e, "\n"))
 	}

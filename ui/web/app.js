@@ -166,12 +166,12 @@ async function selectNode(id) {
   } catch (e) { setStatus(e.message); }
 }
 
-function selectTensor(t) {
+async function selectTensor(t) {
   state.source = { kind: "tensor", name: t.name };
   $("title").textContent = "tensor " + t.name + " [" + t.shape.join(",") + "]";
   $("nodetext").textContent = "";
   setDims(t.dims, t.shape);
-  draw();
+  await draw();
 }
 
 function isImage(d) { return d.type === "image" || (d.type || "").startsWith("image:"); }
@@ -419,6 +419,34 @@ function color(v, cs) {
   return stops[i].map((a, k) => Math.round(a + (stops[i + 1][k] - a) * u));
 }
 
+// fromHash opens the view a link names: #tensor=NAME, or
+// #v=I&m=MATCHER&id=N&cmp=J (each part optional).
+async function fromHash() {
+  const h = new URLSearchParams(location.hash.slice(1));
+  if (h.has("tensor")) {
+    const t = state.info.tensors.find((x) => x.name === h.get("tensor"));
+    if (t) await selectTensor(t);
+    return;
+  }
+  if (h.has("v") && +h.get("v") !== state.v && state.info.variants[+h.get("v")]) {
+    $("variant").value = h.get("v");
+    await showVariant(+h.get("v"));
+  }
+  if (h.has("cmp") && state.info.variants[+h.get("cmp")]) {
+    $("compare").value = h.get("cmp");
+    state.cmp = h.get("cmp");
+  }
+  if (h.has("m")) {
+    $("matcher").value = h.get("m");
+    await runMatch(new Event("submit"));
+  }
+  if (h.has("id")) {
+    const id = +h.get("id"), row = state.rows.find((r) => r.id === id);
+    if (row) { state.selKey = row.key; renderRows(); }
+    if (state.trees[state.v].nodes[id]) await selectNode(id);
+  }
+}
+
 // ---- start ----
 
 async function showVariant(i) {
@@ -461,6 +489,7 @@ async function start() {
   window.addEventListener("resize", () => { renderRows(); for (const c of Object.values(state.charts)) c.resize(); });
   if (vs.length) await showVariant(0);
   else $("tree").hidden = true;
+  await fromHash();
   document.body.dataset.ready = "1";
 }
 
