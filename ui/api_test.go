@@ -272,3 +272,25 @@ func TestServeDefaultsToLoopback(t *testing.T) {
 }
 
 func urlEscape(s string) string { return url.QueryEscape(s) }
+
+func TestDefaultSelection(t *testing.T) {
+	for _, c := range []struct {
+		shape []int
+		dims  []Dim
+		want  string
+	}{
+		{[]int{5}, nil, "x"},
+		{[]int{2, 3, 4}, nil, "0,y,x"},
+		{[]int{2, 784}, nil, "f,img"},
+		{[]int{3, 7}, []Dim{{Name: "layer"}, {Name: "pos", Type: "seq"}}, "f,x"},
+	} {
+		dims := c.dims
+		if dims == nil {
+			dims = InferDims(c.shape)
+		}
+		sel, err := parseSel("", c.shape, dims)
+		if err != nil || strings.Join(sel, ",") != c.want {
+			t.Errorf("shape %v: default %v (%v), want %s", c.shape, sel, err, c.want)
+		}
+	}
+}

@@ -41,7 +41,9 @@ type slice struct {
 }
 
 // defaultSel shows the last dimension as x (an image dimension as an
-// image), the one before as y, and indexes the rest at 0.
+// image, faceted by the one before), a seq or only dimension as a line
+// (faceted by the one before), else the last two as a heatmap, and indexes
+// the rest at 0. The page starts from the same selection.
 func defaultSel(shape []int, dims []Dim) []string {
 	sel := make([]string, len(shape))
 	for i := range sel {
@@ -51,16 +53,15 @@ func defaultSel(shape []int, dims []Dim) []string {
 	if n == 0 {
 		return sel
 	}
+	last, before := "x", "y"
 	if _, _, ok, _ := imageSize(dims[n-1].Type, shape[n-1]); ok {
-		sel[n-1] = "img"
-		if n > 1 {
-			sel[n-2] = "f"
-		}
-		return sel
+		last, before = "img", "f"
+	} else if dims[n-1].Type == "seq" {
+		before = "f"
 	}
-	sel[n-1] = "x"
+	sel[n-1] = last
 	if n > 1 {
-		sel[n-2] = "y"
+		sel[n-2] = before
 	}
 	return sel
 }
