@@ -55,6 +55,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("ImageGrid", func(t *testing.T) { testImageGrid(t, bctx) })
 	t.Run("VirtualTree", func(t *testing.T) { testVirtualTree(t, bctx) })
 	t.Run("Link", func(t *testing.T) { testLink(t, bctx) })
+	t.Run("DeepTree", func(t *testing.T) { testDeepTree(t, bctx) })
 }
 
 // browser opens a tab of the browser parent on url and collects console errors,
@@ -176,7 +177,7 @@ func testTreeMatchHeatmap(t *testing.T, bctx context.Context) {
 	if n := count(ctx, t, "#tree .row"); n != 1 {
 		t.Fatalf("%d rows collapsed, want 1", n)
 	}
-	do(t, ctx, chromedp.Click(chromedp.CSS(`.row[data-key="r0:0"] .tog`)))
+	do(t, ctx, chromedp.Click(chromedp.CSS(`.row[data-id="0"] .tog`)))
 	if n := count(ctx, t, "#tree .row"); n != 3 {
 		t.Fatalf("%d rows after expanding the root, want 3", n)
 	}
@@ -292,7 +293,7 @@ func testVirtualTree(t *testing.T, bctx context.Context) {
 		t.Fatalf("%d rows in the DOM for 10001 shown: not virtualised", n)
 	}
 	run(t, ctx, chromedp.Evaluate[bool](`(() => { const t = document.getElementById("tree"); t.scrollTop = t.scrollHeight; t.dispatchEvent(new Event("scroll")); return true; })()`))
-	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`.row[data-key$="/10000"]`)))
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`.row[data-id="10000"]`)))
 	if e := errs(); len(e) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(e, "\n"))
 	}
@@ -310,6 +311,35 @@ func testLink(t *testing.T, bctx context.Context) {
 		t.Fatalf("found and selected row is node %q, want 7", found)
 	}
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#chart-a canvas")))
+	if e := errs(); len(e) > 0 {
+		t.Fatalf("console errors:\n%s", strings.Join(e, "\n"))
+	}
+}
+
+// A chain 20,000 levels deep expands fully: the page neither recurses
+// nor builds keys as long as the path.
+func testDeepTree(t *testing.T, bctx context.Context) {
+	var c circuit.Circuit
+	c, err := circuit.NewScalar(1, []int{2}, "leaf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 19999 {
+		if c, err = circuit.NewAdd(fmt.Sprintf("add%d", i), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := NewHandler(Options{Variants: []Variant{{Name: "deep", Roots: []circuit.Circuit{c}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx, errs := browser(t, bctx, srv.URL)
+	do(t, ctx, chromedp.Click(chromedp.ID("expandall")))
+	if text := run(t, ctx, chromedp.Text(chromedp.ID("treecount"))); !strings.Contains(text, "20000 nodes, 20000 rows") {
+		t.Fatalf("tree count %q", text)
+	}
 	if e := errs(); len(e) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(e, "\n"))
 	}

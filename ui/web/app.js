@@ -10,7 +10,7 @@ const state = {
   trees: {},          // variant index -> {nodes, roots, byName}
   v: 0,               // shown variant
   cmp: "",            // compared variant ("" none)
-  expanded: new Set(),// path keys "0/3/5" of expanded rows
+  expanded: new Set(),// keys of expanded rows (see rowKey)
   rows: [],           // visible rows: {key, id, depth}
   found: new Set(), onpath: new Set(),
   selKey: null,
@@ -38,17 +38,31 @@ async function loadTree(i) {
   return state.trees[i];
 }
 
+// A row is a path from a root; its key is a small int interned from its
+// parent's key and its node, so keys stay short on deep trees.
+let keys = new Map();
+function intern(s) {
+  let k = keys.get(s);
+  if (k === undefined) { k = keys.size + 1; keys.set(s, k); }
+  return k;
+}
+const rootKey = (i, r) => intern("r" + i + ":" + r);
+const childKey = (k, c) => intern(k + "/" + c);
+
 // ---- tree: flattened visible rows, only the rows in view are in the DOM ----
 
 function flatten() {
   const t = state.trees[state.v];
   const rows = [];
-  const walk = (id, key, depth) => {
-    rows.push({ key, id, depth });
-    if (!state.expanded.has(key)) return;
-    for (const c of t.nodes[id].children) walk(c, key + "/" + c, depth + 1);
-  };
-  t.roots.forEach((r, i) => walk(r, "r" + i + ":" + r, 0));
+  // an explicit stack, so a circuit thousands of levels deep cannot overflow the JS stack
+  const stack = t.roots.map((r, i) => ({ id: r, key: rootKey(i, r), depth: 0 })).reverse();
+  while (stack.length) {
+    const row = stack.pop();
+    rows.push(row);
+    if (!state.expanded.has(row.key)) continue;
+    const kids = t.nodes[row.id].children;
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ id: kids[i], key: childKey(row.key, kids[i]), depth: row.depth + 1 });
+  }
   state.rows = rows;
   $("treespacer").style.height = rows.length * ROWH + "px";
   $("treecount").textContent = t.nodes.length + " nodes, " + rows.length + " rows shown";
@@ -99,21 +113,21 @@ function toggle(key) {
 function onTreeClick(ev) {
   const div = ev.target.closest(".row");
   if (!div) return;
-  if (ev.target.classList.contains("tog")) { toggle(div.dataset.key); return; }
-  state.selKey = div.dataset.key;
+  if (ev.target.classList.contains("tog")) { toggle(+div.dataset.key); return; }
+  state.selKey = +div.dataset.key;
   renderRows();
   selectNode(+div.dataset.id);
 }
 
 function expandAll(limit) {
   const t = state.trees[state.v];
-  let n = 0;
-  const walk = (id, key) => {
-    if (n++ > limit || !t.nodes[id].children.length) return;
+  const stack = t.roots.map((r, i) => ({ id: r, key: rootKey(i, r) }));
+  for (let n = 0; stack.length && n < limit; n++) {
+    const { id, key } = stack.pop();
+    if (!t.nodes[id].children.length) continue;
     state.expanded.add(key);
-    for (const c of t.nodes[id].children) walk(c, key + "/" + c);
-  };
-  t.roots.forEach((r, i) => walk(r, "r" + i + ":" + r));
+    for (const c of t.nodes[id].children) stack.push({ id: c, key: childKey(key, c) });
+  }
   flatten();
 }
 
@@ -129,10 +143,10 @@ async function runMatch(ev) {
     for (const p of res.paths) {
       // a path starts at a root; expand every node along it but the last
       const ri = t.roots.indexOf(p[0]);
-      let key = "r" + ri + ":" + p[0];
+      let key = rootKey(ri, p[0]);
       for (let i = 0; i < p.length; i++) {
         state.onpath.add(p[i]);
-        if (i < p.length - 1) { state.expanded.add(key); key += "/" + p[i + 1]; }
+        if (i < p.length - 1) { state.expanded.add(key); key = childKey(key, p[i + 1]); }
       }
     }
     $("matchinfo").textContent = res.found.length + " found" + (res.truncated ? " (paths truncated)" : "");
@@ -452,9 +466,10 @@ async function fromHash() {
 async function showVariant(i) {
   state.v = i;
   state.expanded = new Set(); state.found = new Set(); state.onpath = new Set(); state.selKey = null;
+  keys = new Map();
   await loadTree(i);
   const t = state.trees[i];
-  t.roots.forEach((r, k) => state.expanded.add("r" + k + ":" + r));
+  t.roots.forEach((r, k) => state.expanded.add(rootKey(k, r)));
   flatten();
 }
 
