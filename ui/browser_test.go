@@ -274,21 +274,28 @@ func wide(t testing.TB, fan, leaves int) circuit.Circuit {
 	return root
 }
 
-// A 10,000-node circuit: expanding everything keeps only the rows in view
-// in the DOM, and scrolling brings the last ones in.
-func testVirtualTree(t *testing.T, bctx context.Context) {
-	root := wide(t, 100, 99)
-	h, err := NewHandler(Options{Variants: []Variant{{Name: "wide", Roots: []circuit.Circuit{root}}}})
+// expandAll serves root, opens the page, clicks "expand all" and checks
+// the tree's count line says want.
+func expandAll(t *testing.T, bctx context.Context, root circuit.Circuit, want string) (context.Context, func() []string) {
+	t.Helper()
+	h, err := NewHandler(Options{Variants: []Variant{{Name: "tree", Roots: []circuit.Circuit{root}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	ctx, errs := browser(t, bctx, srv.URL)
 	do(t, ctx, chromedp.Click(chromedp.ID("expandall")))
-	if text := run(t, ctx, chromedp.Text(chromedp.ID("treecount"))); !strings.Contains(text, "10001 nodes, 10001 rows") {
-		t.Fatalf("tree count %q", text)
+	if text := run(t, ctx, chromedp.Text(chromedp.ID("treecount"))); !strings.Contains(text, want) {
+		t.Fatalf("tree count %q, want %q", text, want)
 	}
+	return ctx, errs
+}
+
+// A 10,000-node circuit: expanding everything keeps only the rows in view
+// in the DOM, and scrolling brings the last ones in.
+func testVirtualTree(t *testing.T, bctx context.Context) {
+	ctx, errs := expandAll(t, bctx, wide(t, 100, 99), "10001 nodes, 10001 rows")
 	if n := count(ctx, t, "#tree .row"); n > 200 {
 		t.Fatalf("%d rows in the DOM for 10001 shown: not virtualised", n)
 	}
@@ -329,17 +336,7 @@ func testDeepTree(t *testing.T, bctx context.Context) {
 			t.Fatal(err)
 		}
 	}
-	h, err := NewHandler(Options{Variants: []Variant{{Name: "deep", Roots: []circuit.Circuit{c}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	ctx, errs := browser(t, bctx, srv.URL)
-	do(t, ctx, chromedp.Click(chromedp.ID("expandall")))
-	if text := run(t, ctx, chromedp.Text(chromedp.ID("treecount"))); !strings.Contains(text, "20000 nodes, 20000 rows") {
-		t.Fatalf("tree count %q", text)
-	}
+	_, errs := expandAll(t, bctx, c, "20000 nodes, 20000 rows")
 	if e := errs(); len(e) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(e, "\n"))
 	}
