@@ -4,7 +4,7 @@
 //
 //	remix -models DIR [-mnist DIR] [-format text|json] [-dtype float32|float64]
 //	      [-eval compiled|naive] [-only NAME,...] [-plot FILE.svg]
-//	      [-plots DIR]
+//	      [-plots DIR] [-ui HOST:PORT]
 //	remix -models DIR -circuit [-store DIR]
 //
 // DIR holds model_a.pickle and model_b.pickle (PyTorch state dicts of
@@ -16,7 +16,8 @@
 // matrix, diagonal zeroed), last_weights_A.png and last_weights_B.png (the
 // last layer's weights as 28×28 images per digit) and accuracy.png (test
 // accuracy per experiment, one bar per model). -plot FILE.svg writes only the
-// accuracy chart, as SVG.
+// accuracy chart, as SVG. -ui HOST:PORT then serves day 1 in the composable
+// UI (see cmd/remix/ui.go) until interrupted.
 //
 // Exit status: 0 success; 1 bad input or failed evaluation; 2 usage error;
 // 130 interrupted (SIGINT stops the run between or during evaluations).
@@ -65,6 +66,7 @@ type config struct {
 	store                 string
 	plot                  string
 	plots                 string
+	ui                    string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status int) {
@@ -90,6 +92,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status i
 		fmt.Fprintln(stderr, "remix: interrupted")
 		return 130
 	}
+	if err == nil && cfg.ui != "" {
+		err = serveDayOne(ctx, cfg, stdout)
+	}
 	if err != nil {
 		// one line per problem
 		fmt.Fprintf(stderr, "remix: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
@@ -111,6 +116,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.circuit, "circuit", false, "print the model circuits in the text format instead of running")
 	fs.StringVar(&cfg.plot, "plot", "", "also write the accuracies as an SVG bar chart to this file")
 	fs.StringVar(&cfg.plots, "plots", "", "also write the figures (confusion matrices, last-layer weights, accuracy chart) as PNG files into this directory")
+	fs.StringVar(&cfg.ui, "ui", "", "after the experiments, serve day 1 (misclassified images, logits, weights, both models) in the composable UI on `HOST:PORT` until interrupted")
 	fs.StringVar(&cfg.store, "store", "", "with -circuit: add the weights to this tensor store so the printed text parses back")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -126,6 +132,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.circuit && (cfg.plot != "" || cfg.plots != "") {
 		return nil, usageError{"-plot and -plots do not go with -circuit"}
+	}
+	if cfg.circuit && cfg.ui != "" {
+		return nil, usageError{"-ui does not go with -circuit"}
 	}
 	if cfg.store != "" && !cfg.circuit {
 		return nil, usageError{"-store goes with -circuit"}
