@@ -31,11 +31,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/progress"
 	"github.com/circopt/circopt/remix"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
@@ -65,6 +65,8 @@ type config struct {
 	store                 string
 	plot                  string
 	plots                 string
+	quiet                 bool
+	progress              progress.Reporter
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status int) {
@@ -84,6 +86,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status i
 		return 2
 	}
 	if err == nil {
+		cfg.progress = progress.Nop
+		if f, ok := stderr.(*os.File); ok {
+			cfg.progress = progress.Terminal(f, cfg.quiet)
+		}
 		err = execute(ctx, cfg, stdout)
 	}
 	if errors.Is(err, context.Canceled) {
@@ -102,7 +108,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("remix", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := &config{}
-	fs.StringVar(&cfg.models, "models", "", "directory holding model_a.pickle and model_b.pickle (required)")
+	fs.StringVar(&cfg.models, "models", "", "directory holding model_a.pickle and model_b.pickle (default: the models shipped in remix/models)")
 	fs.StringVar(&cfg.mnist, "mnist", "", "directory of the MNIST IDX files (default: GoMNIST's, see weights.MNISTDir)")
 	fs.StringVar(&cfg.format, "format", "text", "output format: text or json")
 	dtype := fs.String("dtype", "float32", "evaluation dtype: float32 (as PyTorch) or float64")
@@ -111,6 +117,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.circuit, "circuit", false, "print the model circuits in the text format instead of running")
 	fs.StringVar(&cfg.plot, "plot", "", "also write the accuracies as an SVG bar chart to this file")
 	fs.StringVar(&cfg.plots, "plots", "", "also write the figures (confusion matrices, last-layer weights, accuracy chart) as PNG files into this directory")
+	fs.BoolVar(&cfg.quiet, "q", false, "no progress bar (it is shown only when stderr is a terminal)")
 	fs.StringVar(&cfg.store, "store", "", "with -circuit: add the weights to this tensor store so the printed text parses back")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -120,9 +127,6 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	if cfg.models == "" {
-		return nil, usageError{"-models DIR is required"}
 	}
 	if cfg.circuit && (cfg.plot != "" || cfg.plots != "") {
 		return nil, usageError{"-plot and -plots do not go with -circuit"}
@@ -184,12 +188,12 @@ func execute(ctx context.Context, cfg *config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rows, err := remix.RunDir(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Only: cfg.only, Eval: cfg.eval})
+	rows, err := remix.RunDir(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Only: cfg.only, Eval: cfg.eval, Progress: cfg.progress})
 	if err != nil {
 		return err
 	}
 	if cfg.plots != "" {
-		figs, err := remix.FigureData(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Eval: cfg.eval})
+		figs, err := remix.FigureData(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Eval: cfg.eval, Progress: cfg.progress})
 		if err != nil {
 			return err
 		}
@@ -214,7 +218,7 @@ func printCircuits(cfg *config, stdout io.Writer) error {
 	var cs []circuit.Circuit
 	var names []string
 	for _, m := range remix.ModelFiles {
-		c, err := remix.LoadModel(filepath.Join(cfg.models, m.File), remix.TestSetSize)
+		c, err := remix.LoadModelFrom(cfg.models, m, remix.TestSetSize)
 		if err != nil {
 			return err
 		}
