@@ -16,8 +16,9 @@
 //     tensors by hand. Rewrites that should find something are run with
 //     ErrorIfNothingMatched, so a renamed node is an error, not a silent
 //     no-op that reports baseline numbers under an ablation's name.
-//   - Shuffles are deterministic functions of (seed, n), implemented here
-//     (splitmix64 + Fisher–Yates) so they do not change with the Go release.
+//   - The rewrites themselves (zero, mean and resample ablation, path
+//     patching, seeded shuffles) are package ablate's; this package only
+//     names the notebook's nodes and experiments.
 //   - Every run entry point takes a context and, once it is done, returns
 //     an error wrapping ctx.Err() without waiting for an evaluation that
 //     cannot stop (that one finishes in the background, its result dropped).
