@@ -26,12 +26,12 @@ import (
 
 // Pixel sizes of the figures (drawn at figureDPI).
 const (
-	figureDPI                           = 96
-	confusionWidth, confusionHeight     = 560, 480
-	weightsWidth, weightsHeight         = 960, 470
-	accuracyWidth, accuracyHeight       = 960, 520
-	weightsSide                         = 28 // a last-layer row is a 28×28 image
-	confusionFile, weightsFile          = "confusion_%s", "last_weights_%s"
+	figureDPI                       = 96
+	confusionWidth, confusionHeight = 560, 480
+	weightsWidth, weightsHeight     = 960, 470
+	accuracyWidth, accuracyHeight   = 960, 520
+	weightsSide                     = 28 // a last-layer row is a 28×28 image
+	confusionFile, weightsFile      = "confusion_%s", "last_weights_%s"
 )
 
 // plotFormats are the -plot-format values, each a file extension.
