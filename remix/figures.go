@@ -108,7 +108,7 @@ func FigureData(ctx context.Context, dir string, images *tensor.Tensor, labels [
 	}
 	var out []ModelFigure
 	pr := opts.reporter()
-	pr.Start(len(ModelFiles), "figures, models done")
+	pr.Start(len(ModelFiles), "figures (models)")
 	defer pr.Finish()
 	for _, m := range ModelFiles {
 		if err := ctx.Err(); err != nil {

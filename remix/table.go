@@ -64,7 +64,7 @@ func RunDir(ctx context.Context, dir string, images *tensor.Tensor, labels []int
 	}
 	var perModel [][]Row
 	pr := opts.reporter()
-	pr.Start(len(ModelFiles), "experiments, models done")
+	pr.Start(len(ModelFiles), "experiments (models)")
 	defer pr.Finish()
 	for _, m := range ModelFiles {
 		if err := ctx.Err(); err != nil {
