@@ -93,3 +93,42 @@ func TestMeanAblateRanks(t *testing.T) {
 		}
 	}
 }
+
+// Every rewrite refuses a matcher that finds nothing, and PatchPath a
+// permutation of the wrong length; PatchPath touches only matched paths.
+func TestRewritesNeedAMatch(t *testing.T) {
+	x, _ := circuit.NewSymbol([]int{2, 3}, "", "x")
+	h, _ := circuit.NewGeneralFunction("h", "relu", x)
+	y, _ := circuit.NewAdd("y", h, x)
+	none := match.Name("no such node")
+	if _, err := ZeroAblate(y, none); err == nil {
+		t.Error("ZeroAblate of nothing succeeded")
+	}
+	if _, err := MeanAblate(y, none); err == nil {
+		t.Error("MeanAblate of nothing succeeded")
+	}
+	if _, err := ResampleAblate(y, none, "x", "xs", Shuffle(0, 2)); err == nil {
+		t.Error("ResampleAblate of nothing succeeded")
+	}
+	if _, err := ResampleAblate(y, match.Name("h"), "nope", "xs", Shuffle(0, 2)); err == nil {
+		t.Error("ResampleAblate with an unknown input succeeded")
+	}
+	if _, err := PatchPath(y, match.Name("x"), "xs", Shuffle(0, 3)); err == nil {
+		t.Error("PatchPath with a wrong-length permutation succeeded")
+	}
+	m, _ := match.ParseMatcher("'h' > 'x'")
+	p, err := PatchPath(y, m, "xs", Shuffle(0, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int{"'h' > 'xs'": 1, "'y' > 'x'": 1, "'h' > 'x'": 0} {
+		qm, _ := match.ParseMatcher(q)
+		found, err := match.Get(p, qm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != want {
+			t.Errorf("%s finds %d after patching, want %d", q, len(found), want)
+		}
+	}
+}

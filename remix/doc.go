@@ -22,6 +22,9 @@
 //   - Every run entry point takes a context and, once it is done, returns
 //     an error wrapping ctx.Err() without waiting for an evaluation that
 //     cannot stop (that one finishes in the background, its result dropped).
+//   - The shipped models (models/*.safetensors, embedded) hold exactly the
+//     tensors of the notebook's .pt state dicts (checked by a test when the
+//     originals are present); the empty models directory means them.
 //   - The figures' data (confusion matrices, last-layer weights) are
 //     gathered here; cmd/remix draws them, so gonum/plot is not a dependency.
 //   - Loss and accuracy are computed from the logits exactly as the

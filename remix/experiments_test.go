@@ -119,31 +119,7 @@ func TestExperimentStructure(t *testing.T) {
 	}
 }
 
-func TestRewritesNeedAMatch(t *testing.T) {
-	model := mustBuild(t, newToy(1).stateDict(t), 2)
-	none := match.Name("no such node")
-	if _, err := ablate.ZeroAblate(model, none); err == nil {
-		t.Error("ZeroAblate of nothing succeeded")
-	}
-	if _, err := ablate.MeanAblate(model, none); err == nil {
-		t.Error("MeanAblate of nothing succeeded")
-	}
-	if _, err := ablate.ResampleAblate(model, none, NameX, "xs", ablate.Shuffle(0, 2)); err == nil {
-		t.Error("ResampleAblate of nothing succeeded")
-	}
-	if _, err := ablate.ResampleAblate(model, match.Name(NameFirst), "nope", "xs", ablate.Shuffle(0, 2)); err == nil {
-		t.Error("ResampleAblate with an unknown input succeeded")
-	}
-	if _, err := ablate.PatchPath(model, none, "xs", ablate.Shuffle(0, 2)); err == nil {
-		t.Error("PatchPath of nothing succeeded")
-	}
-	if _, err := ablate.PatchPath(model, match.Name(NameX), "xs", ablate.Shuffle(0, 3)); err == nil {
-		t.Error("PatchPath with a wrong-length permutation succeeded")
-	}
-	s, _ := circuit.NewScalar(3, nil, "s")
-	if _, err := ablate.MeanAblate(s, match.Name("s")); err == nil {
-		t.Error("MeanAblate of a scalar succeeded")
-	}
+func TestExperimentsNeedX(t *testing.T) {
 	sym, _ := circuit.NewSymbol([]int{2, 3}, "", "m")
 	if _, err := Experiments(sym, DefaultSeeds); err == nil {
 		t.Error("Experiments of a circuit without x succeeded")
