@@ -76,7 +76,7 @@ func TestCLITable(t *testing.T) {
 		{name: "help nosuch", args: []string{"help", "nosuch"}, code: 2, errs: []string{"circopt help: unknown command"}},
 		{name: "eval -h", args: []string{"eval", "-h"}, code: 0, outHas: []string{"usage: circopt eval", "-format", "-random-tensors\n"}},
 		{name: "print -help", args: []string{"print", "-help"}, code: 0, outHas: []string{"usage: circopt print [-random-tensors] [-tensors DIR] FILE|-"}},
-		{name: "tensors -h", args: []string{"tensors", "-h"}, code: 0, outHas: []string{"usage: circopt tensors add -store DIR FILE.npy..."}},
+		{name: "tensors -h", args: []string{"tensors", "-h"}, code: 0, outHas: []string{"usage: circopt tensors add -store DIR FILE... | tensors ls -store DIR"}},
 		{name: "tensors add -h", args: []string{"tensors", "add", "-h"}, code: 0, outHas: []string{"-store DIR"}},
 		{name: "unknown command", args: []string{"nosuch"}, code: 2, errs: []string{`circopt: unknown command "nosuch"`}},
 		{name: "unknown flag", args: []string{"print", "-nosuch", "{dir}/good.circ"}, code: 2,
@@ -89,7 +89,7 @@ func TestCLITable(t *testing.T) {
 		{name: "negative rtol", args: []string{"verify", "-rtol", "-1", "{dir}/good.circ"}, code: 2, errs: []string{"circopt verify: -rtol and -atol"}},
 		{name: "version takes no args", args: []string{"version", "x"}, code: 2, errs: []string{"circopt version: takes no arguments"}},
 		{name: "rewrite -list takes no args", args: []string{"rewrite", "-list", "x"}, code: 2, errs: []string{"circopt rewrite: takes no arguments"}},
-		{name: "tensors without add", args: []string{"tensors", "{dir}/x2.npy"}, code: 2, errs: []string{"circopt tensors: want the subcommand add"}},
+		{name: "tensors without add", args: []string{"tensors", "{dir}/x2.npy"}, code: 2, errs: []string{"circopt tensors: want the subcommand add or ls"}},
 
 		// flags after the file, and "--"
 		{name: "flags after FILE", args: []string{"eval", "{dir}/good.circ", "-format", "json"}, code: 0, want: true,
