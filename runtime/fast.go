@@ -2,12 +2,14 @@ package runtime
 
 import (
 	"container/heap"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/circopt/circopt/blas"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/tensor"
 )
@@ -42,10 +44,18 @@ type Fast struct {
 	// Order optionally gives the priority order as value ids (a Schedule's
 	// Order); values not listed keep program order after the listed ones.
 	Order []int
+	// BLAS is the backend GEMMs call directly (zero: blas.ForRun's).
+	BLAS blas.Backend
 }
 
 // Run implements Executor.
 func (f Fast) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
+	return f.RunContext(context.Background(), p, inputs, dt)
+}
+
+// RunContext implements ContextExecutor: ctx is checked before each value
+// starts and inside GEMMs between blocks of rows.
+func (f Fast) RunContext(ctx context.Context, p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
 	if p == nil {
 		return nil, nil, fmt.Errorf("runtime: nil program")
 	}
@@ -53,6 +63,10 @@ func (f Fast) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DTy
 		return nil, nil, fmt.Errorf("runtime: run dtype must be float32 or float64, got %v", dt)
 	}
 	start := time.Now()
+	b, err := backendFor(f.BLAS)
+	if err != nil {
+		return nil, nil, fmt.Errorf("runtime: %w", err)
+	}
 	sch, err := prepared(p, dt, f.MaxMemory, f.Order)
 	if err != nil {
 		return nil, nil, err
@@ -65,7 +79,7 @@ func (f Fast) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DTy
 	if nw <= 0 {
 		nw = workers()
 	}
-	r := &fastRun{p: p, dt: dt, inputs: inputs, x: newExecState(), sch: sch, budget: budget, workers: nw}
+	r := &fastRun{p: p, dt: dt, inputs: inputs, x: newExecState(ctx, b), sch: sch, budget: budget, workers: nw}
 	out, stats, err := r.run()
 	r.x.donate()
 	if err != nil {
@@ -226,6 +240,9 @@ func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 	var inflight int64 // scratch estimates of the kernels in flight
 	var firstErr error
 	for finished < len(ids) {
+		if firstErr == nil && r.x.canceled() {
+			firstErr = fmt.Errorf("runtime: %w", r.x.ctx.Err())
+		}
 		for firstErr == nil && ready.Len() > 0 && running < r.workers {
 			id := ready.ids[0]
 			v := p.Value(id)
@@ -517,7 +534,9 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 	if dt.IsFloat() {
 		if v.Op == ir.OpEinsum && len(args) == 2 {
 			if c, ok := classifyEinsum(v.Attrs.String("spec")); ok {
-				contract(r.x, c, args[0], args[1], out)
+				if err := contract(r.x, c, args[0], args[1], out); err != nil {
+					return nil, outSt, err
+				}
 				return out, nil, nil
 			}
 		} else if k, ok := fastKernels[v.Op]; ok {

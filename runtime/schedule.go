@@ -341,7 +341,7 @@ func (s *simulation) scratch(v *ir.Value, env map[int]*arr, out *arr) int64 {
 		a.dt, b.dt = s.dt, s.dt
 		o := *out
 		o.dt = s.dt
-		return contract(nil, c, &a, &b, &o)
+		return contractScratch(c, &a, &b, &o)
 	case v.Op == ir.OpSum && s.dt == tensor.Float32:
 		return v.Type.NumElements() * 8
 	}
