@@ -60,7 +60,7 @@ func ResolveBindings(free []*Symbol, bindings map[string]*tensor.Tensor) (*Bound
 	for _, s := range free {
 		var tu *tensor.Tensor
 		hasU := false
-		if s.UUID != nilUUID || s.Name() == "" {
+		if BindsByUUID(s) {
 			tu, hasU = bindings[s.UUID]
 		}
 		var tn *tensor.Tensor
@@ -74,13 +74,14 @@ func ResolveBindings(free []*Symbol, bindings map[string]*tensor.Tensor) (*Bound
 			}
 		}
 		var t *tensor.Tensor
+		key := s.UUID
 		switch {
 		case hasU && hasN && tu != tn:
 			return nil, fmt.Errorf("Symbol %s is bound twice, by name and by uuid %s, to different values", Label(s), s.UUID)
 		case hasU:
 			t = tu
 		case hasN:
-			t = tn
+			t, key = tn, s.Name()
 		default:
 			res.Unbound = append(res.Unbound, s)
 			continue
@@ -91,7 +92,7 @@ func ResolveBindings(free []*Symbol, bindings map[string]*tensor.Tensor) (*Bound
 			return nil, fmt.Errorf("Symbol %s is bound to a nil tensor", Label(s))
 		}
 		if !sameInts(t.Shape(), s.Shape()) {
-			return nil, fmt.Errorf("Symbol %s has shape %s but its binding has shape %s", Label(s), shapeString(s.Shape()), shapeString(t.Shape()))
+			return nil, &BindingShapeError{Symbol: s, Key: key, Shape: t.Shape()}
 		}
 		res.Values[s.Hash()] = t
 	}
@@ -103,6 +104,21 @@ func ResolveBindings(free []*Symbol, bindings map[string]*tensor.Tensor) (*Bound
 	sort.Strings(res.Unused)
 	return res, nil
 }
+
+// BindingShapeError is a binding whose shape differs from its Symbol's.
+type BindingShapeError struct {
+	Symbol *Symbol
+	Key    string // the binding's key: the Symbol's name or uuid
+	Shape  []int  // the binding's shape
+}
+
+func (e *BindingShapeError) Error() string {
+	return fmt.Sprintf("Symbol %s has shape %s but its binding %q has shape %s", Label(e.Symbol), shapeString(e.Symbol.Shape()), e.Key, shapeString(e.Shape))
+}
+
+// BindsByUUID reports whether a key equal to s's uuid binds s: always, but
+// for the nil uuid of a named Symbol (written without a uuid).
+func BindsByUUID(s *Symbol) bool { return s.UUID != nilUUID || s.Name() == "" }
 
 // differentUUID is a Symbol of ss whose uuid differs from s's (nil if none).
 func differentUUID(ss []*Symbol, s *Symbol) *Symbol {

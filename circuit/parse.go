@@ -3,6 +3,7 @@ package circuit
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -21,6 +22,10 @@ type TensorResolver interface {
 	Resolve(prefix string) (*tensor.Tensor, string, error)
 }
 
+// ErrNotStored, wrapped by a TensorResolver's error, says the hash is not
+// in the store at all; with RandomTensors such a hash is drawn instead.
+var ErrNotStored = errors.New("not in the tensor store")
+
 // DefaultMaxRandomElements bounds the random values one parse draws in all
 // (1 GiB of float32), so a typo in a shape, or many large random arrays,
 // cannot exhaust memory.
@@ -35,6 +40,8 @@ type ParseOptions struct {
 	// RandomTensors draws every `Array <hash>` from a standard normal
 	// distribution seeded by Seed and the hash as written (so equal hashes get
 	// equal values) instead of loading it; the line must give the shape.
+	// With a Store too, the Store wins: only hashes it reports ErrNotStored
+	// for are drawn.
 	RandomTensors bool
 	// Seed is mixed into every random draw (`Array rand` and RandomTensors).
 	Seed uint64
@@ -720,13 +727,16 @@ func (p *parser) array(n *pnode) (Circuit, error) {
 	if strings.Trim(prefix, "0123456789abcdef") != "" {
 		return nil, fmt.Errorf("Array %s: %q is neither a hex tensor hash prefix nor rand", n.label(), x)
 	}
-	if p.opts.RandomTensors {
+	if p.opts.RandomTensors && p.opts.Store == nil {
 		return p.randArray(n, "hash", prefix)
 	}
 	if p.opts.Store == nil {
 		return nil, fmt.Errorf("Array %s needs a tensor store (-tensors DIR) or -random-tensors", n.label())
 	}
 	t, _, err := p.opts.Store.Resolve(prefix)
+	if p.opts.RandomTensors && errors.Is(err, ErrNotStored) {
+		return p.randArray(n, "hash", prefix)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("Array %s: %v", n.label(), err)
 	}
@@ -1228,8 +1238,12 @@ func (p *parser) tensorAxisIndex(it string, axis int, child Circuit) (AxisIndex,
 		}
 		n = v
 	}
+	var tt *tensor.Tensor
+	var err error
 	if p.opts.Store != nil {
-		tt, _, err := p.opts.Store.Resolve(prefix)
+		tt, _, err = p.opts.Store.Resolve(prefix)
+	}
+	if p.opts.Store != nil && !(p.opts.RandomTensors && errors.Is(err, ErrNotStored)) {
 		if err != nil {
 			return AxisIndex{}, fmt.Errorf("tensor index %q: %v", it, err)
 		}

@@ -104,11 +104,11 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	path = fileLabel(path)
 	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float32})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	opt, _, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: stdout, Check: true})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if *emit == "ir" {
 		_, err = fmt.Fprint(stdout, opt.String())
@@ -116,7 +116,7 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	}
 	raised, err := lower.Raise(opt)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(raised, circuit.PrintOptions{}))
 	return err
@@ -180,15 +180,15 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	inputs, err := randomBindings(cs, bound, cf.in.seed)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	ref, err := circuit.EvaluateAll(cs, circuit.EvalOptions{DType: tensor.Float64, Bindings: inputs})
 	if err != nil {
-		return fmt.Errorf("%s: naive evaluation: %v", path, err)
+		return fmt.Errorf("%s: naive evaluation: %w", path, err)
 	}
 	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float64})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	popts := passes.Options{Disable: cf.disabled(), Check: true}
 	// compare runs the first n passes (n < 0: all) and checks every output.
@@ -222,7 +222,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	outs, ok, err := compare(-1)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	firstBad := ""
 	if !ok || *bisect {
@@ -230,7 +230,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		for n := 1; n <= len(names); n++ {
 			_, good, err := compare(n)
 			if err != nil {
-				return fmt.Errorf("%s: after pass %s: %v", path, names[n-1], err)
+				return fmt.Errorf("%s: after pass %s: %w", path, names[n-1], err)
 			}
 			if *bisect && !cf.json() {
 				fmt.Fprintf(stdout, "after %-16s %s\n", names[n-1], okWord(good))
@@ -343,7 +343,7 @@ func randomBindings(cs []circuit.Circuit, bound map[string]*tensor.Tensor, seed 
 		}
 		t, err := tensor.RandN(tensor.Float64, s.Shape(), seed^mix)
 		if err != nil {
-			return nil, fmt.Errorf("Symbol %s: %v", circuit.Label(s), err)
+			return nil, fmt.Errorf("Symbol %s: %w", circuit.Label(s), err)
 		}
 		out[symbolKey(s)] = t
 	}
@@ -374,11 +374,11 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float32})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled()})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	total := time.Since(start)
 	type passRow struct {

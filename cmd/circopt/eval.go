@@ -89,13 +89,13 @@ func evaluate(path string, cs []circuit.Circuit, dt tensor.DType, bindings map[s
 		}
 		vals, err := circuit.EvaluateAll(cs, circuit.EvalOptions{DType: dt, Bindings: bindings})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return vals, nil
 	}
 	plan, err := circopt.Compile(cs, circopt.Options{DType: dt})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if plan.Report != nil && plan.Report.Memory != nil && limit > 0 {
 		if need := plan.Report.Memory.PeakBytes + outputBytes(cs, dt); need > limit {
@@ -104,7 +104,7 @@ func evaluate(path string, cs []circuit.Circuit, dt tensor.DType, bindings map[s
 	}
 	vals, _, err := plan.Run(bindings)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return vals, nil
 }
