@@ -32,10 +32,16 @@ type Options struct {
 	// DumpAfter names passes ("all" for every one) after which the program is printed to Dump.
 	DumpAfter []string
 	Dump      io.Writer
-	// MaxMemory bounds, in bytes, the planned peak memory of a run; Compile
-	// refuses a plan whose estimate exceeds it. 0 means no bound.
+	// MaxMemory bounds, in bytes, the peak memory of a run as the runtime's
+	// schedule estimates it (Plan.PeakBytes: inputs, constants, results,
+	// GEMM and reduction scratch); Compile reorders to fit or refuses with
+	// an error wrapping ErrOverMemory, and runs keep within it. 0: no bound.
 	MaxMemory int64
 }
+
+// ErrOverMemory is wrapped by every refusal of a plan whose estimate
+// exceeds Options.MaxMemory.
+var ErrOverMemory = runtime.ErrOverMemory
 
 // Plan is a compiled, optimized program for a list of circuits.
 type Plan struct {
@@ -49,7 +55,7 @@ type Plan struct {
 	free      []*circuit.Symbol
 	inputOf   map[circuit.Hash]string
 	maxMemory int64
-	schedule  *runtime.Schedule // the memory-bounded order, when maxMemory is set
+	schedule  *runtime.Schedule // the order runs follow under maxMemory, and the peak estimate
 }
 
 // Compile lowers circuits into one program (shared work appears once) and
@@ -76,14 +82,16 @@ func Compile(cs []circuit.Circuit, opts Options) (*Plan, error) {
 	// The runtime's own schedule decides MaxMemory: it knows which values are
 	// views and what GEMM scratch costs. It reorders to fit, or refuses here,
 	// before anything runs.
-	var sch *runtime.Schedule
-	if opts.MaxMemory > 0 {
-		if sch, err = runtime.PlanSchedule(opt, dt, opts.MaxMemory); err != nil {
-			return nil, fmt.Errorf("compile: %w", err)
-		}
+	sch, err := runtime.PlanSchedule(opt, dt, opts.MaxMemory)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
 	}
 	return &Plan{Program: opt, Report: rep, dtype: dt, free: free, inputOf: inputOf, maxMemory: opts.MaxMemory, schedule: sch}, nil
 }
+
+// PeakBytes is the runtime's estimate of a run's peak memory: the one
+// model MaxMemory, circopt stats and the CLI's -max-memory use.
+func (p *Plan) PeakBytes() int64 { return p.schedule.PeakBytes }
 
 // DType is the plan's computation dtype.
 func (p *Plan) DType() tensor.DType { return p.dtype }

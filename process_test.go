@@ -195,3 +195,22 @@ func TestPlanRunsConcurrently(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCompileRefusesOverMemory(t *testing.T) {
+	out, _ := mlp(t)
+	plan, err := circopt.Compile([]circuit.Circuit{out}, circopt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := plan.PeakBytes()
+	if need <= 0 {
+		t.Fatalf("PeakBytes %d", need)
+	}
+	_, err = circopt.Compile([]circuit.Circuit{out}, circopt.Options{MaxMemory: need / 4})
+	if !errors.Is(err, circopt.ErrOverMemory) {
+		t.Fatalf("MaxMemory %d under the estimate %d: got %v, want ErrOverMemory", need/4, need, err)
+	}
+	if _, err := circopt.Compile([]circuit.Circuit{out}, circopt.Options{MaxMemory: need}); err != nil {
+		t.Fatalf("MaxMemory at the estimate: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	cblas "github.com/circopt/circopt/blas"
 	"math"
@@ -518,10 +519,10 @@ func TestMaxMemory(t *testing.T) {
 		t.Errorf("MaxMemory run: %v, peak %d", err, st.PeakBytes)
 	}
 	_, err = PlanSchedule(p, tensor.Float64, 10000)
-	if err == nil || !strings.Contains(err.Error(), "over the 10000-byte limit") {
+	if !errors.Is(err, ErrOverMemory) || !strings.Contains(err.Error(), "more than the limit of 10000") {
 		t.Errorf("limit below every order: %v", err)
 	}
-	if _, _, err := (Fast{MaxMemory: 10000}).Run(p, in, tensor.Float64); err == nil {
+	if _, _, err := (Fast{MaxMemory: 10000}).Run(p, in, tensor.Float64); !errors.Is(err, ErrOverMemory) {
 		t.Errorf("run under an impossible limit was not refused")
 	}
 }

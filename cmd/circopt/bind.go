@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/runtime"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
 )
@@ -46,6 +48,34 @@ func loadBindings(binds []string) (map[string]*binding, error) {
 		out[name] = &binding{key: name, file: file, t: t}
 	}
 	return out, nil
+}
+
+// checkBindSizes refuses -bind files whose size (what loading them takes,
+// at least) exceeds limit (0: none), before any is read.
+func checkBindSizes(binds []string, limit int64) error {
+	if limit <= 0 {
+		return nil
+	}
+	var total int64
+	for _, b := range binds {
+		_, file, _ := strings.Cut(b, "=")
+		if fi, err := os.Stat(file); err == nil && fi.Mode().IsRegular() {
+			total += fi.Size()
+		}
+	}
+	if total > limit {
+		return &runtime.OverMemoryError{What: "loading the -bind files", Need: total, Limit: limit}
+	}
+	return nil
+}
+
+// bindingBytes is the memory the loaded bindings hold.
+func bindingBytes(binds map[string]*binding) int64 {
+	var n int64
+	for _, b := range binds {
+		n += b.t.Bytes()
+	}
+	return n
 }
 
 // bindSymbols matches bindings to the free Symbols of cs by

@@ -129,7 +129,7 @@ func TestCLITable(t *testing.T) {
 		{name: "memory limit compiled", args: []string{"eval", "-max-memory", "1000", "{dir}/big.circ"}, code: 1, want: true,
 			errs: []string{"{dir}/big.circ: the compiled plan needs about"}},
 		{name: "memory limit naive", args: []string{"eval", "-naive", "-max-memory", "1000", "{dir}/big.circ"}, code: 1, want: true,
-			errs: []string{"{dir}/big.circ: the naive evaluation needs about 4000000 bytes"}},
+			errs: []string{"{dir}/big.circ: the naive evaluation needs about"}},
 		{name: "tensor store missing", args: []string{"eval", "-tensors", "{dir}/nostore", "{dir}/good.circ"}, code: 1, want: true,
 			errs: []string{"{dir}/nostore: tensor store: no such file or directory"}},
 		{name: "tensor store is a file", args: []string{"eval", "-tensors", "{dir}/x2.npy", "{dir}/good.circ"}, code: 1, want: true,

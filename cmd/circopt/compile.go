@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"strings"
 	"time"
 
@@ -191,13 +193,15 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	popts := passes.Options{Disable: cf.disabled(), Check: true}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	// compare runs the first n passes (n < 0: all) and checks every output.
 	compare := func(n int) ([]verifyOutput, bool, error) {
 		opt, _, err := passes.RunPrefix(prog, popts, n)
 		if err != nil {
 			return nil, false, err
 		}
-		got, _, err := runtime.Run(opt, inputs, tensor.Float64)
+		got, _, err := runtime.RunContext(ctx, opt, inputs, tensor.Float64)
 		if err != nil {
 			return nil, false, err
 		}
@@ -396,8 +400,9 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 		Passes         []passRow `json:"passes"`
 	}{CircuitNodes: nodes, ValuesBefore: len(prog.Values), ValuesAfter: len(opt.Values),
 		FLOPsNaive: programFLOPs(prog), FLOPsOptimized: programFLOPs(opt)}
-	if rep.Memory != nil {
-		res.PeakBytes = rep.Memory.PeakBytes
+	// The runtime's schedule estimate: what -max-memory and Options.MaxMemory check.
+	if res.PeakBytes, err = runtime.PredictPeak(opt, tensor.Float32); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	for _, p := range rep.Passes {
 		res.Passes = append(res.Passes, passRow{p.Name, p.ValuesAfter, p.Ms})
