@@ -152,6 +152,25 @@ func (r *fastRun) sourceBytes(v *ir.Value) int64 {
 	return n
 }
 
+// cost is what starting v adds to the live bytes, now or (its kernel's
+// scratch, a copying reshape's result) while it runs, and the scratch part.
+// A value run alone skips the scratch dry run: no admission check reads it.
+func (r *fastRun) cost(v *ir.Value, alone bool) (need, scratch int64) {
+	need = r.sourceBytes(v)
+	if inline(v) {
+		return need, 0
+	}
+	if !alone {
+		scratch = r.scratchOf(v)
+	}
+	if !allocates(v) { // a reshape allocates in its kernel, if it copies
+		scratch += valueBytes(v, r.dt)
+	} else {
+		need += valueBytes(v, r.dt)
+	}
+	return need + scratch, scratch
+}
+
 // materialize binds v's source operands that are not bound yet.
 func (r *fastRun) materialize(v *ir.Value) error {
 	for _, o := range v.Operands {
@@ -185,36 +204,7 @@ type completion struct {
 func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 	p := r.p
 	ids := r.sch.Order // live values in priority order
-	r.env = make(map[int]*arr, len(ids))
-	r.remaining = make(map[int]int, len(ids))
-	r.pending = make(map[int]int, len(ids))
-	r.prio = make(map[int]int, len(ids))
-	r.users = make(map[int][]int, len(ids))
-	for i, id := range ids {
-		r.prio[id] = i
-	}
-	// Sources (inputs, constants, fills) are materialised lazily, right
-	// before their first reader starts, so they occupy memory no earlier
-	// than a sequential run would hold them; they never gate readiness.
-	r.source = map[int]bool{}
-	for _, id := range ids {
-		r.source[id] = isSource(p.Value(id))
-	}
-	for _, id := range ids {
-		v := p.Value(id)
-		seen := map[int]bool{}
-		for _, o := range v.Operands {
-			r.remaining[o]++
-			if !seen[o] && !r.source[o] {
-				seen[o] = true
-				r.pending[id]++
-				r.users[o] = append(r.users[o], id)
-			}
-		}
-	}
-	for _, o := range p.Outputs {
-		r.remaining[o.ID] += 1 << 30 // outputs are never released
-	}
+	r.index()
 	ready := &prioHeap{prio: r.prio}
 	finished := 0
 	for _, id := range ids {
@@ -246,25 +236,10 @@ func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 		for firstErr == nil && ready.Len() > 0 && running < r.workers {
 			id := ready.ids[0]
 			v := p.Value(id)
-			// need: what starting v adds to the live bytes, now or (its
-			// kernel's scratch, a copying reshape's result) while it runs.
-			need, scratch := r.sourceBytes(v), int64(0)
 			// A value with nothing running and nothing else ready runs on
-			// this goroutine right away (below) and is then the frontier:
-			// no admission check reads its scratch estimate, so the dry run
-			// that computes it is skipped.
+			// this goroutine right away (below) and is then the frontier.
 			alone := running == 0 && ready.Len() == 1
-			if !inline(v) {
-				if !alone {
-					scratch = r.scratchOf(v)
-				}
-				if !allocates(v) { // a reshape allocates in its kernel, if it copies
-					scratch += valueBytes(v, r.dt)
-				} else {
-					need += valueBytes(v, r.dt)
-				}
-				need += scratch
-			}
+			need, scratch := r.cost(v, alone)
 			for front < len(ids) && started[ids[front]] {
 				front++
 				aheadBytes -= aheadOf[front-1]
@@ -362,23 +337,77 @@ func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 	if firstErr != nil {
 		return nil, nil, firstErr
 	}
+	out, err := r.outputs()
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, r.runStats(), nil
+}
+
+// index builds the scheduler's maps: priority ranks, readers left per
+// value, operands pending per value, users of each value and which values
+// are sources.
+func (r *fastRun) index() {
+	p := r.p
+	ids := r.sch.Order
+	r.env = make(map[int]*arr, len(ids))
+	r.remaining = make(map[int]int, len(ids))
+	r.pending = make(map[int]int, len(ids))
+	r.prio = make(map[int]int, len(ids))
+	r.users = make(map[int][]int, len(ids))
+	for i, id := range ids {
+		r.prio[id] = i
+	}
+	// Sources (inputs, constants, fills) are materialised lazily, right
+	// before their first reader starts, so they occupy memory no earlier
+	// than a sequential run would hold them; they never gate readiness.
+	r.source = map[int]bool{}
+	for _, id := range ids {
+		r.source[id] = isSource(p.Value(id))
+	}
+	for _, id := range ids {
+		v := p.Value(id)
+		seen := map[int]bool{}
+		for _, o := range v.Operands {
+			r.remaining[o]++
+			if !seen[o] && !r.source[o] {
+				seen[o] = true
+				r.pending[id]++
+				r.users[o] = append(r.users[o], id)
+			}
+		}
+	}
+	for _, o := range p.Outputs {
+		r.remaining[o.ID] += 1 << 30 // outputs are never released
+	}
+}
+
+// outputs returns the outputs as contiguous tensors.
+func (r *fastRun) outputs() (map[string]*tensor.Tensor, error) {
+	p := r.p
 	out := make(map[string]*tensor.Tensor, len(p.Outputs))
 	for _, o := range p.Outputs {
 		if r.source[o.ID] { // an input or constant returned as it is
 			if err := r.materialize(&ir.Value{Operands: []int{o.ID}}); err != nil {
-				return nil, nil, fmt.Errorf("runtime: %w", err)
+				return nil, fmt.Errorf("runtime: %w", err)
 			}
 		}
 		a, ok := r.env[o.ID]
 		if !ok {
-			return nil, nil, fmt.Errorf("runtime: output %q: value %%%d was not computed", o.Name, o.ID)
+			return nil, fmt.Errorf("runtime: output %q: value %%%d was not computed", o.Name, o.ID)
 		}
 		t, err := a.toTensor()
 		if err != nil {
-			return nil, nil, fmt.Errorf("runtime: output %q: %w", o.Name, err)
+			return nil, fmt.Errorf("runtime: output %q: %w", o.Name, err)
 		}
 		out[o.Name] = t
 	}
+	return out, nil
+}
+
+// runStats gathers the per-value stats and the memory counts.
+func (r *fastRun) runStats() *Stats {
+	p := r.p
 	stats := &Stats{Values: r.stats}
 	slices.SortFunc(stats.Values, func(a, b ValueStat) int { return p.Position(a.ID) - p.Position(b.ID) })
 	for _, s := range stats.Values {
@@ -391,7 +420,7 @@ func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 	r.x.mu.Unlock()
 	stats.PredictedPeakBytes = r.sch.PeakBytes
 	stats.Workers = r.workers
-	return out, stats, nil
+	return stats
 }
 
 func (r *fastRun) liveBytes() int64 {
