@@ -16,9 +16,9 @@ import (
 
 // Fast is the optimized executor and the default behind Run.
 //
-//   - Binary einsums run as (batched) GEMM through blas32.Gemm/blas64.Gemm,
-//     so whatever BLAS is installed with blas32.Use/blas64.Use is used (see
-//     gemm.go for the layout rules).
+//   - Binary einsums run as (batched) GEMM on the BLAS field's backend
+//     (else blas.ForRun's), called directly (see gemm.go for the layout
+//     rules).
 //   - Independent values run concurrently: a scheduler keeps up to Workers
 //     values in flight, choosing among the ready ones in priority order (the
 //     program order, or Order); large elementwise, reduce, gather and copy
