@@ -215,12 +215,6 @@ func (s *simulation) step(v *ir.Value, env map[int]*arr, st map[int]*simStorage)
 	return shapeOnly(v.Shape()), &simStorage{bytes: bytes}
 }
 
-// run replays order and returns the peak.
-func (s *simulation) run(order []int) int64 {
-	peak, _ := s.profile(order)
-	return peak
-}
-
 // profile replays order and returns the peak and, per position, the
 // largest live total at that step or any later one (the headroom a
 // run-ahead must leave).

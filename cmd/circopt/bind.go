@@ -17,7 +17,6 @@ type binding struct {
 	key  string // a Symbol name or uuid
 	file string
 	t    *tensor.Tensor
-	used bool
 }
 
 // loadBindings reads every -bind NAME=FILE.npy. A malformed or repeated

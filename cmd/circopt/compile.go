@@ -350,6 +350,7 @@ func randomBindings(cs []circuit.Circuit, bound map[string]*tensor.Tensor, seed 
 		}
 		t, err := tensor.RandN(tensor.Float64, s.Shape(), seed^mix)
 		if err != nil {
+			//lint:ignore ST1005 the message starts with the node kind's name
 			return nil, fmt.Errorf("Symbol %s: %w", circuit.Label(s), err)
 		}
 		out[symbolKey(s)] = t
