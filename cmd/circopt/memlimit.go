@@ -11,7 +11,7 @@ import (
 
 // memoryLimit is -max-memory, or else 90% of the smallest of: the memory
 // the kernel reports as available, the cgroup's limit, GOMEMLIMIT and the
-// address space rlimit less what the Go runtime itself maps (0, no limit,
+// address space and data rlimits less what the Go runtime itself maps (0, no limit,
 // where none of them is known). eval checks its
 // estimate against it because an allocation the machine cannot satisfy
 // kills a Go process outright, with no chance to report an error.
@@ -34,6 +34,14 @@ func memoryLimit(flagValue int64) int64 {
 	if as := addressSpaceLimit(); as > 0 {
 		consider(max(as-runtimeAddressSpace, 1))
 	}
+	if d := dataLimit(); d > 0 {
+		consider(max(d-runtimeDataSpace, 1))
+		// Garbage the collector has not reclaimed counts against ulimit -d
+		// too: make it collect before the heap reaches the rlimit.
+		if gl := debug.SetMemoryLimit(-1); gl > d-runtimeDataSpace/2 {
+			debug.SetMemoryLimit(d - runtimeDataSpace/2)
+		}
+	}
 	return best / 10 * 9
 }
 
@@ -41,6 +49,12 @@ func memoryLimit(flagValue int64) int64 {
 // its data (binary, goroutine stacks, heap arenas' slack): what ulimit -v
 // leaves for tensors is the limit less this.
 const runtimeAddressSpace = 512 << 20
+
+// runtimeDataSpace is the writable memory a circopt process uses beyond its
+// tensors (the Go heap's slack before a collection, goroutine stacks,
+// parser and compiler structures): what ulimit -d leaves for tensors is the
+// limit less this.
+const runtimeDataSpace = 128 << 20
 
 // memAvailable reads MemAvailable from /proc/meminfo (0 if unknown).
 func memAvailable() int64 {
