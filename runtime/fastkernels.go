@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/circopt/circopt/internal/rowloop"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
@@ -55,7 +56,7 @@ func kUnaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	a := args[0]
 	f, _ := interp.UnaryFunc(v.Op)
 	factor := v.Attrs.Float("factor")
-	l := tensor.NewRowLoop(out.shape, out.strides, a.strides)
+	l := rowloop.New(out.shape, out.strides, a.strides)
 	cost := unaryCostOf(v.Op)
 	if out.dt == tensor.Float32 {
 		unaryT(v.Op, f, float32(factor), l, out.f32, a.f32, a.off, cost)
@@ -65,7 +66,7 @@ func kUnaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	return nil
 }
 
-func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *tensor.RowLoop, o, a []T, aoff, cost int) {
+func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *rowloop.Loop, o, a []T, aoff, cost int) {
 	n, sa := l.RowLen(), l.Stride(1)
 	parFor(l.Rows(), n*cost, func(lo, hi int) {
 		l.Each(lo, hi, []int{0, aoff}, func(p []int) {
@@ -102,7 +103,7 @@ func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *tensor.RowL
 
 func kBinaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	a, b := args[0].broadcastTo(out.shape), args[1].broadcastTo(out.shape)
-	l := tensor.NewRowLoop(out.shape, out.strides, a.strides, b.strides)
+	l := rowloop.New(out.shape, out.strides, a.strides, b.strides)
 	if out.dt == tensor.Float32 {
 		binaryT(v.Op, l, out.f32, a.f32, a.off, b.f32, b.off)
 	} else {
@@ -111,7 +112,7 @@ func kBinaryOp(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	return nil
 }
 
-func binaryT[T float](op ir.Op, l *tensor.RowLoop, o, a []T, aoff int, b []T, boff int) {
+func binaryT[T float](op ir.Op, l *rowloop.Loop, o, a []T, aoff int, b []T, boff int) {
 	n, sa, sb := l.RowLen(), l.Stride(1), l.Stride(2)
 	cost := 1
 	if op == ir.OpPow {
@@ -154,7 +155,7 @@ func binaryT[T float](op ir.Op, l *tensor.RowLoop, o, a []T, aoff int, b []T, bo
 }
 
 // accumulateT adds a (broadcast to o's shape) into o.
-func accumulateT[T float](l *tensor.RowLoop, o, a []T, aoff int) {
+func accumulateT[T float](l *rowloop.Loop, o, a []T, aoff int) {
 	n, sa := l.RowLen(), l.Stride(1)
 	parFor(l.Rows(), n, func(lo, hi int) {
 		l.Each(lo, hi, []int{0, aoff}, func(p []int) {
@@ -181,7 +182,7 @@ func kAddN(x *execState, v *ir.Value, args []*arr, out *arr) error {
 		return nil
 	}
 	a, b := args[0].broadcastTo(out.shape), args[1].broadcastTo(out.shape)
-	l := tensor.NewRowLoop(out.shape, out.strides, a.strides, b.strides)
+	l := rowloop.New(out.shape, out.strides, a.strides, b.strides)
 	if out.dt == tensor.Float32 {
 		binaryT(ir.OpAdd, l, out.f32, a.f32, a.off, b.f32, b.off)
 	} else {
@@ -189,7 +190,7 @@ func kAddN(x *execState, v *ir.Value, args []*arr, out *arr) error {
 	}
 	for _, c := range args[2:] {
 		cb := c.broadcastTo(out.shape)
-		l := tensor.NewRowLoop(out.shape, out.strides, cb.strides)
+		l := rowloop.New(out.shape, out.strides, cb.strides)
 		if out.dt == tensor.Float32 {
 			accumulateT(l, out.f32, cb.f32, cb.off)
 		} else {
@@ -246,7 +247,7 @@ func kSumAxes(x *execState, v *ir.Value, args []*arr, out *arr) error {
 		acc = accSt.f64
 	}
 	clear(acc)
-	l := tensor.NewRowLoop(shape, ps, pa)
+	l := rowloop.New(shape, ps, pa)
 	run := func(lo, hi int) {
 		if out.dt == tensor.Float32 {
 			sumRows(l, lo, hi, acc, a.f32, a.off)
@@ -270,7 +271,7 @@ func kSumAxes(x *execState, v *ir.Value, args []*arr, out *arr) error {
 	return nil
 }
 
-func sumRows[T float](l *tensor.RowLoop, lo, hi int, acc []float64, a []T, aoff int) {
+func sumRows[T float](l *rowloop.Loop, lo, hi int, acc []float64, a []T, aoff int) {
 	n, sc, sa := l.RowLen(), l.Stride(0), l.Stride(1)
 	l.Each(lo, hi, []int{0, aoff}, func(p []int) {
 		pc, pa := p[0], p[1]
@@ -299,7 +300,7 @@ func kLastAxis(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 	}
 	outer := numel(a.shape[:r-1])
 	// outer row offsets through a loop over the leading axes.
-	l := tensor.NewRowLoop(append(slices.Clone(a.shape[:r-1]), 1), append(slices.Clone(a.strides[:r-1]), 1))
+	l := rowloop.New(append(slices.Clone(a.shape[:r-1]), 1), append(slices.Clone(a.strides[:r-1]), 1))
 	offs := make([]int, 0, outer)
 	n, s := l.RowLen(), l.Stride(0)
 	l.Each(0, l.Rows(), []int{a.off}, func(p []int) {

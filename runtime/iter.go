@@ -4,10 +4,11 @@ import (
 	goruntime "runtime"
 	"sync"
 
+	"github.com/circopt/circopt/internal/rowloop"
 	"github.com/circopt/circopt/tensor"
 )
 
-// Kernels walk their operands with tensor.RowLoop (coalesced axes,
+// Kernels walk their operands with rowloop.Loop (coalesced axes,
 // innermost rows) and split its row range across goroutines with parFor.
 
 // parallelGrain is the number of elements below which splitting a kernel
@@ -35,7 +36,7 @@ func parFor(n, cost int, f func(lo, hi int)) {
 	var pmu sync.Mutex
 	var perr any
 	for c := 0; c < chunks; c++ {
-		lo, hi := tensor.SplitRange(0, n, chunks, c)
+		lo, hi := rowloop.SplitRange(0, n, chunks, c)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -72,7 +73,7 @@ func copyInto(dst, src *arr) {
 }
 
 func copyT[T elem](dst, src *arr) {
-	l := tensor.NewRowLoop(dst.shape, dst.strides, src.strides)
+	l := rowloop.New(dst.shape, dst.strides, src.strides)
 	d, s := data[T](dst), data[T](src)
 	n, id, is := l.RowLen(), l.Stride(0), l.Stride(1)
 	parFor(l.Rows(), n, func(lo, hi int) {
@@ -91,7 +92,7 @@ func copyT[T elem](dst, src *arr) {
 
 // castInto converts between float dtypes element by element.
 func castInto(dst, src *arr) {
-	l := tensor.NewRowLoop(dst.shape, dst.strides, src.strides)
+	l := rowloop.New(dst.shape, dst.strides, src.strides)
 	n, id, is := l.RowLen(), l.Stride(0), l.Stride(1)
 	l.Each(0, l.Rows(), []int{dst.off, src.off}, func(o []int) {
 		for i := 0; i < n; i++ {

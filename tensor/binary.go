@@ -92,15 +92,15 @@ func Binary(op BinaryOp, a, b *Tensor) (*Tensor, error) {
 		return nil, err
 	}
 	l := newRowLoop(shape, out.strides, ab.strides, bb.strides)
-	n, sa, sb := l.n, l.inner[1], l.inner[2]
+	n, sa, sb := l.RowLen(), l.Stride(1), l.Stride(2)
 	base := []int{0, ab.offset, bb.offset}
 	switch dt {
 	case Float64:
-		l.each(base, func(p []int) { floatRow(op, out.f64[p[0]:p[0]+n], ab.f64, p[1], sa, bb.f64, p[2], sb) })
+		l.Each(0, l.Rows(), base, func(p []int) { floatRow(op, out.f64[p[0]:p[0]+n], ab.f64, p[1], sa, bb.f64, p[2], sb) })
 	case Float32:
-		l.each(base, func(p []int) { floatRow(op, out.f32[p[0]:p[0]+n], ab.f32, p[1], sa, bb.f32, p[2], sb) })
+		l.Each(0, l.Rows(), base, func(p []int) { floatRow(op, out.f32[p[0]:p[0]+n], ab.f32, p[1], sa, bb.f32, p[2], sb) })
 	case Int64:
-		l.each(base, func(p []int) { intRow(op, out.i64[p[0]:p[0]+n], ab.i64, p[1], sa, bb.i64, p[2], sb) })
+		l.Each(0, l.Rows(), base, func(p []int) { intRow(op, out.i64[p[0]:p[0]+n], ab.i64, p[1], sa, bb.i64, p[2], sb) })
 	}
 	return out, nil
 }
@@ -229,15 +229,15 @@ func AddN(ts []*Tensor) (*Tensor, error) {
 			return nil, err
 		}
 		l := newRowLoop(shape, out.strides, tb.strides)
-		n, st := l.n, l.inner[1]
+		n, st := l.RowLen(), l.Stride(1)
 		base := []int{0, tb.offset}
 		switch dt {
 		case Float64:
-			l.each(base, func(p []int) { accRow(out.f64[p[0]:p[0]+n], tb.f64, p[1], st) })
+			l.Each(0, l.Rows(), base, func(p []int) { accRow(out.f64[p[0]:p[0]+n], tb.f64, p[1], st) })
 		case Float32:
-			l.each(base, func(p []int) { accRow(out.f32[p[0]:p[0]+n], tb.f32, p[1], st) })
+			l.Each(0, l.Rows(), base, func(p []int) { accRow(out.f32[p[0]:p[0]+n], tb.f32, p[1], st) })
 		case Int64:
-			l.each(base, func(p []int) { accRow(out.i64[p[0]:p[0]+n], tb.i64, p[1], st) })
+			l.Each(0, l.Rows(), base, func(p []int) { accRow(out.i64[p[0]:p[0]+n], tb.i64, p[1], st) })
 		}
 	}
 	return out, nil

@@ -27,7 +27,8 @@
 //	index.go    Gather, Concat, PadInto                   the (first) input's
 //	compare.go  Compare, AllClose                         -
 //
-// Elementwise kernels walk their operands with rowLoop (iter.go), which
+// Elementwise kernels walk their operands with internal/rowloop (shared
+// with the runtime; iter.go names it rowLoop here), which
 // coalesces axes so contiguous operands run as one flat loop and strided
 // ones run one tight loop per innermost row. Matrix products through BLAS
 // are the runtime's (runtime/gemm.go); einsumspec.go holds the one einsum

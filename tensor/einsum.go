@@ -170,10 +170,10 @@ func labelStrides(loop, labels, st []int) []int {
 }
 
 func einsumLoop[T float64 | int64](l *rowLoop, base []int, acc []T, data [][]T) {
-	n := l.n
-	sa := l.inner[0]
+	n := l.RowLen()
+	sa := l.Stride(0)
 	q := make([]int, len(data)) // per-row cursor, reused
-	l.each(base, func(p []int) {
+	l.Each(0, l.Rows(), base, func(p []int) {
 		pa := p[0]
 		switch len(data) {
 		case 0:
@@ -182,7 +182,7 @@ func einsumLoop[T float64 | int64](l *rowLoop, base []int, acc []T, data [][]T) 
 				pa += sa
 			}
 		case 1:
-			x, px, sx := data[0], p[1], l.inner[1]
+			x, px, sx := data[0], p[1], l.Stride(1)
 			if sa == 0 {
 				s := acc[pa]
 				for j := 0; j < n; j++ {
@@ -198,8 +198,8 @@ func einsumLoop[T float64 | int64](l *rowLoop, base []int, acc []T, data [][]T) 
 				px += sx
 			}
 		case 2:
-			x, px, sx := data[0], p[1], l.inner[1]
-			y, py, sy := data[1], p[2], l.inner[2]
+			x, px, sx := data[0], p[1], l.Stride(1)
+			y, py, sy := data[1], p[2], l.Stride(2)
 			if sa == 0 {
 				s := acc[pa]
 				for j := 0; j < n; j++ {
@@ -222,7 +222,7 @@ func einsumLoop[T float64 | int64](l *rowLoop, base []int, acc []T, data [][]T) 
 				prod := T(1)
 				for k, x := range data {
 					prod *= x[q[k]]
-					q[k] += l.inner[k+1]
+					q[k] += l.Stride(k + 1)
 				}
 				acc[pa] += prod
 				pa += sa

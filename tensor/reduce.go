@@ -80,11 +80,11 @@ func sumMean(op string, t *Tensor, axes []int, keepDims, mean bool) (*Tensor, er
 		}
 	}
 	l := newRowLoop(t.shape, accStrides, t.strides)
-	n, sa, st := l.n, l.inner[0], l.inner[1]
+	n, sa, st := l.RowLen(), l.Stride(0), l.Stride(1)
 	base := []int{0, t.offset}
 	if t.dtype == Int64 {
 		acc := out.i64
-		l.each(base, func(p []int) { sumRow(acc, p[0], sa, t.i64, p[1], st, n) })
+		l.Each(0, l.Rows(), base, func(p []int) { sumRow(acc, p[0], sa, t.i64, p[1], st, n) })
 		if mean {
 			for i := range acc {
 				if count == 0 {
@@ -98,9 +98,9 @@ func sumMean(op string, t *Tensor, axes []int, keepDims, mean bool) (*Tensor, er
 	}
 	acc := make([]float64, out.Size())
 	if t.dtype == Float64 {
-		l.each(base, func(p []int) { sumRow(acc, p[0], sa, t.f64, p[1], st, n) })
+		l.Each(0, l.Rows(), base, func(p []int) { sumRow(acc, p[0], sa, t.f64, p[1], st, n) })
 	} else {
-		l.each(base, func(p []int) {
+		l.Each(0, l.Rows(), base, func(p []int) {
 			pa, pt := p[0], p[1]
 			for j := 0; j < n; j++ {
 				acc[pa] += float64(t.f32[pt])
@@ -168,15 +168,15 @@ func reduceExtreme(name string, t *Tensor, axis int, keepDims bool, op BinaryOp)
 	mask[ax] = true
 	_, accStrides := reducedShape(t.shape, mask, false)
 	l := newRowLoop(t.shape, accStrides, t.strides)
-	n, so, st := l.n, l.inner[0], l.inner[1]
+	n, so, st := l.RowLen(), l.Stride(0), l.Stride(1)
 	base := []int{0, t.offset}
 	switch t.dtype {
 	case Float64:
-		l.each(base, func(p []int) { extremeRow(op, out.f64, p[0], so, t.f64, p[1], st, n) })
+		l.Each(0, l.Rows(), base, func(p []int) { extremeRow(op, out.f64, p[0], so, t.f64, p[1], st, n) })
 	case Float32:
-		l.each(base, func(p []int) { extremeRow(op, out.f32, p[0], so, t.f32, p[1], st, n) })
+		l.Each(0, l.Rows(), base, func(p []int) { extremeRow(op, out.f32, p[0], so, t.f32, p[1], st, n) })
 	case Int64:
-		l.each(base, func(p []int) { extremeRow(op, out.i64, p[0], so, t.i64, p[1], st, n) })
+		l.Each(0, l.Rows(), base, func(p []int) { extremeRow(op, out.i64, p[0], so, t.i64, p[1], st, n) })
 	}
 	if keepDims {
 		return out.Unsqueeze(ax)

@@ -35,8 +35,8 @@ func Map(t *Tensor, f func(float64) float64) *Tensor {
 // mapRows applies g over a strided source row by row into contiguous dst.
 func mapRows[T float32 | float64 | int64](dst, src []T, t *Tensor, g func(T) T) {
 	l := newRowLoop(t.shape, ContiguousStrides(t.shape), t.strides)
-	n, ss := l.n, l.inner[1]
-	l.each([]int{0, t.offset}, func(p []int) {
+	n, ss := l.RowLen(), l.Stride(1)
+	l.Each(0, l.Rows(), []int{0, t.offset}, func(p []int) {
 		d := dst[p[0] : p[0]+n]
 		ps := p[1]
 		for j := range d {
