@@ -202,147 +202,182 @@ type completion struct {
 	scratch int64    // the scratch estimate admitted with it
 }
 
+// dispatch is the state of one run's scheduling loop: what has started,
+// what runs, and the memory admitted ahead of the frontier (the first value
+// in priority order not yet started).
+type dispatch struct {
+	ids        []int // live values in priority order
+	ready      *prioHeap
+	started    map[int]bool
+	front      int     // rank of the frontier
+	aheadOf    []int64 // bytes admitted ahead of the frontier, by rank
+	aheadBytes int64
+	done       chan completion
+	running    int
+	inflight   int64 // scratch estimates of the kernels in flight
+	finished   int
+	err        error // the first error; nothing new starts after it
+}
+
+// run schedules every value: start what fits (startReady), wait for one
+// kernel (collect), until all are done; after an error the kernels in
+// flight finish before it is returned.
 func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
-	p := r.p
-	ids := r.sch.Order // live values in priority order
-	r.index()
-	ready := &prioHeap{prio: r.prio}
-	finished := 0
-	for _, id := range ids {
-		if r.source[id] {
-			finished++ // counted as done; materialised on demand
-			continue
+	d := r.newDispatch()
+	for d.finished < len(d.ids) {
+		if d.err == nil && r.x.canceled() {
+			d.err = fmt.Errorf("runtime: %w", r.x.ctx.Err())
 		}
-		if r.pending[id] == 0 {
-			heap.Push(ready, id)
-		}
-	}
-	started := make(map[int]bool, len(ids))
-	front := 0
-	aheadOf := make([]int64, len(ids)) // bytes admitted ahead of the frontier, by rank
-	var aheadBytes int64
-	for _, id := range ids {
-		if r.source[id] {
-			started[id] = true
-		}
-	}
-	done := make(chan completion, len(ids))
-	running := 0
-	var inflight int64 // scratch estimates of the kernels in flight
-	var firstErr error
-	for finished < len(ids) {
-		if firstErr == nil && r.x.canceled() {
-			firstErr = fmt.Errorf("runtime: %w", r.x.ctx.Err())
-		}
-		for firstErr == nil && ready.Len() > 0 && running < r.workers {
-			id := ready.ids[0]
-			v := p.Value(id)
-			// A value with nothing running and nothing else ready runs on
-			// this goroutine right away (below) and is then the frontier.
-			alone := running == 0 && ready.Len() == 1
-			need, scratch := r.cost(v, alone)
-			for front < len(ids) && started[ids[front]] {
-				front++
-				aheadBytes -= aheadOf[front-1]
-			}
-			// In-flight kernels may not have allocated their scratch yet:
-			// count their estimates too (conservatively).
-			fits := r.liveBytes()+inflight+need <= r.budget
-			isAhead := front < len(ids) && ids[front] != id
-			if isAhead {
-				// Values run ahead of the frontier (the first value in
-				// priority order not started) stay live while the rest
-				// of the order runs: the predicted live totals from the
-				// frontier on, plus everything run ahead, must fit.
-				fits = fits && r.sch.ahead[front]+aheadBytes+need <= r.budget
-			}
-			if running > 0 && !fits {
-				break // wait for memory to come back
-			}
-			if isAhead {
-				aheadOf[r.prio[id]] = need
-				aheadBytes += need
-			}
-			started[id] = true
-			if err := r.materialize(v); err != nil {
-				heap.Pop(ready)
-				firstErr = fmt.Errorf("runtime: %w", err)
+		r.startReady(d)
+		if d.running == 0 {
+			if d.err != nil {
 				break
 			}
-			if inline(v) {
-				heap.Pop(ready)
-				t0 := time.Now()
-				res, err := r.runInline(v)
-				finished++
-				if err != nil {
-					firstErr = fmt.Errorf("runtime: %w", err)
-					break
-				}
-				r.finish(completion{v: v, res: res, dur: time.Since(t0)}, ready)
-				continue
-			}
-			heap.Pop(ready)
-			args := make([]*arr, len(v.Operands))
-			for i, o := range v.Operands {
-				args[i] = r.env[o]
-			}
-			var outSt *storage
-			if allocates(v) {
-				outSt = r.x.alloc(valueDType(v, r.dt), int(v.Type.NumElements()))
-			}
-			running++
-			inflight += scratch
-			work := func() {
-				t0 := time.Now()
-				res, extra, err := r.compute(v, args, outSt)
-				done <- completion{v: v, res: res, err: err, dur: time.Since(t0), extra: extra, scratch: scratch}
-			}
-			if alone {
-				// Nothing could run beside it (a chain): skip the
-				// goroutine hand-off. Its kernels still split rows.
-				work()
-				break
-			}
-			go work()
-		}
-		if running == 0 {
-			if firstErr != nil {
-				break
-			}
-			if finished < len(ids) && ready.Len() == 0 {
-				return nil, nil, fmt.Errorf("runtime: internal: scheduler stalled with %d of %d values done", finished, len(ids))
+			if d.finished < len(d.ids) && d.ready.Len() == 0 {
+				return nil, nil, fmt.Errorf("runtime: internal: scheduler stalled with %d of %d values done", d.finished, len(d.ids))
 			}
 			continue
 		}
-		c := <-done
-		running--
-		inflight -= c.scratch
-		finished++
-		if c.extra != nil {
-			r.x.release(c.extra)
-		}
-		if c.err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("runtime: %v: %w", c.v, c.err)
-			}
-			continue
-		}
-		if firstErr == nil {
-			r.finish(c, ready)
-		}
+		r.collect(d, <-d.done)
 	}
-	for running > 0 { // after an error: let in-flight kernels finish
-		<-done
-		running--
+	for ; d.running > 0; d.running-- { // after an error: let in-flight kernels finish
+		<-d.done
 	}
-	if firstErr != nil {
-		return nil, nil, firstErr
+	if d.err != nil {
+		return nil, nil, d.err
 	}
 	out, err := r.outputs()
 	if err != nil {
 		return nil, nil, err
 	}
 	return out, r.runStats(), nil
+}
+
+// newDispatch indexes the program and queues the values whose operands are
+// all sources; sources count as started and finished (materialised on demand).
+func (r *fastRun) newDispatch() *dispatch {
+	ids := r.sch.Order
+	r.index()
+	d := &dispatch{ids: ids, ready: &prioHeap{prio: r.prio}, started: make(map[int]bool, len(ids)),
+		aheadOf: make([]int64, len(ids)), done: make(chan completion, len(ids))}
+	for _, id := range ids {
+		if r.source[id] {
+			d.finished++
+			d.started[id] = true
+			continue
+		}
+		if r.pending[id] == 0 {
+			heap.Push(d.ready, id)
+		}
+	}
+	return d
+}
+
+// startReady starts ready values in priority order while workers are free
+// and their memory fits; a value that must run alone runs on this goroutine.
+func (r *fastRun) startReady(d *dispatch) {
+	for d.err == nil && d.ready.Len() > 0 && d.running < r.workers {
+		id := d.ready.ids[0]
+		v := r.p.Value(id)
+		// A value with nothing running and nothing else ready runs on
+		// this goroutine right away (below) and is then the frontier.
+		alone := d.running == 0 && d.ready.Len() == 1
+		need, scratch := r.cost(v, alone)
+		if !r.admit(d, id, need) {
+			return // wait for memory to come back
+		}
+		d.started[id] = true
+		if err := r.materialize(v); err != nil {
+			heap.Pop(d.ready)
+			d.err = fmt.Errorf("runtime: %w", err)
+			return
+		}
+		heap.Pop(d.ready)
+		if inline(v) {
+			t0 := time.Now()
+			res, err := r.runInline(v)
+			d.finished++
+			if err != nil {
+				d.err = fmt.Errorf("runtime: %w", err)
+				return
+			}
+			r.finish(completion{v: v, res: res, dur: time.Since(t0)}, d.ready)
+			continue
+		}
+		work := r.launch(d, v, scratch)
+		if alone {
+			// Nothing could run beside it (a chain): skip the goroutine
+			// hand-off. Its kernels still split rows.
+			work()
+			return
+		}
+		go work()
+	}
+}
+
+// admit decides whether value id, needing need bytes, may start now: the
+// live bytes plus the in-flight kernels' scratch (they may not have
+// allocated it yet) must fit the budget, and a value ahead of the frontier
+// must also leave room for the predicted live totals from the frontier on.
+// With nothing running, the value always starts (the schedule admitted it).
+func (r *fastRun) admit(d *dispatch, id int, need int64) bool {
+	for d.front < len(d.ids) && d.started[d.ids[d.front]] {
+		d.front++
+		d.aheadBytes -= d.aheadOf[d.front-1]
+	}
+	fits := r.liveBytes()+d.inflight+need <= r.budget
+	isAhead := d.front < len(d.ids) && d.ids[d.front] != id
+	if isAhead {
+		fits = fits && r.sch.ahead[d.front]+d.aheadBytes+need <= r.budget
+	}
+	if d.running > 0 && !fits {
+		return false
+	}
+	if isAhead {
+		d.aheadOf[r.prio[id]] = need
+		d.aheadBytes += need
+	}
+	return true
+}
+
+// launch prepares v's kernel (operands, output buffer) and returns the work
+// that computes it and reports on d.done.
+func (r *fastRun) launch(d *dispatch, v *ir.Value, scratch int64) func() {
+	args := make([]*arr, len(v.Operands))
+	for i, o := range v.Operands {
+		args[i] = r.env[o]
+	}
+	var outSt *storage
+	if allocates(v) {
+		outSt = r.x.alloc(valueDType(v, r.dt), int(v.Type.NumElements()))
+	}
+	d.running++
+	d.inflight += scratch
+	return func() {
+		t0 := time.Now()
+		res, extra, err := r.compute(v, args, outSt)
+		d.done <- completion{v: v, res: res, err: err, dur: time.Since(t0), extra: extra, scratch: scratch}
+	}
+}
+
+// collect accounts for one finished kernel: its scratch and spare buffer
+// come back, and its result releases its users (unless the run failed).
+func (r *fastRun) collect(d *dispatch, c completion) {
+	d.running--
+	d.inflight -= c.scratch
+	d.finished++
+	if c.extra != nil {
+		r.x.release(c.extra)
+	}
+	if c.err != nil {
+		if d.err == nil {
+			d.err = fmt.Errorf("runtime: %v: %w", c.v, c.err)
+		}
+		return
+	}
+	if d.err == nil {
+		r.finish(c, d.ready)
+	}
 }
 
 // index builds the scheduler's maps: priority ranks, readers left per
