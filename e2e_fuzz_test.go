@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -137,7 +138,7 @@ func e2eCompare(got, want []*tensor.Tensor, rtol, atol float64) error {
 		if got[i] == nil {
 			return fmt.Errorf("output %d: compiled path returned no value", i)
 		}
-		if !sameInts(got[i].Shape(), want[i].Shape()) {
+		if !slices.Equal(got[i].Shape(), want[i].Shape()) {
 			return fmt.Errorf("output %d: compiled shape %v, naive %v", i, got[i].Shape(), want[i].Shape())
 		}
 		g, w := got[i].Float64s(), want[i].Float64s()
@@ -164,18 +165,6 @@ func e2eCompare(got, want []*tensor.Tensor, rtol, atol float64) error {
 		}
 	}
 	return nil
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // e2eCheck evaluates cs naively and compiled (float64, verifier on) and
@@ -623,7 +612,7 @@ func (g *e2eGen) broadcastable(s []int) []int {
 func (g *e2eGen) pooled(s []int) circuit.Circuit {
 	var same []circuit.Circuit
 	for _, c := range g.pool {
-		if sameInts(c.Shape(), s) {
+		if slices.Equal(c.Shape(), s) {
 			same = append(same, c)
 		}
 	}
@@ -814,7 +803,7 @@ func (g *e2eGen) einsum(x circuit.Circuit) circuit.Circuit {
 			}
 		}
 		var y circuit.Circuit
-		if g.coin("selfop") && sameInts(ys, x.Shape()) {
+		if g.coin("selfop") && slices.Equal(ys, x.Shape()) {
 			y = x
 		} else {
 			y = g.pooled(ys)

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"time"
 
@@ -330,7 +331,7 @@ func randomBindings(cs []circuit.Circuit, bound map[string]*tensor.Tensor, seed 
 	shapeOf := map[string]*circuit.Symbol{}
 	for _, s := range circuit.FreeSymbols(cs...) {
 		// Symbols are bound by name: two of one name must agree on the shape.
-		if prev, ok := shapeOf[symbolKey(s)]; ok && !sameShape(prev.Shape(), s.Shape()) {
+		if prev, ok := shapeOf[symbolKey(s)]; ok && !slices.Equal(prev.Shape(), s.Shape()) {
 			return nil, fmt.Errorf("two free Symbols named %s have shapes %s and %s; give them distinct names",
 				quoteName(symbolKey(s)), shapeText(prev.Shape()), shapeText(s.Shape()))
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -160,7 +161,7 @@ func runPatch(args []string, stdout, stderr io.Writer) error {
 	total := 0
 	for i, c := range cs {
 		r, err := match.Update(c, m, func(x circuit.Circuit) (circuit.Circuit, error) {
-			if !sameShape(x.Shape(), patch.Shape()) {
+			if !slices.Equal(x.Shape(), patch.Shape()) {
 				return nil, fmt.Errorf("%s: patch %s has shape %s but the matched node %s has shape %s",
 					*with, circuit.Label(patch), shapeText(patch.Shape()), circuit.Label(x), shapeText(x.Shape()))
 			}
@@ -177,16 +178,4 @@ func runPatch(args []string, stdout, stderr io.Writer) error {
 	}
 	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(out, circuit.PrintOptions{}))
 	return err
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -1,5 +1,7 @@
 package order
 
+import "slices"
+
 // tnode is a contraction tree node: a leaf (an input operand) or the
 // contraction of its two kids. lab holds the labels of its tensor, which
 // depend only on the set of leaves below it, so restructuring inside a
@@ -50,7 +52,7 @@ func (root *tnode) pairs(n int) [][2]int {
 		}
 		walk(v.kids[0])
 		walk(v.kids[1])
-		i, j := indexOfNode(list, v.kids[0]), indexOfNode(list, v.kids[1])
+		i, j := slices.Index(list, v.kids[0]), slices.Index(list, v.kids[1])
 		if i > j {
 			i, j = j, i
 		}
@@ -81,13 +83,4 @@ func leavesOrder(root *tnode, n int) []*tnode {
 	}
 	walk(root)
 	return list
-}
-
-func indexOfNode(list []*tnode, v *tnode) int {
-	for i, x := range list {
-		if x == v {
-			return i
-		}
-	}
-	return -1
 }
