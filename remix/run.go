@@ -27,16 +27,11 @@ func NaiveEval(ctx context.Context, cs []circuit.Circuit, bindings map[string]*t
 	return circuit.EvaluateAll(cs, circuit.EvalOptions{DType: dt, Bindings: bindings})
 }
 
-// CompiledEval is circopt.EvaluateMany: every variant is lowered into one
-// program, optimized (CSE across variants, batch-gather commutation, ...)
-// and run once.
+// CompiledEval is circopt.EvaluateManyContext: every variant is lowered
+// into one program, optimized (CSE across variants, batch-gather
+// commutation, ...) and run once; the run stops when ctx is done.
 func CompiledEval(ctx context.Context, cs []circuit.Circuit, bindings map[string]*tensor.Tensor, dt tensor.DType) ([]*tensor.Tensor, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	// The one line to switch once the facade can stop a run:
-	// return circopt.EvaluateManyContext(ctx, cs, bindings, circopt.Options{DType: dt})
-	return circopt.EvaluateMany(cs, bindings, circopt.Options{DType: dt})
+	return circopt.EvaluateManyContext(ctx, cs, bindings, circopt.Options{DType: dt})
 }
 
 // Options configure RunModel and RunDir.
