@@ -103,7 +103,7 @@ func (b *builder) layerNorm(prefix string, x circuit.Circuit) circuit.Circuit {
 func (b *builder) attention(l int, y, mask circuit.Circuit, split bool) circuit.Circuit {
 	a := fmt.Sprintf("a%d", l)
 	if !split {
-		return b.add(a, b.heads(a, "h", y, mask, b.weight(a+".w.q"), b.weight(a+".w.k"), b.weight(a+".w.v"), b.weight(a+".w.o"),
+		return b.add(a, b.heads(a, a+".heads", "h", y, mask, b.weight(a+".w.q"), b.weight(a+".w.k"), b.weight(a+".w.v"), b.weight(a+".w.o"),
 			b.headBias(a+".w.q_bias"), b.headBias(a+".w.k_bias"), b.headBias(a+".w.v_bias")), b.weight(a+".w.o_bias"))
 	}
 	terms := make([]circuit.Circuit, 0, b.cfg.Heads+1)
@@ -115,7 +115,7 @@ func (b *builder) attention(l int, y, mask circuit.Circuit, split bool) circuit.
 			}
 			return b.ok(circuit.NewIndex(fmt.Sprintf("%s.w.%s", h, n), []circuit.AxisIndex{circuit.Int(i)}, b.weight(a+".w."+n)))
 		}
-		terms = append(terms, b.heads(h, "", y, mask, at("q"), at("k"), at("v"), at("o"), at("q_bias"), at("k_bias"), at("v_bias")))
+		terms = append(terms, b.heads(h, h, "", y, mask, at("q"), at("k"), at("v"), at("o"), at("q_bias"), at("k_bias"), at("v_bias")))
 	}
 	return b.add(a, append(terms, b.weight(a+".w.o_bias"))...)
 }
@@ -131,8 +131,8 @@ func (b *builder) headBias(name string) circuit.Circuit {
 }
 
 // heads computes attention heads (all of them with hl "h", one with hl "")
-// and their summed output projection, without the output bias.
-func (b *builder) heads(name, hl string, y, mask, wq, wk, wv, wo, bq, bk, bv circuit.Circuit) circuit.Circuit {
+// and their summed output projection, without the output bias, named out.
+func (b *builder) heads(name, out, hl string, y, mask, wq, wk, wv, wo, bq, bk, bv circuit.Circuit) circuit.Circuit {
 	proj := func(n string, w, bias circuit.Circuit) circuit.Circuit {
 		return b.add(name+"."+n, b.einsum("", hl+"jd,Bsd->B"+hl+"sj", w, y), bias)
 	}
@@ -144,7 +144,7 @@ func (b *builder) heads(name, hl string, y, mask, wq, wk, wv, wo, bq, bk, bv cir
 	scores := b.einsum(name+".scores", "B"+hl+"sj,B"+hl+"tj,->B"+hl+"st", q, k, scale)
 	probs := b.fn(name+".probs", "softmax", b.add(name+".masked", scores, mask))
 	z := b.einsum(name+".z", "B"+hl+"st,B"+hl+"tj->B"+hl+"sj", probs, v)
-	return b.einsum(name+".out", hl+"ej,B"+hl+"sj->Bse", wo, z)
+	return b.einsum(out, hl+"ej,B"+hl+"sj->Bse", wo, z)
 }
 
 func (b *builder) mlp(l int, y circuit.Circuit) circuit.Circuit {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
@@ -20,11 +21,29 @@ func symbolUUID(name string) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
-// Circuit is the model in rust_circuit's layout: Module 't.bind_w' whose
-// spec 't.logits' runs on weight symbols ('a0.w.q', ...) and a free input
-// symbol 't.input' [n_ctx, hidden], called with arrays named '<weight>_arr'.
-func (m *Model) Circuit() (circuit.Circuit, error) {
-	names := m.weightNames()
+// embedNames are the weights outside the Module, as rust_circuit prints them:
+// the spec starts from the residual stream, so it does not use them.
+var embedNames = []string{"t.w.tok_embeds", "t.w.pos_embeds"}
+
+// Circuits is the model in rust_circuit's layout: the embeddings as
+// top-level Arrays, then Module 't.bind_w' whose spec 't.logits' runs on
+// weight symbols ('a0.w.q', ...) and a free input symbol 't.input' [n_ctx,
+// hidden], called with arrays named '<weight>_arr'.
+func (m *Model) Circuits() ([]circuit.Circuit, error) {
+	var out []circuit.Circuit
+	for _, n := range embedNames {
+		a, err := circuit.NewArray(m.Weights[n], n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	var names []string
+	for _, n := range m.weightNames() {
+		if !slices.Contains(embedNames, n) {
+			names = append(names, n)
+		}
+	}
 	syms := make(map[string]circuit.Circuit, len(names))
 	specs := make([]circuit.ModuleArgSpec, len(names))
 	args := make([]circuit.Circuit, len(names))
@@ -47,7 +66,11 @@ func (m *Model) Circuit() (circuit.Circuit, error) {
 	if err != nil {
 		return nil, err
 	}
-	return circuit.NewModule(ModuleName, logits, specs, args...)
+	mod, err := circuit.NewModule(ModuleName, logits, specs, args...)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, mod), nil
 }
 
 var layerWeight = regexp.MustCompile(`^a(\d+)\.w\.q$`)
@@ -57,15 +80,22 @@ var layerWeight = regexp.MustCompile(`^a(\d+)\.w\.q$`)
 // symbol. eps is the layer norm epsilon (see ParseInfoHeader).
 func FromCircuits(cs []circuit.Circuit, eps float64) (*Model, error) {
 	var mod *circuit.Module
-	circuit.Walk(cs, func(c circuit.Circuit) {
-		if mm, ok := c.(*circuit.Module); ok && mod == nil && c.Name() == ModuleName {
-			mod = mm
+	ws := map[string]*circuit.Array{}
+	for _, c := range cs {
+		switch c := c.(type) {
+		case *circuit.Module:
+			if c.Name() == ModuleName {
+				mod = c
+			}
+		case *circuit.Array:
+			if slices.Contains(embedNames, c.Name()) {
+				ws[c.Name()] = c
+			}
 		}
-	})
+	}
 	if mod == nil {
 		return nil, fmt.Errorf("no Module named '%s' (write one with circopt import)", ModuleName)
 	}
-	ws := map[string]*circuit.Array{}
 	args := mod.Children()[1:]
 	for i, s := range mod.ArgSpecs {
 		a, ok := args[i].(*circuit.Array)
