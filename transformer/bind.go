@@ -2,7 +2,6 @@ package transformer
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
@@ -197,11 +196,4 @@ func nextTokenLoss(logits circuit.Circuit, tokens *tensor.Tensor, vocab int) (ci
 }
 
 // weightNames lists the model's weight names, sorted.
-func (m *Model) weightNames() []string {
-	names := make([]string, 0, len(m.Weights))
-	for n := range m.Weights {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (m *Model) weightNames() []string { return sortedNames(m.Weights) }

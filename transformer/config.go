@@ -71,12 +71,7 @@ func NewModel(cfg Config, weights map[string]*tensor.Tensor) (*Model, error) {
 		return nil, err
 	}
 	want := cfg.Shapes()
-	names := make([]string, 0, len(want))
-	for n := range want {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedNames(want) {
 		t, ok := weights[n]
 		if !ok {
 			return nil, fmt.Errorf("weight %q is missing", n)
@@ -133,4 +128,14 @@ func ParseInfoHeader(src string) (eps float64, err error) {
 		break
 	}
 	return eps, nil
+}
+
+// sortedNames lists a map's keys in order, so errors and draws are stable.
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
