@@ -18,17 +18,22 @@ type BindOptions struct {
 	Loss bool
 }
 
-// arrays wraps every weight as an Array under its own name.
+// arrays wraps every weight as an Array under its own name, once.
 func (m *Model) arrays() (map[string]circuit.Circuit, error) {
-	out := make(map[string]circuit.Circuit, len(m.Weights))
+	if m.leaves == nil {
+		m.leaves = make(map[string]circuit.Circuit, len(m.Weights))
+	}
 	for n, t := range m.Weights {
+		if a, ok := m.leaves[n].(*circuit.Array); ok && a.Value == t {
+			continue
+		}
 		a, err := circuit.NewArray(t, n)
 		if err != nil {
 			return nil, err
 		}
-		out[n] = a
+		m.leaves[n] = a
 	}
-	return out, nil
+	return m.leaves, nil
 }
 
 // BindTokens is the model called on int64 token ids of shape [seq] or

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -62,6 +63,9 @@ func (c Config) Shapes() map[string][]int {
 type Model struct {
 	Config  Config
 	Weights map[string]*tensor.Tensor
+	// leaves caches each weight as an Array: hashing 500 MB of weights
+	// costs about a second, so every bind of the model shares one hash.
+	leaves map[string]circuit.Circuit
 }
 
 // NewModel checks that weights hold exactly the tensors cfg needs, each of

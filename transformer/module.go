@@ -129,5 +129,10 @@ func FromCircuits(cs []circuit.Circuit, eps float64) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("'%s': %w", ModuleName, err)
 	}
+	// the parsed arrays already carry their hashes: renaming keeps them
+	m.leaves = make(map[string]circuit.Circuit, len(ws))
+	for n, a := range ws {
+		m.leaves[n] = a.Rename(n)
+	}
 	return m, nil
 }
