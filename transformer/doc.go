@@ -14,4 +14,9 @@
 //     'b{l}' (the residual stream after layer l), 'final.ln', 't.logits' and,
 //     when heads are split, 'a{l}.h{i}'. Splitting heads or positions never
 //     changes a value.
+//   - A Model caches its weights as Arrays on first bind (hashing them is
+//     the expensive part of a bind); bind one Model from one goroutine.
+//   - Token ids are constants of the bound circuit: the token embedding is
+//     an Index of 't.w.tok_embeds' by the ids (one per batch row), which is
+//     rust_circuit's gen_index specialised to a known index.
 package transformer
