@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,4 +129,16 @@ func TestImportBindBadInput(t *testing.T) {
 	// GPT-2's BPE makes "Hello" token 15496, beyond the tiny vocabulary.
 	bad("text", "token id 15496 at position 0 is outside the vocabulary of 101",
 		"bind", "-tensors", store, "-text", "Hello world", model)
+}
+
+// -text uses GPT-2's BPE from the binary: "Hello world" is [15496, 995].
+func TestBindTextTokenizesLikeGPT2(t *testing.T) {
+	got, err := loadTokens("", "Hello world, it's me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{15496, 995, 11, 340, 338, 502}
+	if !slices.Equal(got.Int64s(), want) {
+		t.Errorf("ids %v, want %v", got.Int64s(), want)
+	}
 }
