@@ -24,6 +24,19 @@ func ContentHash(t *Tensor) [32]byte {
 		h.Write(buf)
 		buf = buf[:0]
 	}
+	// contiguous float32 (weights, mostly): a plain loop, no call per element
+	if d := t.Float32Data(); d != nil {
+		for _, v := range d {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			if len(buf) == cap(buf) {
+				flush()
+			}
+		}
+		flush()
+		var out [32]byte
+		h.Sum(out[:0])
+		return out
+	}
 	t.forEachOffset(func(p int) {
 		switch t.dtype {
 		case Float32:

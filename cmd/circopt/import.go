@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/transformer"
+	"github.com/circopt/circopt/weights"
+)
+
+func init() {
+	register("import", "import gpt2 [-store DIR] [-heads N] MODEL.safetensors|MODEL.pt",
+		"convert a Hugging Face GPT-2 state dict to a circuit (Module 't.bind_w'), its tensors added to a store", runImport)
+}
+
+func runImport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("import", stderr)
+	store := fs.String("store", "tensors", "tensor store `DIR` (created if missing) that receives every weight")
+	heads := fs.Int("heads", 0, "head count `N` (default: n_head from config.json beside the model)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 || fs.Arg(0) != "gpt2" {
+		return usagef("want: import gpt2 MODEL.safetensors|MODEL.pt")
+	}
+	if *heads < 0 {
+		return usagef("-heads must be positive, got %d", *heads)
+	}
+	path := fs.Arg(1)
+	if err := checkReadable(path, false); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	m, err := transformer.ImportGPT2(path, transformer.ImportOptions{Heads: *heads})
+	if err != nil {
+		return err
+	}
+	cs, err := m.Circuits()
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := storeArrays(*store, cs...); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n%s", m.Config.InfoHeader(), circuit.PrintCircuits(cs, circuit.PrintOptions{}))
+	return err
+}
+
+// storeArrays adds every Array under root to the store in dir, so the
+// printed circuit's hashes resolve there.
+func storeArrays(dir string, roots ...circuit.Circuit) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("%s: tensor store: %w", dir, err)
+	}
+	st, err := weights.OpenStore(dir)
+	if err != nil {
+		return fileErr(dir, err)
+	}
+	circuit.Walk(roots, func(c circuit.Circuit) {
+		if a, ok := c.(*circuit.Array); ok && err == nil {
+			_, err = st.Add(a.Value)
+		}
+	})
+	return err
+}
