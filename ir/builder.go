@@ -114,6 +114,17 @@ func (b *Builder) Const(t *tensor.Tensor) (int, error) {
 	return b.AddTyped(OpConst, Attrs{"hash": h}, Type{DType: t.DType(), Shape: t.Shape()})
 }
 
+// ConstHashed is Const for a tensor whose content hash the caller already
+// has (a circuit Array's): hashing a large weight again is most of a big
+// model's compile time. hash must be tensor.ContentHashHex(t).
+func (b *Builder) ConstHashed(t *tensor.Tensor, hash string) (int, error) {
+	if t == nil {
+		return -1, fmt.Errorf("const: nil tensor")
+	}
+	b.consts[hash] = t
+	return b.AddTyped(OpConst, Attrs{"hash": hash}, Type{DType: t.DType(), Shape: t.Shape()})
+}
+
 // AddConstTensor registers t under hash without appending a value (for
 // copying constant tables and for parsers that resolve prefixes).
 func (b *Builder) AddConstTensor(hash string, t *tensor.Tensor) { b.consts[hash] = t }

@@ -129,9 +129,9 @@ func (l *lowerer) emit(c circuit.Circuit, kids []int) (int, error) {
 	case *circuit.Array:
 		t := n.Value
 		if t.DType() != l.dt {
-			t = t.Cast(l.dt)
+			return b.Const(t.Cast(l.dt))
 		}
-		return b.Const(t)
+		return b.ConstHashed(t, n.ContentHash)
 	case *circuit.Scalar:
 		return b.Scalar(n.Value, l.typ(n.Shape()))
 	case *circuit.Symbol:

@@ -14,6 +14,9 @@ import (
 // Constants merge by the content hash of their tensors, not by the key they
 // happen to have in the table. The operands of commutative ops (add, mul)
 // are sorted first so a+b and b+a meet.
+// fullHashHex is the length of tensor.ContentHashHex's result.
+const fullHashHex = 64
+
 func cse(p *ir.Program, _ *Context) (*ir.Program, error) {
 	seen := map[string]int{}
 	contentHash := map[string]string{}
@@ -28,7 +31,9 @@ func cse(p *ir.Program, _ *Context) (*ir.Program, error) {
 			ch, ok := contentHash[h]
 			if !ok {
 				ch = h
-				if t := p.Consts[h]; t != nil {
+				// A full hash names its content already; a prefix (from
+				// parsed IR) is resolved by hashing the tensor.
+				if t := p.Consts[h]; t != nil && len(h) != fullHashHex {
 					ch = tensor.ContentHashHex(t)
 				}
 				contentHash[h] = ch

@@ -93,3 +93,35 @@ output "b" %3
 output "c" %2
 `)
 }
+
+// The content-hash length cse trusts as "already a full hash" is the one
+// tensor.ContentHashHex produces, and lower's pre-hashed Arrays meet
+// Consts built from the same tensor.
+func TestCSEFullHashLength(t *testing.T) {
+	x, err := tensor.RandN(tensor.Float32, []int{3, 4}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := tensor.ContentHashHex(x)
+	if len(h) != fullHashHex {
+		t.Fatalf("ContentHashHex has %d digits, cse assumes %d", len(h), fullHashHex)
+	}
+	b := ir.NewBuilder()
+	a, _ := b.Const(x)
+	c, _ := b.ConstHashed(x, h)
+	s, _ := b.Add(ir.OpAdd, nil, a, c)
+	b.Output("s", s)
+	q, _, err := Run(b.Build(), Options{Disable: []string{"constfold", "late constfold"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := 0
+	for _, v := range q.Values {
+		if v.Op == ir.OpConst {
+			consts++
+		}
+	}
+	if consts != 1 {
+		t.Fatalf("%d consts after cse, want 1:\n%s", consts, q)
+	}
+}
