@@ -71,7 +71,19 @@ func NewScalar(v float64, shape []int, name string) (*Scalar, error) {
 	return finish(s).(*Scalar), nil
 }
 
+// checkShape bounds the concrete part of a shape; symbolic sizes count as 1
+// since nothing of that size exists until a Module binding fixes them.
 func checkShape(shape []int) error {
+	if HasSymbolic(shape) {
+		c := make([]int, len(shape))
+		for i, d := range shape {
+			c[i] = d
+			if IsSymbolic(d) {
+				c[i] = 1
+			}
+		}
+		shape = c
+	}
 	_, err := tensor.NumElements(shape)
 	return err
 }

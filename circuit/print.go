@@ -261,7 +261,7 @@ func FormatShape(shape []int, named map[int]string) string {
 			b.WriteString(n)
 			b.WriteByte(':')
 		}
-		b.WriteString(strconv.Itoa(d))
+		b.WriteString(FormatSize(d))
 	}
 	b.WriteByte(']')
 	return b.String()
