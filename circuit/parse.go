@@ -183,8 +183,10 @@ type pnode struct {
 	// line gives none; they are checked against the computed shape.
 	shapeChecks []occurrence
 	ref         Circuit
-	state       uint8
-	built       Circuit
+	// sameAs is the reference circuit a defining line's node must equal.
+	sameAs Circuit
+	state  uint8
+	built  Circuit
 }
 
 const (
@@ -373,7 +375,13 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 func (p *parser) occur(li lineInfo, line int) (*pnode, bool, error) {
 	n := p.nodes[li.key]
 	if !li.key.num && n == nil {
-		if ref, ok := p.opts.References[li.key.s]; ok && ref != nil {
+		if ref, ok := p.opts.References[li.key.s]; ok && ref != nil && li.kind != "" {
+			// a full definition of a reference name (as model files write
+			// rebound weights) must build the very same circuit
+			n = &pnode{key: li.key, firstLine: line, sameAs: ref}
+			p.nodes[li.key] = n
+			p.order = append(p.order, n)
+		} else if ok && ref != nil {
 			n = &pnode{key: li.key, firstLine: line, ref: ref}
 			p.nodes[li.key] = n
 			p.order = append(p.order, n)

@@ -126,6 +126,9 @@ func (p *parser) finish(n *pnode) error {
 	if n.ad || len(n.named) > 0 {
 		c = c.WithInfo(n.named, n.ad)
 	}
+	if n.sameAs != nil && !Equal(c, n.sameAs) {
+		return p.errAt(n.defLine, "%s differs from the reference circuit of that name (%s %s)", n.key, n.sameAs.Kind(), FormatShape(n.sameAs.Shape(), nil))
+	}
 	n.state, n.built = stateDone, c
 	return nil
 }

@@ -227,20 +227,22 @@ func weightNames(bp BlockParams) []string {
 	var out []string
 	norm := bp.NormType != nil
 	if bp.UseMLP {
-		if norm {
-			out = append(out, normWeights("m", *bp.NormType)...)
-		}
 		out = append(out, "m.w.proj_in", "m.w.in_bias", "m.w.proj_out")
 		if bp.MLPOutputBias {
 			out = append(out, "m.w.out_bias")
 		}
+		if norm {
+			out = append(out, normWeights("m", *bp.NormType)...)
+		}
+	}
+	for _, w := range []string{"q", "k", "v", "o"} {
+		out = append(out, "a.w."+w)
+		if bp.AttnBias {
+			out = append(out, "a.w."+w+"_bias")
+		}
 	}
 	if norm {
 		out = append(out, normWeights("a", *bp.NormType)...)
-	}
-	out = append(out, "a.w.q", "a.w.k", "a.w.v", "a.w.o")
-	if bp.AttnBias {
-		out = append(out, "a.w.q_bias", "a.w.k_bias", "a.w.v_bias", "a.w.o_bias")
 	}
 	return out
 }

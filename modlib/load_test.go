@@ -7,13 +7,20 @@ import (
 	"testing"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/tensor"
 )
 
-const rcDir = "../../shared/rc"
+// rcDir is ../shared/rc beside the repo root, or $CIRCOPT_SHARED/rc.
+func rcDir() string {
+	if d := os.Getenv("CIRCOPT_SHARED"); d != "" {
+		return filepath.Join(d, "rc")
+	}
+	return "../../shared/rc"
+}
 
 func loadRC(t *testing.T, name string) (TransformerInfo, []circuit.Circuit) {
 	t.Helper()
-	text, err := os.ReadFile(filepath.Join(rcDir, name))
+	text, err := os.ReadFile(filepath.Join(rcDir(), name))
 	if err != nil {
 		t.Skipf("rust_circuit model files absent (%v): needs ../shared/rc next to the repo", err)
 	}
@@ -59,4 +66,60 @@ func TestUnknownBlockType(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "m.circ:1: ") || !strings.Contains(err.Error(), "swish") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("error %v", err)
 	}
+}
+
+func TestEvaluateSmallModels(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		vocab int
+		pos   bool
+	}{
+		{"attention_only_2.circ", 50259, true},
+		{"jun9_paren_balancer.circ", 2, false},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			_, cs := loadRC(t, tc.file)
+			bind := cs[len(cs)-1]
+			hidden := 0
+			for _, c := range cs {
+				if c.Name() == "t.w.tok_embeds" {
+					hidden = c.Shape()[1]
+				}
+			}
+			ins := map[string]*tensor.Tensor{"t.input": randn(t, []int{5, hidden}, 1), "a.mask": causalMask(5)}
+			if tc.pos {
+				ins["a.pos_input"] = randn(t, []int{5, hidden}, 2)
+			}
+			call, err := BindInputs(bind, "t.call", ins)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := circuit.Evaluate(call, circuit.EvalOptions{DType: tensor.Float64})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.Shape(); len(got) != 2 || got[0] != 5 || got[1] != tc.vocab {
+				t.Fatalf("logits shape %v, want [5 %d]", got, tc.vocab)
+			}
+		})
+	}
+}
+
+func causalMask(n int) *tensor.Tensor {
+	m := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		for j := 0; j <= i; j++ {
+			m[i*n+j] = 1
+		}
+	}
+	t, _ := tensor.FromFloat64([]int{n, n}, m)
+	return t
+}
+
+func randn(t *testing.T, shape []int, seed uint64) *tensor.Tensor {
+	x, err := tensor.RandN(tensor.Float64, shape, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
 }

@@ -27,11 +27,11 @@ type TransformerParams struct {
 
 // TransformerInfo is the `# info:` JSON header of a model file.
 type TransformerInfo struct {
-	Params      TransformerParams `json:"params"`
-	ModelClass  string            `json:"model_class"`
-	PosEncType  *string           `json:"pos_enc_type"`
-	CausalMask  *bool             `json:"causal_mask"`
-	Extra       json.RawMessage   `json:"extra"`
+	Params     TransformerParams `json:"params"`
+	ModelClass string            `json:"model_class"`
+	PosEncType *string           `json:"pos_enc_type"`
+	CausalMask *bool             `json:"causal_mask"`
+	Extra      json.RawMessage   `json:"extra"`
 }
 
 // DefaultParams are rust_circuit's defaults (ln, gelu MLP, two layers).
