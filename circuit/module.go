@@ -66,6 +66,9 @@ func NewModule(name string, spec Circuit, argSpecs []ModuleArgSpec, args ...Circ
 			return nil, nodeErr(KindModule, name, "argument %s has batch dims %s but symbol %s is not batchable", Label(args[i]), shapeString(as[:extra]), Label(a.Symbol))
 		}
 		for j, d := range ss {
+			if a.BanNonSymbolicSizeExpand && !IsSymbolic(d) && d != as[extra+j] {
+				return nil, nodeErr(KindModule, name, "argument %s of shape %s does not fit symbol %s of shape %s: axis %d's size %d is not symbolic, so it cannot change (ban_non_symbolic_size_expand)", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss), j, d)
+			}
 			if err := sizes.unify(d, as[extra+j]); err != nil {
 				return nil, nodeErr(KindModule, name, "argument %s of shape %s does not fit symbol %s of shape %s: %w", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss), err)
 			}

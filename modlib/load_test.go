@@ -90,7 +90,7 @@ func TestEvaluateSmallModels(t *testing.T) {
 			if tc.pos {
 				ins["a.pos_input"] = randn(t, []int{5, hidden}, 2)
 			}
-			call, err := BindInputs(bind, "t.call", ins)
+			call, err := BindInputs(bind, ins)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -128,3 +128,21 @@ func bindName(s *circuit.Symbol) string {
 	}
 	return s.UUID
 }
+
+// bindSymbolicSizes binds the free Symbols with symbolic sizes (a model's
+// t.input [1s,0s]) as Module arguments, so the sizes their arrays fix are
+// resolved throughout; those bindings count as used.
+func bindSymbolicSizes(path string, cs []circuit.Circuit, binds map[string]*binding) ([]circuit.Circuit, error) {
+	vals := map[string]*tensor.Tensor{}
+	for k, b := range binds {
+		vals[k] = b.t
+	}
+	out, used, err := circuit.BindSymbolic(cs, vals)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for k := range used {
+		binds[k].used = true
+	}
+	return out, nil
+}
