@@ -3,6 +3,7 @@ package modlib
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -122,4 +123,43 @@ func randn(t *testing.T, shape []int, seed uint64) *tensor.Tensor {
 		t.Fatal(err)
 	}
 	return x
+}
+
+// Printing a loaded model and reading the print back gives the same text,
+// but for the Array hashes, which random tensors redraw.
+func TestPrintFixedPoint(t *testing.T) {
+	hashes := regexp.MustCompile(`Array [0-9a-f]+`)
+	for _, f := range []string{"attention_only_2.circ", "jun9_paren_balancer.circ"} {
+		t.Run(f, func(t *testing.T) {
+			_, cs := loadRC(t, f)
+			p1 := circuit.PrintCircuits(cs, circuit.PrintOptions{})
+			cs2, err := circuit.ParseCircuits(p1, circuit.ParseOptions{File: "print1", RandomTensors: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p2 := circuit.PrintCircuits(cs2, circuit.PrintOptions{})
+			if hashes.ReplaceAllString(p1, "Array H") != hashes.ReplaceAllString(p2, "Array H") {
+				t.Errorf("print is not a fixed point")
+			}
+		})
+	}
+}
+
+// The GPT-2-sized model: logits [5, 50257].
+func TestEvaluateGelu12(t *testing.T) {
+	if testing.Short() {
+		t.Skip("gelu_12_tied is GPT-2 small; skipped with -short")
+	}
+	_, cs := loadRC(t, "gelu_12_tied.circ")
+	call, err := BindInputs(cs[len(cs)-1], map[string]*tensor.Tensor{"t.input": randn(t, []int{5, 768}, 1), "a.mask": causalMask(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := circuit.Evaluate(call, circuit.EvalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Shape(); len(got) != 2 || got[0] != 5 || got[1] != 50257 {
+		t.Fatalf("logits shape %v", got)
+	}
 }

@@ -75,7 +75,7 @@ func TestCLITable(t *testing.T) {
 		{name: "help eval", args: []string{"help", "eval"}, code: 0, outHas: []string{"usage: circopt eval", "-bind NAME=FILE.npy", "-dtype"}},
 		{name: "help nosuch", args: []string{"help", "nosuch"}, code: 2, errs: []string{"circopt help: unknown command"}},
 		{name: "eval -h", args: []string{"eval", "-h"}, code: 0, outHas: []string{"usage: circopt eval", "-format", "-random-tensors\n"}},
-		{name: "print -help", args: []string{"print", "-help"}, code: 0, outHas: []string{"usage: circopt print [-random-tensors] [-tensors DIR] FILE|-"}},
+		{name: "print -help", args: []string{"print", "-help"}, code: 0, outHas: []string{"usage: circopt print [-serials] [-random-tensors] [-tensors DIR] FILE|-"}},
 		{name: "tensors -h", args: []string{"tensors", "-h"}, code: 0, outHas: []string{"usage: circopt tensors add -store DIR FILE.npy..."}},
 		{name: "tensors add -h", args: []string{"tensors", "add", "-h"}, code: 0, outHas: []string{"-store DIR"}},
 		{name: "unknown command", args: []string{"nosuch"}, code: 2, errs: []string{`circopt: unknown command "nosuch"`}},
@@ -219,7 +219,7 @@ func TestEvalStdin(t *testing.T) {
 	os.Stdin = f
 	defer func() { os.Stdin = saved }()
 	stdout, stderr, code := runCLI(t, "print", "-")
-	if code != 0 || stdout != "0 'a' [2] Scalar 2\n" {
+	if code != 0 || stdout != "'a' [2] Scalar 2\n" {
 		t.Fatalf("print -: %d %q %q", code, stdout, stderr)
 	}
 	bad, err := os.Open(writeFile(t, dir, "bad.circ", "0 'a' Bogus\n"))
