@@ -66,3 +66,24 @@ func TestSymbolicFreeSymbolResolved(t *testing.T) {
 		t.Errorf("free symbols %v", free)
 	}
 }
+
+// rust_circuit's names with escapes and a Scalar far larger than memory:
+// a Scalar's shape is not an allocation.
+func TestRustCircuitNamesAndNumbers(t *testing.T) {
+	for _, src := range []string{"'\\'\\'' [2] Scalar 1\n", "'a\\\\b\\'c' [2] Scalar 1\n", "'big' [100_000_000_000] Scalar 1\n"} {
+		cs, err := ParseCircuits(src, ParseOptions{})
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if got := PrintCircuits(cs, PrintOptions{Names: true}); got != strings.ReplaceAll(src, "100_000_000_000", "100000000000") {
+			t.Errorf("%q printed as %q", src, got)
+		}
+	}
+	cs, _ := ParseCircuits("'big' [100_000_000_000] Scalar 1\n", ParseOptions{})
+	if _, err := Evaluate(cs[0], EvalOptions{}); err == nil {
+		t.Errorf("evaluating a 10^11-element Scalar should fail, not allocate")
+	}
+	if _, err := NewScalar(1, []int{1 << 40, 1 << 40}, "x"); err == nil {
+		t.Errorf("an overflowing Scalar shape was accepted")
+	}
+}
