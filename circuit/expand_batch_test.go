@@ -51,3 +51,16 @@ func TestExpandFixedIndexError(t *testing.T) {
 		t.Errorf("full slice over a grown axis: %v", err)
 	}
 }
+
+// The parser checks that every module input is used unless told otherwise,
+// as rust_circuit's module_check_all_inputs_used.
+func TestParseModuleUnusedInputs(t *testing.T) {
+	src := "'m' Module\n  'a' [2] Scalar 0\n  'b' [2] Scalar 1 ! 's' [2] Symbol 11111111-1111-4111-8111-111111111111\n"
+	if _, err := ParseCircuits(src, ParseOptions{}); err == nil || !strings.Contains(err.Error(), "not used") {
+		t.Errorf("default: %v", err)
+	}
+	cs, err := ParseCircuits(src, ParseOptions{ModuleAllowUnusedInputs: true})
+	if err != nil || FormatShape(cs[0].Shape(), nil) != "[2]" {
+		t.Errorf("allowed: %v", err)
+	}
+}

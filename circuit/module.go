@@ -77,17 +77,6 @@ func NewModule(name string, spec Circuit, argSpecs []ModuleArgSpec, args ...Circ
 			return nil, nodeErr(KindModule, name, "argument %s has shape %s but symbol %s has shape %s", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss))
 		}
 	}
-	used := map[Hash]bool{}
-	Walk([]Circuit{spec}, func(c Circuit) {
-		if seen[c.Hash()] {
-			used[c.Hash()] = true
-		}
-	})
-	for _, a := range argSpecs {
-		if !used[a.Symbol.Hash()] {
-			return nil, nodeErr(KindModule, name, "symbol %s is not used by the spec circuit %s", Label(a.Symbol), Label(spec))
-		}
-	}
 	sub, err := bindModule(spec, argSpecs, args, sizes)
 	if err != nil {
 		return nil, nodeErr(KindModule, name, "substituting arguments: %w", err)
@@ -152,4 +141,26 @@ func bindModule(spec Circuit, argSpecs []ModuleArgSpec, args []Circuit, sizes si
 		}
 	}
 	return ReplaceExpand(spec, repl)
+}
+
+// CheckAllInputsUsed reports an arg spec symbol the spec circuit never uses.
+// A Module may have unused inputs (as in rust_circuit, whose parser checks
+// this by default and whose deep_module_remove_unused_inputs drops them).
+func (m *Module) CheckAllInputsUsed() error {
+	want := map[Hash]bool{}
+	for _, a := range m.ArgSpecs {
+		want[a.Symbol.Hash()] = true
+	}
+	used := map[Hash]bool{}
+	Walk([]Circuit{m.SpecCircuit}, func(c Circuit) {
+		if want[c.Hash()] {
+			used[c.Hash()] = true
+		}
+	})
+	for _, a := range m.ArgSpecs {
+		if !used[a.Symbol.Hash()] {
+			return nodeErr(KindModule, m.Name(), "symbol %s is not used by the spec circuit %s", Label(a.Symbol), Label(m.SpecCircuit))
+		}
+	}
+	return nil
 }

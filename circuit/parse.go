@@ -41,6 +41,10 @@ type ParseOptions struct {
 	// index positions drawn by one parse, together (DefaultMaxRandomElements
 	// when zero).
 	MaxRandomElements int
+	// ModuleAllowUnusedInputs accepts a Module whose spec does not use one
+	// of its arg spec symbols (rust_circuit's module_check_all_inputs_used
+	// set to False); by default that is an error, as in rust_circuit.
+	ModuleAllowUnusedInputs bool
 }
 
 // ParseError is a problem in the text, located by line.

@@ -256,7 +256,14 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 		if len(kids) == 0 {
 			return nil, fmt.Errorf("Module needs its spec circuit as the first child")
 		}
-		return wrap(NewModule(name, kids[0], args, kids[1:]...))
+		m, err := NewModule(name, kids[0], args, kids[1:]...)
+		if err == nil && !p.opts.ModuleAllowUnusedInputs {
+			err = m.CheckAllInputsUsed()
+		}
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
 	return nil, fmt.Errorf("unknown kind %v", k)
 }
