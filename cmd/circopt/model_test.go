@@ -88,3 +88,17 @@ func TestModelFileUnknownBlockType(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// simp's default set is rust_circuit's; -rules aggressive merges einsums.
+func TestSimpRuleSets(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "e.circ", "'o' Einsum ab,b->a\n  'i' Einsum ab,bc->ac\n    'x' [2,3] Scalar 1\n    'y' [3,3] Symbol 11111111-1111-4111-8111-111111111111\n  'z' [3] Symbol 22222222-2222-4222-8222-222222222222\n")
+	def, _, code := runCLI(t, "simp", p)
+	agg, _, code2 := runCLI(t, "simp", "-rules", "aggressive", p)
+	if code != 0 || code2 != 0 || strings.Count(def, "Einsum") != 2 || strings.Count(agg, "Einsum") != 1 {
+		t.Errorf("default:\n%s\naggressive:\n%s", def, agg)
+	}
+	if _, stderr, code := runCLI(t, "simp", "-rules", "bogus", p); code != 2 || !strings.Contains(stderr, "bogus") {
+		t.Errorf("bad set: %d %s", code, stderr)
+	}
+}
