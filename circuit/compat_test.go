@@ -375,7 +375,7 @@ func TestCompatEinsumGreekLetters(t *testing.T) {
 	if labelLetter(52) != "α" || labelLetter(75) != "ψ" {
 		t.Errorf("Greek letters %q %q", labelLetter(52), labelLetter(75))
 	}
-	in, out, err := parseEinsumText("aα,αZ->aZ")
+	in, out, _, err := parseEinsumText("aα,αZ->aZ")
 	if err != nil || len(in) != 2 || in[0][1] != 52 || out[1] != 51 {
 		t.Errorf("parseEinsumText = %v %v %v", in, out, err)
 	}

@@ -194,16 +194,11 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 		}
 		return wrap(NewAdd(name, kids...))
 	case KindEinsum:
-		in, out, err := parseEinsumText(x)
-		if err != nil {
+		// checked first for the message; NewEinsumSpec keeps the letters
+		if _, _, _, err := parseEinsumText(x); err != nil {
 			return nil, fmt.Errorf("Einsum: %w", err)
 		}
-		if len(in) == 0 && len(kids) == 1 {
-			// "->" is one empty operand when there is one child, as in
-			// rust_circuit's from_einsum_string.
-			in = [][]int{{}}
-		}
-		return wrap(NewEinsum(name, in, out, kids...))
+		return wrap(NewEinsumSpec(name, x, kids...))
 	case KindRearrange:
 		if err := count(1); err != nil {
 			return nil, err

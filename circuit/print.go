@@ -285,7 +285,7 @@ func (p *printer) extra(c Circuit) string {
 		}
 		return n.UUID
 	case *Einsum:
-		return n.Spec()
+		return n.SpecAsWritten()
 	case *Rearrange:
 		return n.Spec.String()
 	case *Index:

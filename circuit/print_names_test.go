@@ -37,3 +37,23 @@ func TestPrintNames(t *testing.T) {
 		t.Errorf("not a fixed point:\n%s", again)
 	}
 }
+
+// Einsum letters and "fancy:" specs print as written, as rust_circuit's do.
+func TestEinsumPrintsAsWritten(t *testing.T) {
+	for _, src := range []string{
+		"'e' Einsum i,hi->h\n  'x' [3] Scalar 1\n  'w' [2,3] Scalar 2\n",
+		"'e' Einsum fancy: seq hid, out hid -> seq out\n  'x' [4,3] Scalar 1\n  'w' [2,3] Scalar 2\n",
+	} {
+		cs, err := ParseCircuits(src, ParseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := PrintCircuits(cs, PrintOptions{Names: true}); got != src {
+			t.Errorf("printed\n%s\nwant\n%s", got, src)
+		}
+		canon, _ := NewEinsum("e", cs[0].(*Einsum).Axes, cs[0].(*Einsum).Out, cs[0].Children()...)
+		if !Equal(canon, cs[0]) {
+			t.Errorf("letters changed the circuit's identity")
+		}
+	}
+}
