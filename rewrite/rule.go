@@ -53,6 +53,9 @@ var rules = []Rule{
 	{"distribute_once", DistributeOnceRule, "an Einsum over an Add operand becomes an Add of Einsums (first Add operand)", false},
 	{"push_down_index_once", PushDownIndexOnce, "an Index moves below its input (Add, Einsum, GeneralFunction, Rearrange, Concat, Scalar) one level", false},
 	{"push_down_index", PushDownIndexRule, "an Index moves below its input as far as it can go", false},
+	{"module_substitute", ModuleSubstitute, "a Module becomes its spec with the arguments bound (everywhere: substitute all modules)", false},
+	{"module_remove_unused_inputs", ModuleRemoveUnusedInputs, "a Module's arguments whose symbol its spec does not use are dropped", false},
+	{"elim_no_input_module", ElimNoInputModule, "a Module with no arguments is its spec", true},
 	{"strip_names_and_tags", StripNamesAndTagsRule, "a Tag is removed and a given name replaced by the automatic one (Arrays and Symbols keep theirs)", false},
 	{"deep_canonicalize", DeepCanonicalizeRule, "Add terms sorted by hash, Einsum operands sorted and relabelled, Index written canonically, all the way down", false},
 }
@@ -99,7 +102,7 @@ var rustCircuitSimp = map[string]bool{
 	"einsum_elim_zero": true, "einsum_elim_identity": true, "einsum_of_permute_merge": true,
 	"einsum_permute_to_rearrange": true, "index_elim_identity": true, "index_merge_scalar": true,
 	"rearrange_elim_identity": true, "rearrange_fuse": true, "permute_of_einsum_merge": true,
-	"concat_elim_identity": true, "concat_fuse": true,
+	"concat_elim_identity": true, "concat_fuse": true, "elim_no_input_module": true,
 }
 
 // SimpRuleNames lists the default simplifier rules, rust_circuit's default
