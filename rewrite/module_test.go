@@ -64,3 +64,19 @@ func TestDeepModuleOps(t *testing.T) {
 		t.Errorf("elim_no_input_module: %v %d", err, n)
 	}
 }
+
+func TestBatchToConcat(t *testing.T) {
+	x, w := rnd(t, "x", 1, 6, 3), rnd(t, "w", 2, 3, 4)
+	e := must(circuit.NewEinsumSpec("e", "ab,bc->ac", x, w))
+	r, err := BatchToConcat(e, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Kind() != circuit.KindConcat || len(r.Children()) != 3 || r.Children()[0].Kind() != circuit.KindEinsum {
+		t.Fatalf("got %s", show(r))
+	}
+	sameValue(t, e, r)
+	if _, err := BatchToConcat(e, 0, 4); err == nil {
+		t.Error("a batch size that does not divide was accepted")
+	}
+}
