@@ -163,3 +163,41 @@ func TestEvaluateGelu12(t *testing.T) {
 		t.Fatalf("logits shape %v", got)
 	}
 }
+
+// Per-layer weights get Python's random.Random(layer).getrandbits(128) in
+// rust_circuit's argument order (uuids as in attention_only_2.circ and
+// jun9_paren_balancer.circ).
+func TestReboundUUIDs(t *testing.T) {
+	p := DefaultParams()
+	p.BlockParams.AttnBias = true
+	p.BlockParams.MLPOutputBias = true
+	p.NumLayers = 2
+	lib, err := Build(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"m0.w.proj_in":  "e3e70682-c209-4cac-629f-6fbed82c07cd",
+		"m0.ln.w.bias":  "e443df78-9558-867f-5ba9-1faf7a024204",
+		"a0.w.q_bias":   "fcbd04c3-4021-2ef7-cca5-a5a19e4d6e3c",
+		"a0.ln.w.scale": "85776e9a-dd84-f39e-7154-5a137a1d5006",
+		"a1.ln.w.bias":  "8d88348a-7eed-8d14-f06d-3fef701966a0",
+	} {
+		var got *circuit.Symbol
+		circuit.Walk([]circuit.Circuit{lib.Root}, func(c circuit.Circuit) {
+			if m, ok := c.(*circuit.Module); ok {
+				for _, a := range m.Args() {
+					if s, ok := a.(*circuit.Symbol); ok && s.Name() == name {
+						got = s
+					}
+				}
+			}
+		})
+		if got == nil || got.UUID != want {
+			t.Errorf("%s: %v, want uuid %s", name, got, want)
+		}
+	}
+	if got := circuit.FormatShape(lib.Root.Shape(), nil); got != "[1s,10s]" {
+		t.Errorf("t.logits_p_bias shape %s, want [1s,10s]", got)
+	}
+}
