@@ -248,7 +248,7 @@ func cloneInts(s []int) []int {
 func shapeString(s []int) string {
 	parts := make([]string, len(s))
 	for i, d := range s {
-		parts[i] = fmt.Sprint(d)
+		parts[i] = FormatSize(d)
 	}
 	return "[" + strings.Join(parts, ",") + "]"
 }

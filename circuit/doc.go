@@ -15,6 +15,9 @@
 //     name as rust_circuit does ("a + b", "a * b", "x rearrange", "x idx",
 //     "relu(x)"), unless autonaming is disabled on it (printed as AD).
 //   - Arrays and Symbols are leaves and are never renamed by rewrites.
+//   - A shape entry is a size >= 0 or a symbolic size (rust_circuit's "0s",
+//     "2*1s", stored negative); only Module binding resolves symbolic sizes,
+//     and nothing of a symbolic size is ever allocated.
 //
 // Evaluation is explicit and rare: Evaluate walks the DAG once, memoized by
 // node, and is the reference semantics every optimized path is checked

@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"github.com/circopt/circopt/tensor"
+	"strings"
 )
 
 // Einsum contracts its operands: Axes[i] labels the axes of child i, Out
@@ -16,6 +17,11 @@ type Einsum struct {
 	base
 	Axes [][]int
 	Out  []int
+	// display, when set, is how each (normalized) label was written: the
+	// letter or, with fancy, the axis word; only printing reads it (it is
+	// not hashed), so "i,hi->h" prints back as written.
+	display []string
+	fancy   bool
 }
 
 // MaxEinsumLabels is the number of distinct axis letters the text format has.
@@ -64,7 +70,7 @@ func NewEinsum(name string, axes [][]int, out []int, children ...Circuit) (*Eins
 // NewEinsumSpec builds an einsum from a numpy-style spec such as "ab,bc->ac",
 // in rust_circuit's alphabet (Greek letters after Z) or its "fancy:" form.
 func NewEinsumSpec(name, spec string, children ...Circuit) (*Einsum, error) {
-	in, out, err := parseEinsumText(spec)
+	in, out, words, err := parseEinsumText(spec)
 	if err != nil {
 		return nil, nodeErr(KindEinsum, name, "bad einsum spec: %w", err)
 	}
@@ -73,7 +79,34 @@ func NewEinsumSpec(name, spec string, children ...Circuit) (*Einsum, error) {
 	if len(children) == 1 && len(in) == 0 {
 		in = [][]int{{}}
 	}
-	return NewEinsum(name, in, out, children...)
+	e, err := NewEinsum(name, in, out, children...)
+	if err != nil {
+		return nil, err
+	}
+	// the constructor numbers labels by first appearance: record what each
+	// was written as, in that order
+	var disp []string
+	seen := map[int]bool{}
+	note := func(l int) {
+		if !seen[l] {
+			seen[l] = true
+			if words != nil {
+				disp = append(disp, words[l])
+			} else {
+				disp = append(disp, labelLetter(l))
+			}
+		}
+	}
+	for _, ax := range in {
+		for _, l := range ax {
+			note(l)
+		}
+	}
+	for _, l := range out {
+		note(l)
+	}
+	e.display, e.fancy = disp, words != nil
+	return e, nil
 }
 
 func normalizeLabels(axes [][]int, out []int) ([][]int, []int) {
@@ -99,8 +132,31 @@ func normalizeLabels(axes [][]int, out []int) ([][]int, []int) {
 	return na, no
 }
 
-// Spec prints the einsum as "ab,bc->ac".
+// Spec prints the einsum canonically, as "ab,bc->ac".
 func (e *Einsum) Spec() string { return tensor.FormatEinsumSpec(e.Axes, e.Out, labelLetter) }
+
+// SpecAsWritten prints the einsum with the letters (or the "fancy:" axis
+// words) it was read with, as rust_circuit prints it; Spec otherwise.
+func (e *Einsum) SpecAsWritten() string {
+	if e.fancy {
+		term := func(ax []int) string {
+			ws := make([]string, len(ax))
+			for i, l := range ax {
+				ws[i] = e.display[l]
+			}
+			return strings.Join(ws, " ")
+		}
+		ins := make([]string, len(e.Axes))
+		for i, ax := range e.Axes {
+			ins[i] = term(ax)
+		}
+		return "fancy: " + strings.Join(ins, ", ") + " -> " + term(e.Out)
+	}
+	if e.display != nil {
+		return tensor.FormatEinsumSpec(e.Axes, e.Out, func(l int) string { return e.display[l] })
+	}
+	return e.Spec()
+}
 
 // LabelSizes maps each label to its size.
 func (e *Einsum) LabelSizes() map[int]int {
@@ -129,5 +185,6 @@ func (e *Einsum) WithChildren(cs []Circuit) (Circuit, error) {
 	if err != nil {
 		return nil, err
 	}
+	n.display, n.fancy = e.display, e.fancy
 	return keepInfo(e, n), nil
 }

@@ -41,13 +41,14 @@ func labelLetter(l int) string {
 // "fancy: a b, b c -> a c" with one whitespace-separated word per axis.
 // "->" is zero operands (the caller makes it one rank-0 operand for an
 // einsum with one child).
-func parseEinsumText(x string) ([][]int, []int, error) {
+func parseEinsumText(x string) ([][]int, []int, map[int]string, error) {
 	rest, fancy := strings.CutPrefix(x, "fancy:")
 	if !fancy {
-		return tensor.ParseEinsumTerms(x, tensor.EinsumLetterTerm(einsumLabel, "a-z, A-Z, α-ψ; prefix \"fancy:\" for axis words"))
+		in, out, err := tensor.ParseEinsumTerms(x, tensor.EinsumLetterTerm(einsumLabel, "a-z, A-Z, α-ψ; prefix \"fancy:\" for axis words"))
+		return in, out, nil, err
 	}
 	words := map[string]int{}
-	return tensor.ParseEinsumTerms(rest, func(s string) ([]int, error) {
+	in, out, err := tensor.ParseEinsumTerms(rest, func(s string) ([]int, error) {
 		out := []int{}
 		for _, w := range strings.Fields(s) {
 			id, ok := words[w]
@@ -62,4 +63,9 @@ func parseEinsumText(x string) ([][]int, []int, error) {
 		}
 		return out, nil
 	})
+	byID := make(map[int]string, len(words))
+	for w, id := range words {
+		byID[id] = w
+	}
+	return in, out, byID, err
 }

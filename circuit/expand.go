@@ -65,10 +65,20 @@ func (e *expander) do(c Circuit) (expanded, error) {
 				changed = true
 			}
 			if len(r.batch) > 0 {
-				if batch != nil && !slices.Equal(batch, r.batch) {
-					return expanded{}, fmt.Errorf("%s: children carry different batch shapes %s and %s", Label(c), shapeString(batch), shapeString(r.batch))
+				b, err := broadcastBatch(batch, r.batch)
+				if err != nil {
+					return expanded{}, fmt.Errorf("%s: %w", Label(c), err)
 				}
-				batch = r.batch
+				batch = b
+			}
+		}
+		for i, r := range news {
+			if len(r.batch) > 0 && len(r.batch) < len(batch) {
+				n, err := growBatch(r, batch)
+				if err != nil {
+					return expanded{}, fmt.Errorf("%s: %w", Label(c), err)
+				}
+				news[i] = n
 			}
 		}
 		switch {
@@ -78,6 +88,9 @@ func (e *expander) do(c Circuit) (expanded, error) {
 			cs := make([]Circuit, len(news))
 			for i, n := range news {
 				cs[i] = n.c
+			}
+			if err := checkFixedIndex(c, cs); err != nil {
+				return expanded{}, err
 			}
 			n, err := c.WithChildren(cs)
 			if err != nil {
@@ -271,4 +284,65 @@ func repeatFront(c Circuit, lead []int) (Circuit, error) {
 		sp.Out = append(sp.Out, []int{j})
 	}
 	return NewRearrange("", sp, c)
+}
+
+// broadcastBatch combines the batch shapes of two arguments as rust_circuit
+// does: right-aligned, so [4,3] next to [3] batches over [4,3].
+func broadcastBatch(a, b []int) ([]int, error) {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if !slices.Equal(a[len(a)-len(b):], b) {
+		return nil, fmt.Errorf("children carry batch shapes %s and %s, which do not broadcast", shapeString(a), shapeString(b))
+	}
+	return a, nil
+}
+
+// growBatch gives a child the full batch shape by multiplying it with ones
+// over the leading batch dims it lacks.
+func growBatch(r expanded, batch []int) (expanded, error) {
+	extra := len(batch) - len(r.batch)
+	ones, err := NewScalar(1, batch[:extra], "")
+	if err != nil {
+		return expanded{}, err
+	}
+	rank := r.c.Rank()
+	in := make([]int, rank)
+	out := make([]int, 0, extra+rank)
+	lead := make([]int, extra)
+	for i := range lead {
+		lead[i] = rank + i
+	}
+	for i := range in {
+		in[i] = i
+	}
+	out = append(append(out, lead...), in...)
+	e, err := NewEinsum("", [][]int{in, lead}, out, r.c, ones)
+	if err != nil {
+		return expanded{}, err
+	}
+	return expanded{c: e, batch: cloneInts(batch)}, nil
+}
+
+// checkFixedIndex refuses to rebuild an Index whose indexed (not fully
+// sliced) axis changed size: the positions were chosen for the old size
+// (rust_circuit's ExpandFixedIndexError).
+func checkFixedIndex(c Circuit, cs []Circuit) error {
+	ix, ok := c.(*Index)
+	if !ok {
+		return nil
+	}
+	old, now := ix.Children()[0].Shape(), cs[0].Shape()
+	if len(old) != len(now) {
+		return nil
+	}
+	for i, a := range ix.Idx {
+		if a.Kind == IndexSlice && a.Start == nil && a.Stop == nil {
+			continue
+		}
+		if old[i] != now[i] {
+			return fmt.Errorf("ExpandFixedIndexError: %s indexes axis %d with %s, fixed for size %s, but the axis now has size %s", Label(c), i, FormatIndex([]AxisIndex{a}), FormatSize(old[i]), FormatSize(now[i]))
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math"
+	"math/bits"
 	"regexp"
 	"strings"
 
@@ -61,7 +62,7 @@ type Scalar struct {
 
 // NewScalar makes a constant of the given shape.
 func NewScalar(v float64, shape []int, name string) (*Scalar, error) {
-	if err := checkShape(shape); err != nil {
+	if err := checkUnallocatedShape(shape); err != nil {
 		return nil, nodeErr(KindScalar, name, "%w", err)
 	}
 	if math.IsNaN(v) {
@@ -71,7 +72,40 @@ func NewScalar(v float64, shape []int, name string) (*Scalar, error) {
 	return finish(s).(*Scalar), nil
 }
 
+// checkUnallocatedShape checks a shape nothing is allocated for at
+// construction (a Scalar's, as rust_circuit's [100_000_000_000] Scalar 1):
+// sizes must be non-negative or symbolic and their product must fit an int.
+func checkUnallocatedShape(shape []int) error {
+	n := uint64(1)
+	for _, d := range shape {
+		if IsSymbolic(d) {
+			continue
+		}
+		if d < 0 {
+			return fmt.Errorf("negative dimension %d in shape %s", d, shapeString(shape))
+		}
+		hi, lo := bits.Mul64(n, uint64(d))
+		if hi != 0 || lo > math.MaxInt64 {
+			return fmt.Errorf("shape %s has more elements than an int holds", shapeString(shape))
+		}
+		n = lo
+	}
+	return nil
+}
+
+// checkShape bounds the concrete part of a shape; symbolic sizes count as 1
+// since nothing of that size exists until a Module binding fixes them.
 func checkShape(shape []int) error {
+	if HasSymbolic(shape) {
+		c := make([]int, len(shape))
+		for i, d := range shape {
+			c[i] = d
+			if IsSymbolic(d) {
+				c[i] = 1
+			}
+		}
+		shape = c
+	}
 	_, err := tensor.NumElements(shape)
 	return err
 }

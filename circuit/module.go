@@ -47,14 +47,16 @@ func NewModule(name string, spec Circuit, argSpecs []ModuleArgSpec, args ...Circ
 	if len(argSpecs) != len(args) {
 		return nil, nodeErr(KindModule, name, "%d arg specs for %d arguments", len(argSpecs), len(args))
 	}
-	repl := map[Hash]Circuit{}
+	sizes := sizeBinding{}
+	seen := map[Hash]bool{}
 	for i, a := range argSpecs {
 		if a.Symbol == nil || args[i] == nil {
 			return nil, nodeErr(KindModule, name, "argument %d has a nil symbol or value", i)
 		}
-		if _, dup := repl[a.Symbol.Hash()]; dup {
+		if seen[a.Symbol.Hash()] {
 			return nil, nodeErr(KindModule, name, "symbol %s is bound twice", Label(a.Symbol))
 		}
+		seen[a.Symbol.Hash()] = true
 		ss, as := a.Symbol.Shape(), args[i].Shape()
 		extra := len(as) - len(ss)
 		if extra < 0 {
@@ -63,23 +65,19 @@ func NewModule(name string, spec Circuit, argSpecs []ModuleArgSpec, args ...Circ
 		if extra > 0 && !a.Batchable {
 			return nil, nodeErr(KindModule, name, "argument %s has batch dims %s but symbol %s is not batchable", Label(args[i]), shapeString(as[:extra]), Label(a.Symbol))
 		}
-		if !a.Expandable && !slices.Equal(as[extra:], ss) {
+		for j, d := range ss {
+			if a.BanNonSymbolicSizeExpand && !IsSymbolic(d) && d != as[extra+j] {
+				return nil, nodeErr(KindModule, name, "argument %s of shape %s does not fit symbol %s of shape %s: axis %d's size %d is not symbolic, so it cannot change (ban_non_symbolic_size_expand)", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss), j, d)
+			}
+			if err := sizes.unify(d, as[extra+j]); err != nil {
+				return nil, nodeErr(KindModule, name, "argument %s of shape %s does not fit symbol %s of shape %s: %w", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss), err)
+			}
+		}
+		if rs, _ := sizes.shape(ss); !a.Expandable && !slices.Equal(as[extra:], rs) {
 			return nil, nodeErr(KindModule, name, "argument %s has shape %s but symbol %s has shape %s", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss))
 		}
-		repl[a.Symbol.Hash()] = args[i]
 	}
-	used := map[Hash]bool{}
-	Walk([]Circuit{spec}, func(c Circuit) {
-		if _, ok := repl[c.Hash()]; ok {
-			used[c.Hash()] = true
-		}
-	})
-	for _, a := range argSpecs {
-		if !used[a.Symbol.Hash()] {
-			return nil, nodeErr(KindModule, name, "symbol %s is not used by the spec circuit %s", Label(a.Symbol), Label(spec))
-		}
-	}
-	sub, err := ReplaceExpand(spec, repl)
+	sub, err := bindModule(spec, argSpecs, args, sizes)
 	if err != nil {
 		return nil, nodeErr(KindModule, name, "substituting arguments: %w", err)
 	}
@@ -117,4 +115,52 @@ func (m *Module) WithChildren(cs []Circuit) (Circuit, error) {
 		return nil, err
 	}
 	return keepInfo(m, n), nil
+}
+
+// bindModule fixes the symbolic sizes the arguments determined throughout
+// spec (free Symbols included, as rust_circuit does), then replaces each
+// arg spec's symbol by its argument.
+func bindModule(spec Circuit, argSpecs []ModuleArgSpec, args []Circuit, sizes sizeBinding) (Circuit, error) {
+	repl := make(map[Hash]Circuit, len(args))
+	if len(sizes) > 0 {
+		syms := make([]Circuit, len(argSpecs))
+		for i, a := range argSpecs {
+			syms[i] = a.Symbol
+		}
+		all, err := resolveAll(append([]Circuit{spec}, syms...), sizes)
+		if err != nil {
+			return nil, err
+		}
+		spec = all[0]
+		for i := range argSpecs {
+			repl[all[i+1].Hash()] = args[i]
+		}
+	} else {
+		for i, a := range argSpecs {
+			repl[a.Symbol.Hash()] = args[i]
+		}
+	}
+	return ReplaceExpand(spec, repl)
+}
+
+// CheckAllInputsUsed reports an arg spec symbol the spec circuit never uses.
+// A Module may have unused inputs (as in rust_circuit, whose parser checks
+// this by default and whose deep_module_remove_unused_inputs drops them).
+func (m *Module) CheckAllInputsUsed() error {
+	want := map[Hash]bool{}
+	for _, a := range m.ArgSpecs {
+		want[a.Symbol.Hash()] = true
+	}
+	used := map[Hash]bool{}
+	Walk([]Circuit{m.SpecCircuit}, func(c Circuit) {
+		if want[c.Hash()] {
+			used[c.Hash()] = true
+		}
+	})
+	for _, a := range m.ArgSpecs {
+		if !used[a.Symbol.Hash()] {
+			return nodeErr(KindModule, m.Name(), "symbol %s is not used by the spec circuit %s", Label(a.Symbol), Label(m.SpecCircuit))
+		}
+	}
+	return nil
 }

@@ -157,7 +157,6 @@ func TestModuleErrors(t *testing.T) {
 		frag  []string
 	}{
 		{"not batchable", []ModuleArgSpec{{Symbol: x, Expandable: true}}, []Circuit{batch}, []string{"not batchable", "[5]"}},
-		{"unused symbol", []ModuleArgSpec{DefaultArgSpec(x), DefaultArgSpec(y)}, []Circuit{batch, batch}, []string{"\"y\"", "not used"}},
 		{"rank below symbol", []ModuleArgSpec{DefaultArgSpec(x)}, []Circuit{mkArr(t, "s", []int{}, 1)}, []string{"rank 0"}},
 		{"wrong size, not expandable", []ModuleArgSpec{{Symbol: x, Batchable: true}}, []Circuit{iotaArr(t, "z", 5, 2)}, []string{"[5,2]", "[3]"}},
 		{"wrong size, expandable", []ModuleArgSpec{DefaultArgSpec(x)}, []Circuit{iotaArr(t, "z", 2)}, []string{"Module \"M\""}},
@@ -172,6 +171,13 @@ func TestModuleErrors(t *testing.T) {
 			wantErr(t, err, append([]string{"Module \"M\""}, tc.frag...)...)
 		})
 	}
+	// an unused input is allowed on construction, as in rust_circuit, and
+	// CheckAllInputsUsed (what the parser applies) reports it
+	m, err := NewModule("M", spec, []ModuleArgSpec{DefaultArgSpec(x), DefaultArgSpec(y)}, batch, batch)
+	if err != nil {
+		t.Fatalf("unused input refused: %v", err)
+	}
+	wantErr(t, m.CheckAllInputsUsed(), "Module \"M\"", "\"y\"", "not used")
 	if _, err := NewModule("M", nil, nil); err == nil {
 		t.Error("nil spec accepted")
 	}

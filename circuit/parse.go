@@ -47,6 +47,10 @@ type ParseOptions struct {
 	// index positions drawn by one parse, together (DefaultMaxRandomElements
 	// when zero).
 	MaxRandomElements int
+	// ModuleAllowUnusedInputs accepts a Module whose spec does not use one
+	// of its arg spec symbols (rust_circuit's module_check_all_inputs_used
+	// set to False); by default that is an error, as in rust_circuit.
+	ModuleAllowUnusedInputs bool
 }
 
 // ParseError is a problem in the text, located by line.
@@ -189,8 +193,10 @@ type pnode struct {
 	// line gives none; they are checked against the computed shape.
 	shapeChecks []occurrence
 	ref         Circuit
-	state       uint8
-	built       Circuit
+	// sameAs is the reference circuit a defining line's node must equal.
+	sameAs Circuit
+	state  uint8
+	built  Circuit
 }
 
 const (
@@ -379,7 +385,13 @@ func (p *parser) parse(src string) ([]Circuit, error) {
 func (p *parser) occur(li lineInfo, line int) (*pnode, bool, error) {
 	n := p.nodes[li.key]
 	if !li.key.num && n == nil {
-		if ref, ok := p.opts.References[li.key.s]; ok && ref != nil {
+		if ref, ok := p.opts.References[li.key.s]; ok && ref != nil && li.kind != "" {
+			// a full definition of a reference name (as model files write
+			// rebound weights) must build the very same circuit
+			n = &pnode{key: li.key, firstLine: line, sameAs: ref}
+			p.nodes[li.key] = n
+			p.order = append(p.order, n)
+		} else if ok && ref != nil {
 			n = &pnode{key: li.key, firstLine: line, ref: ref}
 			p.nodes[li.key] = n
 			p.order = append(p.order, n)

@@ -127,6 +127,9 @@ func (p *parser) finish(n *pnode) error {
 	if n.ad || len(n.named) > 0 {
 		c = c.WithInfo(n.named, n.ad)
 	}
+	if n.sameAs != nil && !Equal(c, n.sameAs) {
+		return p.errAt(n.defLine, "%s differs from the reference circuit of that name (%s %s)", n.key, n.sameAs.Kind(), FormatShape(n.sameAs.Shape(), nil))
+	}
 	n.state, n.built = stateDone, c
 	return nil
 }
@@ -192,16 +195,11 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 		}
 		return wrap(NewAdd(name, kids...))
 	case KindEinsum:
-		in, out, err := parseEinsumText(x)
-		if err != nil {
+		// checked first for the message; NewEinsumSpec keeps the letters
+		if _, _, _, err := parseEinsumText(x); err != nil {
 			return nil, fmt.Errorf("Einsum: %w", err)
 		}
-		if len(in) == 0 && len(kids) == 1 {
-			// "->" is one empty operand when there is one child, as in
-			// rust_circuit's from_einsum_string.
-			in = [][]int{{}}
-		}
-		return wrap(NewEinsum(name, in, out, kids...))
+		return wrap(NewEinsumSpec(name, x, kids...))
 	case KindRearrange:
 		if err := count(1); err != nil {
 			return nil, err
@@ -254,7 +252,14 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 		if len(kids) == 0 {
 			return nil, fmt.Errorf("Module needs its spec circuit as the first child")
 		}
-		return wrap(NewModule(name, kids[0], args, kids[1:]...))
+		m, err := NewModule(name, kids[0], args, kids[1:]...)
+		if err == nil && !p.opts.ModuleAllowUnusedInputs {
+			err = m.CheckAllInputsUsed()
+		}
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
 	return nil, fmt.Errorf("unknown kind %v", k)
 }

@@ -265,15 +265,18 @@ func numericText(s string) string {
 }
 
 // parseSize reads an axis size as rust_circuit writes one: decimal digits,
-// with underscores allowed after the first. rust_circuit's symbolic sizes
-// ("3s", "2*0s", "?") have no circopt equivalent and are refused by name.
+// with underscores allowed after the first, or a symbolic size ("3s",
+// "2*0s"); rust_circuit's "?" has no circopt equivalent and is refused.
 func parseSize(text string) (int, error) {
 	if text == "" {
 		return 0, fmt.Errorf("empty size (want a size like 3 or name:3)")
 	}
 	if !isDigit(text[0]) || strings.Trim(text, "0123456789_") != "" {
-		if strings.ContainsAny(text, "?*s") {
-			return 0, fmt.Errorf("symbolic size %q is not supported by circopt (sizes must be plain integers)", text)
+		if strings.Contains(text, "?") {
+			return 0, fmt.Errorf("symbolic size %q is not supported by circopt (write the size or a symbolic size like 0s)", text)
+		}
+		if strings.ContainsAny(text, "*s") {
+			return parseSymbolicSize(text)
 		}
 		return 0, fmt.Errorf("bad size %q (want a size like 3 or name:3)", text)
 	}

@@ -23,6 +23,10 @@ type PrintOptions struct {
 	// quoted key alone, without children; parse the result with the same map
 	// in ParseOptions.References.
 	References map[string]Circuit
+	// Names prints as rust_circuit does by default: a node whose name no
+	// other (different) node has is written by its name alone, with no
+	// serial number; unnamed nodes and repeated names keep serials.
+	Names bool
 }
 
 // nilUUID is the uuid of a Symbol written without one; the printer omits it,
@@ -57,12 +61,15 @@ func Print(c Circuit) string {
 // while rust_circuit only reads index tensors by hash ("t<hash> [n]") from
 // its tensor store.
 //
-// A node more than 63 levels deep would make the output quadratic in the
+// A node more than 255 levels deep would make the output quadratic in the
 // depth; instead a line "@N" restarts the indentation at level N (a
-// multiple of 32), so every line is short and the size is linear.
+// multiple of 128), so every line is short and the size is linear.
 // rust_circuit does not read these lines.
 func PrintCircuits(cs []Circuit, opts PrintOptions) string {
 	p := &printer{opts: opts, seen: map[Hash]string{}}
+	if opts.Names {
+		p.unique = uniqueNames(cs)
+	}
 	if len(opts.References) > 0 {
 		p.refs = map[Hash]string{}
 		keys := make([]string, 0, len(opts.References))
@@ -92,7 +99,9 @@ type printer struct {
 	b    strings.Builder
 	seen map[Hash]string
 	refs map[Hash]string
-	next int
+	// unique holds the names that exactly one node has (Names option).
+	unique map[string]bool
+	next   int
 	// last holds, per ancestor level of the node being written, whether
 	// that ancestor is its parent's last child (for arrows).
 	last []bool
@@ -102,7 +111,7 @@ type printer struct {
 }
 
 // baseStep is how often (in levels) a deep tree's indentation restarts.
-const baseStep = 32
+const baseStep = 128
 
 // node writes c and (the first time it is seen) its subtree at depth
 // len(p.last); arg is the Module argument spec when c is a Module argument.
@@ -181,11 +190,17 @@ func (p *printer) repr(c Circuit) bool {
 		p.b.WriteString(id)
 		return true
 	}
-	id := strconv.Itoa(p.next)
-	p.next++
-	p.seen[c.Hash()] = id
-	p.b.WriteString(id)
-	if c.Name() != "" {
+	if p.unique[c.Name()] {
+		id := QuoteName(c.Name())
+		p.seen[c.Hash()] = id
+		p.b.WriteString(id)
+	} else {
+		id := strconv.Itoa(p.next)
+		p.next++
+		p.seen[c.Hash()] = id
+		p.b.WriteString(id)
+	}
+	if c.Name() != "" && !p.unique[c.Name()] {
 		p.b.WriteByte(' ')
 		p.b.WriteString(QuoteName(c.Name()))
 	}
@@ -203,6 +218,44 @@ func (p *printer) repr(c Circuit) bool {
 		p.b.WriteString(x)
 	}
 	return false
+}
+
+// uniqueNames is the set of names carried by exactly one distinct node
+// (Module arg spec symbols included).
+func uniqueNames(cs []Circuit) map[string]bool {
+	owner := map[string]Hash{}
+	dup := map[string]bool{}
+	see := func(c Circuit) {
+		n := c.Name()
+		if n == "" {
+			return
+		}
+		if h, ok := owner[n]; ok && h != c.Hash() {
+			dup[n] = true
+		}
+		owner[n] = c.Hash()
+	}
+	var roots []Circuit
+	for _, c := range cs {
+		if c != nil {
+			roots = append(roots, c)
+		}
+	}
+	Walk(roots, func(c Circuit) {
+		see(c)
+		if m, ok := c.(*Module); ok {
+			for _, a := range m.ArgSpecs {
+				see(a.Symbol)
+			}
+		}
+	})
+	out := map[string]bool{}
+	for n := range owner {
+		if !dup[n] {
+			out[n] = true
+		}
+	}
+	return out
 }
 
 // shapeNeeded lists the kinds whose shape the parser cannot compute from
@@ -232,7 +285,7 @@ func (p *printer) extra(c Circuit) string {
 		}
 		return n.UUID
 	case *Einsum:
-		return n.Spec()
+		return n.SpecAsWritten()
 	case *Rearrange:
 		return n.Spec.String()
 	case *Index:
@@ -261,7 +314,7 @@ func FormatShape(shape []int, named map[int]string) string {
 			b.WriteString(n)
 			b.WriteByte(':')
 		}
-		b.WriteString(strconv.Itoa(d))
+		b.WriteString(FormatSize(d))
 	}
 	b.WriteByte(']')
 	return b.String()

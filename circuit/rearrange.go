@@ -222,13 +222,19 @@ func (sp RearrangeSpec) Conform(in []int) (sizes []int, out []int, err error) {
 				return nil, nil, fmt.Errorf("input axis %d of size %d cannot split by a zero size", gi, d)
 			}
 			sizes[unknown] = 0
+		case unknown >= 0 && IsSymbolic(d):
+			f, sid := splitSymbolic(d)
+			if f%known != 0 {
+				return nil, nil, fmt.Errorf("input axis %d of size %s does not divide by %d", gi, FormatSize(d), known)
+			}
+			sizes[unknown] = SymbolicProduct(f/known, sid)
 		case unknown >= 0:
 			if d%known != 0 {
 				return nil, nil, fmt.Errorf("input axis %d of size %d does not divide by %d", gi, d, known)
 			}
 			sizes[unknown] = d / known
 		case known != d:
-			return nil, nil, fmt.Errorf("input axis %d has size %d but the spec needs %d", gi, d, known)
+			return nil, nil, fmt.Errorf("input axis %d has size %s but the spec needs %d", gi, FormatSize(d), known)
 		}
 	}
 	// Every axis id occurs once in the output, so the product of all sizes is
@@ -243,7 +249,7 @@ func (sp RearrangeSpec) Conform(in []int) (sizes []int, out []int, err error) {
 		for j, id := range g {
 			gs[j] = sizes[id]
 		}
-		p, err := tensor.NumElements(gs)
+		p, err := groupSize(gs)
 		if err != nil {
 			return nil, nil, fmt.Errorf("output axis %d: %w", gi, err)
 		}
@@ -441,4 +447,29 @@ func (r *Rearrange) WithChildren(cs []Circuit) (Circuit, error) {
 		return nil, err
 	}
 	return keepInfo(r, n), nil
+}
+
+// groupSize is the size of merged axes; at most one may be symbolic.
+func groupSize(gs []int) (int, error) {
+	sym, has := 0, false
+	conc := make([]int, 0, len(gs))
+	for _, d := range gs {
+		if IsSymbolic(d) {
+			if has {
+				return 0, fmt.Errorf("merging two symbolic sizes is not supported")
+			}
+			sym, has = d, true
+			continue
+		}
+		conc = append(conc, d)
+	}
+	p, err := tensor.NumElements(conc)
+	if err != nil || !has {
+		return p, err
+	}
+	f, id := splitSymbolic(sym)
+	if p == 0 {
+		return 0, nil
+	}
+	return SymbolicProduct(f*p, id), nil
 }

@@ -123,25 +123,62 @@ func (m *kindMatcher) key() string                            { return m.id }
 
 // regexMatcher matches names against a regular expression.
 type regexMatcher struct {
-	id string
-	re *regexp.Regexp
+	id      string
+	pattern string // as written, before escapeDot
+	re      *regexp.Regexp
 }
 
-// Regex matches nodes whose name contains a match of the regular expression
-// pattern (Go RE2 syntax; anchor with ^ and $ for whole names). An invalid
-// pattern is an error. It prints as /pattern/ with "/" escaped as "\/".
+// Regex matches named nodes whose name contains a match of pattern, with
+// rust_circuit's semantics (escape_dot): a "." is a literal dot, since names
+// are dotted paths, and "\." is the any-character wildcard; everything else
+// is Go RE2 syntax (anchor with ^ and $ for whole names). An unnamed node
+// never matches. An invalid pattern is an error. It prints as /pattern/
+// with "/" escaped as "\/".
 func Regex(pattern string) (Matcher, error) {
-	re, err := regexp.Compile(pattern)
+	re, err := regexp.Compile(escapeDot(pattern))
 	if err != nil {
 		return nil, fmt.Errorf("match: bad regular expression /%s/: %w", pattern, err)
 	}
-	return &regexMatcher{id: newID("r"), re: re}, nil
+	return &regexMatcher{id: newID("r"), pattern: pattern, re: re}, nil
 }
 
-func (m *regexMatcher) Match(c circuit.Circuit) bool           { return m.re.MatchString(c.Name()) }
+// escapeDot swaps "." and "\." outside character classes, as rust_circuit's
+// Regex(escape_dot=True) does.
+func escapeDot(p string) string {
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\' && i+1 < len(p):
+			if p[i+1] == '.' && !inClass {
+				b.WriteByte('.')
+			} else {
+				b.WriteByte(c)
+				b.WriteByte(p[i+1])
+			}
+			i++
+		case c == '[' && !inClass:
+			inClass = true
+			b.WriteByte(c)
+		case c == ']' && inClass:
+			inClass = false
+			b.WriteByte(c)
+		case c == '.' && !inClass:
+			b.WriteString(`\.`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func (m *regexMatcher) Match(c circuit.Circuit) bool {
+	return c.Name() != "" && m.re.MatchString(c.Name())
+}
 func (m *regexMatcher) Step(c circuit.Circuit) (Result, error) { return plainStep(m, c) }
 func (m *regexMatcher) String() string {
-	return "/" + strings.ReplaceAll(m.re.String(), "/", `\/`) + "/"
+	return "/" + strings.ReplaceAll(m.pattern, "/", `\/`) + "/"
 }
 func (m *regexMatcher) key() string { return m.id }
 

@@ -12,7 +12,9 @@ import (
 //	'x'  "x"         a node named x ('...' escapes \' and \\; "..." is a Go string literal)
 //	Einsum           a node kind (Array, Scalar, Symbol, Add, Einsum, Rearrange,
 //	                 Index, Concat, GeneralFunction, Scatter, Tag, Module)
-//	/^a0\./          a regular expression searched in names (\/ for a slash)
+//	/^a0./           a regular expression searched in names, as rust_circuit's
+//	                 Regex(escape_dot=True): "." is a literal dot and "\." any
+//	                 character (\/ for a slash); unnamed nodes never match
 //	*                any node (True); False matches none
 //	!A               a node A does not match (A must be a node matcher, not a path)
 //	A > B            a B that is a child of an A          Chain(A, DirectChild(B))

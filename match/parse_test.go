@@ -83,9 +83,18 @@ func TestParseNames(t *testing.T) {
 			t.Errorf("%s: printed form %s does not read back", c.src, m)
 		}
 	}
-	m := parse(t, `/a\/b\./`)
+	// rust_circuit's escape_dot: "." is a literal dot, "\." any character
+	m := parse(t, `/a\/b./`)
 	if !m.(Matcher).Match(must(circuit.NewScalar(1, nil, "xa/b.y"))) || m.(Matcher).Match(must(circuit.NewScalar(1, nil, "a/bzy"))) {
-		t.Errorf("regex with \\/ and \\. wrong")
+		t.Errorf("regex with \\/ and . wrong")
+	}
+	m = parse(t, `/^a\.[.]c$/`)
+	if !m.(Matcher).Match(must(circuit.NewScalar(1, nil, "az.c"))) || m.(Matcher).Match(must(circuit.NewScalar(1, nil, "azzc"))) {
+		t.Errorf("regex with \\. and [.] wrong")
+	}
+	// an unnamed node never matches, even a pattern every name matches
+	if parse(t, `/\.*/`).(Matcher).Match(must(circuit.NewScalar(1, nil, ""))) {
+		t.Errorf("unnamed node matched a regex")
 	}
 }
 

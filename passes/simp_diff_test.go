@@ -60,7 +60,7 @@ func TestSimpThenOptimizeIsOptimize(t *testing.T) {
 			}
 			simp := make([]circuit.Circuit, len(cs))
 			for i, c := range cs {
-				res, err := circrewrite.Simp(c, circrewrite.SimpOptions{})
+				res, err := circrewrite.Simp(c, circrewrite.SimpOptions{Include: circrewrite.AggressiveSimpRuleNames()})
 				if err != nil {
 					t.Fatal(err)
 				}

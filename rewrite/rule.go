@@ -20,8 +20,8 @@ type Rule struct {
 	Fn   Func
 	// Doc is a one-line description for `circopt rewrite -list`.
 	Doc string
-	// Simp marks the rules in the default simplifier set: local, shrinking
-	// rewrites that cannot undo one another.
+	// Simp marks the rules in the aggressive simplifier set: local,
+	// shrinking rewrites that cannot undo one another (merging included).
 	Simp bool
 }
 
@@ -53,6 +53,9 @@ var rules = []Rule{
 	{"distribute_once", DistributeOnceRule, "an Einsum over an Add operand becomes an Add of Einsums (first Add operand)", false},
 	{"push_down_index_once", PushDownIndexOnce, "an Index moves below its input (Add, Einsum, GeneralFunction, Rearrange, Concat, Scalar) one level", false},
 	{"push_down_index", PushDownIndexRule, "an Index moves below its input as far as it can go", false},
+	{"module_substitute", ModuleSubstitute, "a Module becomes its spec with the arguments bound (everywhere: substitute all modules)", false},
+	{"module_remove_unused_inputs", ModuleRemoveUnusedInputs, "a Module's arguments whose symbol its spec does not use are dropped", false},
+	{"elim_no_input_module", ElimNoInputModule, "a Module with no arguments is its spec", true},
 	{"strip_names_and_tags", StripNamesAndTagsRule, "a Tag is removed and a given name replaced by the automatic one (Arrays and Symbols keep theirs)", false},
 	{"deep_canonicalize", DeepCanonicalizeRule, "Add terms sorted by hash, Einsum operands sorted and relabelled, Index written canonically, all the way down", false},
 }
@@ -91,8 +94,32 @@ func RuleNames() []string {
 	return out
 }
 
-// SimpRuleNames lists the default simplifier rules in table order.
+// rustCircuitSimp is rust_circuit's default simp (SimpFnSubset.default()),
+// as far as circopt has its rules: no einsum or add merging, and a permuting
+// Einsum becomes a Rearrange.
+var rustCircuitSimp = map[string]bool{
+	"remove_add_few_input": true, "add_elim_zeros": true, "add_deduplicate": true,
+	"einsum_elim_zero": true, "einsum_elim_identity": true, "einsum_of_permute_merge": true,
+	"einsum_permute_to_rearrange": true, "index_elim_identity": true, "index_merge_scalar": true,
+	"rearrange_elim_identity": true, "rearrange_fuse": true, "permute_of_einsum_merge": true,
+	"concat_elim_identity": true, "concat_fuse": true, "elim_no_input_module": true,
+}
+
+// SimpRuleNames lists the default simplifier rules, rust_circuit's default
+// set, in table order.
 func SimpRuleNames() []string {
+	var out []string
+	for _, r := range rules {
+		if rustCircuitSimp[r.Name] {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// AggressiveSimpRuleNames lists the larger set (einsum and add merging,
+// scalar folding, index fusing) in table order.
+func AggressiveSimpRuleNames() []string {
 	var out []string
 	for _, r := range rules {
 		if r.Simp {
@@ -100,6 +127,18 @@ func SimpRuleNames() []string {
 		}
 	}
 	return out
+}
+
+// SimpRuleSet resolves a named rule set: "default" (rust_circuit's) or
+// "aggressive".
+func SimpRuleSet(name string) ([]string, error) {
+	switch name {
+	case "default", "":
+		return SimpRuleNames(), nil
+	case "aggressive":
+		return AggressiveSimpRuleNames(), nil
+	}
+	return nil, fmt.Errorf("unknown simp rule set %q (want default or aggressive)", name)
 }
 
 // lookupAll resolves names to rules, naming the first unknown one.

@@ -33,9 +33,9 @@ func StripNamesAndTagsRule(c circuit.Circuit) (circuit.Circuit, bool, error) {
 }
 
 // mapBottomUp rebuilds c with f applied to every node after its children,
-// once per distinct node. A Module's spec circuit (its first child) is left
-// as it is: rewriting it could drop a use of an argument symbol, which
-// would make the Module invalid; its arguments are visited.
+// once per distinct node, Module spec circuits included (a Module may lose a
+// use of an argument symbol, as in rust_circuit; Symbols are never changed,
+// so the arg specs still name the spec's symbols).
 func mapBottomUp(c circuit.Circuit, f func(c circuit.Circuit, kids []circuit.Circuit) (circuit.Circuit, error)) (circuit.Circuit, error) {
 	memo := map[circuit.Hash]circuit.Circuit{}
 	var rec func(c circuit.Circuit) (circuit.Circuit, error)
@@ -45,10 +45,6 @@ func mapBottomUp(c circuit.Circuit, f func(c circuit.Circuit, kids []circuit.Cir
 		}
 		kids := make([]circuit.Circuit, len(c.Children()))
 		for i, ch := range c.Children() {
-			if i == 0 && c.Kind() == circuit.KindModule {
-				kids[i] = ch
-				continue
-			}
 			k, err := rec(ch)
 			if err != nil {
 				return nil, err

@@ -37,7 +37,7 @@ func checkText(t *testing.T, src string, rules []string, want string) {
 	c := parse(t, src)
 	var r circuit.Circuit
 	if rules == nil {
-		res, err := Simp(c, SimpOptions{})
+		res, err := Simp(c, SimpOptions{Include: AggressiveSimpRuleNames()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,4 +144,41 @@ func TestTextSimp(t *testing.T) {
     5 'y' [3] Array
     6 [] Scalar 1.5
 `)
+}
+
+// The default simp is rust_circuit's: a permuting Einsum becomes a
+// Rearrange and nested Einsums are not merged.
+func TestDefaultSimpIsRustCircuits(t *testing.T) {
+	c := parse(t, `
+'p' Einsum abc->bca
+  'x' [2,3,4] Array rand
+`)
+	res, err := Simp(c, SimpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := text(res.Circuit); !strings.Contains(got, "Rearrange a b c -> b c a") {
+		t.Errorf("permuting einsum:\n%s", got)
+	}
+	nested := parse(t, `
+'o' Einsum ab,b->a
+  'i' Einsum ab,bc->ac
+    'x' [2,3] Array rand
+    'y' [3,3] Array rand
+  'z' [3] Array rand
+`)
+	res, err = Simp(nested, SimpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !circuit.Equal(res.Circuit, nested) {
+		t.Errorf("default simp merged einsums:\n%s", text(res.Circuit))
+	}
+	agg, err := Simp(nested, SimpOptions{Include: AggressiveSimpRuleNames()})
+	if err != nil || circuit.Equal(agg.Circuit, nested) {
+		t.Errorf("aggressive simp did not merge: %v", err)
+	}
+	if _, err := SimpRuleSet("bogus"); err == nil {
+		t.Error("unknown rule set accepted")
+	}
 }

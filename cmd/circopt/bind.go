@@ -17,6 +17,7 @@ type binding struct {
 	key  string // a Symbol name or uuid
 	file string
 	t    *tensor.Tensor
+	used bool // bound already (a symbolic-size Module argument)
 }
 
 // loadBindings reads every -bind NAME=FILE.npy. A malformed or repeated
@@ -135,6 +136,9 @@ func bindSymbols(path string, cs []circuit.Circuit, binds map[string]*binding, a
 		}
 	}
 	for _, k := range res.Unused {
+		if b := binds[k]; b != nil && b.used {
+			continue
+		}
 		msgs = append(msgs, fmt.Sprintf("%s: -bind %s: no free Symbol has that name or uuid%s", path, k, freeList(cs)))
 	}
 	if len(msgs) > 0 {
@@ -177,4 +181,22 @@ func bindName(s *circuit.Symbol) string {
 		return s.Name()
 	}
 	return s.UUID
+}
+
+// bindSymbolicSizes binds the free Symbols with symbolic sizes (a model's
+// t.input [1s,0s]) as Module arguments, so the sizes their arrays fix are
+// resolved throughout; those bindings count as used.
+func bindSymbolicSizes(path string, cs []circuit.Circuit, binds map[string]*binding) ([]circuit.Circuit, error) {
+	vals := map[string]*tensor.Tensor{}
+	for k, b := range binds {
+		vals[k] = b.t
+	}
+	out, used, err := circuit.BindSymbolic(cs, vals)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for k := range used {
+		binds[k].used = true
+	}
+	return out, nil
 }

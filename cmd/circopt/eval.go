@@ -60,6 +60,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	path = fileLabel(path)
+	if cs, err = bindSymbolicSizes(path, cs, bindings); err != nil {
+		return err
+	}
 	inputs, err := bindSymbols(path, cs, bindings, false)
 	if err != nil {
 		return err
@@ -169,6 +172,9 @@ func encodeBytes(cs []circuit.Circuit, dt tensor.DType) int64 {
 func numel(shape []int) float64 {
 	n := 1.0
 	for _, d := range shape {
+		if circuit.IsSymbolic(d) {
+			continue // a Module spec's symbolic size is never materialised
+		}
 		n *= float64(d)
 	}
 	return n

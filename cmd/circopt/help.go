@@ -2,8 +2,9 @@ package main
 
 // matcherHelp is the MATCHER syntax, shown by get, patch and rewrite -h.
 const matcherHelp = `MATCHER: a quoted name ('x'), a node kind (Einsum), a regular expression on
-names (/^a0\./), A > B for "B a child of A", A >> B for "B anywhere below A",
-A | B, !A and parentheses. So 'skip' > 'x' is the x feeding the skip
+names (/^a0./: as in rust_circuit "." is a literal dot and "\." any character;
+unnamed nodes never match), A > B for "B a child of A", A >> B for "B anywhere
+below A", A | B, !A and parentheses. So 'skip' > 'x' is the x feeding the skip
 connection.`
 
 // details is the longer help some commands print after their summary.

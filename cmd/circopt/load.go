@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/modlib"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
 )
@@ -62,7 +63,7 @@ func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circ
 			return nil, fmt.Errorf("<stdin>: %w", err)
 		}
 		opts.File = fileLabel(path)
-		return circuit.ParseCircuits(string(src), opts)
+		return parseText(string(src), opts)
 	}
 	if err := checkReadable(path, false); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -70,6 +71,16 @@ func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circ
 	src, err := readCircuitFile(path)
 	if err != nil {
 		return nil, err
+	}
+	return parseText(src, opts)
+}
+
+// parseText reads a model file (`# info:` header) with rust_circuit's
+// module library as its references, any other text as plain circuits.
+func parseText(src string, opts circuit.ParseOptions) ([]circuit.Circuit, error) {
+	if modlib.IsModelString(src) {
+		_, cs, err := modlib.LoadModelString(src, opts)
+		return cs, err
 	}
 	return circuit.ParseCircuits(src, opts)
 }

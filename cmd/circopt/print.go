@@ -10,13 +10,14 @@ import (
 )
 
 func init() {
-	register("print", "print [-random-tensors] [-tensors DIR] FILE|-", "canonical text of every top-level circuit", runPrint)
+	register("print", "print [-serials] [-random-tensors] [-tensors DIR] FILE|-", "canonical text of every top-level circuit", runPrint)
 }
 
 func runPrint(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("print", stderr)
 	var in inputFlags
 	in.register(fs)
+	serials := fs.Bool("serials", false, "give every node a serial number (circopt's older form) instead of naming nodes by their unique names as rust_circuit does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -28,6 +29,6 @@ func runPrint(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(cs, circuit.PrintOptions{}))
+	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(cs, circuit.PrintOptions{Names: !*serials}))
 	return err
 }

@@ -13,7 +13,7 @@ import (
 
 func init() {
 	register("rewrite", "rewrite -rule NAME[,NAME...] [-at MATCHER] [-verify] [-seed N] FILE|-   or   circopt rewrite -list", "apply named rewrites and print the result (-list: the rules)", runRewrite)
-	register("simp", "simp [-include RULE,...] [-exclude RULE,...] FILE|-", "run the simplifier to a fixed point", runSimp)
+	register("simp", "simp [-rules default|aggressive] [-include RULE,...] [-exclude RULE,...] FILE|-", "run the simplifier to a fixed point", runSimp)
 }
 
 func runRewrite(args []string, stdout, stderr io.Writer) error {
@@ -123,7 +123,8 @@ func runSimp(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("simp", stderr)
 	var in inputFlags
 	in.register(fs)
-	include := fs.String("include", "", "comma-separated `RULES` to use instead of the default set")
+	include := fs.String("include", "", "comma-separated `RULES` to use instead of the rule set")
+	set := fs.String("rules", "default", "rule `SET`: default (rust_circuit's simp: no einsum merging) or aggressive (circopt's larger set)")
 	exclude := fs.String("exclude", "", "comma-separated `RULES` to leave out")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -137,9 +138,15 @@ func runSimp(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	path = fileLabel(path)
+	names := splitList(*include)
+	if names == nil {
+		if names, err = rewrite.SimpRuleSet(*set); err != nil {
+			return usagef("-rules: %v", err)
+		}
+	}
 	out := make([]circuit.Circuit, len(cs))
 	for i, c := range cs {
-		res, err := rewrite.Simp(c, rewrite.SimpOptions{Include: splitList(*include), Exclude: splitList(*exclude)})
+		res, err := rewrite.Simp(c, rewrite.SimpOptions{Include: names, Exclude: splitList(*exclude)})
 		if err != nil {
 			return fmt.Errorf("%s: %v", path, err)
 		}
