@@ -72,6 +72,8 @@ func TestEvalManyErrors(t *testing.T) {
 			errs: []string{"circopt eval: -o {dir}/x.npy: a .npy file holds one output, but there are 2; use a .npz file"}},
 		{name: "other suffix", args: []string{"eval", "-o", "{dir}/x.txt", a}, code: 2,
 			errs: []string{`circopt eval: -o must name a .npz file (or a .npy file for exactly one output), got "{dir}/x.txt"`}},
+		{name: "unwritable", args: []string{"eval", "-o", "{dir}/nodir/x.npz", a}, code: 1,
+			errs: []string{"{dir}/nodir/x.npz: no such file or directory"}},
 		{name: "stdin twice", args: []string{"eval", "-", "-"}, code: 2, errs: []string{"circopt eval: standard input (-) can be given only once"}},
 		{name: "free names its file", args: []string{"eval", a, free}, code: 1,
 			errs: []string{"{dir}/free.circ: unbound Symbol 'x' of shape [2] (pass -bind x=FILE.npy or -random-symbols)"}},

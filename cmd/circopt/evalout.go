@@ -29,6 +29,7 @@ func saveOutputs(out string, names []string, vals []*tensor.Tensor, dt tensor.DT
 	}
 	if strings.HasSuffix(out, ".npy") {
 		if err := weights.SaveNpy(out, vals[0]); err != nil {
+			os.Remove(out) // no half-written file
 			return fileErr(out, err)
 		}
 		return nil
@@ -37,11 +38,12 @@ func saveOutputs(out string, names []string, vals []*tensor.Tensor, dt tensor.DT
 	if err != nil {
 		return fileErr(out, err)
 	}
-	if err := writeOutputsNpz(f, names, vals); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", out, err)
+	err = writeOutputsNpz(f, names, vals)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
+	if err != nil {
+		os.Remove(out) // no half-written archive
 		return fileErr(out, err)
 	}
 	return nil
