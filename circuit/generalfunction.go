@@ -3,6 +3,7 @@ package circuit
 import (
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/circopt/circopt/tensor"
 )
@@ -105,7 +106,7 @@ type GeneralFunction struct {
 func NewGeneralFunction(name, spec string, children ...Circuit) (*GeneralFunction, error) {
 	fs, ok := functionSpecs[spec]
 	if !ok {
-		return nil, nodeErr(KindGeneralFunction, name, "unknown function %q", spec)
+		return nil, nodeErr(KindGeneralFunction, name, "unknown function %q (known: %s)", spec, strings.Join(FunctionNames(), ", "))
 	}
 	if len(children) != fs.Arity {
 		return nil, nodeErr(KindGeneralFunction, name, "%s takes %d input(s), got %d", spec, fs.Arity, len(children))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 )
 
 // DType is an element type.
@@ -421,14 +423,29 @@ func (t *Tensor) HasNaN() bool {
 	return found
 }
 
-// String prints shape, dtype and up to 8 leading elements.
+// String prints shape, dtype and up to 8 leading elements, each the
+// shortest decimal that reads back to the same value of the dtype (0.1 in
+// float32 prints as 0.1, not 0.10000000149011612).
 func (t *Tensor) String() string {
-	vals := t.Float64s()
+	var vals []string
+	t.forEachOffset(func(p int) {
+		if len(vals) > 8 {
+			return
+		}
+		switch t.dtype {
+		case Int64:
+			vals = append(vals, strconv.FormatInt(t.i64[p], 10))
+		case Float32:
+			vals = append(vals, strconv.FormatFloat(t.getFlat(p), 'g', -1, 32))
+		default:
+			vals = append(vals, strconv.FormatFloat(t.getFlat(p), 'g', -1, 64))
+		}
+	})
 	more := ""
 	if len(vals) > 8 {
 		vals, more = vals[:8], " ..."
 	}
-	return fmt.Sprintf("Tensor(%v %v %v%s)", t.dtype, t.shape, vals, more)
+	return fmt.Sprintf("Tensor(%v %v [%s]%s)", t.dtype, t.shape, strings.Join(vals, " "), more)
 }
 
 func cloneInts(s []int) []int {

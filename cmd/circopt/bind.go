@@ -132,7 +132,7 @@ func bindSymbols(path string, cs []circuit.Circuit, binds map[string]*binding, a
 	}
 	if !allowFree {
 		for _, s := range res.Unbound {
-			msgs = append(msgs, fmt.Sprintf("%s: unbound Symbol %s of shape %s (pass -bind %s=FILE.npy)", path, symbolLabel(s), shapeText(s.Shape()), bindName(s)))
+			msgs = append(msgs, unboundMessage(path, s))
 		}
 	}
 	for _, k := range res.Unused {
@@ -145,6 +145,11 @@ func bindSymbols(path string, cs []circuit.Circuit, binds map[string]*binding, a
 		return nil, fmt.Errorf("%s", strings.Join(msgs, "\n"))
 	}
 	return user, nil
+}
+
+// unboundMessage is the one line naming a free Symbol of path left unbound.
+func unboundMessage(path string, s *circuit.Symbol) string {
+	return fmt.Sprintf("%s: unbound Symbol %s of shape %s (pass -bind %s=FILE.npy or -random-symbols)", path, symbolLabel(s), shapeText(s.Shape()), bindName(s))
 }
 
 // reworded is an error told in the CLI's words (naming the file) that

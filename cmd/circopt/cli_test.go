@@ -143,7 +143,7 @@ func TestCLITable(t *testing.T) {
 			stdout: `{"outputs":[{"name":"y","shape":[2],"dtype":"float32","data":[9,4]}]}` + "\n"},
 		{name: "verify flags after FILE", args: []string{"verify", "{dir}/free.circ", "-format", "json", "-seed", "3"}, code: 0, want: true,
 			stdout: `{"ok":true,"outputs":[{"name":"y","max_abs_err":0,"max_rel_err":0}],"first_bad_pass":null}` + "\n"},
-		{name: "unbound", args: []string{"eval", "{dir}/free.circ"}, code: 1, want: true, errs: []string{"{dir}/free.circ: unbound Symbol 'x' of shape [2] (pass -bind x=FILE.npy)"}},
+		{name: "unbound", args: []string{"eval", "{dir}/free.circ"}, code: 1, want: true, errs: []string{"{dir}/free.circ: unbound Symbol 'x' of shape [2] (pass -bind x=FILE.npy or -random-symbols)"}},
 		{name: "bind wrong shape", args: []string{"eval", "-bind", "x={dir}/x3.npy", "{dir}/free.circ"}, code: 1, want: true,
 			errs: []string{"{dir}/x3.npy: -bind x: array of shape [3], but Symbol 'x' has shape [2]"}},
 		{name: "bind int", args: []string{"eval", "-bind", "x={dir}/xi.npy", "{dir}/free.circ"}, code: 1, want: true, errs: []string{"{dir}/xi.npy: -bind x: an integer or bool array"}},

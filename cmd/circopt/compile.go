@@ -89,7 +89,7 @@ func (c *compilerFlags) json() bool { return c.format != nil && *c.format == "js
 func runOpt(args []string, stdout, stderr io.Writer) error {
 	cf := newCompilerFlags("opt", stderr, false)
 	emit := cf.fs.String("emit", "ir", "`ir|circuit`: print the optimized program, or the program raised back to circuits")
-	dump := cf.fs.String("dump-after", "", "print the program after each of `PASSES` (comma-separated, or all)")
+	dump := cf.fs.String("dump-after", "", "print the program after each of `PASSES` (comma-separated, or all: every pass that changed it, then a line naming those that did not)")
 	path, err := cf.parse(args)
 	if err != nil {
 		return err
@@ -109,9 +109,21 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: stdout, Check: true})
+	// -dump-after all shows only the passes that changed the program.
+	var dumpTo io.Writer = stdout
+	sections := &dumpSections{}
+	dumpAll := slices.Contains(splitList(*dump), "all")
+	if dumpAll {
+		dumpTo = sections
+	}
+	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: dumpTo, Check: true})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if dumpAll {
+		if err := sections.flush(stdout, rep); err != nil {
+			return fmt.Errorf("%s: -dump-after all: %w", path, err)
+		}
 	}
 	for _, s := range rep.Unsettled() { // the program is valid, but not fully optimized
 		fmt.Fprintf(stderr, "%s: %s\n", path, s.Fixpoint())

@@ -19,8 +19,8 @@ import (
 )
 
 func init() {
-	register("eval", "eval [-naive] [-dtype float32|float64] [-seed N] [-random-tensors] [-tensors DIR] [-bind NAME=FILE.npy]... [-format text|json] [-max-memory BYTES] FILE|-",
-		"evaluate every top-level circuit (free Symbols must be bound with -bind)", runEval)
+	register("eval", "eval [-naive] [-dtype float32|float64] [-seed N] [-random-tensors] [-random-symbols] [-tensors DIR] [-bind NAME=FILE.npy]... [-format text|json] [-o OUT.npz|OUT.npy] [-max-memory BYTES] FILE|-...",
+		"evaluate every top-level circuit of every FILE in one plan (free Symbols must be bound with -bind)", runEval)
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
@@ -29,14 +29,16 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	in.register(fs)
 	naive := fs.Bool("naive", false, "use the naive reference evaluator instead of the compiled plan")
 	dtypeName := fs.String("dtype", "float32", "evaluation dtype `float32|float64`")
-	fs.Uint64Var(&in.seed, "seed", 0, "`N` seeds the Array rand draws")
+	fs.Uint64Var(&in.seed, "seed", 0, "`N` seeds the Array rand draws (and -random-symbols)")
 	format := fs.String("format", "text", "output `text|json`")
+	out := fs.String("o", "", "save the outputs to `OUT.npz` under their names (or OUT.npy when there is exactly one) instead of printing them")
+	randomSymbols := fs.Bool("random-symbols", false, "give free Symbols not bound with -bind normal draws seeded by -seed")
 	var binds multiFlag
 	fs.Var(&binds, "bind", "`NAME=FILE.npy` binds the free Symbol NAME (or uuid) to a float .npy file (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	path, err := oneFile(fs)
+	paths, err := evalFiles(fs.Args())
 	if err != nil {
 		return err
 	}
@@ -47,6 +49,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *format != "text" && *format != "json" {
 		return usagef("-format must be text or json, got %q", *format)
 	}
+	if err := checkOutPath(*out); err != nil {
+		return err
+	}
 	limit := in.memLimit()
 	if err := checkBindSizes(binds, limit); err != nil {
 		return err
@@ -55,26 +60,35 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cs, err := in.load(path, dt, os.Stdin)
+	files, err := loadEvalFiles(&in, paths, dt)
 	if err != nil {
 		return err
 	}
-	path = fileLabel(path)
-	if cs, err = bindSymbolicSizes(path, cs, bindings); err != nil {
-		return err
+	// Symbols with symbolic sizes (a model file's t.input) bind as Module
+	// arguments first, so the sizes their arrays fix resolve throughout.
+	for i := range files {
+		if files[i].cs, err = bindSymbolicSizes(files[i].label, files[i].cs, bindings); err != nil {
+			return err
+		}
 	}
-	inputs, err := bindSymbols(path, cs, bindings, false)
+	cs, names := files.all()
+	if strings.HasSuffix(*out, ".npy") && len(cs) != 1 {
+		return usagef("-o %s: a .npy file holds one output, but there are %d; use a .npz file", *out, len(cs))
+	}
+	inputs, err := files.bind(bindings, *randomSymbols, in.seed)
 	if err != nil {
 		return err
 	}
 	held := bindingBytes(bindings) + arrayBytes(cs) + encodeBytes(cs, dt)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	vals, err := evaluate(ctx, path, cs, dt, inputs, *naive, limit, held)
+	vals, err := evaluate(ctx, files.label(), cs, dt, inputs, *naive, limit, held)
 	if err != nil {
 		return err
 	}
-	names := outputNames(cs)
+	if *out != "" {
+		return saveOutputs(*out, names, vals, dt)
+	}
 	if *format == "json" {
 		outs := make([]evalOutput, len(cs))
 		for i := range cs {

@@ -18,7 +18,12 @@ C order, a scalar's shape []; NaN and infinities are the strings "nan",
 same number of the dtype.
 Free Symbols must be bound: -bind NAME=FILE.npy by the Symbol's name or
 uuid, with a float32 or float64 array of the Symbol's shape. A NAME that is
-no free Symbol, or a Symbol bound twice, is an error.`,
+no free Symbol, or a Symbol bound twice, is an error. -random-symbols gives
+the unbound ones normal draws seeded by -seed (as verify does).
+Several FILEs are parsed separately (idents are per file) and run as one
+plan, sharing their common work; outputs are then named FILE:name.
+-o OUT.npz saves every output under its name instead of printing them;
+-o OUT.npy saves the only output.`,
 	"verify": `Free Symbols not given with -bind get normal draws seeded by -seed; Array
 <hash> nodes are random draws unless -tensors is given. -format json:
 {"ok","outputs":[{"name","max_abs_err","max_rel_err"}],"first_bad_pass"}.

@@ -19,17 +19,17 @@ type inputFlags struct {
 	randomTensors bool
 	tensorsDir    string
 	seed          uint64
-	maxMemory     int64
+	maxMemory     byteSize
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.randomTensors, "random-tensors", false, "make every Array <hash> a normal draw seeded by its hash (with -tensors: only hashes the store lacks; a stored tensor wins)")
 	fs.StringVar(&f.tensorsDir, "tensors", "", "tensor store `DIR` that resolves Array <hash-prefix>")
-	fs.Int64Var(&f.maxMemory, "max-memory", 0, "refuse inputs whose estimated memory exceeds `BYTES` (0: 90% of available memory)")
+	fs.Var(&f.maxMemory, "max-memory", "refuse inputs whose estimated memory exceeds `BYTES` (1GiB, 512MiB, 2GB or plain bytes; 0: 90% of available memory)")
 }
 
 // memLimit is the memory bound in bytes (0: none known).
-func (f *inputFlags) memLimit() int64 { return memoryLimit(f.maxMemory) }
+func (f *inputFlags) memLimit() int64 { return memoryLimit(int64(f.maxMemory)) }
 
 // load parses every top-level circuit of path ("-" reads stdin).
 func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circuit.Circuit, error) {

@@ -56,6 +56,9 @@ func run(args []string, stdout, stderr io.Writer) (status int) {
 	case "-h", "-help", "--help":
 		printUsage(stdout)
 		return 0
+	case "--version", "-version":
+		// What most tools answer; the same as the version command.
+		return run(append([]string{"version"}, args[1:]...), stdout, stderr)
 	case "help":
 		if len(args) == 1 {
 			printUsage(stdout)

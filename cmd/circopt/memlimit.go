@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"math"
 	"os"
 	"runtime/debug"
@@ -89,4 +90,37 @@ func readBytes(path string) int64 {
 		return 0
 	}
 	return n
+}
+
+// byteSize is -max-memory's value: plain bytes, or a number with a unit
+// (kB MB GB TB powers of 1000, KiB MiB GiB TiB powers of 1024, B bytes).
+// A negative number parses, so the caller's range check names it.
+type byteSize int64
+
+var byteUnits = map[string]float64{
+	"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*b = byteSize(n)
+		return nil
+	}
+	i := strings.LastIndexAny(s, "0123456789.") + 1
+	num, unit := s[:i], strings.ToLower(strings.TrimSpace(s[i:]))
+	mult, ok := byteUnits[unit]
+	x, err := strconv.ParseFloat(num, 64)
+	if !ok || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return errors.New("want bytes, or a number with a unit (KiB MiB GiB TiB, kB MB GB TB, B)")
+	}
+	v := x * mult
+	if v >= math.MaxInt64 || v <= math.MinInt64 {
+		return errors.New("more bytes than fit in 64 bits")
+	}
+	*b = byteSize(v)
+	return nil
 }
