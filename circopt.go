@@ -9,10 +9,10 @@
 package circopt
 
 import (
+	"context"
 	"fmt"
 	"io"
 
-	"github.com/circopt/circopt/blas"
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/lower"
@@ -32,10 +32,16 @@ type Options struct {
 	// DumpAfter names passes ("all" for every one) after which the program is printed to Dump.
 	DumpAfter []string
 	Dump      io.Writer
-	// MaxMemory bounds, in bytes, the planned peak memory of a run; Compile
-	// refuses a plan whose estimate exceeds it. 0 means no bound.
+	// MaxMemory bounds, in bytes, the peak memory of a run as the runtime's
+	// schedule estimates it (Plan.PeakBytes: inputs, constants, results,
+	// GEMM and reduction scratch); Compile reorders to fit or refuses with
+	// an error wrapping ErrOverMemory, and runs keep within it. 0: no bound.
 	MaxMemory int64
 }
+
+// ErrOverMemory is wrapped by every refusal of a plan whose estimate
+// exceeds Options.MaxMemory.
+var ErrOverMemory = runtime.ErrOverMemory
 
 // Plan is a compiled, optimized program for a list of circuits.
 type Plan struct {
@@ -44,23 +50,25 @@ type Plan struct {
 	// Report says what each pass did.
 	Report *passes.Report
 	dtype  tensor.DType
-	// inputName maps a symbol's uuid to the program input that carries it.
-	inputName map[string]string
+	// free are the compiled circuits' free Symbols; inputOf maps each (by
+	// hash) to the program input that carries it.
+	free      []*circuit.Symbol
+	inputOf   map[circuit.Hash]string
 	maxMemory int64
-	schedule  *runtime.Schedule // the memory-bounded order, when maxMemory is set
+	schedule  *runtime.Schedule // the order runs follow under maxMemory, and the peak estimate
 }
 
 // Compile lowers circuits into one program (shared work appears once) and
 // optimizes it.
 func Compile(cs []circuit.Circuit, opts Options) (*Plan, error) {
-	// the BLAS backend CIRCOPT_BLAS names (or the CPU's default), unless the
-	// program chose one with blas.Use
-	if _, err := blas.Ensure(); err != nil {
-		return nil, err
-	}
 	dt := opts.DType
 	if dt == 0 {
 		dt = tensor.Float32
+	}
+	free := circuit.FreeSymbols(cs...)
+	cs, inputOf, err := distinctInputs(cs, free)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
 	}
 	prog, err := lower.Lower(cs, lower.Options{DType: dt})
 	if err != nil {
@@ -74,31 +82,16 @@ func Compile(cs []circuit.Circuit, opts Options) (*Plan, error) {
 	// The runtime's own schedule decides MaxMemory: it knows which values are
 	// views and what GEMM scratch costs. It reorders to fit, or refuses here,
 	// before anything runs.
-	var sch *runtime.Schedule
-	if opts.MaxMemory > 0 {
-		if sch, err = runtime.PlanSchedule(opt, dt, opts.MaxMemory); err != nil {
-			return nil, fmt.Errorf("compile: %w", err)
-		}
+	sch, err := runtime.PlanSchedule(opt, dt, opts.MaxMemory)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
 	}
-	// A uuid binds the input of the one symbol that has it; symbols written
-	// without a uuid share the nil uuid, so theirs binds nothing.
-	names := map[string]string{}
-	count := map[string]int{}
-	for _, s := range circuit.FreeSymbols(cs...) {
-		count[s.UUID]++
-		if s.Name() != "" {
-			names[s.UUID] = s.Name()
-		} else {
-			names[s.UUID] = s.UUID
-		}
-	}
-	for u, n := range count {
-		if n > 1 {
-			delete(names, u)
-		}
-	}
-	return &Plan{Program: opt, Report: rep, dtype: dt, inputName: names, maxMemory: opts.MaxMemory, schedule: sch}, nil
+	return &Plan{Program: opt, Report: rep, dtype: dt, free: free, inputOf: inputOf, maxMemory: opts.MaxMemory, schedule: sch}, nil
 }
+
+// PeakBytes is the runtime's estimate of a run's peak memory: the one
+// model MaxMemory, circopt stats and the CLI's -max-memory use.
+func (p *Plan) PeakBytes() int64 { return p.schedule.PeakBytes }
 
 // DType is the plan's computation dtype.
 func (p *Plan) DType() tensor.DType { return p.dtype }
@@ -106,33 +99,25 @@ func (p *Plan) DType() tensor.DType { return p.dtype }
 // Run executes the plan with Symbols bound by name or uuid and returns one
 // tensor per compiled circuit, in order.
 func (p *Plan) Run(bindings map[string]*tensor.Tensor) ([]*tensor.Tensor, *runtime.Stats, error) {
-	isInput := map[string]bool{}
-	for _, v := range p.Program.Inputs() {
-		isInput[v.Attrs.String("name")] = true
-	}
-	in := make(map[string]*tensor.Tensor, len(bindings))
-	for k, v := range bindings {
-		if name, ok := p.inputName[k]; ok && !isInput[k] {
-			in[name] = v
-		} else {
-			in[k] = v
-		}
-	}
-	for _, v := range p.Program.Inputs() {
-		if _, ok := in[v.Attrs.String("name")]; !ok {
-			return nil, nil, fmt.Errorf("unbound Symbol %q of shape %v", v.Attrs.String("name"), v.Shape())
-		}
+	return p.RunContext(context.Background(), bindings)
+}
+
+// RunContext is Run stopped early when ctx is done: the runtime checks
+// between values and inside long kernels, and the error wraps ctx.Err().
+func (p *Plan) RunContext(ctx context.Context, bindings map[string]*tensor.Tensor) ([]*tensor.Tensor, *runtime.Stats, error) {
+	in, err := p.inputs(bindings)
+	if err != nil {
+		return nil, nil, err
 	}
 	var outs map[string]*tensor.Tensor
 	var stats *runtime.Stats
-	var err error
 	if p.maxMemory > 0 {
-		outs, stats, err = runtime.Fast{MaxMemory: p.maxMemory, Order: p.schedule.Order}.Run(p.Program, in, p.dtype)
+		outs, stats, err = runtime.Fast{MaxMemory: p.maxMemory, Order: p.schedule.Order}.RunContext(ctx, p.Program, in, p.dtype)
 	} else {
-		outs, stats, err = runtime.Run(p.Program, in, p.dtype) // through the runtime.Use swap point
+		outs, stats, err = runtime.RunContext(ctx, p.Program, in, p.dtype) // through the runtime.Use swap point
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("run: %w", err)
 	}
 	res := make([]*tensor.Tensor, len(p.Program.Outputs))
 	for i, o := range p.Program.Outputs {
@@ -154,10 +139,16 @@ func Evaluate(c circuit.Circuit, bindings map[string]*tensor.Tensor, opts Option
 // them (the unablated part of an ablation sweep, say) is computed once — and
 // returns every output.
 func EvaluateMany(cs []circuit.Circuit, bindings map[string]*tensor.Tensor, opts Options) ([]*tensor.Tensor, error) {
+	return EvaluateManyContext(context.Background(), cs, bindings, opts)
+}
+
+// EvaluateManyContext is EvaluateMany stopped early when ctx is done (see
+// Plan.RunContext).
+func EvaluateManyContext(ctx context.Context, cs []circuit.Circuit, bindings map[string]*tensor.Tensor, opts Options) ([]*tensor.Tensor, error) {
 	p, err := Compile(cs, opts)
 	if err != nil {
 		return nil, err
 	}
-	out, _, err := p.Run(bindings)
+	out, _, err := p.RunContext(ctx, bindings)
 	return out, err
 }

@@ -1061,14 +1061,6 @@ func labelsUpTo(n int) []int {
 	return out
 }
 
-func labelsFrom(from, n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = from + i
-	}
-	return out
-}
-
 func uses(c circuit.Circuit, s *circuit.Symbol) bool {
 	found := false
 	circuit.Walk([]circuit.Circuit{c}, func(n circuit.Circuit) {

@@ -172,6 +172,37 @@ func Setup() (Backend, error) {
 	return b, nil
 }
 
+// ForRun is the backend a library run calls directly, without touching
+// gonum's global swap point: the one a program installed with Use (or
+// Setup), else the one Select chooses. Only programs (cmd/circopt,
+// cmd/remix) install a backend for the whole process.
+func ForRun() (Backend, error) {
+	mu.Lock()
+	installed := current
+	mu.Unlock()
+	if installed != nil {
+		return *installed, nil
+	}
+	env := os.Getenv(EnvVar)
+	selected.Lock()
+	defer selected.Unlock()
+	if selected.b == nil || selected.env != env {
+		b, err := selectFrom(env)
+		if err != nil {
+			return Backend{}, err
+		}
+		selected.b, selected.env = &b, env
+	}
+	return *selected.b, nil
+}
+
+// selected caches Select's choice for ForRun, per value of CIRCOPT_BLAS.
+var selected struct {
+	sync.Mutex
+	b   *Backend
+	env string
+}
+
 // Ensure installs the selected backend (Setup) unless Use has installed
 // one already, and returns the backend in use. A runtime calls it before
 // its first GEMM so that library users get the default backend without a

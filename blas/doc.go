@@ -15,8 +15,10 @@
 // Select reads CIRCOPT_BLAS (gonum|simd|openblas) and otherwise picks the
 // default for the CPU; every Backend carries a Reason saying why it was
 // chosen, for `circopt version` and `circopt stats`. Setup selects and
-// installs; Ensure does so only if nothing is installed yet (for a runtime
-// to call before its first GEMM); Current reports what is installed.
+// installs; Ensure does so only if nothing is installed yet; Current
+// reports what is installed. Only programs install (cmd/circopt,
+// cmd/remix): the runtime never touches gonum's global, it calls the
+// backend ForRun returns (the installed one, else Select's) directly.
 //
 // Invariants: a Backend's F32 and F64 compute the same results as gonum's
 // up to floating-point summation order, and panic on bad arguments with

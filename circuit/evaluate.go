@@ -12,7 +12,8 @@ import (
 type EvalOptions struct {
 	// DType of the computation: tensor.Float32 (the default, as PyTorch) or tensor.Float64.
 	DType tensor.DType
-	// Bindings give Symbols values, keyed by symbol name or uuid.
+	// Bindings give the free Symbols values, keyed by symbol name or uuid
+	// as ResolveBindings says; keys that match no free Symbol are ignored.
 	Bindings map[string]*tensor.Tensor
 }
 
@@ -35,7 +36,11 @@ func EvaluateAll(cs []Circuit, opts EvalOptions) ([]*tensor.Tensor, error) {
 	if !opts.DType.IsFloat() {
 		return nil, fmt.Errorf("evaluate: dtype must be float32 or float64, got %v", opts.DType)
 	}
-	ev := &evaluator{opts: opts, memo: map[Hash]*tensor.Tensor{}}
+	bound, err := ResolveBindings(FreeSymbols(cs...), opts.Bindings)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	ev := &evaluator{opts: opts, bound: bound.Values, memo: map[Hash]*tensor.Tensor{}}
 	out := make([]*tensor.Tensor, len(cs))
 	for i, c := range cs {
 		t, err := ev.eval(c)
@@ -107,8 +112,9 @@ func bindModuleArgs(bound map[Hash]bool, m *Module) (map[Hash]bool, string) {
 }
 
 type evaluator struct {
-	opts EvalOptions
-	memo map[Hash]*tensor.Tensor
+	opts  EvalOptions
+	bound map[Hash]*tensor.Tensor // free Symbols' values (ResolveBindings)
+	memo  map[Hash]*tensor.Tensor
 }
 
 func (ev *evaluator) eval(c Circuit) (*tensor.Tensor, error) {
@@ -154,15 +160,9 @@ func (ev *evaluator) node(c Circuit, kids []*tensor.Tensor) (*tensor.Tensor, err
 		t, err := tensor.Full(dt, n.Shape(), n.Value)
 		return t, wrap(err)
 	case *Symbol:
-		t, ok := ev.opts.Bindings[n.Name()]
-		if !ok || n.Name() == "" {
-			t, ok = ev.opts.Bindings[n.UUID]
-		}
+		t, ok := ev.bound[n.Hash()]
 		if !ok {
-			return nil, fmt.Errorf("evaluate: unbound Symbol %s (bind it by name or uuid)", Label(n))
-		}
-		if !sameInts(t.Shape(), n.Shape()) {
-			return nil, fmt.Errorf("evaluate: Symbol %s has shape %s but its binding has shape %s", Label(n), shapeString(n.Shape()), shapeString(t.Shape()))
+			return nil, fmt.Errorf("evaluate: %w", UnboundError([]*Symbol{n}))
 		}
 		if t.DType() != dt {
 			t = t.Cast(dt)

@@ -15,6 +15,10 @@ type TensorResolver interface {
 	Resolve(prefix string) (*tensor.Tensor, string, error)
 }
 
+// ErrNotStored, wrapped by a TensorResolver's error, says the hash is not
+// in the store at all; with RandomTensors such a hash is drawn instead.
+var ErrNotStored = errors.New("not in the tensor store")
+
 // DefaultMaxRandomElements bounds the random values one parse draws in all
 // (1 GiB of float32), so a typo in a shape, or many large random arrays,
 // cannot exhaust memory.
@@ -29,6 +33,8 @@ type ParseOptions struct {
 	// RandomTensors draws every `Array <hash>` from a standard normal
 	// distribution seeded by Seed and the hash as written (so equal hashes get
 	// equal values) instead of loading it; the line must give the shape.
+	// With a Store too, the Store wins: only hashes it reports ErrNotStored
+	// for are drawn.
 	RandomTensors bool
 	// Seed is mixed into every random draw (`Array rand` and RandomTensors).
 	Seed uint64

@@ -3,6 +3,7 @@ package circuit
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -298,13 +299,16 @@ func (p *parser) array(n *pnode) (Circuit, error) {
 	if strings.Trim(prefix, "0123456789abcdef") != "" {
 		return nil, fmt.Errorf("Array %s: %q is neither a hex tensor hash prefix nor rand", n.label(), x)
 	}
-	if p.opts.RandomTensors {
+	if p.opts.RandomTensors && p.opts.Store == nil {
 		return p.randArray(n, "hash", prefix)
 	}
 	if p.opts.Store == nil {
 		return nil, fmt.Errorf("Array %s needs a tensor store (-tensors DIR) or -random-tensors", n.label())
 	}
 	t, _, err := p.opts.Store.Resolve(prefix)
+	if p.opts.RandomTensors && errors.Is(err, ErrNotStored) {
+		return p.randArray(n, "hash", prefix)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("Array %s: %w", n.label(), err)
 	}

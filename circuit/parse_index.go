@@ -1,10 +1,13 @@
 package circuit
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/circopt/circopt/tensor"
 )
 
 // parseIndexText reads an Index or Scatter index. Besides FormatIndex's
@@ -82,8 +85,12 @@ func (p *parser) tensorAxisIndex(it string, axis int, child Circuit) (AxisIndex,
 		}
 		n = v
 	}
+	var tt *tensor.Tensor
+	var err error
 	if p.opts.Store != nil {
-		tt, _, err := p.opts.Store.Resolve(prefix)
+		tt, _, err = p.opts.Store.Resolve(prefix)
+	}
+	if p.opts.Store != nil && !(p.opts.RandomTensors && errors.Is(err, ErrNotStored)) {
 		if err != nil {
 			return AxisIndex{}, fmt.Errorf("tensor index %q: %w", it, err)
 		}

@@ -73,7 +73,6 @@ func addfold(p *ir.Program, _ *Context) (*ir.Program, error) {
 			visit(o, 1, v.ID)
 		}
 		var terms []int
-		var shapes [][]int
 		for _, id := range order {
 			if coef[id] == 0 {
 				continue // x - x: drop, restoring its shape below if needed
@@ -86,15 +85,10 @@ func addfold(p *ir.Program, _ *Context) (*ir.Program, error) {
 				}
 			}
 			terms = append(terms, t)
-			shapes = append(shapes, typeOf(r.b, t).Shape)
 		}
 		// Terms in id order, as cse sorts commutative operands: the two
 		// passes must agree on one normal form.
 		slices.Sort(terms)
-		shapes = shapes[:0]
-		for _, t := range terms {
-			shapes = append(shapes, typeOf(r.b, t).Shape)
-		}
 		if fillSum != 0 || (len(fillShapes) > 0 && fillSum != fillSum) { // NaN fills stay
 			fs, err := tensor.BroadcastShapes(fillShapes...)
 			if err != nil {
@@ -105,7 +99,6 @@ func addfold(p *ir.Program, _ *Context) (*ir.Program, error) {
 				return -1, false, err
 			}
 			terms = append(terms, f)
-			shapes = append(shapes, fs)
 		}
 		if len(terms) == 0 {
 			id, err := r.b.Scalar(0, v.Type)

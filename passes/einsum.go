@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/circopt/circopt/ir"
-	"github.com/circopt/circopt/passes/order"
+	"github.com/circopt/circopt/passes/internal/order"
 )
 
 // einsumFusion turns each tree of einsums into a planned chain of binary
@@ -26,7 +26,7 @@ import (
 //     nothing else carries contribute their sizes to it). A permute whose
 //     operand is an einsum used only there is a root of its own: the
 //     einsum's output labels are permuted instead.
-//  3. Plan: the flat operand list goes to passes/order (exact DP up to
+//  3. Plan: the flat operand list goes to passes/internal/order (exact DP up to
 //     fusionDPOperands operands, greedy beyond; FLOPs as cost; Options.MemCap
 //     bounds every intermediate), and the path is recorded as a note. An
 //     operand carrying labels no other operand nor the output has is summed

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/circopt/circopt/ir"
-	"github.com/circopt/circopt/passes/order"
+	"github.com/circopt/circopt/passes/internal/order"
 	"github.com/circopt/circopt/tensor"
 )
 

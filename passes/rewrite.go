@@ -67,14 +67,6 @@ func rewrite(p *ir.Program, f rewriteFunc) (*ir.Program, error) {
 	return prune(r.b.Build())
 }
 
-// newValue is the new-program value an old operand id maps to.
-func (r *rewriter) newValue(oldID int) *ir.Value { return r.b.Value(r.m[oldID]) }
-
-// singleUse reports whether the old value id has exactly one use (one
-// operand slot of one value, no output): fusing it into that user cannot
-// duplicate work.
-func (r *rewriter) singleUse(oldID int) bool { return r.old.NumUses(oldID) == 1 }
-
 // onlyUser reports whether every use of the old value id is an operand of
 // the old value user (possibly several times) and id is not an output.
 func (r *rewriter) onlyUser(id, user int) bool {

@@ -157,11 +157,3 @@ func positional(t *testing.T, p *ir.Program) *ir.Program {
 	}
 	return b.Build()
 }
-
-func programFLOPs(p *ir.Program) int64 {
-	var n int64
-	for _, v := range p.Values {
-		n += ir.FLOPsOf(p, v)
-	}
-	return n
-}

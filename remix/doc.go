@@ -16,11 +16,15 @@
 //     tensors by hand. Rewrites that should find something are run with
 //     ErrorIfNothingMatched, so a renamed node is an error, not a silent
 //     no-op that reports baseline numbers under an ablation's name.
-//   - Shuffles are deterministic functions of (seed, n), implemented here
-//     (splitmix64 + Fisher–Yates) so they do not change with the Go release.
+//   - The rewrites themselves (zero, mean and resample ablation, path
+//     patching, seeded shuffles) are package ablate's; this package only
+//     names the notebook's nodes and experiments.
 //   - Every run entry point takes a context and, once it is done, returns
 //     an error wrapping ctx.Err() without waiting for an evaluation that
 //     cannot stop (that one finishes in the background, its result dropped).
+//   - The shipped models (models/*.safetensors, embedded) hold exactly the
+//     tensors of the notebook's .pt state dicts (checked by a test when the
+//     originals are present); the empty models directory means them.
 //   - The figures' data (confusion matrices, last-layer weights) are
 //     gathered here; cmd/remix draws them, so gonum/plot is not a dependency.
 //   - Loss and accuracy are computed from the logits exactly as the

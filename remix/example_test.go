@@ -3,6 +3,7 @@ package remix_test
 import (
 	"fmt"
 
+	"github.com/circopt/circopt/ablate"
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/match"
 	"github.com/circopt/circopt/remix"
@@ -12,7 +13,7 @@ import (
 // Build a TwoLayerSkip from a state dict (here all zeros) and path-patch the
 // skip connection's input with a shuffled batch: only the x directly under
 // 'skip' becomes x[perm]; the x feeding first is untouched.
-func ExamplePatchPath() {
+func ExampleBuildModel() {
 	zeros := func(shape ...int) *tensor.Tensor { t, _ := tensor.Zeros(tensor.Float32, shape); return t }
 	sd := map[string]*tensor.Tensor{
 		"first.weight": zeros(784, 784), "first.bias": zeros(784),
@@ -24,7 +25,7 @@ func ExamplePatchPath() {
 		return
 	}
 	m, _ := match.ParseMatcher(remix.MatchSkipInput)
-	patched, err := remix.PatchPath(model, m, "x shuffled", remix.Shuffle(0, 4))
+	patched, err := ablate.PatchPath(model, m, "x shuffled", ablate.Shuffle(0, 4))
 	if err != nil {
 		fmt.Println(err)
 		return

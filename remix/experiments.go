@@ -3,6 +3,7 @@ package remix
 import (
 	"fmt"
 
+	"github.com/circopt/circopt/ablate"
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/match"
 )
@@ -49,7 +50,7 @@ const (
 //	patch_skip_only_s   the x on the path 'skip' > 'x' replaced by x[perm_s]
 //	patch_first_only_s  the x on the path 'first' >> 'x' replaced by x[perm_s]
 //
-// where perm_s = Shuffle(s, batch). resample_first_s and patch_first_only_s
+// where perm_s = ablate.Shuffle(s, batch). resample_first_s and patch_first_only_s
 // are the same function reached by two different rewrites (the output of
 // first resampled, versus first's input patched); they share the shuffled
 // subtree x[perm_s], named "x shuffled <s>".
@@ -70,11 +71,11 @@ func Experiments(model circuit.Circuit, seeds []uint64) ([]Experiment, error) {
 		out = append(out, Experiment{name, c})
 		return nil
 	}
-	c, err := ZeroAblate(model, match.Name(NameFirst))
+	c, err := ablate.ZeroAblate(model, match.Name(NameFirst))
 	if err := add("zero_first", c, err); err != nil {
 		return nil, err
 	}
-	c, err = MeanAblate(model, match.Name(NameRelu))
+	c, err = ablate.MeanAblate(model, match.Name(NameRelu))
 	if err := add("mean_relu", c, err); err != nil {
 		return nil, err
 	}
@@ -88,22 +89,22 @@ func Experiments(model circuit.Circuit, seeds []uint64) ([]Experiment, error) {
 	}
 	perms := make([][]int64, len(seeds))
 	for i, s := range seeds {
-		perms[i] = Shuffle(s, batch)
+		perms[i] = ablate.Shuffle(s, batch)
 	}
 	for i, s := range seeds {
-		c, err := ResampleAblate(model, match.Name(NameFirst), NameX, shuffledName(s), perms[i])
+		c, err := ablate.ResampleAblate(model, match.Name(NameFirst), NameX, shuffledName(s), perms[i])
 		if err := add(fmt.Sprintf("resample_first_%d", s), c, err); err != nil {
 			return nil, err
 		}
 	}
 	for i, s := range seeds {
-		c, err := PatchPath(model, skipM, shuffledName(s), perms[i])
+		c, err := ablate.PatchPath(model, skipM, shuffledName(s), perms[i])
 		if err := add(fmt.Sprintf("patch_skip_only_%d", s), c, err); err != nil {
 			return nil, err
 		}
 	}
 	for i, s := range seeds {
-		c, err := PatchPath(model, firstM, shuffledName(s), perms[i])
+		c, err := ablate.PatchPath(model, firstM, shuffledName(s), perms[i])
 		if err := add(fmt.Sprintf("patch_first_only_%d", s), c, err); err != nil {
 			return nil, err
 		}

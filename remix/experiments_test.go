@@ -2,61 +2,14 @@ package remix
 
 import (
 	"fmt"
-	"math"
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/circopt/circopt/ablate"
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/match"
 	"github.com/circopt/circopt/tensor"
 )
-
-func TestShuffle(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 17, 1000} {
-		for _, seed := range []uint64{0, 1, 2} {
-			p := Shuffle(seed, n)
-			if len(p) != n {
-				t.Fatalf("Shuffle(%d, %d) has %d entries", seed, n, len(p))
-			}
-			seen := make([]bool, n)
-			for _, v := range p {
-				if v < 0 || int(v) >= n || seen[v] {
-					t.Fatalf("Shuffle(%d, %d) is not a permutation: %v", seed, n, p)
-				}
-				seen[v] = true
-			}
-			if !slices.Equal(p, Shuffle(seed, n)) {
-				t.Fatalf("Shuffle(%d, %d) is not deterministic", seed, n)
-			}
-		}
-	}
-	a, b := Shuffle(0, 1000), Shuffle(1, 1000)
-	if slices.Equal(a, b) {
-		t.Error("seeds 0 and 1 give the same permutation")
-	}
-	fixed := 0
-	for i, v := range a {
-		if int(v) == i {
-			fixed++
-		}
-	}
-	// a uniform permutation has one fixed point on average
-	if fixed > 10 {
-		t.Errorf("Shuffle(0, 1000) has %d fixed points", fixed)
-	}
-}
-
-func TestShuffledErrors(t *testing.T) {
-	x, _ := Input(3)
-	if _, err := Shuffled("s", x, []int64{0, 1}); err == nil {
-		t.Error("a permutation of the wrong length was accepted")
-	}
-	s, _ := circuit.NewScalar(1, nil, "s")
-	if _, err := Shuffled("s", s, nil); err == nil {
-		t.Error("shuffling a scalar was accepted")
-	}
-}
 
 func TestExperimentNames(t *testing.T) {
 	got := strings.Join(ExperimentNames(DefaultSeeds), " ")
@@ -86,7 +39,7 @@ func TestExperimentsMatchLoops(t *testing.T) {
 		"mean_relu":  toy.last(addRows(x, meanRows(r))),
 	}
 	for _, s := range DefaultSeeds {
-		perm := Shuffle(s, n)
+		perm := ablate.Shuffle(s, n)
 		xp := permuteRows(x, perm)
 		resampled := toy.last(addRows(x, relu(toy.first(xp))))
 		want[fmt.Sprintf("resample_first_%d", s)] = resampled
@@ -166,71 +119,9 @@ func TestExperimentStructure(t *testing.T) {
 	}
 }
 
-func TestRewritesNeedAMatch(t *testing.T) {
-	model := mustBuild(t, newToy(1).stateDict(t), 2)
-	none := match.Name("no such node")
-	if _, err := ZeroAblate(model, none); err == nil {
-		t.Error("ZeroAblate of nothing succeeded")
-	}
-	if _, err := MeanAblate(model, none); err == nil {
-		t.Error("MeanAblate of nothing succeeded")
-	}
-	if _, err := ResampleAblate(model, none, NameX, "xs", Shuffle(0, 2)); err == nil {
-		t.Error("ResampleAblate of nothing succeeded")
-	}
-	if _, err := ResampleAblate(model, match.Name(NameFirst), "nope", "xs", Shuffle(0, 2)); err == nil {
-		t.Error("ResampleAblate with an unknown input succeeded")
-	}
-	if _, err := PatchPath(model, none, "xs", Shuffle(0, 2)); err == nil {
-		t.Error("PatchPath of nothing succeeded")
-	}
-	if _, err := PatchPath(model, match.Name(NameX), "xs", Shuffle(0, 3)); err == nil {
-		t.Error("PatchPath with a wrong-length permutation succeeded")
-	}
-	s, _ := circuit.NewScalar(3, nil, "s")
-	if _, err := MeanAblate(s, match.Name("s")); err == nil {
-		t.Error("MeanAblate of a scalar succeeded")
-	}
+func TestExperimentsNeedX(t *testing.T) {
 	sym, _ := circuit.NewSymbol([]int{2, 3}, "", "m")
 	if _, err := Experiments(sym, DefaultSeeds); err == nil {
 		t.Error("Experiments of a circuit without x succeeded")
-	}
-}
-
-// MeanAblate works at any rank: [4] becomes its mean repeated, [4,2,3] its
-// mean over axis 0 repeated along it.
-func TestMeanAblateRanks(t *testing.T) {
-	for _, shape := range [][]int{{4}, {4, 2, 3}} {
-		n := 1
-		for _, d := range shape {
-			n *= d
-		}
-		v := make([]float64, n)
-		for i := range v {
-			v[i] = float64(i*i%7) - 2
-		}
-		tt, _ := tensor.FromFloat64(shape, v)
-		a, _ := circuit.NewArray(tt, "a")
-		got, err := MeanAblate(a, match.Name("a"))
-		if err != nil {
-			t.Fatalf("%v: %v", shape, err)
-		}
-		out, err := circuit.Evaluate(got, circuit.EvalOptions{DType: tensor.Float64})
-		if err != nil {
-			t.Fatal(err)
-		}
-		inner := n / shape[0]
-		o := out.Float64s()
-		for j := 0; j < inner; j++ {
-			var mean float64
-			for b := 0; b < shape[0]; b++ {
-				mean += v[b*inner+j] / float64(shape[0])
-			}
-			for b := 0; b < shape[0]; b++ {
-				if math.Abs(o[b*inner+j]-mean) > 1e-12 {
-					t.Fatalf("%v: entry [%d,%d] = %v, want %v", shape, b, j, o[b*inner+j], mean)
-				}
-			}
-		}
 	}
 }

@@ -3,7 +3,6 @@ package remix
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 
 	"github.com/circopt/circopt/circuit"
@@ -97,7 +96,7 @@ type ModelFigure struct {
 	LastWeights *tensor.Tensor
 }
 
-// FigureData loads every model of ModelFiles from dir over images and
+// FigureData loads every model of ModelFiles from dir (shipped when "") over images and
 // gathers its ModelFigure. When ctx is done it stops and returns an error
 // wrapping ctx.Err().
 func FigureData(ctx context.Context, dir string, images *tensor.Tensor, labels []int, opts Options) ([]ModelFigure, error) {
@@ -108,11 +107,14 @@ func FigureData(ctx context.Context, dir string, images *tensor.Tensor, labels [
 		return nil, fmt.Errorf("remix: images must have shape [n, %d]", Pixels)
 	}
 	var out []ModelFigure
+	pr := opts.reporter()
+	pr.Start(len(ModelFiles), "figures (models)")
+	defer pr.Finish()
 	for _, m := range ModelFiles {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("remix: figures: %w", err)
 		}
-		model, err := LoadModel(filepath.Join(dir, m.File), images.Shape()[0])
+		model, err := LoadModelFrom(dir, m, images.Shape()[0])
 		if err != nil {
 			return nil, err
 		}
@@ -129,6 +131,7 @@ func FigureData(ctx context.Context, dir string, images *tensor.Tensor, labels [
 			return nil, fmt.Errorf("model %s: %w", m.Name, err)
 		}
 		out = append(out, ModelFigure{Name: m.Name, Confusion: conf, LastWeights: w})
+		pr.Add(1)
 	}
 	return out, nil
 }

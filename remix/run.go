@@ -7,6 +7,7 @@ import (
 
 	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/progress"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -48,6 +49,17 @@ type Options struct {
 	Only []string
 	// Eval evaluates the variants; CompiledEval when nil.
 	Eval EvalFunc
+	// Progress is told of each model done by RunDir and FigureData;
+	// progress.Nop when nil.
+	Progress progress.Reporter
+}
+
+// reporter is opts.Progress, or progress.Nop when unset.
+func (opts Options) reporter() progress.Reporter {
+	if opts.Progress == nil {
+		return progress.Nop
+	}
+	return opts.Progress
 }
 
 // evaluate runs opts' evaluator (CompiledEval when unset) in opts' dtype

@@ -21,8 +21,12 @@ type ModelFile struct {
 var ModelFiles = []ModelFile{{"A", "model_a.pickle"}, {"B", "model_b.pickle"}}
 
 // CheckModelDir reports, as one error naming the directory, whether dir is
-// a readable directory holding every file of ModelFiles.
+// a readable directory holding every file of ModelFiles. The empty dir
+// names the shipped models and is always fine.
 func CheckModelDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
 	st, err := os.Stat(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -45,7 +49,8 @@ func CheckModelDir(dir string) error {
 	return nil
 }
 
-// RunDir runs the experiments for every model of ModelFiles found in dir on
+// RunDir runs the experiments for every model of ModelFiles found in dir
+// (the shipped models when dir is "") on
 // images [n, 784] and labels, and returns the table ordered as the
 // notebook's show_results(): by experiment, then by model. When ctx is done
 // it stops (between models or during one) and returns an error wrapping
@@ -58,11 +63,14 @@ func RunDir(ctx context.Context, dir string, images *tensor.Tensor, labels []int
 		return nil, fmt.Errorf("remix: images must have shape [n, %d]", Pixels)
 	}
 	var perModel [][]Row
+	pr := opts.reporter()
+	pr.Start(len(ModelFiles), "experiments (models)")
+	defer pr.Finish()
 	for _, m := range ModelFiles {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("remix: %w", err)
 		}
-		model, err := LoadModel(filepath.Join(dir, m.File), images.Shape()[0])
+		model, err := LoadModelFrom(dir, m, images.Shape()[0])
 		if err != nil {
 			return nil, err
 		}
@@ -71,6 +79,7 @@ func RunDir(ctx context.Context, dir string, images *tensor.Tensor, labels []int
 			return nil, err
 		}
 		perModel = append(perModel, rows)
+		pr.Add(1)
 	}
 	var out []Row
 	for i := range perModel[0] {

@@ -342,16 +342,6 @@ func show(c circuit.Circuit) string {
 	return b.String()
 }
 
-// arr is a named float64 array with given values (for hand examples).
-func arr(t *testing.T, name string, shape []int, data ...float64) *circuit.Array {
-	t.Helper()
-	x, err := tensor.FromFloat64(shape, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return must(circuit.NewArray(x, name))
-}
-
 // rnd is a named random float64 array (for hand examples).
 func rnd(t *testing.T, name string, seed uint64, shape ...int) *circuit.Array {
 	t.Helper()

@@ -80,16 +80,6 @@ func TestPushDownIndexOnceProperty(t *testing.T) {
 	})
 }
 
-// settled reports an Index that push_down_index_once could still move.
-func settled(t tb, c circuit.Circuit) {
-	t.Helper()
-	circuit.Walk([]circuit.Circuit{c}, func(n circuit.Circuit) {
-		if _, applied, err := PushDownIndexOnce(n); err != nil || applied {
-			t.Fatalf("index %s could still move (err %v) in %s", show(n), err, show(c))
-		}
-	})
-}
-
 func TestPushDownIndexProperty(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		g := newGen(rt)

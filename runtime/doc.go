@@ -5,8 +5,9 @@
 // implementations:
 //
 //   - Fast (fast.go, the default) is the optimized executor: binary
-//     contractions as (batched) GEMM through blas32.Gemm/blas64.Gemm, so
-//     whatever BLAS is installed behind gonum's Use is what runs (gemm.go);
+//     contractions as (batched) GEMM, calling the run's own backend (Fast.BLAS, else blas.ForRun) directly,
+//     never gonum's global swap point, in row blocks between which a
+//     canceled run stops (gemm.go);
 //     independent values in flight concurrently and large kernels split
 //     across GOMAXPROCS goroutines (iter.go, fastkernels.go); views that never
 //     copy; reference-counted storage released after its last reader and
@@ -17,9 +18,14 @@
 //     freed after its last use. Tests check Fast against
 //     it; Use(Reference{}) selects it.
 //
+// RunContext (and each executor's RunContext) stops a run when its context
+// is done: Fast checks before starting each value and between GEMM row
+// blocks, Reference between values; the error wraps ctx.Err(). A run over
+// its MaxMemory is refused with an error wrapping ErrOverMemory.
+//
 // interp.EvalValue is the reference single-value kernel set, shared with
-// constant folding so it computes exactly what the reference would; Fast
-// falls back to the same kernels for anything it has no kernel of its own for (einsums with
+// constant folding so it computes exactly what the reference would; Fast falls back to the same
+// kernels for anything it has no kernel of its own for (einsums with
 // repeated or one-sided labels, more or fewer than two operands).
 //
 // Semantics and invariants (both executors):

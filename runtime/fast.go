@@ -2,12 +2,14 @@ package runtime
 
 import (
 	"container/heap"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/circopt/circopt/blas"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
@@ -15,9 +17,9 @@ import (
 
 // Fast is the optimized executor and the default behind Run.
 //
-//   - Binary einsums run as (batched) GEMM through blas32.Gemm/blas64.Gemm,
-//     so whatever BLAS is installed with blas32.Use/blas64.Use is used (see
-//     gemm.go for the layout rules).
+//   - Binary einsums run as (batched) GEMM on the BLAS field's backend
+//     (else blas.ForRun's), called directly (see gemm.go for the layout
+//     rules).
 //   - Independent values run concurrently: a scheduler keeps up to Workers
 //     values in flight, choosing among the ready ones in priority order (the
 //     program order, or Order); large elementwise, reduce, gather and copy
@@ -43,10 +45,18 @@ type Fast struct {
 	// Order optionally gives the priority order as value ids (a Schedule's
 	// Order); values not listed keep program order after the listed ones.
 	Order []int
+	// BLAS is the backend GEMMs call directly (zero: blas.ForRun's).
+	BLAS blas.Backend
 }
 
 // Run implements Executor.
 func (f Fast) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
+	return f.RunContext(context.Background(), p, inputs, dt)
+}
+
+// RunContext implements ContextExecutor: ctx is checked before each value
+// starts and inside GEMMs between blocks of rows.
+func (f Fast) RunContext(ctx context.Context, p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
 	if p == nil {
 		return nil, nil, fmt.Errorf("runtime: nil program")
 	}
@@ -54,6 +64,10 @@ func (f Fast) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DTy
 		return nil, nil, fmt.Errorf("runtime: run dtype must be float32 or float64, got %v", dt)
 	}
 	start := time.Now()
+	b, err := backendFor(f.BLAS)
+	if err != nil {
+		return nil, nil, fmt.Errorf("runtime: %w", err)
+	}
 	sch, err := prepared(p, dt, f.MaxMemory, f.Order)
 	if err != nil {
 		return nil, nil, err
@@ -66,7 +80,7 @@ func (f Fast) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DTy
 	if nw <= 0 {
 		nw = workers()
 	}
-	r := &fastRun{p: p, dt: dt, inputs: inputs, x: newExecState(), sch: sch, budget: budget, workers: nw}
+	r := &fastRun{p: p, dt: dt, inputs: inputs, x: newExecState(ctx, b), sch: sch, budget: budget, workers: nw}
 	out, stats, err := r.run()
 	r.x.donate()
 	if err != nil {
@@ -139,6 +153,25 @@ func (r *fastRun) sourceBytes(v *ir.Value) int64 {
 	return n
 }
 
+// cost is what starting v adds to the live bytes, now or (its kernel's
+// scratch, a copying reshape's result) while it runs, and the scratch part.
+// A value run alone skips the scratch dry run: no admission check reads it.
+func (r *fastRun) cost(v *ir.Value, alone bool) (need, scratch int64) {
+	need = r.sourceBytes(v)
+	if inline(v) {
+		return need, 0
+	}
+	if !alone {
+		scratch = r.scratchOf(v)
+	}
+	if !allocates(v) { // a reshape allocates in its kernel, if it copies
+		scratch += valueBytes(v, r.dt)
+	} else {
+		need += valueBytes(v, r.dt)
+	}
+	return need + scratch, scratch
+}
+
 // materialize binds v's source operands that are not bound yet.
 func (r *fastRun) materialize(v *ir.Value) error {
 	for _, o := range v.Operands {
@@ -172,36 +205,7 @@ type completion struct {
 func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 	p := r.p
 	ids := r.sch.Order // live values in priority order
-	r.env = make(map[int]*arr, len(ids))
-	r.remaining = make(map[int]int, len(ids))
-	r.pending = make(map[int]int, len(ids))
-	r.prio = make(map[int]int, len(ids))
-	r.users = make(map[int][]int, len(ids))
-	for i, id := range ids {
-		r.prio[id] = i
-	}
-	// Sources (inputs, constants, fills) are materialised lazily, right
-	// before their first reader starts, so they occupy memory no earlier
-	// than a sequential run would hold them; they never gate readiness.
-	r.source = map[int]bool{}
-	for _, id := range ids {
-		r.source[id] = isSource(p.Value(id))
-	}
-	for _, id := range ids {
-		v := p.Value(id)
-		seen := map[int]bool{}
-		for _, o := range v.Operands {
-			r.remaining[o]++
-			if !seen[o] && !r.source[o] {
-				seen[o] = true
-				r.pending[id]++
-				r.users[o] = append(r.users[o], id)
-			}
-		}
-	}
-	for _, o := range p.Outputs {
-		r.remaining[o.ID] += 1 << 30 // outputs are never released
-	}
+	r.index()
 	ready := &prioHeap{prio: r.prio}
 	finished := 0
 	for _, id := range ids {
@@ -227,28 +231,16 @@ func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 	var inflight int64 // scratch estimates of the kernels in flight
 	var firstErr error
 	for finished < len(ids) {
+		if firstErr == nil && r.x.canceled() {
+			firstErr = fmt.Errorf("runtime: %w", r.x.ctx.Err())
+		}
 		for firstErr == nil && ready.Len() > 0 && running < r.workers {
 			id := ready.ids[0]
 			v := p.Value(id)
-			// need: what starting v adds to the live bytes, now or (its
-			// kernel's scratch, a copying reshape's result) while it runs.
-			need, scratch := r.sourceBytes(v), int64(0)
 			// A value with nothing running and nothing else ready runs on
-			// this goroutine right away (below) and is then the frontier:
-			// no admission check reads its scratch estimate, so the dry run
-			// that computes it is skipped.
+			// this goroutine right away (below) and is then the frontier.
 			alone := running == 0 && ready.Len() == 1
-			if !inline(v) {
-				if !alone {
-					scratch = r.scratchOf(v)
-				}
-				if !allocates(v) { // a reshape allocates in its kernel, if it copies
-					scratch += valueBytes(v, r.dt)
-				} else {
-					need += valueBytes(v, r.dt)
-				}
-				need += scratch
-			}
+			need, scratch := r.cost(v, alone)
 			for front < len(ids) && started[ids[front]] {
 				front++
 				aheadBytes -= aheadOf[front-1]
@@ -346,23 +338,77 @@ func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 	if firstErr != nil {
 		return nil, nil, firstErr
 	}
+	out, err := r.outputs()
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, r.runStats(), nil
+}
+
+// index builds the scheduler's maps: priority ranks, readers left per
+// value, operands pending per value, users of each value and which values
+// are sources.
+func (r *fastRun) index() {
+	p := r.p
+	ids := r.sch.Order
+	r.env = make(map[int]*arr, len(ids))
+	r.remaining = make(map[int]int, len(ids))
+	r.pending = make(map[int]int, len(ids))
+	r.prio = make(map[int]int, len(ids))
+	r.users = make(map[int][]int, len(ids))
+	for i, id := range ids {
+		r.prio[id] = i
+	}
+	// Sources (inputs, constants, fills) are materialised lazily, right
+	// before their first reader starts, so they occupy memory no earlier
+	// than a sequential run would hold them; they never gate readiness.
+	r.source = map[int]bool{}
+	for _, id := range ids {
+		r.source[id] = isSource(p.Value(id))
+	}
+	for _, id := range ids {
+		v := p.Value(id)
+		seen := map[int]bool{}
+		for _, o := range v.Operands {
+			r.remaining[o]++
+			if !seen[o] && !r.source[o] {
+				seen[o] = true
+				r.pending[id]++
+				r.users[o] = append(r.users[o], id)
+			}
+		}
+	}
+	for _, o := range p.Outputs {
+		r.remaining[o.ID] += 1 << 30 // outputs are never released
+	}
+}
+
+// outputs returns the outputs as contiguous tensors.
+func (r *fastRun) outputs() (map[string]*tensor.Tensor, error) {
+	p := r.p
 	out := make(map[string]*tensor.Tensor, len(p.Outputs))
 	for _, o := range p.Outputs {
 		if r.source[o.ID] { // an input or constant returned as it is
 			if err := r.materialize(&ir.Value{Operands: []int{o.ID}}); err != nil {
-				return nil, nil, fmt.Errorf("runtime: %w", err)
+				return nil, fmt.Errorf("runtime: %w", err)
 			}
 		}
 		a, ok := r.env[o.ID]
 		if !ok {
-			return nil, nil, fmt.Errorf("runtime: output %q: value %%%d was not computed", o.Name, o.ID)
+			return nil, fmt.Errorf("runtime: output %q: value %%%d was not computed", o.Name, o.ID)
 		}
 		t, err := a.toTensor()
 		if err != nil {
-			return nil, nil, fmt.Errorf("runtime: output %q: %w", o.Name, err)
+			return nil, fmt.Errorf("runtime: output %q: %w", o.Name, err)
 		}
 		out[o.Name] = t
 	}
+	return out, nil
+}
+
+// runStats gathers the per-value stats and the memory counts.
+func (r *fastRun) runStats() *Stats {
+	p := r.p
 	stats := &Stats{Values: r.stats}
 	slices.SortFunc(stats.Values, func(a, b ValueStat) int { return p.Position(a.ID) - p.Position(b.ID) })
 	for _, s := range stats.Values {
@@ -375,7 +421,7 @@ func (r *fastRun) run() (map[string]*tensor.Tensor, *Stats, error) {
 	r.x.mu.Unlock()
 	stats.PredictedPeakBytes = r.sch.PeakBytes
 	stats.Workers = r.workers
-	return out, stats, nil
+	return stats
 }
 
 func (r *fastRun) liveBytes() int64 {
@@ -518,7 +564,9 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 	if dt.IsFloat() {
 		if v.Op == ir.OpEinsum && len(args) == 2 {
 			if c, ok := classifyEinsum(v.Attrs.String("spec")); ok {
-				contract(r.x, c, args[0], args[1], out)
+				if err := contract(r.x, c, args[0], args[1], out); err != nil {
+					return nil, outSt, err
+				}
 				return out, nil, nil
 			}
 		} else if k, ok := fastKernels[v.Op]; ok {

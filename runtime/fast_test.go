@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
+	cblas "github.com/circopt/circopt/blas"
 	"math"
 	"math/rand/v2"
 	goruntime "runtime"
@@ -517,10 +519,10 @@ func TestMaxMemory(t *testing.T) {
 		t.Errorf("MaxMemory run: %v, peak %d", err, st.PeakBytes)
 	}
 	_, err = PlanSchedule(p, tensor.Float64, 10000)
-	if err == nil || !strings.Contains(err.Error(), "over the 10000-byte limit") {
+	if !errors.Is(err, ErrOverMemory) || !strings.Contains(err.Error(), "more than the limit of 10000") {
 		t.Errorf("limit below every order: %v", err)
 	}
-	if _, _, err := (Fast{MaxMemory: 10000}).Run(p, in, tensor.Float64); err == nil {
+	if _, _, err := (Fast{MaxMemory: 10000}).Run(p, in, tensor.Float64); !errors.Is(err, ErrOverMemory) {
 		t.Errorf("run under an impossible limit was not refused")
 	}
 }
@@ -606,9 +608,7 @@ func TestGOMAXPROCSRespected(t *testing.T) {
 	}
 }
 
-// countingSgemm is gonum's implementation with Sgemm counted: installed
-// with blas32.Use it shows GEMMs go through the swap point, so a faster
-// BLAS plugged in there is what the runtime uses.
+// countingSgemm is gonum's implementation with Sgemm counted.
 type countingSgemm struct {
 	gonum.Implementation
 	n *atomic.Int64
@@ -619,15 +619,18 @@ func (c countingSgemm) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, 
 	c.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, cm, ldc)
 }
 
-func TestGemmGoesThroughBlas32Use(t *testing.T) {
-	var n atomic.Int64
+// TestGemmCallsTheRunsBackend: GEMMs call the backend the run holds, not
+// whatever is installed behind gonum's global blas32.Use.
+func TestGemmCallsTheRunsBackend(t *testing.T) {
+	var mine, global atomic.Int64
 	prev := blas32.Implementation()
-	blas32.Use(countingSgemm{n: &n})
+	blas32.Use(countingSgemm{n: &global})
 	defer blas32.Use(prev)
 	p := program(t, "%0 = input \"a\" : f32[3,4]\n%1 = input \"b\" : f32[4,5]\n%2 = einsum \"ik,kj->ij\" %0 %1 : f32[3,5]\noutput \"c\" %2\n")
-	compareRuns(t, p, randInputs(p, 1), tensor.Float32, Fast{})
-	if n.Load() != 1 {
-		t.Errorf("%d Sgemm calls through the installed implementation, want 1", n.Load())
+	be := cblas.Backend{Name: "counting", F32: countingSgemm{n: &mine}, F64: gonum.Implementation{}}
+	compareRuns(t, p, randInputs(p, 1), tensor.Float32, Fast{BLAS: be})
+	if mine.Load() != 1 || global.Load() != 0 {
+		t.Errorf("Sgemm calls: %d through the run's backend (want 1), %d through gonum's global (want 0)", mine.Load(), global.Load())
 	}
 }
 

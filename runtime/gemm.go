@@ -6,8 +6,6 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
 
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/tensor"
@@ -268,34 +266,49 @@ func kOrders(k []int, arrs []*arr, labels [][]int) [][]int {
 	return out
 }
 
-// contract computes out = einsum(la,lb->lo)(a, b) with GEMM. out is a fresh
-// contiguous array of the run dtype. It returns the scratch bytes it needs;
-// with x nil it is a dry run on data-less arrays that only measures them
-// (the schedule's memory prediction).
-func contract(x *execState, c *contraction, a, b, out *arr) (scratchBytes int64) {
-	size := map[int]int{}
+// gemmPlan is how one binary contraction runs as GEMMs: which labels loop,
+// where the result is written, which operands are copied first and the
+// scratch that takes. Planning reads only shapes and strides, so the same
+// plan serves the kernel (contract) and the memory estimate (contractScratch).
+type gemmPlan struct {
+	size            map[int]int // label -> extent
+	cm, cn, batch   []int       // the GEMM's M and N labels and its loop labels
+	M, N, K, NB     int
+	swap, direct    bool  // swap: computed as Cᵀ = Bᵀ·Aᵀ; direct: written straight into out
+	tLabels, tShape []int // the scratch result's labels and shape when not direct
+	bestK           []int // K label order
+	oa, ob          gemmOperand
+	copyA, copyB    bool // operands laid out in scratch first
+	nothing, zero   bool // empty result; K empty (the result is zeros)
+	scratchBytes    int64
+}
+
+// planContract lays out out = einsum(la,lb->lo)(a, b). out is contiguous
+// in the run dtype; a and b may be data-less (shapeOnly) arrays.
+func planContract(c *contraction, a, b, out *arr) *gemmPlan {
+	pl := &gemmPlan{size: map[int]int{}}
 	for i, l := range c.la {
-		size[l] = a.shape[i]
+		pl.size[l] = a.shape[i]
 	}
 	for i, l := range c.lb {
-		size[l] = b.shape[i]
+		pl.size[l] = b.shape[i]
 	}
 	prod := func(ls []int) int {
 		p := 1
 		for _, l := range ls {
-			p *= size[l]
+			p *= pl.size[l]
 		}
 		return p
 	}
 	M, N, K, NB := prod(c.m), prod(c.n), prod(c.k), prod(c.batch)
+	pl.K = K
 	if M*N*NB == 0 {
-		return 0
+		pl.nothing = true
+		return pl
 	}
 	if K == 0 {
-		if x != nil {
-			zeroFill(out)
-		}
-		return 0
+		pl.zero = true
+		return pl
 	}
 	elt := int64(out.dt.Size())
 
@@ -305,47 +318,39 @@ func contract(x *execState, c *contraction, a, b, out *arr) (scratchBytes int64)
 	// the operand without the label reading it with stride 0) when the
 	// GEMMs left are still sizeable; otherwise the GEMM writes a scratch
 	// [batch, M, N] block that is permuted into out afterwards.
-	target, tLabels := out, c.lo
-	var tmp *storage
-	cm, cn, batch := c.m, c.n, c.batch
-	swap, direct := outLayout(cm, cn, c.lo, out)
-	for i := 0; !direct && i <= len(c.m); i++ {
+	pl.tLabels = c.lo
+	pl.cm, pl.cn, pl.batch = c.m, c.n, c.batch
+	pl.swap, pl.direct = outLayout(pl.cm, pl.cn, c.lo, out)
+	for i := 0; !pl.direct && i <= len(c.m); i++ {
 		for j := 0; j <= len(c.n); j++ {
 			if i+j == 0 {
 				continue
 			}
 			if s, ok := outLayout(c.m[i:], c.n[j:], c.lo, out); ok && prod(c.m[i:])*prod(c.n[j:])*K >= loopMinWork {
-				cm, cn, swap, direct = c.m[i:], c.n[j:], s, true
-				batch = slices.Concat(c.batch, c.m[:i], c.n[:j])
+				pl.cm, pl.cn, pl.swap, pl.direct = c.m[i:], c.n[j:], s, true
+				pl.batch = slices.Concat(c.batch, c.m[:i], c.n[:j])
 				break
 			}
 		}
 	}
-	M, N, NB = prod(cm), prod(cn), prod(batch)
-	if !direct {
-		swap = false
-		tLabels = slices.Concat(batch, cm, cn)
-		shape := make([]int, len(tLabels))
-		for i, l := range tLabels {
-			shape[i] = size[l]
+	pl.M, pl.N, pl.NB = prod(pl.cm), prod(pl.cn), prod(pl.batch)
+	if !pl.direct {
+		pl.swap = false
+		pl.tLabels = slices.Concat(pl.batch, pl.cm, pl.cn)
+		pl.tShape = make([]int, len(pl.tLabels))
+		for i, l := range pl.tLabels {
+			pl.tShape[i] = pl.size[l]
 		}
-		scratchBytes += int64(numel(shape)) * elt
-		target = shapeOnly(shape)
-		if x != nil {
-			tmp = x.scratch(out.dt, numel(shape))
-			target = newArr(out.dt, shape, tmp)
-		}
+		pl.scratchBytes += int64(numel(pl.tShape)) * elt
 	}
 
 	// Operands: try each K order, keep the one that copies least.
-	var oa, ob gemmOperand
 	var okA, okB bool
-	var bestK []int
 	bestCost := -1
 	for _, ko := range kOrders(c.k, []*arr{a, b}, [][]int{c.la, c.lb}) {
 		// gonum sees the operands transposed once more when swap.
-		ta, va := viewOperand(a, c.la, batch, cm, ko, swap)
-		tb, vb := viewOperand(b, c.lb, batch, ko, cn, swap)
+		ta, va := viewOperand(a, c.la, pl.batch, pl.cm, ko, pl.swap)
+		tb, vb := viewOperand(b, c.lb, pl.batch, ko, pl.cn, pl.swap)
 		cost := 0
 		if !va {
 			cost += a.size()
@@ -353,68 +358,117 @@ func contract(x *execState, c *contraction, a, b, out *arr) (scratchBytes int64)
 		if !vb {
 			cost += b.size()
 		}
-		if va && vb && ta.trans != swap && tb.trans != swap {
+		if va && vb && ta.trans != pl.swap && tb.trans != pl.swap {
 			cost += min(a.size(), b.size())
 		}
 		if bestCost < 0 || cost < bestCost {
-			bestCost, bestK, oa, ob, okA, okB = cost, ko, ta, tb, va, vb
+			bestCost, pl.bestK, pl.oa, pl.ob, okA, okB = cost, ko, ta, tb, va, vb
 		}
 	}
 	// Copies are laid out so that, as gonum finally sees them (transposed
 	// again when the result is computed as Cᵀ = Bᵀ·Aᵀ), they are row-major.
-	var scratch []*storage
 	if !okA {
-		var st *storage
-		oa, st = copyOperand(x, a, c.la, batch, cm, bestK, swap)
-		scratch = append(scratch, st)
+		pl.oa, _ = copyOperand(nil, a, c.la, pl.batch, pl.cm, pl.bestK, pl.swap)
 	}
 	if !okB {
-		var st *storage
-		ob, st = copyOperand(x, b, c.lb, batch, bestK, cn, swap)
-		scratch = append(scratch, st)
+		pl.ob, _ = copyOperand(nil, b, c.lb, pl.batch, pl.bestK, pl.cn, pl.swap)
 	}
-	if oa.trans != swap && ob.trans != swap {
-		var st *storage
+	if pl.oa.trans != pl.swap && pl.ob.trans != pl.swap {
 		if a.size() <= b.size() {
-			oa, st = copyOperand(x, a, c.la, batch, cm, bestK, swap)
+			pl.oa, _ = copyOperand(nil, a, c.la, pl.batch, pl.cm, pl.bestK, pl.swap)
 		} else {
-			ob, st = copyOperand(x, b, c.lb, batch, bestK, cn, swap)
+			pl.ob, _ = copyOperand(nil, b, c.lb, pl.batch, pl.bestK, pl.cn, pl.swap)
 		}
+	}
+	pl.copyA, pl.copyB = pl.oa.copied, pl.ob.copied
+	for _, o := range []*gemmOperand{&pl.oa, &pl.ob} {
+		if o.copied {
+			pl.scratchBytes += int64(o.a.size()) * elt
+		}
+	}
+	return pl
+}
+
+// contractScratch is the scratch bytes contract takes for these operands
+// (the schedule's memory estimate).
+func contractScratch(c *contraction, a, b, out *arr) int64 {
+	return planContract(c, a, b, out).scratchBytes
+}
+
+// contract computes out = einsum(la,lb->lo)(a, b) with GEMMs on x's BLAS.
+// out is a fresh contiguous array of the run dtype. It stops early, with
+// the context's error, when x's run is canceled.
+func contract(x *execState, c *contraction, a, b, out *arr) error {
+	pl := planContract(c, a, b, out)
+	switch {
+	case pl.nothing:
+		return nil
+	case pl.zero:
+		zeroFill(out)
+		return nil
+	}
+	target := out
+	var scratch []*storage
+	defer func() {
+		for _, st := range scratch {
+			x.release(st)
+		}
+	}()
+	if !pl.direct {
+		tmp := x.scratch(out.dt, numel(pl.tShape))
+		scratch = append(scratch, tmp)
+		target = newArr(out.dt, pl.tShape, tmp)
+	}
+	oa, ob := pl.oa, pl.ob
+	if pl.copyA {
+		var st *storage
+		oa, st = copyOperand(x, a, c.la, pl.batch, pl.cm, pl.bestK, pl.swap)
 		scratch = append(scratch, st)
 	}
-	for _, o := range []*gemmOperand{&oa, &ob} {
-		if o.copied {
-			scratchBytes += int64(o.a.size()) * elt
+	if pl.copyB {
+		var st *storage
+		ob, st = copyOperand(x, b, c.lb, pl.batch, pl.bestK, pl.cn, pl.swap)
+		scratch = append(scratch, st)
+	}
+	if err := runGemms(x, pl, &oa, &ob, target); err != nil {
+		return err
+	}
+	if !pl.direct {
+		perm := make([]int, len(c.lo))
+		for i, l := range c.lo {
+			perm[i] = slices.Index(pl.tLabels, l)
 		}
+		copyInto(out, target.permuted(perm))
 	}
-	if x == nil {
-		return scratchBytes
-	}
+	return nil
+}
 
-	// Result layout per batch index.
-	cbstr := make([]int, len(batch))
-	for i, l := range batch {
-		cbstr[i] = target.strides[slices.Index(tLabels, l)]
+// runGemms runs one GEMM per loop index into target.
+func runGemms(x *execState, pl *gemmPlan, oa, ob *gemmOperand, target *arr) error {
+	cbstr := make([]int, len(pl.batch))
+	for i, l := range pl.batch {
+		cbstr[i] = target.strides[slices.Index(pl.tLabels, l)]
 	}
+	M, N, K := pl.M, pl.N, pl.K
 	var ldc int
-	if swap {
-		ldc = collapse(cn, tLabels, target.shape, target.strides).stride
+	if pl.swap {
+		ldc = collapse(pl.cn, pl.tLabels, target.shape, target.strides).stride
 		if N <= 1 {
 			ldc = max(1, M)
 		}
 	} else {
-		ldc = collapse(cm, tLabels, target.shape, target.strides).stride
+		ldc = collapse(pl.cm, pl.tLabels, target.shape, target.strides).stride
 		if M <= 1 {
 			ldc = max(1, N)
 		}
 	}
-	bsz := make([]int, len(batch))
-	for i, l := range batch {
-		bsz[i] = size[l]
+	bsz := make([]int, len(pl.batch))
+	for i, l := range pl.batch {
+		bsz[i] = pl.size[l]
 	}
 	run := func(lo, hi int) {
 		idx := make([]int, len(bsz))
-		for bi := lo; bi < hi; bi++ {
+		for bi := lo; bi < hi && !x.canceled(); bi++ {
 			r := bi
 			for i := len(bsz) - 1; i >= 0; i-- {
 				idx[i] = r % bsz[i]
@@ -426,33 +480,48 @@ func contract(x *execState, c *contraction, a, b, out *arr) (scratchBytes int64)
 				bo += idx[i] * ob.bstr[i]
 				co += idx[i] * cbstr[i]
 			}
-			if swap {
+			if pl.swap {
 				// Cᵀ = Bᵀ·Aᵀ: b read as N×K, a as K×M.
-				l, r := transposed(ob), transposed(oa)
-				gemmCall(l, bo, r, ao, target, co, N, M, ldc)
+				l, r := transposed(*ob), transposed(*oa)
+				gemmRows(x, l, bo, r, ao, target, co, N, M, K, ldc)
 			} else {
-				gemmCall(&oa, ao, &ob, bo, target, co, M, N, ldc)
+				gemmRows(x, oa, ao, ob, bo, target, co, M, N, K, ldc)
 			}
 		}
 	}
-	// Small GEMMs run side by side; large ones use gonum's own parallelism.
-	if NB > 1 && M*N*K < 96*96*96 {
-		parFor(NB, 2*M*N*K/64, run)
+	// Small GEMMs run side by side; large ones use the BLAS's own parallelism.
+	if pl.NB > 1 && M*N*K < 96*96*96 {
+		parFor(pl.NB, 2*M*N*K/64, run)
 	} else {
-		run(0, NB)
+		run(0, pl.NB)
 	}
-	if !direct {
-		perm := make([]int, len(c.lo))
-		for i, l := range c.lo {
-			perm[i] = slices.Index(tLabels, l)
+	if x.canceled() {
+		return x.ctx.Err()
+	}
+	return nil
+}
+
+// gemmBlockFLOPs bounds the work of one GEMM call, so that a canceled run
+// stops within tens of milliseconds even inside one large product.
+var gemmBlockFLOPs = 1 << 30
+
+// gemmRows runs C = L·R (rows×cols, inner dimension k) as GEMMs over blocks
+// of L's rows, checking for cancellation between blocks.
+func gemmRows(x *execState, l *gemmOperand, loff int, r *gemmOperand, roff int, target *arr, coff, rows, cols, k, ldc int) {
+	block := rows
+	if per := 2 * cols * max(k, 1); rows*per > gemmBlockFLOPs {
+		block = max(256, gemmBlockFLOPs/per)
+	}
+	for lo := 0; lo < rows && !x.canceled(); lo += block {
+		n := min(block, rows-lo)
+		sub := *l
+		sub.rows = n
+		step := l.ld // a row-major row, or a column of the stored transpose
+		if l.trans {
+			step = 1
 		}
-		copyInto(out, target.permuted(perm))
-		x.release(tmp)
+		gemmCall(x, &sub, loff+lo*step, r, roff, target, coff+lo*ldc, n, cols, ldc)
 	}
-	for _, st := range scratch {
-		x.release(st)
-	}
-	return scratchBytes
 }
 
 // loopMinWork is the per-GEMM multiply count above which looping over
@@ -498,22 +567,22 @@ func transposed(o gemmOperand) *gemmOperand {
 var gemmHook func(transA, transB bool)
 
 // gemmCall runs C[rows×cols] (row stride ldc, at coff in target) = L·R.
-func gemmCall(l *gemmOperand, loff int, r *gemmOperand, roff int, target *arr, coff, rows, cols, ldc int) {
+// It calls x's BLAS directly (as blas32.Gemm would call gonum's global).
+func gemmCall(x *execState, l *gemmOperand, loff int, r *gemmOperand, roff int, target *arr, coff, rows, cols, ldc int) {
 	if gemmHook != nil {
 		gemmHook(l.trans, r.trans)
 	}
-	lr, lc, ln := l.stored()
-	rr, rc, rn := r.stored()
+	_, _, ln := l.stored()
+	_, _, rn := r.stored()
 	cn := (rows-1)*ldc + cols
+	k := l.cols
 	if target.dt == tensor.Float64 {
-		blas64.Gemm(l.blasTrans(), r.blasTrans(), 1,
-			blas64.General{Rows: lr, Cols: lc, Stride: l.ld, Data: l.a.f64[loff : loff+ln]},
-			blas64.General{Rows: rr, Cols: rc, Stride: r.ld, Data: r.a.f64[roff : roff+rn]},
-			0, blas64.General{Rows: rows, Cols: cols, Stride: ldc, Data: target.f64[coff : coff+cn]})
+		x.blas.F64.Dgemm(l.blasTrans(), r.blasTrans(), rows, cols, k, 1,
+			l.a.f64[loff:loff+ln], l.ld, r.a.f64[roff:roff+rn], r.ld,
+			0, target.f64[coff:coff+cn], ldc)
 		return
 	}
-	blas32.Gemm(l.blasTrans(), r.blasTrans(), 1,
-		blas32.General{Rows: lr, Cols: lc, Stride: l.ld, Data: l.a.f32[loff : loff+ln]},
-		blas32.General{Rows: rr, Cols: rc, Stride: r.ld, Data: r.a.f32[roff : roff+rn]},
-		0, blas32.General{Rows: rows, Cols: cols, Stride: ldc, Data: target.f32[coff : coff+cn]})
+	x.blas.F32.Sgemm(l.blasTrans(), r.blasTrans(), rows, cols, k, 1,
+		l.a.f32[loff:loff+ln], l.ld, r.a.f32[roff:roff+rn], r.ld,
+		0, target.f32[coff:coff+cn], ldc)
 }

@@ -1,7 +1,10 @@
 package runtime
 
 import (
+	"context"
 	"sync"
+
+	"github.com/circopt/circopt/blas"
 
 	"github.com/circopt/circopt/tensor"
 )
@@ -42,7 +45,11 @@ type poolKey struct {
 
 // execState is one run's memory: the pool of free buffers and the live and
 // peak byte counts. Workers allocate scratch through it, so it is locked.
+// It also carries what every kernel of the run reads: the context that
+// stops it and the BLAS it calls (never gonum's global).
 type execState struct {
+	ctx       context.Context
+	blas      blas.Backend
 	mu        sync.Mutex
 	free      map[poolKey][]*storage
 	live      int64 // bytes of referenced storage (inputs, constants, results, scratch)
@@ -51,7 +58,9 @@ type execState struct {
 	reused    int64 // bytes served from the pool
 }
 
-func newExecState() *execState { return &execState{free: map[poolKey][]*storage{}} }
+func newExecState(ctx context.Context, b blas.Backend) *execState {
+	return &execState{ctx: ctx, blas: b, free: map[poolKey][]*storage{}}
+}
 
 // alloc returns a buffer of n elements (dirty when reused), counted live
 // with one reference.

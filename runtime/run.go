@@ -1,13 +1,13 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
 	"sync"
 	"time"
 
-	"github.com/circopt/circopt/blas"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
@@ -96,15 +96,7 @@ func Use(e Executor) {
 // value's name, dtype (float32 or float64) is the precision of float values.
 // It returns the outputs by name.
 func Run(p *ir.Program, inputs map[string]*tensor.Tensor, dtype tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
-	// GEMMs go through gonum's swap point: install the backend CIRCOPT_BLAS
-	// names (or the CPU's default) unless the program chose one itself.
-	if _, err := blas.Ensure(); err != nil {
-		return nil, nil, err
-	}
-	mu.RLock()
-	e := current
-	mu.RUnlock()
-	return e.Run(p, inputs, dtype)
+	return RunContext(context.Background(), p, inputs, dtype)
 }
 
 // Reference is the straightforward interpreter: one value at a time, in
@@ -112,7 +104,12 @@ func Run(p *ir.Program, inputs map[string]*tensor.Tensor, dtype tensor.DType) (m
 type Reference struct{}
 
 // Run implements Executor.
-func (Reference) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
+func (r Reference) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
+	return r.RunContext(context.Background(), p, inputs, dt)
+}
+
+// RunContext implements ContextExecutor: ctx is checked between values.
+func (Reference) RunContext(ctx context.Context, p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
 	if p == nil {
 		return nil, nil, fmt.Errorf("runtime: nil program")
 	}
@@ -133,6 +130,9 @@ func (Reference) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.
 	stats := &Stats{Values: make([]ValueStat, 0, len(p.Values))}
 	var held int64
 	for i, v := range p.Values {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("runtime: %w", err)
+		}
 		if _, dup := env[v.ID]; dup {
 			return nil, nil, fmt.Errorf("runtime: %v: id %%%d defined twice", v, v.ID)
 		}

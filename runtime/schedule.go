@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -31,6 +32,26 @@ type Schedule struct {
 	// schedules that did not come from the executor's cache).
 	flops map[int]int64
 }
+
+// ErrOverMemory is what every refusal of a plan over its memory limit
+// wraps (errors.Is).
+var ErrOverMemory = errors.New("over the memory limit")
+
+// OverMemoryError is a refusal: the estimate Need exceeds Limit.
+type OverMemoryError struct {
+	What        string // what needs it ("the plan" when empty)
+	Need, Limit int64
+}
+
+func (e *OverMemoryError) Error() string {
+	what := e.What
+	if what == "" {
+		what = "the plan"
+	}
+	return fmt.Sprintf("%s needs about %d bytes at peak, more than the limit of %d", what, e.Need, e.Limit)
+}
+
+func (e *OverMemoryError) Unwrap() error { return ErrOverMemory }
 
 // PredictPeak is the peak bytes of running p with the fast executor in
 // program order, one value at a time, in run dtype dt.
@@ -95,7 +116,7 @@ func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int) (
 		s = &Schedule{Order: g, PeakBytes: gp, Reordered: true, ahead: gahead}
 	}
 	if s.PeakBytes > maxMemory {
-		return nil, fmt.Errorf("the plan needs about %d bytes at peak, over the %d-byte limit", s.PeakBytes, maxMemory)
+		return nil, &OverMemoryError{Need: s.PeakBytes, Limit: maxMemory}
 	}
 	return s, nil
 }
@@ -192,12 +213,6 @@ func (s *simulation) step(v *ir.Value, env map[int]*arr, st map[int]*simStorage)
 		}
 	}
 	return shapeOnly(v.Shape()), &simStorage{bytes: bytes}
-}
-
-// run replays order and returns the peak.
-func (s *simulation) run(order []int) int64 {
-	peak, _ := s.profile(order)
-	return peak
 }
 
 // profile replays order and returns the peak and, per position, the
@@ -341,7 +356,7 @@ func (s *simulation) scratch(v *ir.Value, env map[int]*arr, out *arr) int64 {
 		a.dt, b.dt = s.dt, s.dt
 		o := *out
 		o.dt = s.dt
-		return contract(nil, c, &a, &b, &o)
+		return contractScratch(c, &a, &b, &o)
 	case v.Op == ir.OpSum && s.dt == tensor.Float32:
 		return v.Type.NumElements() * 8
 	}

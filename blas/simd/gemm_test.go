@@ -318,12 +318,11 @@ func panicMessage(f func()) (msg any) {
 // TestPanicsLikeGonum: bad arguments panic with gonum's message.
 func TestPanicsLikeGonum(t *testing.T) {
 	type args struct {
-		tA, tB        blas.Transpose
-		m, n, k       int
-		la, lda       int
-		lb, ldb       int
-		lc, ldc       int
-		wantSubstring string
+		tA, tB  blas.Transpose
+		m, n, k int
+		la, lda int
+		lb, ldb int
+		lc, ldc int
 	}
 	cases := []args{
 		{tA: 'X', tB: blas.NoTrans, m: 2, n: 2, k: 2, la: 4, lda: 2, lb: 4, ldb: 2, lc: 4, ldc: 2},

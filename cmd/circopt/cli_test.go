@@ -28,6 +28,8 @@ func cliFixture(t *testing.T) string {
 	writeFile(t, dir, "good.circ", "0 'a' [2] Scalar 1.5\n")
 	writeFile(t, dir, "tenth.circ", "0 'z' [] Scalar 0.1\n")
 	writeFile(t, dir, "free.circ", "0 'y' Einsum a,a->a\n  1 'x' [2] Symbol 6f1c1e0a-8a3e-4d9b-9d7e-2f7f0e0b9a11\n  1\n")
+	writeFile(t, dir, "twox.circ", "0 'y' Add\n  1 'x' [2] Symbol "+uuidA+"\n  2 'scaled' Einsum a,->a\n    3 'x' [2] Symbol "+uuidB+"\n    4 'ten' [] Scalar 10\n")
+	writeFile(t, dir, "twoshapes.circ", "0 'p' [2] Symbol "+uuidA+"\n1 'q' [3] Symbol "+uuidA+"\n")
 	writeFile(t, dir, "multi.circ", "0 [2] Scalar 1\n1 [3] Scalar 2\n2 'd' [1] Scalar 3\n3 'd' [1] Scalar 4\n")
 	writeFile(t, dir, "crlf.circ", "0 'a' [2] Scalar 1\r\n1 'b' Add\r\n  0\r\n  2 'c' [2] Scalar 2\r\n")
 	writeFile(t, dir, "nan.circ", "0 'l' GeneralFunction log\n  1 [3] Scalar -1\n")
@@ -40,6 +42,7 @@ func cliFixture(t *testing.T) string {
 	writeFile(t, dir, "skip.circ", skipCirc)
 	writeFile(t, dir, "notnpy.npy", "garbage")
 	saveNpy(t, dir, "x2.npy", []int{2}, []float64{3, -2})
+	saveNpy(t, dir, "x2b.npy", []int{2}, []float64{1, 4})
 	saveNpy(t, dir, "x3.npy", []int{3}, []float64{1, 2, 3})
 	writeRawNpy(t, filepath.Join(dir, "xi.npy"), "<i8", "(2,)", []byte{3, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 	writeRawNpy(t, filepath.Join(dir, "xb.npy"), "|b1", "(2,)", []byte{1, 0})
@@ -48,6 +51,12 @@ func cliFixture(t *testing.T) string {
 	}
 	return dir
 }
+
+// Two uuids for Symbols that share a name.
+const (
+	uuidA = "11111111-1111-4111-8111-111111111111"
+	uuidB = "22222222-2222-4222-8222-222222222222"
+)
 
 // writeRawNpy writes a version 1.0 .npy file by hand, for dtypes the
 // tensor package cannot save.
@@ -76,7 +85,7 @@ func TestCLITable(t *testing.T) {
 		{name: "help nosuch", args: []string{"help", "nosuch"}, code: 2, errs: []string{"circopt help: unknown command"}},
 		{name: "eval -h", args: []string{"eval", "-h"}, code: 0, outHas: []string{"usage: circopt eval", "-format", "-random-tensors\n"}},
 		{name: "print -help", args: []string{"print", "-help"}, code: 0, outHas: []string{"usage: circopt print [-random-tensors] [-tensors DIR] FILE|-"}},
-		{name: "tensors -h", args: []string{"tensors", "-h"}, code: 0, outHas: []string{"usage: circopt tensors add -store DIR FILE.npy..."}},
+		{name: "tensors -h", args: []string{"tensors", "-h"}, code: 0, outHas: []string{"usage: circopt tensors add -store DIR FILE... | tensors ls -store DIR"}},
 		{name: "tensors add -h", args: []string{"tensors", "add", "-h"}, code: 0, outHas: []string{"-store DIR"}},
 		{name: "unknown command", args: []string{"nosuch"}, code: 2, errs: []string{`circopt: unknown command "nosuch"`}},
 		{name: "unknown flag", args: []string{"print", "-nosuch", "{dir}/good.circ"}, code: 2,
@@ -89,7 +98,7 @@ func TestCLITable(t *testing.T) {
 		{name: "negative rtol", args: []string{"verify", "-rtol", "-1", "{dir}/good.circ"}, code: 2, errs: []string{"circopt verify: -rtol and -atol"}},
 		{name: "version takes no args", args: []string{"version", "x"}, code: 2, errs: []string{"circopt version: takes no arguments"}},
 		{name: "rewrite -list takes no args", args: []string{"rewrite", "-list", "x"}, code: 2, errs: []string{"circopt rewrite: takes no arguments"}},
-		{name: "tensors without add", args: []string{"tensors", "{dir}/x2.npy"}, code: 2, errs: []string{"circopt tensors: want the subcommand add"}},
+		{name: "tensors without add", args: []string{"tensors", "{dir}/x2.npy"}, code: 2, errs: []string{"circopt tensors: want the subcommand add or ls"}},
 
 		// flags after the file, and "--"
 		{name: "flags after FILE", args: []string{"eval", "{dir}/good.circ", "-format", "json"}, code: 0, want: true,
@@ -120,7 +129,7 @@ func TestCLITable(t *testing.T) {
 		{name: "memory limit compiled", args: []string{"eval", "-max-memory", "1000", "{dir}/big.circ"}, code: 1, want: true,
 			errs: []string{"{dir}/big.circ: the compiled plan needs about"}},
 		{name: "memory limit naive", args: []string{"eval", "-naive", "-max-memory", "1000", "{dir}/big.circ"}, code: 1, want: true,
-			errs: []string{"{dir}/big.circ: the naive evaluation needs about 4000000 bytes"}},
+			errs: []string{"{dir}/big.circ: the naive evaluation needs about"}},
 		{name: "tensor store missing", args: []string{"eval", "-tensors", "{dir}/nostore", "{dir}/good.circ"}, code: 1, want: true,
 			errs: []string{"{dir}/nostore: tensor store: no such file or directory"}},
 		{name: "tensor store is a file", args: []string{"eval", "-tensors", "{dir}/x2.npy", "{dir}/good.circ"}, code: 1, want: true,
@@ -147,6 +156,16 @@ func TestCLITable(t *testing.T) {
 			errs: []string{"circopt eval: -bind x given twice"}},
 		{name: "bind by name and uuid", args: []string{"eval", "-bind", "x={dir}/x2.npy", "-bind", uuid + "={dir}/x3.npy", "{dir}/free.circ"}, code: 1, want: true,
 			errs: []string{"{dir}/free.circ: Symbol 'x' is bound twice"}},
+		{name: "shared name by uuid naive", args: []string{"eval", "-naive", "-bind", uuidA + "={dir}/x2.npy", "-bind", uuidB + "={dir}/x2b.npy", "{dir}/twox.circ"}, code: 0, want: true,
+			stdout: "'y' [2] float32\n[13 38]\n"},
+		{name: "shared name by uuid compiled", args: []string{"eval", "-bind", uuidA + "={dir}/x2.npy", "-bind", uuidB + "={dir}/x2b.npy", "{dir}/twox.circ"}, code: 0, want: true,
+			stdout: "'y' [2] float32\n[13 38]\n"},
+		{name: "shared name by name", args: []string{"eval", "-bind", "x={dir}/x2.npy", "{dir}/twox.circ"}, code: 1, want: true,
+			errs: []string{"{dir}/twox.circ: binding \"x\" is ambiguous: Symbols \"x\" (Symbol) (uuid " + uuidA + ") and \"x\" (Symbol) (uuid " + uuidB + ") share that name"}},
+		{name: "bind missing uuid", args: []string{"eval", "-bind", uuidA + "={dir}/x2.npy", "-bind", uuid + "={dir}/x2b.npy", "{dir}/twox.circ"}, code: 1, want: true,
+			errs: []string{"{dir}/twox.circ: unbound Symbol 'x' of shape [2]", "{dir}/twox.circ: -bind " + uuid + ": no free Symbol has that name or uuid"}},
+		{name: "uuid shared by two shapes", args: []string{"eval", "-naive", "-bind", uuidA + "={dir}/x2.npy", "{dir}/twoshapes.circ"}, code: 1, want: true,
+			errs: []string{"{dir}/twoshapes.circ: uuid " + uuidA + " is shared by Symbols"}},
 		{name: "bind malformed", args: []string{"eval", "-bind", "x", "{dir}/free.circ"}, code: 2, want: true, errs: []string{"circopt eval: -bind wants NAME=FILE.npy"}},
 		{name: "verify bind unknown", args: []string{"verify", "-bind", "zz={dir}/x2.npy", "{dir}/free.circ"}, code: 1, want: true,
 			errs: []string{"{dir}/free.circ: -bind zz: no free Symbol"}},

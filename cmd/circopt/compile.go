@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"strings"
 	"time"
 
@@ -104,11 +106,11 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	path = fileLabel(path)
 	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float32})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: stdout, Check: true})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	for _, s := range rep.Unsettled() { // the program is valid, but not fully optimized
 		fmt.Fprintf(stderr, "%s: %s\n", path, s.Fixpoint())
@@ -119,7 +121,7 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	}
 	raised, err := lower.Raise(opt)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(raised, circuit.PrintOptions{}))
 	return err
@@ -183,24 +185,26 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	inputs, err := randomBindings(cs, bound, cf.in.seed)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	ref, err := circuit.EvaluateAll(cs, circuit.EvalOptions{DType: tensor.Float64, Bindings: inputs})
 	if err != nil {
-		return fmt.Errorf("%s: naive evaluation: %v", path, err)
+		return fmt.Errorf("%s: naive evaluation: %w", path, err)
 	}
 	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float64})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	popts := passes.Options{Disable: cf.disabled(), Check: true}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	// compare runs the first n passes (n < 0: all) and checks every output.
 	compare := func(n int) ([]verifyOutput, bool, error) {
 		opt, _, err := passes.RunPrefix(prog, popts, n)
 		if err != nil {
 			return nil, false, err
 		}
-		got, _, err := runtime.Run(opt, inputs, tensor.Float64)
+		got, _, err := runtime.RunContext(ctx, opt, inputs, tensor.Float64)
 		if err != nil {
 			return nil, false, err
 		}
@@ -225,7 +229,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	outs, ok, err := compare(-1)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	firstBad := ""
 	if !ok || *bisect {
@@ -233,7 +237,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		for n := 1; n <= len(names); n++ {
 			_, good, err := compare(n)
 			if err != nil {
-				return fmt.Errorf("%s: after pass %s: %v", path, names[n-1], err)
+				return fmt.Errorf("%s: after pass %s: %w", path, names[n-1], err)
 			}
 			if *bisect && !cf.json() {
 				fmt.Fprintf(stdout, "after %-16s %s\n", names[n-1], okWord(good))
@@ -346,7 +350,8 @@ func randomBindings(cs []circuit.Circuit, bound map[string]*tensor.Tensor, seed 
 		}
 		t, err := tensor.RandN(tensor.Float64, s.Shape(), seed^mix)
 		if err != nil {
-			return nil, fmt.Errorf("Symbol %s: %v", circuit.Label(s), err)
+			//lint:ignore ST1005 the message starts with the node kind's name
+			return nil, fmt.Errorf("Symbol %s: %w", circuit.Label(s), err)
 		}
 		out[symbolKey(s)] = t
 	}
@@ -377,11 +382,11 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	prog, err := lower.Lower(cs, lower.Options{DType: tensor.Float32})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled()})
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	total := time.Since(start)
 	type passRow struct {
@@ -400,8 +405,9 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 		Passes         []passRow `json:"passes"`
 	}{CircuitNodes: nodes, ValuesBefore: len(prog.Values), ValuesAfter: len(opt.Values),
 		FLOPsNaive: programFLOPs(prog), FLOPsOptimized: programFLOPs(opt)}
+	// The runtime's schedule estimate: what -max-memory and Options.MaxMemory check.
 	if res.PeakBytes, err = runtime.PredictPeak(opt, tensor.Float32); err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	for _, p := range rep.Passes {
 		fp := ""

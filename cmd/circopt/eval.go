@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 
@@ -44,6 +47,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *format != "text" && *format != "json" {
 		return usagef("-format must be text or json, got %q", *format)
 	}
+	limit := in.memLimit()
+	if err := checkBindSizes(binds, limit); err != nil {
+		return err
+	}
 	bindings, err := loadBindings(binds)
 	if err != nil {
 		return err
@@ -57,8 +64,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	limit := in.memLimit()
-	vals, err := evaluate(path, cs, dt, inputs, *naive, limit)
+	held := bindingBytes(bindings) + arrayBytes(cs) + encodeBytes(cs, dt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	vals, err := evaluate(ctx, path, cs, dt, inputs, *naive, limit, held)
 	if err != nil {
 		return err
 	}
@@ -82,52 +91,78 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 
 // evaluate runs the compiled plan, or the naive reference evaluator with
 // -naive, after checking the memory estimate against limit (0: none): an
-// allocation the machine cannot satisfy kills a Go process outright.
-func evaluate(path string, cs []circuit.Circuit, dt tensor.DType, bindings map[string]*tensor.Tensor, naive bool, limit int64) ([]*tensor.Tensor, error) {
+// allocation the machine cannot satisfy kills a Go process outright. held
+// is what is already in memory or will be besides the evaluation itself
+// (loaded inputs, the output's encoding); the compiled plan gets the rest
+// as its MaxMemory, so its own schedule reorders to fit or refuses.
+func evaluate(ctx context.Context, path string, cs []circuit.Circuit, dt tensor.DType, bindings map[string]*tensor.Tensor, naive bool, limit, held int64) ([]*tensor.Tensor, error) {
 	if naive {
-		if need := naiveBytes(cs, dt); limit > 0 && need > limit {
-			return nil, fmt.Errorf("%s: the naive evaluation needs about %d bytes, more than the limit of %d (see -max-memory)", path, need, limit)
+		if need := naiveBytes(cs, dt) + held; limit > 0 && need > limit {
+			return nil, fmt.Errorf("%s: %w (see -max-memory)", path, &runtime.OverMemoryError{What: "the naive evaluation", Need: need, Limit: limit})
 		}
 		vals, err := circuit.EvaluateAll(cs, circuit.EvalOptions{DType: dt, Bindings: bindings})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return vals, nil
 	}
-	plan, err := circopt.Compile(cs, circopt.Options{DType: dt})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
+	opts := circopt.Options{DType: dt}
 	if limit > 0 {
-		peak, err := runtime.PredictPeak(plan.Program, dt)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		if need := peak + outputBytes(cs, dt); need > limit {
-			return nil, fmt.Errorf("%s: the compiled plan needs about %d bytes, more than the limit of %d (see -max-memory)", path, need, limit)
-		}
+		opts.MaxMemory = max(limit-held, 1)
 	}
-	vals, _, err := plan.Run(bindings)
+	plan, err := circopt.Compile(cs, opts)
+	var over *runtime.OverMemoryError
+	if errors.As(err, &over) {
+		return nil, fmt.Errorf("%s: %w (see -max-memory)", path, &runtime.OverMemoryError{What: "the compiled plan", Need: over.Need + held, Limit: limit})
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	vals, _, err := plan.RunContext(ctx, bindings)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return vals, nil
 }
 
 // naiveBytes bounds the reference evaluator's memory: it keeps every
-// distinct node's value.
+// distinct node's value, and a kernel may hold float64 working copies of
+// its operands and result besides (twice the largest value in float64).
 func naiveBytes(cs []circuit.Circuit, dt tensor.DType) int64 {
-	var n float64
-	circuit.Walk(cs, func(c circuit.Circuit) { n += numel(c.Shape()) })
-	return clampBytes(n * float64(dt.Size()))
+	var n, largest float64
+	circuit.Walk(cs, func(c circuit.Circuit) {
+		n += numel(c.Shape())
+		largest = max(largest, numel(c.Shape()))
+	})
+	return clampBytes(n*float64(dt.Size()) + 2*largest*8)
 }
 
-func outputBytes(cs []circuit.Circuit, dt tensor.DType) int64 {
+// arrayBytes is the memory the parsed circuits' Arrays hold.
+func arrayBytes(cs []circuit.Circuit) int64 {
 	var n float64
+	circuit.Walk(cs, func(c circuit.Circuit) {
+		if a, ok := c.(*circuit.Array); ok {
+			n += float64(a.Value.Bytes())
+		}
+	})
+	return clampBytes(n)
+}
+
+// encodeBytes bounds printing the outputs: the longest shortest-decimal
+// of a value of dt plus a separator per element, built in a growing buffer
+// and copied by the encoder (four times that), plus one contiguous copy of
+// the largest output.
+func encodeBytes(cs []circuit.Circuit, dt tensor.DType) int64 {
+	perValue := 25.0 // -1.2345678901234567e-308 and a separator
+	if dt == tensor.Float32 {
+		perValue = 16
+	}
+	var n, largest float64
 	for _, c := range cs {
 		n += numel(c.Shape())
+		largest = max(largest, numel(c.Shape()))
 	}
-	return clampBytes(n * float64(dt.Size()))
+	return clampBytes(4*n*perValue + largest*float64(dt.Size()))
 }
 
 // numel is a float so that absurd shapes cannot overflow.

@@ -22,7 +22,7 @@ type inputFlags struct {
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&f.randomTensors, "random-tensors", false, "make every Array <hash> a normal draw seeded by its hash")
+	fs.BoolVar(&f.randomTensors, "random-tensors", false, "make every Array <hash> a normal draw seeded by its hash (with -tensors: only hashes the store lacks; a stored tensor wins)")
 	fs.StringVar(&f.tensorsDir, "tensors", "", "tensor store `DIR` that resolves Array <hash-prefix>")
 	fs.Int64Var(&f.maxMemory, "max-memory", 0, "refuse inputs whose estimated memory exceeds `BYTES` (0: 90% of available memory)")
 }
@@ -54,7 +54,7 @@ func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circ
 		if err != nil {
 			return nil, fileErr(f.tensorsDir, err)
 		}
-		opts.Store = st
+		opts.Store = storeFirst{st}
 	}
 	if path == "-" {
 		src, err := io.ReadAll(stdin)

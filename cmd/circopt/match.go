@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/match"
@@ -12,7 +13,13 @@ import (
 )
 
 func init() {
-	register("get", "get MATCHER FILE|-", "what a MATCHER finds, one ident (and name) per line", runGet)
+	register("get", "get [-paths | -tree] MATCHER FILE|-", "what a MATCHER finds: one ident (and name) per line, the path to each, or the subtrees", runGet)
+	details["get"] = `Nodes are named by their print idents (as circopt print numbers them) and
+quoted names: 4 'x'. -paths prints, for each node found, the path from its
+root circuit down to it on one line, nodes joined by " > " (the first path
+of a pre-order walk that finds it, as match.GetPaths): 0 'last' > 2 'skip' > 4 'x'.
+-tree prints the found subtrees in the text format (numbered afresh), so the
+output parses back. Finding nothing is exit status 1, as for patch.`
 	register("patch", "patch -at MATCHER -with PATCH.circ FILE|-", "replace what -at finds, along matched paths only, with -with's first circuit", runPatch)
 }
 
@@ -40,11 +47,16 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("get", stderr)
 	var in inputFlags
 	in.register(fs)
+	paths := fs.Bool("paths", false, "print the path from the root to each node found, nodes joined by \" > \"")
+	tree := fs.Bool("tree", false, "print the found subtrees in the text format")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
 		return usagef("want MATCHER FILE, got %d argument(s)", fs.NArg())
+	}
+	if *paths && *tree {
+		return usagef("-paths and -tree do not go together")
 	}
 	m, err := match.ParseMatcher(fs.Arg(0))
 	if err != nil {
@@ -54,20 +66,58 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	label := fileLabel(fs.Arg(1))
 	ids := printIdents(cs)
-	// one walk over all roots: shared subtrees are visited once
-	found, err := match.GetAll(cs, m)
-	if err != nil {
-		return fmt.Errorf("%s: %w", fileLabel(fs.Arg(1)), err)
-	}
-	for _, f := range found {
-		line := ids[f.Hash()]
-		if f.Name() != "" {
-			line += " " + circuit.QuoteName(f.Name())
+	nodeText := func(c circuit.Circuit) string {
+		if c.Name() == "" {
+			return ids[c.Hash()]
 		}
-		fmt.Fprintln(stdout, line)
+		return ids[c.Hash()] + " " + circuit.QuoteName(c.Name())
 	}
-	return nil
+	var found []circuit.Circuit
+	var lines []string
+	if *paths {
+		seen := map[circuit.Hash]bool{}
+		for _, c := range cs {
+			ps, err := match.GetPaths(c, m)
+			if err != nil {
+				return fmt.Errorf("%s: %w", label, err)
+			}
+			for _, p := range ps {
+				if f := p[len(p)-1]; !seen[f.Hash()] {
+					seen[f.Hash()] = true
+					found = append(found, f)
+				}
+				parts := make([]string, len(p))
+				for i, n := range p {
+					parts[i] = nodeText(n)
+				}
+				lines = append(lines, strings.Join(parts, " > "))
+			}
+		}
+	} else {
+		// one walk over all roots: shared subtrees are visited once
+		if found, err = match.GetAll(cs, m); err != nil {
+			return fmt.Errorf("%s: %w", label, err)
+		}
+		for _, f := range found {
+			lines = append(lines, nodeText(f))
+		}
+	}
+	if len(found) == 0 {
+		return nothingFound(label, m)
+	}
+	if *tree {
+		_, err := fmt.Fprint(stdout, circuit.PrintCircuits(found, circuit.PrintOptions{}))
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, strings.Join(lines, "\n"))
+	return err
+}
+
+// nothingFound is get's and patch's error when the matcher finds nothing.
+func nothingFound(file string, m match.IterativeMatcher) error {
+	return fmt.Errorf("%s: matcher %s found nothing", file, m)
 }
 
 func runPatch(args []string, stdout, stderr io.Writer) error {
@@ -123,7 +173,7 @@ func runPatch(args []string, stdout, stderr io.Writer) error {
 		out[i] = r
 	}
 	if total == 0 {
-		return fmt.Errorf("%s: matcher %s found nothing to patch", path, m)
+		return nothingFound(path, m)
 	}
 	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(out, circuit.PrintOptions{}))
 	return err

@@ -2,14 +2,17 @@ package main
 
 import (
 	"bufio"
+	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
 
 // memoryLimit is -max-memory, or else 90% of the smallest of: the memory
-// the kernel reports as available, the cgroup's limit, and the address
-// space rlimit (0, no limit, where none of them is known). eval checks its
+// the kernel reports as available, the cgroup's limit, GOMEMLIMIT and the
+// address space and data rlimits less what the Go runtime itself maps (0, no limit,
+// where none of them is known). eval checks its
 // estimate against it because an allocation the machine cannot satisfy
 // kills a Go process outright, with no chance to report an error.
 func memoryLimit(flagValue int64) int64 {
@@ -25,9 +28,33 @@ func memoryLimit(flagValue int64) int64 {
 	consider(memAvailable())
 	consider(readBytes("/sys/fs/cgroup/memory.max"))
 	consider(readBytes("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
-	consider(addressSpaceLimit())
+	if gl := debug.SetMemoryLimit(-1); gl < math.MaxInt64 {
+		consider(gl)
+	}
+	if as := addressSpaceLimit(); as > 0 {
+		consider(max(as-runtimeAddressSpace, 1))
+	}
+	if d := dataLimit(); d > 0 {
+		consider(max(d-runtimeDataSpace, 1))
+		// Garbage the collector has not reclaimed counts against ulimit -d
+		// too: make it collect before the heap reaches the rlimit.
+		if gl := debug.SetMemoryLimit(-1); gl > d-runtimeDataSpace/2 {
+			debug.SetMemoryLimit(d - runtimeDataSpace/2)
+		}
+	}
 	return best / 10 * 9
 }
+
+// runtimeAddressSpace is the address space a circopt process maps beyond
+// its data (binary, goroutine stacks, heap arenas' slack): what ulimit -v
+// leaves for tensors is the limit less this.
+const runtimeAddressSpace = 512 << 20
+
+// runtimeDataSpace is the writable memory a circopt process uses beyond its
+// tensors (the Go heap's slack before a collection, goroutine stacks,
+// parser and compiler structures): what ulimit -d leaves for tensors is the
+// limit less this.
+const runtimeDataSpace = 128 << 20
 
 // memAvailable reads MemAvailable from /proc/meminfo (0 if unknown).
 func memAvailable() int64 {

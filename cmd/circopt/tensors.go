@@ -4,23 +4,35 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
 )
 
 func init() {
-	register("tensors", "tensors add -store DIR FILE.npy...", "add .npy files to a content-addressed tensor store (DIR is created if missing); prints \"<hash> <file>\" per tensor", runTensors)
+	register("tensors", "tensors add -store DIR FILE... | tensors ls -store DIR",
+		"add the tensors of .npy/.npz/.safetensors/.pt files to a content-addressed store (\"<hash> <name>\" per tensor), or list it", runTensors)
+	details["tensors"] = `A .npy file is one tensor named by its path; in the other formats each
+tensor is named FILE:KEY (KEY as in the file, e.g. model.pt:first.weight).
+The names are recorded in DIR/names.tsv, one "<hash>\t<name>" line per
+tensor added (appended; a name may repeat). tensors ls prints one line per
+stored tensor: hash, dtype, shape and the names it was added under.`
 }
 
 func runTensors(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "ls" {
+		return runTensorsLs(args[1:], stdout, stderr)
+	}
 	fs := newFlags("tensors add", stderr)
 	dir := fs.String("store", "", "store `DIR` (created if missing)")
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		return helpRequest{fs}
 	}
 	if len(args) == 0 || args[0] != "add" {
-		return usagef("want the subcommand add")
+		return usagef("want the subcommand add or ls")
 	}
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
@@ -29,7 +41,7 @@ func runTensors(args []string, stdout, stderr io.Writer) error {
 		return usagef("-store DIR is required")
 	}
 	if fs.NArg() == 0 {
-		return usagef("want at least one FILE.npy")
+		return usagef("want at least one weight file (.npy, .npz, .safetensors, .pt)")
 	}
 	if st, err := os.Stat(*dir); err == nil && !st.IsDir() {
 		return fmt.Errorf("%s: tensor store: not a directory", *dir)
@@ -43,19 +55,19 @@ func runTensors(args []string, stdout, stderr io.Writer) error {
 	}
 	// Every file is checked before any is added, so a bad file leaves the
 	// store as it was and all problems are reported at once.
-	var loaded []*tensor.Tensor
+	var loaded []namedTensor
 	var errs []string
 	for _, f := range fs.Args() {
 		if err := checkReadable(f, false); err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", f, err))
 			continue
 		}
-		t, err := weights.LoadNpy(f)
+		ts, err := loadWeightFile(f)
 		if err != nil {
 			errs = append(errs, fileErr(f, err).Error())
 			continue
 		}
-		loaded = append(loaded, t)
+		loaded = append(loaded, ts...)
 	}
 	if len(errs) > 0 {
 		for _, e := range errs {
@@ -63,12 +75,46 @@ func runTensors(args []string, stdout, stderr io.Writer) error {
 		}
 		return errReported
 	}
-	for i, f := range fs.Args() {
-		h, err := st.Add(loaded[i])
+	var index strings.Builder
+	for _, nt := range loaded {
+		h, err := st.Add(nt.t)
 		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
+			return fmt.Errorf("%s: %w", nt.name, err)
 		}
-		fmt.Fprintf(stdout, "%s %s\n", h, f)
+		fmt.Fprintf(stdout, "%s %s\n", h, nt.name)
+		fmt.Fprintf(&index, "%s\t%s\n", h, nt.name)
 	}
-	return nil
+	return appendIndex(*dir, index.String())
+}
+
+// namedTensor is one tensor of a weight file and the name it is added under.
+type namedTensor struct {
+	name string
+	t    *tensor.Tensor
+}
+
+// loadWeightFile reads every tensor of path, sorted by name. A .npy file is
+// read as such (so a broken one gets the npy reader's message); any other
+// file goes through weights.Load, which tells the formats apart.
+func loadWeightFile(path string) ([]namedTensor, error) {
+	if strings.EqualFold(filepath.Ext(path), ".npy") {
+		t, err := weights.LoadNpy(path)
+		if err != nil {
+			return nil, err
+		}
+		return []namedTensor{{path, t}}, nil
+	}
+	m, err := weights.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("%s: no tensors in the file", path)
+	}
+	out := make([]namedTensor, 0, len(m))
+	for k, t := range m {
+		out = append(out, namedTensor{path + ":" + k, t})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
 }

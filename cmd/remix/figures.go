@@ -15,56 +15,99 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/circopt/circopt/remix"
 	"github.com/circopt/circopt/tensor"
 )
 
-// The notebook's figures as PNG files, drawn with gonum/plot from the data
-// package remix gathers (DESIGN.md keeps gonum/plot out of the library).
+// The notebook's figures as PNG or SVG files, drawn with gonum/plot from the
+// data package remix gathers (DESIGN.md keeps gonum/plot out of the library).
 
 // Pixel sizes of the figures (drawn at figureDPI).
 const (
-	figureDPI                           = 96
-	confusionWidth, confusionHeight     = 560, 480
-	weightsWidth, weightsHeight         = 960, 470
-	accuracyWidth, accuracyHeight       = 960, 520
-	weightsSide                         = 28 // a last-layer row is a 28×28 image
-	confusionFile, weightsFile, accFile = "confusion_%s.png", "last_weights_%s.png", "accuracy.png"
+	figureDPI                       = 96
+	confusionWidth, confusionHeight = 560, 480
+	weightsWidth, weightsHeight     = 960, 470
+	accuracyWidth, accuracyHeight   = 960, 520
+	weightsSide                     = 28 // a last-layer row is a 28×28 image
+	confusionFile, weightsFile      = "confusion_%s", "last_weights_%s"
 )
 
-// writePlots writes into dir (created if missing) confusion_<model>.png and
-// last_weights_<model>.png for every figure, and accuracy.png for rows. It
-// returns the paths written, in that order.
-func writePlots(dir string, figs []remix.ModelFigure, rows []remix.Row) ([]string, error) {
+// plotFormats are the -plot-format values, each a file extension.
+var plotFormats = []string{"png", "svg"}
+
+// writePlots writes into dir (created if missing), as format (png or
+// svg) files: confusion_<model> and last_weights_<model> for every figure,
+// then accuracy and loss for rows. Models share one colour scale per kind
+// of figure so they compare. It returns the paths written, in that order.
+func writePlots(dir, format string, figs []remix.ModelFigure, rows []remix.Row) ([]string, error) {
+	if !slices.Contains(plotFormats, format) {
+		return nil, fmt.Errorf("plot format %q is not png or svg", format)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	confMax, weightLim := sharedScales(figs)
 	var paths []string
 	for _, f := range figs {
-		p := filepath.Join(dir, fmt.Sprintf(confusionFile, f.Name))
-		if err := writeConfusionPNG(p, f.Name, f.Confusion); err != nil {
+		p := filepath.Join(dir, fmt.Sprintf(confusionFile, f.Name)+"."+format)
+		if err := writeConfusion(p, f.Name, f.Confusion, confMax); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)
-		p = filepath.Join(dir, fmt.Sprintf(weightsFile, f.Name))
-		if err := writeLastWeightsPNG(p, f.Name, f.LastWeights); err != nil {
+		p = filepath.Join(dir, fmt.Sprintf(weightsFile, f.Name)+"."+format)
+		if err := writeLastWeights(p, f.Name, f.LastWeights, weightLim); err != nil {
 			return paths, err
 		}
 		paths = append(paths, p)
 	}
-	p := filepath.Join(dir, accFile)
-	if err := writeAccuracyPNG(p, rows); err != nil {
-		return paths, err
+	for _, m := range []metric{accuracyMetric, lossMetric} {
+		p := filepath.Join(dir, m.file+"."+format)
+		if err := writeMetric(p, rows, m); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
 	}
-	return append(paths, p), nil
+	return paths, nil
 }
 
-// writeConfusionPNG draws the confusion matrix of model with its diagonal
+// sharedScales returns the largest off-diagonal confusion count over all
+// figures and the weightsClipQuantile of |w| over all models' last-layer
+// weights, so every model is drawn on the same scales (0 and 1 when there
+// is nothing to measure).
+func sharedScales(figs []remix.ModelFigure) (confMax int, weightLim float64) {
+	var all []float64
+	for _, f := range figs {
+		for _, row := range remix.OffDiagonal(f.Confusion) {
+			for _, v := range row {
+				confMax = max(confMax, v)
+			}
+		}
+		if f.LastWeights != nil {
+			all = append(all, f.LastWeights.Float64s()...)
+		}
+	}
+	return max(confMax, 1), clipLimit(all, weightsClipQuantile)
+}
+
+// writeMetric draws metricPlot(rows, m) into path.
+func writeMetric(path string, rows []remix.Row, m metric) error {
+	p, err := metricPlot(rows, m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return drawFigure(path, accuracyWidth, accuracyHeight, func(c draw.Canvas) error {
+		p.Draw(c)
+		return nil
+	})
+}
+
+// writeConfusion draws the confusion matrix of model with its diagonal
 // zeroed (as the notebook's heatmap): true class down the rows, prediction
 // across, each cell labelled with its count, a white-to-red scale from 0 to
-// the largest mistake count.
-func writeConfusionPNG(path, model string, m [][]int) error {
+// vmax (the largest mistake count of all models, so they compare).
+func writeConfusion(path, model string, m [][]int, vmax int) error {
 	k := len(m)
 	if k == 0 {
 		return fmt.Errorf("%s: empty confusion matrix", path)
@@ -80,17 +123,17 @@ func writeConfusionPNG(path, model string, m [][]int) error {
 		}
 	}
 	off := remix.OffDiagonal(m)
-	vmax, mistakes := 0, 0
+	mistakes := 0
 	for _, row := range off {
 		for _, v := range row {
-			vmax = max(vmax, v)
+			vmax = max(vmax, v) // a caller's too-small vmax saturates nothing
 			mistakes += v
 		}
 	}
 	scale := newLinearMap(0, float64(max(vmax, 1)), sequentialStops)
-	return drawPNG(path, confusionWidth, confusionHeight, func(c draw.Canvas) error {
+	return drawFigure(path, confusionWidth, confusionHeight, func(c draw.Canvas) error {
 		p := plot.New()
-		p.Title.Text = fmt.Sprintf("Model %s: confusion matrix, diagonal zeroed (%d mistakes)", model, mistakes)
+		p.Title.Text = fmt.Sprintf("Model %s: mistakes (%d, diagonal zeroed)", model, mistakes)
 		p.X.Label.Text = fmt.Sprintf("Model %s prediction", model)
 		p.Y.Label.Text = "True class"
 		g := confusionGrid(off)
@@ -155,11 +198,12 @@ func clipLimit(v []float64, q float64) float64 {
 	return lim
 }
 
-// writeLastWeightsPNG draws the rows of w [10, 784] as ten 28×28 images,
+// writeLastWeights draws the rows of w [10, 784] as ten 28×28 images,
 // digit d's weights in panel d, on one diverging scale symmetric about zero
-// (blue negative, white zero, red positive) shared by the ten panels so
-// they compare, saturating beyond the weightsClipQuantile of |w|. Model B's panels show digit shapes; model A's are noise.
-func writeLastWeightsPNG(path, model string, w *tensor.Tensor) error {
+// (blue negative, white zero, red positive) from −lim to lim, shared by the
+// panels and the models so they compare; larger |w| saturate. Model B's
+// panels show digit shapes; model A's are noise.
+func writeLastWeights(path, model string, w *tensor.Tensor, lim float64) error {
 	if w == nil || !slices.Equal(w.Shape(), []int{remix.Classes, remix.Pixels}) {
 		var shape []int
 		if w != nil {
@@ -173,12 +217,14 @@ func writeLastWeightsPNG(path, model string, w *tensor.Tensor) error {
 			return fmt.Errorf("%s: weight %d of digit %d is %v", path, i%remix.Pixels, i/remix.Pixels, v)
 		}
 	}
-	lim := clipLimit(vals, weightsClipQuantile)
+	if !(lim > 0) {
+		return fmt.Errorf("%s: colour limit %v is not positive", path, lim)
+	}
 	scale := newLinearMap(-lim, lim, divergingStops)
 	pal := scale.Palette(255) // odd, so the middle colour is exactly white
-	return drawPNG(path, weightsWidth, weightsHeight, func(c draw.Canvas) error {
+	return drawFigure(path, weightsWidth, weightsHeight, func(c draw.Canvas) error {
 		top, body := splitTop(c, 30)
-		drawTitle(top, fmt.Sprintf("Model %s: last.weight per digit as 28×28 images (blue < 0 < red; colour clipped at ±%.3g, the %g%% quantile of |w|)", model, lim, 100*weightsClipQuantile))
+		drawTitle(top, fmt.Sprintf("Model %s: last.weight per digit (28×28; colour clipped at ±%.3g)", model, lim))
 		panels, bar := splitRight(body, 0.88)
 		const rows, cols = 2, 5
 		plots := make([][]*plot.Plot, rows)
@@ -204,67 +250,6 @@ func writeLastWeightsPNG(path, model string, w *tensor.Tensor) error {
 			}
 		}
 		return drawColorBar(bar, scale, "weight", symmetricTicks(lim))
-	})
-}
-
-// writeAccuracyPNG draws rows as a grouped bar chart: experiments along the
-// x axis (in the rows' order), one bar per model, accuracy from 0 to 1.
-func writeAccuracyPNG(path string, rows []remix.Row) error {
-	for _, r := range rows {
-		if math.IsNaN(r.TestAcc) || r.TestAcc < 0 || r.TestAcc > 1 {
-			return fmt.Errorf("%s: accuracy %v of %s %s outside [0, 1]", path, r.TestAcc, r.Model, r.Experiment)
-		}
-	}
-	exps, models, acc := accuracyTable(rows)
-	if len(exps) == 0 {
-		return fmt.Errorf("%s: no rows to plot", path)
-	}
-	return drawPNG(path, accuracyWidth, accuracyHeight, func(c draw.Canvas) error {
-		p := plot.New()
-		p.Title.Text = "MNIST test accuracy per experiment (REMIX day 1)"
-		p.Y.Label.Text = "test accuracy"
-		// headroom above 1 keeps the legend off the bars
-		p.Y.Min, p.Y.Max = 0, 1.12
-		p.Y.Tick.Marker = plot.ConstantTicks(accuracyTicks())
-		grid := plotter.NewGrid()
-		grid.Vertical.Color = nil // group boundaries are clear without it
-		p.Add(grid)
-		barW := vg.Points(math.Min(14, 60/float64(len(models))))
-		for j, m := range models {
-			vs := make(plotter.Values, len(exps))
-			for i, e := range exps {
-				vs[i] = acc[[2]string{e, m}] // a missing pair draws no bar (0)
-			}
-			b, err := plotter.NewBarChart(vs, barW)
-			if err != nil {
-				return err
-			}
-			b.Color = barColors[j%len(barColors)]
-			b.LineStyle.Width = 0
-			b.Offset = barW * vg.Length(float64(j)-float64(len(models)-1)/2)
-			p.Add(b)
-			p.Legend.Add("model "+m, b)
-			if v, ok := acc[[2]string{"baseline", m}]; ok {
-				// a dashed line at the baseline shows what each ablation costs
-				l, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: v}, {X: float64(len(exps)) - 0.5, Y: v}})
-				if err != nil {
-					return err
-				}
-				l.Color = b.Color
-				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-				p.Add(l)
-			}
-		}
-		p.Legend.Top = true
-		p.NominalX(exps...)
-		// NominalX's range ends at the outer groups' centres; widen it by
-		// half a group so their side-by-side bars are not cut off
-		p.X.Min, p.X.Max = -0.5, float64(len(exps))-0.5
-		p.X.Tick.Label.Rotation = math.Pi / 5
-		p.X.Tick.Label.XAlign = draw.XRight
-		p.X.Tick.Label.YAlign = draw.YCenter
-		p.Draw(c)
-		return nil
 	})
 }
 
@@ -297,25 +282,32 @@ var barColors = []color.Color{
 	color.RGBA{0xd6, 0x27, 0x28, 0xff},
 }
 
-// drawPNG renders one figure of w×h pixels and writes it to path. gonum/plot
-// panics on some inconsistent inputs; the recover turns a panic the checks
-// above missed into an error naming the file.
-func drawPNG(path string, w, h int, fn func(draw.Canvas) error) (err error) {
+// drawFigure renders one figure of w×h pixels (at figureDPI) and writes it
+// to path as PNG, or as SVG when path ends in .svg. gonum/plot panics on
+// some inconsistent inputs; the recover turns a panic the checks above
+// missed into an error naming the file.
+func drawFigure(path string, w, h int, fn func(draw.Canvas) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: drawing failed: %v", path, r)
 		}
 	}()
 	px := func(n int) vg.Length { return vg.Length(n) * vg.Inch / figureDPI }
-	img := vgimg.NewWith(vgimg.UseWH(px(w), px(h)), vgimg.UseDPI(figureDPI))
-	if err := fn(draw.New(img)); err != nil {
+	var canvas vg.CanvasWriterTo
+	if filepath.Ext(path) == ".svg" {
+		canvas = vgsvg.NewWith(vgsvg.UseWH(px(w), px(h)))
+	} else {
+		img := vgimg.NewWith(vgimg.UseWH(px(w), px(h)), vgimg.UseDPI(figureDPI))
+		canvas = vgimg.PngCanvas{Canvas: img}
+	}
+	if err := fn(draw.New(canvas)); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	_, werr := vgimg.PngCanvas{Canvas: img}.WriteTo(f)
+	_, werr := canvas.WriteTo(f)
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}

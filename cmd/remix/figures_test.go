@@ -64,7 +64,7 @@ func absDiff(a, b uint32) uint32 {
 	return b - a
 }
 
-// writePlots writes the five files, each a valid PNG of its figure's size,
+// writePlots writes the six files, each a valid PNG of its figure's size,
 // and the weight figure uses both ends of its diverging scale.
 func TestWritePlotsFiles(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -89,7 +89,7 @@ func TestWritePlotsFiles(t *testing.T) {
 		rows = append(rows, remix.Row{Experiment: e, Model: "A", TestAcc: r.Float64()}, remix.Row{Experiment: e, Model: "B", TestAcc: r.Float64()})
 	}
 	dir := filepath.Join(t.TempDir(), "new", "figs") // created by writePlots
-	paths, err := writePlots(dir, figs, rows)
+	paths, err := writePlots(dir, "png", figs, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +102,7 @@ func TestWritePlotsFiles(t *testing.T) {
 		{"confusion_B.png", confusionWidth, confusionHeight},
 		{"last_weights_B.png", weightsWidth, weightsHeight},
 		{"accuracy.png", accuracyWidth, accuracyHeight},
+		{"loss.png", accuracyWidth, accuracyHeight},
 	}
 	if len(paths) != len(want) {
 		t.Fatalf("paths %v, want %d files", paths, len(want))
@@ -145,21 +146,24 @@ func TestWritePlotsErrors(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"empty confusion", writeConfusionPNG(p, "A", nil), "empty confusion"},
-		{"ragged confusion", writeConfusionPNG(p, "A", [][]int{{1, 2}, {3}}), "row 1 has 1 entries, want 2"},
-		{"negative count", writeConfusionPNG(p, "A", [][]int{{1, -2}, {3, 4}}), "[0][1] is negative"},
-		{"weights shape", writeLastWeightsPNG(p, "A", mustTensor(t, []int{remix.Pixels}, make([]float64, remix.Pixels))), "shape [784]"},
-		{"nil weights", writeLastWeightsPNG(p, "A", nil), "shape []"},
-		{"NaN weight", writeLastWeightsPNG(p, "A", mustTensor(t, []int{remix.Classes, remix.Pixels}, nan)), "weight 5 of digit 3 is NaN"},
-		{"no rows", writeAccuracyPNG(p, nil), "no rows"},
-		{"accuracy range", writeAccuracyPNG(p, []remix.Row{{Experiment: "e", Model: "A", TestAcc: 1.5}}), "outside [0, 1]"},
-		{"unwritable", writeConfusionPNG(filepath.Join(dir, "no", "such", "dir", "c.png"), "A", [][]int{{1}}), "no such"},
+		{"empty confusion", writeConfusion(p, "A", nil, 1), "empty confusion"},
+		{"ragged confusion", writeConfusion(p, "A", [][]int{{1, 2}, {3}}, 1), "row 1 has 1 entries, want 2"},
+		{"negative count", writeConfusion(p, "A", [][]int{{1, -2}, {3, 4}}, 1), "[0][1] is negative"},
+		{"weights shape", writeLastWeights(p, "A", mustTensor(t, []int{remix.Pixels}, make([]float64, remix.Pixels)), 1), "shape [784]"},
+		{"nil weights", writeLastWeights(p, "A", nil, 1), "shape []"},
+		{"NaN weight", writeLastWeights(p, "A", mustTensor(t, []int{remix.Classes, remix.Pixels}, nan), 1), "weight 5 of digit 3 is NaN"},
+		{"no rows", writeMetric(p, nil, accuracyMetric), "no rows"},
+		{"accuracy range", writeMetric(p, []remix.Row{{Experiment: "e", Model: "A", TestAcc: 1.5}}, accuracyMetric), "out of range"},
+		{"NaN loss", writeMetric(p, []remix.Row{{Experiment: "e", Model: "A", TestLoss: math.NaN()}}, lossMetric), "out of range"},
+		{"zero colour limit", writeLastWeights(p, "A", good, 0), "not positive"},
+		{"bad format", func() error { _, err := writePlots(dir, "gif", nil, nil); return err }(), "not png or svg"},
+		{"unwritable", writeConfusion(filepath.Join(dir, "no", "such", "dir", "c.png"), "A", [][]int{{1}}, 1), "no such"},
 		{"dir is a file", func() error {
 			f := filepath.Join(dir, "file")
 			if err := os.WriteFile(f, nil, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := writePlots(f, []remix.ModelFigure{{Name: "A", Confusion: [][]int{{1}}, LastWeights: good}}, nil)
+			_, err := writePlots(f, "png", []remix.ModelFigure{{Name: "A", Confusion: [][]int{{1}}, LastWeights: good}}, nil)
 			return err
 		}(), "file"},
 	} {
@@ -168,10 +172,10 @@ func TestWritePlotsErrors(t *testing.T) {
 		}
 	}
 	// an all-zero weight matrix and an all-correct confusion matrix still draw
-	if err := writeLastWeightsPNG(p, "Z", good); err != nil {
+	if err := writeLastWeights(p, "Z", good, 1); err != nil {
 		t.Errorf("zero weights: %v", err)
 	}
-	if err := writeConfusionPNG(p, "Z", [][]int{{5, 0}, {0, 5}}); err != nil {
+	if err := writeConfusion(p, "Z", [][]int{{5, 0}, {0, 5}}, 1); err != nil {
 		t.Errorf("perfect confusion: %v", err)
 	}
 }

@@ -4,19 +4,21 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // FuzzParseArgs: any command line parses to a config or an error, never a
-// panic; an accepted one names a models directory and valid choices.
+// panic; an accepted one has valid choices.
 func FuzzParseArgs(f *testing.F) {
 	for _, s := range []string{
 		"-models d",
 		"-models d -format json -dtype float64 -eval naive",
 		"-models d -only baseline,mean_relu,patch_skip_only_2",
 		"-models d -circuit -store s",
-		"-models d -plots figs -plot a.svg",
+		"-models d -plots figs -plot-format svg",
+		"-plots figs -plot-format gif",
 		"-models d -circuit -plots figs",
 		"-models d -only ,",
 		"-format",
@@ -33,7 +35,7 @@ func FuzzParseArgs(f *testing.F) {
 			}
 			return
 		}
-		if cfg.models == "" || cfg.eval == nil || (cfg.format != "text" && cfg.format != "json") {
+		if cfg.eval == nil || !slices.Contains(plotFormats, cfg.plotFormat) || (cfg.format != "text" && cfg.format != "json") {
 			t.Fatalf("%q: accepted an incomplete config %+v", s, cfg)
 		}
 	})

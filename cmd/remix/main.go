@@ -2,21 +2,26 @@
 // (zero, mean and resampling ablation, path patching) as circuit rewrites
 // and prints the test loss and accuracy of every experiment:
 //
-//	remix -models DIR [-mnist DIR] [-format text|json] [-dtype float32|float64]
-//	      [-eval compiled|naive] [-only NAME,...] [-plot FILE.svg]
-//	      [-plots DIR]
-//	remix -models DIR -circuit [-store DIR]
+//	remix [-models DIR] [-mnist DIR] [-format text|json] [-dtype float32|float64]
+//	      [-eval compiled|naive] [-only NAME,...] [-plots DIR [-plot-format png|svg]] [-q]
+//	      [-ui HOST:PORT]
+//	remix [-models DIR] -circuit [-store DIR]
 //
-// DIR holds model_a.pickle and model_b.pickle (PyTorch state dicts of
-// TwoLayerSkip). -circuit prints both models as circuits in the text format
-// instead of running the experiments; with -store their weights are added to
-// that tensor store, so the printed text parses back (circopt print -tensors).
-// -plots DIR writes the notebook's figures as PNG files into DIR (created if
-// missing): confusion_A.png and confusion_B.png (the baseline's confusion
-// matrix, diagonal zeroed), last_weights_A.png and last_weights_B.png (the
-// last layer's weights as 28×28 images per digit) and accuracy.png (test
-// accuracy per experiment, one bar per model). -plot FILE.svg writes only the
-// accuracy chart, as SVG.
+// Without -models the models shipped in the repository (remix/models, the
+// notebook's model_a.pickle and model_b.pickle converted to safetensors)
+// are used; DIR holds model_a.pickle and model_b.pickle (PyTorch state
+// dicts of TwoLayerSkip). -circuit prints both models as circuits in the
+// text format instead of running the experiments; with -store their
+// weights are added to that tensor store, so the printed text parses back
+// (circopt print -tensors). -plots DIR writes the notebook's figures into
+// DIR (created if missing), as PNG or, with -plot-format svg, SVG:
+// confusion_A and confusion_B (the baseline's mistakes), last_weights_A and
+// last_weights_B (the last layer's weights as 28×28 images per digit),
+// accuracy and loss (per experiment, one bar per model, seeds merged into
+// mean and min–max). Both models share each figure's colour scale. A
+// progress bar goes to stderr when it is a terminal, unless -q. -ui
+// HOST:PORT then serves day 1 in the composable UI (see cmd/remix/ui.go)
+// until interrupted.
 //
 // Exit status: 0 success; 1 bad input or failed evaluation; 2 usage error;
 // 130 interrupted (SIGINT stops the run between or during evaluations).
@@ -31,11 +36,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/progress"
 	"github.com/circopt/circopt/remix"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
@@ -63,8 +68,10 @@ type config struct {
 	only                  []string
 	circuit               bool
 	store                 string
-	plot                  string
-	plots                 string
+	plots, plotFormat     string
+	quiet                 bool
+	progress              progress.Reporter
+	ui                    string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status int) {
@@ -84,11 +91,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status i
 		return 2
 	}
 	if err == nil {
+		cfg.progress = progress.Nop
+		if f, ok := stderr.(*os.File); ok {
+			cfg.progress = progress.Terminal(f, cfg.quiet)
+		}
 		err = execute(ctx, cfg, stdout)
 	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "remix: interrupted")
 		return 130
+	}
+	if err == nil && cfg.ui != "" {
+		err = serveDayOne(ctx, cfg, stdout)
 	}
 	if err != nil {
 		// one line per problem
@@ -101,16 +115,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status i
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("remix", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { printUsage(fs) }
 	cfg := &config{}
-	fs.StringVar(&cfg.models, "models", "", "directory holding model_a.pickle and model_b.pickle (required)")
+	fs.StringVar(&cfg.models, "models", "", "directory holding model_a.pickle and model_b.pickle (default: the models shipped in remix/models)")
 	fs.StringVar(&cfg.mnist, "mnist", "", "directory of the MNIST IDX files (default: GoMNIST's, see weights.MNISTDir)")
 	fs.StringVar(&cfg.format, "format", "text", "output format: text or json")
 	dtype := fs.String("dtype", "float32", "evaluation dtype: float32 (as PyTorch) or float64")
 	fs.StringVar(&cfg.evalName, "eval", "compiled", "evaluator: compiled (circopt.EvaluateMany) or naive (circuit.EvaluateAll)")
 	only := fs.String("only", "", "comma-separated experiment names to run (default: all)")
 	fs.BoolVar(&cfg.circuit, "circuit", false, "print the model circuits in the text format instead of running")
-	fs.StringVar(&cfg.plot, "plot", "", "also write the accuracies as an SVG bar chart to this file")
-	fs.StringVar(&cfg.plots, "plots", "", "also write the figures (confusion matrices, last-layer weights, accuracy chart) as PNG files into this directory")
+	fs.StringVar(&cfg.plots, "plots", "", "also write the figures (confusion matrices, last-layer weights, accuracy and loss charts) into this `DIR`")
+	fs.StringVar(&cfg.plotFormat, "plot-format", "png", "file format of the -plots figures: png or svg")
+	fs.BoolVar(&cfg.quiet, "q", false, "no progress bar (it is shown only when stderr is a terminal)")
+	fs.StringVar(&cfg.ui, "ui", "", "after the experiments, serve day 1 (misclassified images, logits, weights, both models) in the composable UI on `HOST:PORT` until interrupted")
 	fs.StringVar(&cfg.store, "store", "", "with -circuit: add the weights to this tensor store so the printed text parses back")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -121,11 +138,14 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	if cfg.models == "" {
-		return nil, usageError{"-models DIR is required"}
+	if cfg.circuit && cfg.plots != "" {
+		return nil, usageError{"-plots does not go with -circuit"}
 	}
-	if cfg.circuit && (cfg.plot != "" || cfg.plots != "") {
-		return nil, usageError{"-plot and -plots do not go with -circuit"}
+	if !slices.Contains(plotFormats, cfg.plotFormat) {
+		return nil, usageError{fmt.Sprintf("-plot-format must be png or svg, not %q", cfg.plotFormat)}
+	}
+	if cfg.circuit && cfg.ui != "" {
+		return nil, usageError{"-ui does not go with -circuit"}
 	}
 	if cfg.store != "" && !cfg.circuit {
 		return nil, usageError{"-store goes with -circuit"}
@@ -184,21 +204,16 @@ func execute(ctx context.Context, cfg *config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rows, err := remix.RunDir(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Only: cfg.only, Eval: cfg.eval})
+	rows, err := remix.RunDir(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Only: cfg.only, Eval: cfg.eval, Progress: cfg.progress})
 	if err != nil {
 		return err
 	}
 	if cfg.plots != "" {
-		figs, err := remix.FigureData(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Eval: cfg.eval})
+		figs, err := remix.FigureData(ctx, cfg.models, images, labels, remix.Options{DType: cfg.dtype, Eval: cfg.eval, Progress: cfg.progress})
 		if err != nil {
 			return err
 		}
-		if _, err := writePlots(cfg.plots, figs, rows); err != nil {
-			return err
-		}
-	}
-	if cfg.plot != "" {
-		if err := writePlotFile(cfg.plot, rows); err != nil {
+		if _, err := writePlots(cfg.plots, cfg.plotFormat, figs, rows); err != nil {
 			return err
 		}
 	}
@@ -214,7 +229,7 @@ func printCircuits(cfg *config, stdout io.Writer) error {
 	var cs []circuit.Circuit
 	var names []string
 	for _, m := range remix.ModelFiles {
-		c, err := remix.LoadModel(filepath.Join(cfg.models, m.File), remix.TestSetSize)
+		c, err := remix.LoadModelFrom(cfg.models, m, remix.TestSetSize)
 		if err != nil {
 			return err
 		}
@@ -234,15 +249,21 @@ func printCircuits(cfg *config, stdout io.Writer) error {
 	return err
 }
 
-// writePlotFile writes the SVG chart of rows to path.
-func writePlotFile(path string, rows []remix.Row) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
+// printUsage is -h: the synopsis, the experiments and the flags.
+func printUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprint(w, `usage: remix [flags]          run the experiments, print the table
+       remix -circuit [flags]  print models A and B as circuits
+
+Runs the REMIX day 1 experiments on MNIST models A and B (shipped in the
+repository; -models DIR for others) and prints test_loss (cross-entropy
+with label smoothing 0.1) and test_acc per experiment and model.
+
+experiments (-only takes these names):
+`)
+	for _, e := range remix.ExperimentNames(remix.DefaultSeeds) {
+		fmt.Fprintf(w, "  %s\n", e)
 	}
-	if err := writeSVG(f, rows); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
+	fmt.Fprintln(w, "\nflags:")
+	fs.PrintDefaults()
 }

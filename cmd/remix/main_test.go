@@ -25,7 +25,6 @@ func runCmd(args ...string) (status int, stdout, stderr string) {
 
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
-		{},
 		{"-models"},
 		{"-models", "d", "extra"},
 		{"-models", "d", "-format", "xml"},

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"text/tabwriter"
 
 	"github.com/circopt/circopt/remix"
@@ -30,20 +29,4 @@ func writeTable(w io.Writer, rows []remix.Row) error {
 		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\n", r.Experiment, r.Model, r.TestLoss, r.TestAcc)
 	}
 	return tw.Flush()
-}
-
-// accuracyTable groups rows for the bar charts: experiments and models in
-// first-seen order, and the accuracy of every (experiment, model) pair.
-func accuracyTable(rows []remix.Row) (exps, models []string, acc map[[2]string]float64) {
-	acc = map[[2]string]float64{}
-	for _, r := range rows {
-		if !slices.Contains(exps, r.Experiment) {
-			exps = append(exps, r.Experiment)
-		}
-		if !slices.Contains(models, r.Model) {
-			models = append(models, r.Model)
-		}
-		acc[[2]string{r.Experiment, r.Model}] = r.TestAcc
-	}
-	return exps, models, acc
 }

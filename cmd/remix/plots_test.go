@@ -13,7 +13,8 @@ import (
 func TestPlotsUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"-models", "d", "-circuit", "-plots", "p"},
-		{"-models", "d", "-circuit", "-plot", "p.svg"},
+		{"-models", "d", "-plot", "p.svg"},
+		{"-plots", "p", "-plot-format", "pdf"},
 		{"-models", "d", "-plots"},
 	} {
 		if status, _, stderr := runCmd(args...); status != 2 {
@@ -22,7 +23,7 @@ func TestPlotsUsage(t *testing.T) {
 	}
 }
 
-// -plots DIR writes the five PNG files (beside the table on stdout) at the
+// -plots DIR writes the six PNG files (beside the table on stdout) at the
 // sizes remix documents; a DIR that cannot be created is one error line.
 func TestPlotsFlag(t *testing.T) {
 	needModels(t)
@@ -46,6 +47,7 @@ func TestPlotsFlag(t *testing.T) {
 		{"last_weights_A.png", weightsWidth, weightsHeight},
 		{"last_weights_B.png", weightsWidth, weightsHeight},
 		{"accuracy.png", accuracyWidth, accuracyHeight},
+		{"loss.png", accuracyWidth, accuracyHeight},
 	} {
 		r, err := os.Open(filepath.Join(dir, f.name))
 		if err != nil {

@@ -3,7 +3,7 @@ package order_test
 import (
 	"fmt"
 
-	"github.com/circopt/circopt/passes/order"
+	"github.com/circopt/circopt/passes/internal/order"
 )
 
 // Labels 0..4 print as a..e. The chain ab,bc,cd,de->ae with a=10, b=1000,

@@ -1,4 +1,4 @@
-package remix
+package ablate
 
 import (
 	"fmt"
@@ -28,7 +28,7 @@ func ZeroAblate(root circuit.Circuit, m match.IterativeMatcher) (circuit.Circuit
 func MeanAblate(root circuit.Circuit, m match.IterativeMatcher) (circuit.Circuit, error) {
 	return match.Update(root, m, func(c circuit.Circuit) (circuit.Circuit, error) {
 		if c.Rank() < 1 {
-			return nil, fmt.Errorf("remix: mean ablation of %s: it has no batch axis", circuit.Label(c))
+			return nil, fmt.Errorf("ablate: mean ablation of %s: it has no batch axis", circuit.Label(c))
 		}
 		mean, err := circuit.Mean(c.Name()+" mean", c, 0)
 		if err != nil {

@@ -1,4 +1,4 @@
-package remix
+package ablate
 
 import (
 	"fmt"
@@ -44,10 +44,10 @@ func Shuffle(seed uint64, n int) []int64 {
 // circuit, so the same shuffled subtree is shared across experiments.
 func Shuffled(name string, x circuit.Circuit, perm []int64) (circuit.Circuit, error) {
 	if x.Rank() < 1 {
-		return nil, fmt.Errorf("remix: cannot shuffle the batch axis of %s: it is a scalar", circuit.Label(x))
+		return nil, fmt.Errorf("ablate: cannot shuffle the batch axis of %s: it is a scalar", circuit.Label(x))
 	}
 	if len(perm) != x.Shape()[0] {
-		return nil, fmt.Errorf("remix: permutation of %d entries for %s with batch size %d", len(perm), circuit.Label(x), x.Shape()[0])
+		return nil, fmt.Errorf("ablate: permutation of %d entries for %s with batch size %d", len(perm), circuit.Label(x), x.Shape()[0])
 	}
 	idx := make([]circuit.AxisIndex, x.Rank())
 	idx[0] = circuit.Positions(perm...)

@@ -34,16 +34,6 @@ func (s labelSet) equal(t labelSet) bool {
 	return true
 }
 
-// intersects reports whether s and t share a label.
-func (s labelSet) intersects(t labelSet) bool {
-	for i := range s {
-		if s[i]&t[i] != 0 {
-			return true
-		}
-	}
-	return false
-}
-
 func (s labelSet) clone() labelSet { return append(labelSet(nil), s...) }
 
 // forEach calls f for each label id in ascending order.

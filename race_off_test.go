@@ -1,0 +1,5 @@
+//go:build !race
+
+package circopt_test
+
+const raceEnabled = false
