@@ -2,7 +2,9 @@ package acdc
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/circuit"
@@ -66,37 +68,21 @@ func Run(ctx context.Context, m *transformer.Model, clean, corrupt *tensor.Tenso
 	if err != nil {
 		return nil, err
 	}
-	f := &forward{cfg: cfg, w: map[string]circuit.Circuit{}, seq: len(ct)}
-	for n, t := range m.Weights {
-		if f.w[n], err = circuit.NewArray(t, n); err != nil {
-			return nil, fmt.Errorf("weight %s: %w", n, err)
-		}
-	}
-	if f.mask, err = causalMask(len(ct)); err != nil {
+	r, err := newRunner(ctx, m, gr, ct, xt, opts)
+	if err != nil {
 		return nil, err
 	}
-	r := &runner{ctx: ctx, f: f, gr: gr, opts: opts}
-	cleanEmbed := f.embed(ct)
-	r.corrupt = f.run(gr, f.embed(xt), nil, nil)
-	full := f.run(gr, cleanEmbed, nil, nil)
-	if f.err != nil {
-		return nil, f.err
-	}
-	outs, err := r.eval(full[Logits], r.corrupt[Logits])
+	all, none := r.row(func(Edge) bool { return true }), r.row(func(Edge) bool { return false })
+	outs, err := r.eval(all, none)
 	if err != nil {
 		return nil, err
 	}
 	r.sc = newScorer(opts.Metric, int(opts.Correct), int(opts.Wrong), outs[0])
 	res := &Result{Full: r.sc.value(outs[0]), Corrupt: r.sc.value(outs[1]), Graph: gr}
-	if err := r.prune(cleanEmbed); err != nil {
+	if err := r.prune(); err != nil {
 		return nil, err
 	}
-	final, err := r.variant(cleanEmbed, Edge{})
-	if err != nil {
-		return nil, err
-	}
-	outs, err = r.eval(final)
-	if err != nil {
+	if outs, err = r.eval(r.row(gr.Has)); err != nil {
 		return nil, err
 	}
 	res.Pruned = r.sc.value(outs[0])
@@ -126,87 +112,208 @@ func checkTokens(cfg transformer.Config, what string, t *tensor.Tensor) ([]int64
 
 // runner holds the state of one ACDC pass.
 type runner struct {
-	ctx          context.Context
-	f            *forward
-	gr           *Graph
-	opts         Options
-	sc           *scorer
-	corrupt      map[string]circuit.Circuit
-	evals, steps int
+	ctx     context.Context
+	f       *forward // the clean run, batched over variants
+	gr      *Graph
+	opts    Options
+	sc      *scorer
+	embed   circuit.Circuit
+	corrupt map[string]circuit.Circuit
+	edges   []Edge       // every edge of the full graph, in mask column order
+	index   map[Edge]int // its column
+	plans   map[int]*circopt.Plan
+	evals   int
+	steps   int
 }
 
-// variant is the current circuit's logits with also the edge drop removed
-// (none when drop is the zero Edge).
-func (r *runner) variant(embed circuit.Circuit, drop Edge) (circuit.Circuit, error) {
-	out := r.f.run(r.gr, embed, func(e Edge) bool { return e != drop && r.gr.Has(e) }, r.corrupt)
-	if r.f.err != nil {
-		return nil, r.f.err
+// maskName is the Symbol bound to the variants' edge masks [variants, edges].
+const maskName = "acdc.mask"
+
+func newRunner(ctx context.Context, m *transformer.Model, gr *Graph, clean, corrupt []int64, opts Options) (*runner, error) {
+	f := &forward{cfg: m.Config, w: map[string]circuit.Circuit{}, seq: len(clean), bp: "b"}
+	var err error
+	for n, t := range m.Weights {
+		if f.w[n], err = circuit.NewArray(t, n); err != nil {
+			return nil, fmt.Errorf("weight %s: %w", n, err)
+		}
 	}
-	return out[Logits], nil
+	if f.mask, err = causalMask(len(clean)); err != nil {
+		return nil, err
+	}
+	cf := *f
+	cf.bp = ""
+	r := &runner{ctx: ctx, f: f, gr: gr, opts: opts, index: map[Edge]int{}, plans: map[int]*circopt.Plan{}}
+	cor := cf.run(gr, cf.embed(corrupt), whole)
+	r.embed = f.embed(clean)
+	if cf.err != nil || f.err != nil {
+		return nil, errors.Join(cf.err, f.err)
+	}
+	if r.corrupt, err = r.constants(cor); err != nil {
+		return nil, err
+	}
+	if r.edges, err = gr.Edges(); err != nil {
+		return nil, err
+	}
+	for i, e := range r.edges {
+		r.index[e] = i
+	}
+	return r, nil
 }
 
-// eval runs circuits through one compiled program, returning float64 logits.
-func (r *runner) eval(cs ...circuit.Circuit) ([][]float64, error) {
-	ts, err := circopt.EvaluateManyContext(r.ctx, cs, nil, circopt.Options{DType: r.opts.DType})
+// constants evaluates the corrupt run once, so that every plan reads its
+// outputs as Arrays instead of folding the run again.
+func (r *runner) constants(cs map[string]circuit.Circuit) (map[string]circuit.Circuit, error) {
+	names := r.gr.Components()
+	roots := make([]circuit.Circuit, len(names))
+	for i, n := range names {
+		roots[i] = cs[n]
+	}
+	ts, err := circopt.EvaluateManyContext(r.ctx, roots, nil, circopt.Options{DType: r.opts.DType})
 	if err != nil {
-		return nil, fmt.Errorf("acdc: evaluation: %w", err)
+		return nil, fmt.Errorf("acdc: corrupt run: %w", err)
 	}
-	r.evals += len(cs)
-	r.steps++
-	out := make([][]float64, len(ts))
-	for i, t := range ts {
-		out[i] = t.Cast(tensor.Float64).Float64s()
+	r.evals++
+	out := make(map[string]circuit.Circuit, len(names))
+	for i, n := range names {
+		if out[n], err = circuit.NewArray(ts[i], "corrupt."+n); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
-// prune visits receivers from the output backwards; at each, the current
-// circuit and every single-edge removal evaluate together, and each edge
-// whose removal raises the damage by less than the threshold goes.
-func (r *runner) prune(embed circuit.Circuit) error {
+// masked is the clean run over b variants: edge e of variant i is kept
+// where mask[i, e] is 1 and patched to the corrupt sender output where it
+// is 0 (input = corrupt + mask·(clean − corrupt)).
+func (r *runner) masked(b int) (map[string]circuit.Circuit, error) {
+	sym, err := circuit.NewSymbol([]int{b, len(r.edges)}, "", maskName)
+	if err != nil {
+		return nil, err
+	}
+	f := r.f
+	in := func(e Edge, out circuit.Circuit) circuit.Circuit {
+		cor := r.corrupt[e.Sender]
+		col := f.index("", sym, circuit.All(), circuit.Slice(r.index[e], r.index[e]+1))
+		col = f.ok(circuit.Unsqueeze("", col, -1)) // [b, 1, 1] broadcasts over positions and features
+		return f.add("", cor, f.ok(circuit.Mul("", col, f.ok(circuit.Sub("", out, cor)))))
+	}
+	out := f.run(r.gr, r.embed, in)
+	return out, f.err
+}
+
+// plan is the compiled masked run's logits for b variants, compiled once.
+func (r *runner) plan(b int) (*circopt.Plan, error) {
+	if p, ok := r.plans[b]; ok {
+		return p, nil
+	}
+	out, err := r.masked(b)
+	if err != nil {
+		return nil, err
+	}
+	p, err := circopt.Compile([]circuit.Circuit{out[Logits]}, circopt.Options{DType: r.opts.DType})
+	if err != nil {
+		return nil, fmt.Errorf("acdc: compile: %w", err)
+	}
+	r.plans[b] = p
+	return p, nil
+}
+
+// row is one variant's mask: 1 for each edge keep says is kept.
+func (r *runner) row(keep func(Edge) bool) []float32 {
+	m := make([]float32, len(r.edges))
+	for i, e := range r.edges {
+		if keep(e) {
+			m[i] = 1
+		}
+	}
+	return m
+}
+
+// eval runs the variants (one mask row each) through one plan run and
+// returns each variant's last-position logits in float64.
+func (r *runner) eval(rows ...[]float32) ([][]float64, error) {
+	p, err := r.plan(len(rows))
+	if err != nil {
+		return nil, err
+	}
+	t, err := tensor.FromFloat32([]int{len(rows), len(r.edges)}, slices.Concat(rows...))
+	if err != nil {
+		return nil, err
+	}
+	ts, _, err := p.RunContext(r.ctx, map[string]*tensor.Tensor{maskName: t})
+	if err != nil {
+		return nil, fmt.Errorf("acdc: evaluation: %w", err)
+	}
+	r.evals += len(rows)
+	r.steps++
+	flat := ts[0].Cast(tensor.Float64).Float64s()
+	v := len(flat) / len(rows)
+	out := make([][]float64, len(rows))
+	for i := range out {
+		out[i] = flat[i*v : (i+1)*v]
+	}
+	return out, nil
+}
+
+// prune visits receivers from the output backwards; the heads of one
+// layer (which do not read each other) form one step. At each step the
+// current circuit and every single-edge removal into the step's receivers
+// evaluate together in one plan run, and each edge whose removal raises the
+// damage by less than the threshold goes.
+func (r *runner) prune() error {
 	order, err := r.gr.ReverseOrder()
 	if err != nil {
 		return err
 	}
-	for _, recv := range order {
+	for len(order) > 0 {
+		n := 1
+		for n < len(order) && sameLayerHeads(order[0], order[n]) {
+			n++
+		}
+		if err := r.step(order[:n]); err != nil {
+			return err
+		}
+		order = order[n:]
+	}
+	return nil
+}
+
+// step judges every edge into the receivers recvs.
+func (r *runner) step(recvs []string) error {
+	var cands []Edge
+	for _, recv := range recvs {
 		senders, err := r.gr.Senders(recv)
 		if err != nil {
 			return err
 		}
-		if len(senders) == 0 {
-			continue
-		}
-		if recv != Logits && !r.sends(recv) {
-			// Nothing reads recv's output: its inputs cannot matter.
-			for _, s := range senders {
-				if err := r.gr.Remove(Edge{s, recv}); err != nil {
+		for _, s := range senders {
+			e := Edge{s, recv}
+			if recv != Logits && !r.sends(recv) {
+				// Nothing reads recv's output: its inputs cannot matter.
+				if err := r.gr.Remove(e); err != nil {
 					return err
 				}
+				continue
 			}
-			continue
+			cands = append(cands, e)
 		}
-		cs := make([]circuit.Circuit, 0, len(senders)+1)
-		for _, drop := range append([]string{""}, senders...) {
-			e := Edge{}
-			if drop != "" {
-				e = Edge{drop, recv}
-			}
-			c, err := r.variant(embed, e)
-			if err != nil {
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	rows := [][]float32{r.row(r.gr.Has)}
+	for _, drop := range cands {
+		rows = append(rows, r.row(func(e Edge) bool { return e != drop && r.gr.Has(e) }))
+	}
+	outs, err := r.eval(rows...)
+	if err != nil {
+		return err
+	}
+	cur := r.sc.damage(outs[0])
+	for i, e := range cands {
+		if r.sc.damage(outs[i+1])-cur < r.opts.Threshold {
+			if err := r.gr.Remove(e); err != nil {
 				return err
-			}
-			cs = append(cs, c)
-		}
-		outs, err := r.eval(cs...)
-		if err != nil {
-			return err
-		}
-		cur := r.sc.damage(outs[0])
-		for i, s := range senders {
-			if r.sc.damage(outs[i+1])-cur < r.opts.Threshold {
-				if err := r.gr.Remove(Edge{s, recv}); err != nil {
-					return err
-				}
 			}
 		}
 	}

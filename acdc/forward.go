@@ -3,6 +3,7 @@ package acdc
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
@@ -21,6 +22,7 @@ type forward struct {
 	w    map[string]circuit.Circuit
 	mask circuit.Circuit
 	seq  int
+	bp   string // einsum letter of the variant axis ("" for none), replaces B in specs
 	err  error
 }
 
@@ -38,7 +40,7 @@ func (f *forward) einsum(name, spec string, cs ...circuit.Circuit) circuit.Circu
 	if f.err != nil {
 		return nil
 	}
-	return f.ok(circuit.NewEinsumSpec(name, spec, cs...))
+	return f.ok(circuit.NewEinsumSpec(name, strings.ReplaceAll(spec, "B", f.bp), cs...))
 }
 
 func (f *forward) add(name string, cs ...circuit.Circuit) circuit.Circuit {
@@ -95,31 +97,35 @@ func (f *forward) head(l, h int, x circuit.Circuit) circuit.Circuit {
 		return f.index(name+".w."+n, f.w[a+".w."+n], circuit.Int(h))
 	}
 	proj := func(n string) circuit.Circuit {
-		return f.add(name+"."+n, f.einsum("", "jd,sd->sj", at(n), y), at(n+"_bias"))
+		return f.add(name+"."+n, f.einsum("", "jd,Bsd->Bsj", at(n), y), at(n+"_bias"))
 	}
 	q, k, v := proj("q"), proj("k"), proj("v")
 	if f.err != nil {
 		return nil
 	}
 	scale := f.ok(circuit.NewScalar(1/math.Sqrt(float64(f.cfg.HeadDim())), nil, ""))
-	scores := f.einsum(name+".scores", "sj,tj,->st", q, k, scale)
+	scores := f.einsum(name+".scores", "Bsj,Btj,->Bst", q, k, scale)
 	probs := f.ok(circuit.NewGeneralFunction(name+".probs", "softmax", f.add(name+".masked", scores, f.mask)))
-	z := f.einsum(name+".z", "st,tj->sj", probs, v)
-	return f.einsum(name, "ej,sj->se", at("o"), z)
+	z := f.einsum(name+".z", "Bst,Btj->Bsj", probs, v)
+	return f.einsum(name, "ej,Bsj->Bse", at("o"), z)
 }
 
 func (f *forward) mlp(l int, x circuit.Circuit) circuit.Circuit {
 	m := mlpName(l)
 	y := f.layerNorm(m+".ln", m+".ln", x)
-	pre := f.add(m+".pre", f.einsum("", "fd,sd->sf", f.w[m+".w.proj_in"], y), f.w[m+".w.in_bias"])
+	pre := f.add(m+".pre", f.einsum("", "fd,Bsd->Bsf", f.w[m+".w.proj_in"], y), f.w[m+".w.in_bias"])
 	act := f.ok(circuit.NewGeneralFunction(m+".act", "gelu_new", pre))
-	return f.add(m, f.einsum("", "df,sf->sd", f.w[m+".w.proj_out"], act), f.w[m+".w.out_bias"])
+	return f.add(m, f.einsum("", "df,Bsf->Bsd", f.w[m+".w.proj_out"], act), f.w[m+".w.out_bias"])
 }
 
 // logits is the last position's logits [vocab] from the final stream x.
 func (f *forward) logits(x circuit.Circuit) circuit.Circuit {
-	last := f.index("final.last", x, circuit.Int(f.seq-1), circuit.All())
-	return f.einsum(Logits, "vd,d->v", f.w["t.w.unembed"], f.layerNorm("final.ln", "final.ln", last))
+	idx := []circuit.AxisIndex{circuit.Int(f.seq - 1), circuit.All()}
+	if f.bp != "" {
+		idx = append([]circuit.AxisIndex{circuit.All()}, idx...)
+	}
+	last := f.index("final.last", x, idx...)
+	return f.einsum(Logits, "vd,Bd->Bv", f.w["t.w.unembed"], f.layerNorm("final.ln", "final.ln", last))
 }
 
 // component computes one sender's output from its input stream.
@@ -150,10 +156,10 @@ func (f *forward) layerOf(name string) int {
 	return f.cfg.Layers
 }
 
-// run is the forward pass with every edge absent from keep fed the
-// sender's corrupt output (corrupt nil: the full model, all edges kept).
-// It returns every component's output, keyed by name.
-func (f *forward) run(gr *Graph, embed circuit.Circuit, keep func(Edge) bool, corrupt map[string]circuit.Circuit) map[string]circuit.Circuit {
+// run is the forward pass: each receiver's input is the sum over its
+// senders s of in(edge, s's output), plus the attention output biases of
+// the layers before it. It returns every component's output by name.
+func (f *forward) run(gr *Graph, embed circuit.Circuit, in func(e Edge, out circuit.Circuit) circuit.Circuit) map[string]circuit.Circuit {
 	out := map[string]circuit.Circuit{Embed: embed}
 	comps := gr.Components()
 	for i, r := range comps {
@@ -162,13 +168,8 @@ func (f *forward) run(gr *Graph, embed circuit.Circuit, keep func(Edge) bool, co
 		}
 		var terms []circuit.Circuit
 		for _, s := range comps[:i] {
-			if sameLayerHeads(s, r) {
-				continue
-			}
-			if corrupt == nil || keep(Edge{s, r}) {
-				terms = append(terms, out[s])
-			} else {
-				terms = append(terms, corrupt[s])
+			if !sameLayerHeads(s, r) {
+				terms = append(terms, in(Edge{s, r}, out[s]))
 			}
 		}
 		for l := range f.layerOf(r) {
@@ -181,6 +182,9 @@ func (f *forward) run(gr *Graph, embed circuit.Circuit, keep func(Edge) bool, co
 	}
 	return out
 }
+
+// whole passes every sender's output unchanged: the unpatched model.
+func whole(_ Edge, out circuit.Circuit) circuit.Circuit { return out }
 
 // causalMask is 0 on and below the diagonal and maskedScore above it.
 func causalMask(seq int) (circuit.Circuit, error) {

@@ -3,6 +3,7 @@ package acdc
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,9 +15,8 @@ import (
 
 var small = transformer.Config{Layers: 2, Hidden: 32, Heads: 8, Vocab: 50, Ctx: 16, LNEps: 1e-5}
 
-// setup is a runner on a random model with MLPs, its full clean circuit
-// and the clean embedding.
-func setup(t *testing.T, clean, corrupt []int64) (*runner, map[string]circuit.Circuit, circuit.Circuit, *transformer.Model) {
+// setup is a runner on a random model with MLPs.
+func setup(t *testing.T, clean, corrupt []int64) (*runner, *transformer.Model) {
 	t.Helper()
 	m, err := transformer.Random(small, 3)
 	if err != nil {
@@ -26,23 +26,37 @@ func setup(t *testing.T, clean, corrupt []int64) (*runner, map[string]circuit.Ci
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &forward{cfg: small, w: map[string]circuit.Circuit{}, seq: len(clean)}
-	for n, w := range m.Weights {
-		if f.w[n], err = circuit.NewArray(w, n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if f.mask, err = causalMask(len(clean)); err != nil {
+	r, err := newRunner(context.Background(), m, gr, clean, corrupt, Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	r := &runner{ctx: context.Background(), f: f, gr: gr}
-	r.corrupt = f.run(gr, f.embed(corrupt), nil, nil)
-	e := f.embed(clean)
-	full := f.run(gr, e, nil, nil)
-	if f.err != nil {
-		t.Fatal(f.err)
+	return r, m
+}
+
+// evalMasked evaluates outputs of the masked run on mask rows.
+func evalMasked(t *testing.T, r *runner, names []string, rows ...[]float32) [][]float64 {
+	t.Helper()
+	out, err := r.masked(len(rows))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return r, full, e, m
+	cs := make([]circuit.Circuit, len(names))
+	for i, n := range names {
+		cs[i] = out[n]
+	}
+	mask, err := tensor.FromFloat32([]int{len(rows), len(r.edges)}, slices.Concat(rows...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := circopt.EvaluateMany(cs, map[string]*tensor.Tensor{maskName: mask}, circopt.Options{DType: tensor.Float64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := make([][]float64, len(ts))
+	for i, x := range ts {
+		res[i] = x.Cast(tensor.Float64).Float64s()
+	}
+	return res
 }
 
 func near(t *testing.T, what string, got, want []float64) {
@@ -54,10 +68,11 @@ func near(t *testing.T, what string, got, want []float64) {
 	}
 }
 
-// The edge-split forward pass is the transformer's: same last-position logits.
+// The edge-split forward pass is the transformer's: same last-position
+// logits unpatched, and with every edge kept in the masked run.
 func TestSplitMatchesTransformer(t *testing.T) {
 	ids := []int64{3, 14, 15, 9, 2, 6}
-	r, full, _, m := setup(t, ids, ids)
+	r, m := setup(t, ids, ids)
 	c, err := transformer.BindTokens(m, tokens(t, ids...), transformer.BindOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -70,35 +85,34 @@ func TestSplitMatchesTransformer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := r.eval(full[Logits])
+	want := last.Cast(tensor.Float64).Float64s()
+	got, err := circopt.Evaluate(r.corrupt[Logits], nil, circopt.Options{DType: tensor.Float64})
 	if err != nil {
 		t.Fatal(err)
 	}
-	near(t, "logits", got[0], last.Cast(tensor.Float64).Float64s())
+	near(t, "unpatched logits", got.Float64s(), want)
+	near(t, "masked logits, all kept", evalMasked(t, r, []string{Logits}, r.row(func(Edge) bool { return true }))[0], want)
 }
 
-// Patching every edge gives the corrupt run; patching one edge changes the
-// output, and only that receiver's input.
+// Patching every edge gives the corrupt run; patching one edge changes its
+// receiver and leaves the other receivers' outputs alone.
 func TestPatching(t *testing.T) {
-	r, full, e, _ := setup(t, []int64{1, 2, 3, 4}, []int64{7, 8, 9, 4})
-	none := r.f.run(r.gr, e, func(Edge) bool { return false }, r.corrupt)
-	one := r.f.run(r.gr, e, func(x Edge) bool { return x != Edge{"a0.h3", "a1.h5"} }, r.corrupt)
-	if r.f.err != nil {
-		t.Fatal(r.f.err)
-	}
-	outs, err := r.eval(none[Logits], r.corrupt[Logits], one["a1.h5"], full["a1.h5"], one["a1.h4"], full["a1.h4"])
+	r, _ := setup(t, []int64{1, 2, 3, 4}, []int64{7, 8, 9, 4})
+	cut := Edge{"a0.h3", "a1.h5"}
+	outs := evalMasked(t, r, []string{Logits, "a1.h5", "a1.h4"},
+		r.row(func(Edge) bool { return false }), r.row(func(Edge) bool { return true }), r.row(func(e Edge) bool { return e != cut }))
+	cor, err := circopt.Evaluate(r.corrupt[Logits], nil, circopt.Options{DType: tensor.Float64})
 	if err != nil {
 		t.Fatal(err)
 	}
-	near(t, "all patched", outs[0], outs[1])
-	same := true
-	for i := range outs[2] {
-		same = same && outs[2][i] == outs[3][i]
-	}
-	if same {
+	v := small.Vocab
+	near(t, "all patched", outs[0][:v], cor.Float64s())
+	n := len(outs[1]) / 3
+	h5full, h5cut := outs[1][n:2*n], outs[1][2*n:]
+	if slices.Equal(h5full, h5cut) {
 		t.Error("patching a0.h3->a1.h5 left a1.h5 unchanged")
 	}
-	near(t, "a1.h4 with a1.h5's edge patched", outs[4], outs[5])
+	near(t, "a1.h4 with a1.h5's edge patched", outs[2][2*n:], outs[2][n:2*n])
 }
 
 func TestGraphOrderAndDOT(t *testing.T) {
