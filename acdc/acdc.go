@@ -201,21 +201,29 @@ func (r *runner) masked(b int) (map[string]circuit.Circuit, error) {
 	return out, f.err
 }
 
-// plan is the compiled masked run's logits for b variants, compiled once.
-func (r *runner) plan(b int) (*circopt.Plan, error) {
-	if p, ok := r.plans[b]; ok {
-		return p, nil
+// plan is a compiled masked run's logits for at least b variants: a plan
+// already compiled for up to a quarter more variants is reused (the extra
+// rows are padding), since a compile costs more than a few rows.
+func (r *runner) plan(b int) (*circopt.Plan, int, error) {
+	best := 0
+	for n := range r.plans {
+		if n >= b && n <= b+b/4+1 && (best == 0 || n < best) {
+			best = n
+		}
+	}
+	if best > 0 {
+		return r.plans[best], best, nil
 	}
 	out, err := r.masked(b)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	p, err := circopt.Compile([]circuit.Circuit{out[Logits]}, circopt.Options{DType: r.opts.DType})
 	if err != nil {
-		return nil, fmt.Errorf("acdc: compile: %w", err)
+		return nil, 0, fmt.Errorf("acdc: compile: %w", err)
 	}
 	r.plans[b] = p
-	return p, nil
+	return p, b, nil
 }
 
 // row is one variant's mask: 1 for each edge keep says is kept.
@@ -232,11 +240,15 @@ func (r *runner) row(keep func(Edge) bool) []float32 {
 // eval runs the variants (one mask row each) through one plan run and
 // returns each variant's last-position logits in float64.
 func (r *runner) eval(rows ...[]float32) ([][]float64, error) {
-	p, err := r.plan(len(rows))
+	p, n, err := r.plan(len(rows))
 	if err != nil {
 		return nil, err
 	}
-	t, err := tensor.FromFloat32([]int{len(rows), len(r.edges)}, slices.Concat(rows...))
+	padded := slices.Clone(rows)
+	for len(padded) < n {
+		padded = append(padded, rows[0])
+	}
+	t, err := tensor.FromFloat32([]int{n, len(r.edges)}, slices.Concat(padded...))
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +259,7 @@ func (r *runner) eval(rows ...[]float32) ([][]float64, error) {
 	r.evals += len(rows)
 	r.steps++
 	flat := ts[0].Cast(tensor.Float64).Float64s()
-	v := len(flat) / len(rows)
+	v := len(flat) / n
 	out := make([][]float64, len(rows))
 	for i := range out {
 		out[i] = flat[i*v : (i+1)*v]
@@ -286,9 +298,10 @@ func (r *runner) step(recvs []string) error {
 		if err != nil {
 			return err
 		}
+		unread := recv != Logits && !r.sends(recv)
 		for _, s := range senders {
 			e := Edge{s, recv}
-			if recv != Logits && !r.sends(recv) {
+			if unread {
 				// Nothing reads recv's output: its inputs cannot matter.
 				if err := r.gr.Remove(e); err != nil {
 					return err

@@ -13,11 +13,15 @@
 //   - A head's q, k and v read one input: they are treated as one receiver.
 //   - A removed edge feeds its receiver the sender's output on the corrupt
 //     input in the full corrupt run; every other edge is untouched.
-//   - Each greedy step evaluates the current circuit and every candidate
-//     removal into one receiver through a single circopt.EvaluateMany, so
-//     the shared prefix is computed once. Candidates are judged one by one
-//     against the current circuit (not re-evaluated after each accepted
-//     removal in the same step); the next step's baseline is measured anew.
+//   - The clean run is compiled once per variant count into one plan whose
+//     edges are switched by a bound mask Symbol 'acdc.mask' [variants, edges]
+//     (receiver input = Σ corrupt_s + mask·(clean_s − corrupt_s)); the
+//     corrupt run is evaluated once and enters as Arrays. Each greedy step
+//     (one receiver, or all heads of one layer, which do not read each
+//     other) evaluates the current circuit and every candidate removal in
+//     one Plan.Run. Candidates are judged one by one against the step's
+//     current circuit, not re-evaluated after each accepted removal in the
+//     same step; the next step's baseline is measured anew.
 //   - The component graph lives in github.com/dominikbraun/graph; its
 //     StableTopologicalSort is quadratic, fine for the ~100 components of a
 //     small model. DOT output is sorted, so it is byte-stable.

@@ -10,36 +10,36 @@ import (
 	"github.com/circopt/circopt/transformer"
 )
 
-// ACDCConfig is the model of the ACDC benchmark and of
+// acdcConfig is the model of the ACDC benchmark and of
 // testdata/acdc/acdc_torch.py: 2 layers, 8 heads, random GPT-2 weights.
-var ACDCConfig = transformer.Config{Layers: 2, Hidden: 256, Heads: 8, Vocab: 2048, Ctx: 64, LNEps: 1e-5}
+var acdcConfig = transformer.Config{Layers: 2, Hidden: 256, Heads: 8, Vocab: 2048, Ctx: 64, LNEps: 1e-5}
 
-// ACDCSeq is the benchmark's token count and ACDCThreshold its KL threshold.
+// acdcSeq is the benchmark's token count and acdcThreshold its KL threshold.
 const (
-	ACDCSeq       = 16
-	ACDCThreshold = 1e-4
+	acdcSeq       = 16
+	acdcThreshold = 1e-4
 )
 
 // BenchmarkACDC is one full ACDC pass (KL metric) on a random 2-layer,
 // 8-head model; it reports evaluations per second.
 func BenchmarkACDC(b *testing.B) {
-	m, err := transformer.Random(ACDCConfig, 1)
+	m, err := transformer.Random(acdcConfig, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
-	clean, err := GPT2Tokens(1, ACDCSeq, ACDCConfig.Vocab, 2)
+	clean, err := GPT2Tokens(1, acdcSeq, acdcConfig.Vocab, 2)
 	if err != nil {
 		b.Fatal(err)
 	}
-	corrupt, err := GPT2Tokens(1, ACDCSeq, ACDCConfig.Vocab, 3)
+	corrupt, err := GPT2Tokens(1, acdcSeq, acdcConfig.Vocab, 3)
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := clean.Reshape([]int{ACDCSeq})
+	c, err := clean.Reshape([]int{acdcSeq})
 	if err != nil {
 		b.Fatal(err)
 	}
-	x, err := corrupt.Reshape([]int{ACDCSeq})
+	x, err := corrupt.Reshape([]int{acdcSeq})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func BenchmarkACDC(b *testing.B) {
 	start := time.Now()
 	var res *acdc.Result
 	for range b.N {
-		if res, err = acdc.Run(context.Background(), m, c, x, acdc.Options{Metric: acdc.KL, Threshold: ACDCThreshold, DType: tensor.Float32}); err != nil {
+		if res, err = acdc.Run(context.Background(), m, c, x, acdc.Options{Metric: acdc.KL, Threshold: acdcThreshold, DType: tensor.Float32}); err != nil {
 			b.Fatal(err)
 		}
 		evals += res.Evaluations
