@@ -13,7 +13,7 @@ cannot batch variants), judged against the step's current circuit, as in Go.
 CPU, torch.set_num_threads(2), float32; prints evaluations per second
 (median over reps).
 
-    /usr/bin/python3 testdata/acdc/acdc_torch.py [-reps N] > testdata/acdc/torch_timing.txt
+    /usr/bin/python3 testdata/acdc/acdc_torch.py [-reps N] (its output and the Go side: testdata/acdc/timing.txt)
 """
 import argparse
 import math
