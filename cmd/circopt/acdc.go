@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register("acdc", "acdc -model M.circ|M.safetensors -clean C.npy -corrupt X.npy -metric kl|logit-diff -threshold T [-correct ID -wrong ID] [-format text|json|dot] [-tensors DIR]",
+	register("acdc", "acdc -model M.circ|M.safetensors -clean C.npy -corrupt X.npy -metric kl|logit-diff -threshold T [-correct ID -wrong ID] [-format text|json|dot] [-heads N] [-tensors DIR]",
 		"automatic circuit discovery: prune the edges between heads, MLPs and embeddings whose patching moves the metric by less than T", runACDC)
 }
 
