@@ -1,0 +1,107 @@
+package acdc
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/circopt/circopt/tensor"
+	"github.com/circopt/circopt/transformer"
+)
+
+func tokens(t *testing.T, ids ...int64) *tensor.Tensor {
+	t.Helper()
+	x, err := tensor.FromInt64([]int{len(ids)}, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// planted is a 2-layer attention-only model whose only circuit is
+// embed -> a0.h1 -> a1.h0 -> logits: every other head and both MLPs write
+// nothing, head 0.1 copies the token subspace (dims 0:4) into dims 4:8,
+// head 1.0 copies dims 4:8 into 8:12, and the unembedding reads 8:12.
+// Attention is uniform (q and k are zero). Token embeddings are
+// zero-mean with one norm, so the layer norms hardly see which token is
+// where except through the planted path.
+func planted(t *testing.T) *transformer.Model {
+	t.Helper()
+	cfg := transformer.Config{Layers: 2, Hidden: 16, Heads: 4, Vocab: 4, Ctx: 8, LNEps: 1e-5}
+	w := map[string]*tensor.Tensor{}
+	for n, sh := range cfg.Shapes() {
+		size := 1
+		for _, d := range sh {
+			size *= d
+		}
+		d := make([]float32, size)
+		if strings.HasSuffix(n, ".ln.w.scale") {
+			for i := range d {
+				d[i] = 1
+			}
+		}
+		x, err := tensor.FromFloat32(sh, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w[n] = x
+	}
+	m, err := transformer.NewModel(cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(name string, v float32, idx ...int) {
+		t.Helper()
+		w := m.Weights[name]
+		off := 0
+		for i, st := range w.Strides() {
+			off += idx[i] * st
+		}
+		w.Float32Data()[w.Offset()+off] = v
+	}
+	for tok := range 4 {
+		for j := range 4 {
+			v := float32(-2.5)
+			if j == tok {
+				v = 7.5
+			}
+			set("t.w.tok_embeds", v, tok, j)
+		}
+	}
+	hd := cfg.HeadDim()
+	for j := range hd {
+		set("a0.w.v", 1, 1, j, j)       // head 0.1 reads the token dims
+		set("a0.w.o", 0.1, 1, 4+j, j)   // and writes 4:8, small beside the embedding
+		set("a1.w.v", 100, 0, j, 4+j)   // head 1.0 reads 4:8
+		set("a1.w.o", 0.1, 0, 8+j, j)   // and writes 8:12
+		set("t.w.unembed", 500, j, 8+j) // the logits read 8:12
+	}
+	return m
+}
+
+func TestPlantedCircuit(t *testing.T) {
+	m := planted(t)
+	clean, corrupt := tokens(t, 0, 0, 1, 2), tokens(t, 3, 3, 1, 2)
+	want := []Edge{{Embed, "a0.h1"}, {"a0.h1", "a1.h0"}, {"a1.h0", Logits}}
+	for _, o := range []Options{
+		{Metric: KL, Threshold: 0.05},
+		{Metric: LogitDiff, Threshold: 0.5, Correct: 0, Wrong: 3},
+	} {
+		res, err := Run(context.Background(), m, clean, corrupt, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Edges, want) {
+			t.Errorf("%s: kept %v, want %v", o.Metric, res.Edges, want)
+		}
+		if o.Metric == LogitDiff && math.Abs(res.Pruned-res.Full) > o.Threshold*3 {
+			t.Errorf("%s: pruned %g, full %g", o.Metric, res.Pruned, res.Full)
+		}
+		if res.Evaluations < 10 || res.Steps < 2 {
+			t.Errorf("%s: %d evaluations in %d steps", o.Metric, res.Evaluations, res.Steps)
+		}
+		t.Logf("%s: full %g pruned %g corrupt %g, %d evaluations in %d steps", o.Metric, res.Full, res.Pruned, res.Corrupt, res.Evaluations, res.Steps)
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/circopt/circopt/tensor"
+	"github.com/circopt/circopt/weights"
+)
+
+func saveTokens(t *testing.T, dir, name string, ids ...int64) string {
+	t.Helper()
+	x, err := tensor.FromInt64([]int{len(ids)}, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := weights.SaveNpy(p, x); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestACDCOnImportedModel(t *testing.T) {
+	dir := t.TempDir()
+	model, store := importTiny(t, dir)
+	clean := saveTokens(t, dir, "clean.npy", 5, 17, 42, 8, 5, 17)
+	corrupt := saveTokens(t, dir, "corrupt.npy", 9, 30, 61, 3, 9, 17)
+	base := []string{"acdc", "-model", model, "-tensors", store, "-clean", clean, "-corrupt", corrupt}
+	out, errs, code := runCLI(t, append(base, "-metric", "kl", "-threshold", "0.01", "-format", "json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res acdcJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	// The full graph has 1+8+2+1 components: 66 pairs less 2·6 within a layer's heads.
+	if len(res.Edges) == 0 || len(res.Edges) >= 54 || res.Evaluations <= len(res.Edges) || res.Full != 0 || res.Pruned <= 0 || res.Pruned >= res.Corrupt {
+		t.Errorf("kept %d edges, full %g pruned %g corrupt %g after %d evaluations", len(res.Edges), res.Full, res.Pruned, res.Corrupt, res.Evaluations)
+	}
+	dot, errs, code := runCLI(t, append(base, "-metric", "kl", "-threshold", "0.01", "-format", "dot")...)
+	if code != 0 || !strings.HasPrefix(dot, "digraph acdc {") || strings.Count(dot, "->") != len(res.Edges) {
+		t.Errorf("dot: exit %d %s\n%s", code, errs, dot)
+	}
+	again, _, _ := runCLI(t, append(base, "-metric", "kl", "-threshold", "0.01", "-format", "dot")...)
+	if again != dot {
+		t.Error("dot output differs between runs")
+	}
+	// A state dict is read directly, and logit-diff with a huge threshold keeps nothing.
+	out, errs, code = runCLI(t, "acdc", "-model", filepath.Join(gpt2Dir, "tiny.safetensors"), "-clean", clean, "-corrupt", corrupt,
+		"-metric", "logit-diff", "-correct", "5", "-wrong", "9", "-threshold", "1e9")
+	if code != 0 || !strings.HasPrefix(out, "# 0 edges kept; logit-diff") {
+		t.Errorf("state dict, logit-diff: exit %d %s\n%s", code, errs, out)
+	}
+}
+
+func TestACDCBadInput(t *testing.T) {
+	dir := t.TempDir()
+	model, store := importTiny(t, dir)
+	clean := saveTokens(t, dir, "clean.npy", 5, 17, 42)
+	base := []string{"acdc", "-model", model, "-tensors", store, "-clean", clean, "-corrupt", clean}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-metric", "l2", "-threshold", "0.1"}, 1, `-metric: unknown metric "l2"`},
+		{[]string{"-metric", "kl", "-threshold", "abc"}, 1, `-threshold: "abc" is not a number`},
+		{[]string{"-metric", "logit-diff", "-threshold", "0.1", "-correct", "101", "-wrong", "3"}, 1, "token id 101 is outside the vocabulary of 101"},
+		{[]string{"-metric", "logit-diff", "-threshold", "0.1"}, 1, "needs -correct ID and -wrong ID"},
+		{[]string{"-metric", "kl", "-threshold", "0.1", "-corrupt", saveTokens(t, dir, "big.npy", 1, 500, 2)}, 1, "id 500 at position 1 is outside the vocabulary"},
+		{[]string{"-metric", "kl"}, 2, "required"},
+		{[]string{"-metric", "kl", "-threshold", "0.1", "-format", "svg"}, 2, "-format"},
+	} {
+		_, errs, code := runCLI(t, append(base, c.args...)...)
+		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d with %q on one line", c.args, code, errs, c.code, c.want)
+		}
+	}
+}
