@@ -182,21 +182,7 @@ func einsumLoop[T float64 | int64](l *rowLoop, base []int, acc []T, data [][]T) 
 				pa += sa
 			}
 		case 1:
-			x, px, sx := data[0], p[1], l.Stride(1)
-			if sa == 0 {
-				s := acc[pa]
-				for j := 0; j < n; j++ {
-					s += x[px]
-					px += sx
-				}
-				acc[pa] = s
-				return
-			}
-			for j := 0; j < n; j++ {
-				acc[pa] += x[px]
-				pa += sa
-				px += sx
-			}
+			sumRow(acc, pa, sa, data[0], p[1], l.Stride(1), n)
 		case 2:
 			x, px, sx := data[0], p[1], l.Stride(1)
 			y, py, sy := data[1], p[2], l.Stride(2)
