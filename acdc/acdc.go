@@ -137,7 +137,7 @@ func newRunner(ctx context.Context, m *transformer.Model, gr *Graph, clean, corr
 			return nil, fmt.Errorf("weight %s: %w", n, err)
 		}
 	}
-	if f.mask, err = causalMask(len(clean)); err != nil {
+	if f.mask, err = transformer.CausalMask(len(clean)); err != nil {
 		return nil, err
 	}
 	cf := *f

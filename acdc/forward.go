@@ -6,13 +6,8 @@ import (
 	"strings"
 
 	"github.com/circopt/circopt/circuit"
-	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/transformer"
 )
-
-// maskedScore is added to attention scores above the diagonal (as the
-// transformer package does): exp of it underflows to zero.
-const maskedScore = -1e9
 
 // forward writes the edge-split forward pass of one model on one token
 // sequence. It keeps the first error so the construction reads as the
@@ -62,22 +57,7 @@ func (f *forward) layerNorm(prefix, wp string, x circuit.Circuit) circuit.Circui
 	if f.err != nil {
 		return nil
 	}
-	mean := f.ok(circuit.Mean(prefix+".mean", x, -1))
-	centered := f.ok(circuit.Sub(prefix+".centered", x, f.ok(circuit.Unsqueeze("", mean, -1))))
-	if f.err != nil {
-		return nil
-	}
-	variance := f.ok(circuit.Mean(prefix+".var", f.ok(circuit.Mul("", centered, centered)), -1))
-	eps := f.ok(circuit.NewScalar(f.cfg.LNEps, nil, prefix+".eps"))
-	if f.err != nil {
-		return nil
-	}
-	rstd := f.ok(circuit.NewGeneralFunction(prefix+".rstd", "rsqrt", f.add("", variance, eps)))
-	if f.err != nil {
-		return nil
-	}
-	norm := f.ok(circuit.Mul(prefix+".norm", centered, f.ok(circuit.Unsqueeze("", rstd, -1)), f.w[wp+".w.scale"]))
-	return f.add(prefix, norm, f.w[wp+".w.bias"])
+	return f.ok(transformer.LayerNorm(prefix, x, f.w[wp+".w.scale"], f.w[wp+".w.bias"], f.cfg.LNEps))
 }
 
 // embed is token plus positional embeddings, [seq, hidden].
@@ -185,18 +165,3 @@ func (f *forward) run(gr *Graph, embed circuit.Circuit, in func(e Edge, out circ
 
 // whole passes every sender's output unchanged: the unpatched model.
 func whole(_ Edge, out circuit.Circuit) circuit.Circuit { return out }
-
-// causalMask is 0 on and below the diagonal and maskedScore above it.
-func causalMask(seq int) (circuit.Circuit, error) {
-	data := make([]float32, seq*seq)
-	for i := range seq {
-		for j := i + 1; j < seq; j++ {
-			data[i*seq+j] = maskedScore
-		}
-	}
-	t, err := tensor.FromFloat32([]int{seq, seq}, data)
-	if err != nil {
-		return nil, err
-	}
-	return circuit.NewArray(t, "t.mask")
-}

@@ -74,29 +74,58 @@ func (b *builder) layerNorm(prefix string, x circuit.Circuit) circuit.Circuit {
 	if b.err != nil {
 		return nil
 	}
-	mean := b.ok(circuit.Mean(prefix+".mean", x, -1))
-	centered := b.ok(func() (circuit.Circuit, error) {
-		u, err := circuit.Unsqueeze("", mean, -1)
-		if err != nil {
-			return nil, err
-		}
-		return circuit.Sub(prefix+".centered", x, u)
-	}())
-	if b.err != nil {
-		return nil
+	return b.ok(LayerNorm(prefix, x, b.weight(prefix+".w.scale"), b.weight(prefix+".w.bias"), b.cfg.LNEps))
+}
+
+// LayerNorm normalizes x over its last axis as GPT-2 does, (x − mean) ·
+// rsqrt(var + eps) · scale + bias, with its parts named under prefix
+// (prefix+".mean", ".centered", ".var", ".eps", ".rstd", ".norm", and
+// prefix for the result).
+func LayerNorm(prefix string, x, scale, bias circuit.Circuit, eps float64) (circuit.Circuit, error) {
+	if scale == nil || bias == nil {
+		return nil, fmt.Errorf("layer norm %q: missing scale or bias", prefix)
 	}
-	variance := b.ok(circuit.Mean(prefix+".var", b.ok(circuit.Mul("", centered, centered)), -1))
-	eps := b.ok(circuit.NewScalar(b.cfg.LNEps, nil, prefix+".eps"))
-	rstd := b.fn(prefix+".rstd", "rsqrt", b.add("", variance, eps))
-	if b.err != nil {
-		return nil
+	mean, err := circuit.Mean(prefix+".mean", x, -1)
+	if err != nil {
+		return nil, err
 	}
-	u := b.ok(circuit.Unsqueeze("", rstd, -1))
-	if b.err != nil {
-		return nil
+	um, err := circuit.Unsqueeze("", mean, -1)
+	if err != nil {
+		return nil, err
 	}
-	norm := b.ok(circuit.Mul(prefix+".norm", centered, u, b.weight(prefix+".w.scale")))
-	return b.add(prefix, norm, b.weight(prefix+".w.bias"))
+	centered, err := circuit.Sub(prefix+".centered", x, um)
+	if err != nil {
+		return nil, err
+	}
+	sq, err := circuit.Mul("", centered, centered)
+	if err != nil {
+		return nil, err
+	}
+	variance, err := circuit.Mean(prefix+".var", sq, -1)
+	if err != nil {
+		return nil, err
+	}
+	e, err := circuit.NewScalar(eps, nil, prefix+".eps")
+	if err != nil {
+		return nil, err
+	}
+	ve, err := circuit.NewAdd("", variance, e)
+	if err != nil {
+		return nil, err
+	}
+	rstd, err := circuit.NewGeneralFunction(prefix+".rstd", "rsqrt", ve)
+	if err != nil {
+		return nil, err
+	}
+	ur, err := circuit.Unsqueeze("", rstd, -1)
+	if err != nil {
+		return nil, err
+	}
+	norm, err := circuit.Mul(prefix+".norm", centered, ur, scale)
+	if err != nil {
+		return nil, err
+	}
+	return circuit.NewAdd(prefix, norm, bias)
 }
 
 // attention is layer l's attention output 'a{l}' on the normed stream y.
@@ -154,8 +183,9 @@ func (b *builder) mlp(l int, y circuit.Circuit) circuit.Circuit {
 	return b.add(m, b.einsum("", "df,Bsf->Bsd", b.weight(m+".w.proj_out"), act), b.weight(m+".w.out_bias"))
 }
 
-// causalMask is 0 on and below the diagonal and maskedScore above it.
-func causalMask(seq int) (circuit.Circuit, error) {
+// CausalMask is the Array 't.mask' [seq, seq] added to attention scores:
+// 0 on and below the diagonal and a large negative score above it.
+func CausalMask(seq int) (circuit.Circuit, error) {
 	data := make([]float32, seq*seq)
 	for i := 0; i < seq; i++ {
 		for j := i + 1; j < seq; j++ {
@@ -182,7 +212,7 @@ func Build(cfg Config, w map[string]circuit.Circuit, input circuit.Circuit, opts
 	if len(sh) == 3 {
 		b.bp = "b"
 	}
-	mask := b.ok(causalMask(sh[len(sh)-2]))
+	mask := b.ok(CausalMask(sh[len(sh)-2]))
 	x := input
 	for l := 0; l < cfg.Layers; l++ {
 		a := b.attention(l, b.layerNorm(fmt.Sprintf("a%d.ln", l), x), mask, opts.SplitHeads)
