@@ -182,6 +182,20 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	return cfg, nil
 }
 
+// testSet reads MNIST's test set from -mnist DIR, or from the GoMNIST
+// module's copy.
+func (cfg *config) testSet() (*tensor.Tensor, []int, error) {
+	dir := cfg.mnist
+	if dir == "" {
+		d, err := weights.MNISTDir()
+		if err != nil {
+			return nil, nil, err
+		}
+		dir = d
+	}
+	return weights.LoadMNISTTest(dir)
+}
+
 func execute(ctx context.Context, cfg *config, stdout io.Writer) error {
 	if err := remix.CheckModelDir(cfg.models); err != nil {
 		return err
@@ -192,15 +206,7 @@ func execute(ctx context.Context, cfg *config, stdout io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err // interrupted before the test set is read
 	}
-	dir := cfg.mnist
-	if dir == "" {
-		d, err := weights.MNISTDir()
-		if err != nil {
-			return err
-		}
-		dir = d
-	}
-	images, labels, err := weights.LoadMNISTTest(dir)
+	images, labels, err := cfg.testSet()
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/circopt/circopt/remix"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/ui"
-	"github.com/circopt/circopt/weights"
 )
 
 // maxMisclassified caps the images -ui shows (the first ones either model
@@ -149,15 +148,7 @@ var uiReady = func(*ui.Server) {}
 
 // serveDayOne serves day 1 in the composable UI on addr until interrupted.
 func serveDayOne(ctx context.Context, cfg *config, stdout io.Writer) error {
-	dir := cfg.mnist
-	if dir == "" {
-		d, err := weights.MNISTDir()
-		if err != nil {
-			return err
-		}
-		dir = d
-	}
-	images, labels, err := weights.LoadMNISTTest(dir)
+	images, labels, err := cfg.testSet()
 	if err != nil {
 		return err
 	}
