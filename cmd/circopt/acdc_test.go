@@ -5,22 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/circopt/circopt/tensor"
-	"github.com/circopt/circopt/weights"
 )
 
 func saveTokens(t *testing.T, dir, name string, ids ...int64) string {
 	t.Helper()
-	x, err := tensor.FromInt64([]int{len(ids)}, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := weights.SaveNpy(p, x); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return saveInt64s(t, dir, name, []int{len(ids)}, ids)
 }
 
 func TestACDCOnImportedModel(t *testing.T) {

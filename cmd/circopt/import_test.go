@@ -111,17 +111,7 @@ func TestImportBindBadInput(t *testing.T) {
 	}
 	bad("heads", "head count 5 does not divide the hidden size 64",
 		"import", "gpt2", "-store", store, "-heads", "5", filepath.Join(gpt2Dir, "tiny.safetensors"))
-	ids := func(name string, shape []int, v []int64) string {
-		x, err := tensor.FromInt64(shape, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, name)
-		if err := weights.SaveNpy(p, x); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	ids := func(name string, shape []int, v []int64) string { return saveInt64s(t, dir, name, shape, v) }
 	bad("vocab", "token id 101 at position [0, 2] is outside the vocabulary of 101",
 		"bind", "-tensors", store, "-tokens", ids("v.npy", []int{1, 3}, []int64{0, 1, 101}), model)
 	bad("length", "sequence of 40 tokens is longer than the positional table (32 positions)",

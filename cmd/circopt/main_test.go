@@ -55,6 +55,19 @@ func writeFile(t *testing.T, dir, name, body string) string {
 func saveNpy(t *testing.T, dir, name string, shape []int, data []float64) string {
 	t.Helper()
 	x, err := tensor.FromFloat64(shape, data)
+	return saveTensor(t, dir, name, x, err)
+}
+
+// saveInt64s writes int64 ids (token ids, indices) of the given shape.
+func saveInt64s(t *testing.T, dir, name string, shape []int, ids []int64) string {
+	t.Helper()
+	x, err := tensor.FromInt64(shape, ids)
+	return saveTensor(t, dir, name, x, err)
+}
+
+// saveTensor writes x (built with error err) to dir/name as .npy.
+func saveTensor(t *testing.T, dir, name string, x *tensor.Tensor, err error) string {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
