@@ -298,6 +298,8 @@ func (p *printer) extra(c Circuit) string {
 		return n.Spec
 	case *Tag:
 		return n.UUID
+	case *StoredCumulantVar:
+		return n.extraText()
 	}
 	return ""
 }
