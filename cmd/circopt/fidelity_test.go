@@ -32,3 +32,37 @@ func TestPrintHashedIndices(t *testing.T) {
 		t.Errorf("print without a store lost the literal form:\n%s", plain)
 	}
 }
+
+// The deep module operations are rewrites: each keeps the value (-verify
+// checks it against the naive evaluator) and leaves no Module where
+// rust_circuit's leaves none.
+func TestRewriteDeepModuleOps(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "m.circ", `'m' Module
+  'spec' Add
+    'r' GeneralFunction relu
+      'xw' Einsum a,ab->b
+        'x' [0s] Symbol 11111111-1111-4111-8111-111111111111
+        'w' [0s,2] Symbol 22222222-2222-4222-8222-222222222222
+    'one' [2] Scalar 1
+  'xin' [4,3] Array rand ! 'x'
+  'win' [3,2] Array rand ! 'w'
+`)
+	for _, c := range []struct {
+		rule    string
+		modules int
+	}{{"module_conform", 1}, {"module_push_down", 0}, {"module_substitute", 0}, {"module_conform,module_push_down", 0}} {
+		out, stderr, code := runCLI(t, "rewrite", "-rule", c.rule, "-verify", p)
+		if code != 0 || !strings.Contains(stderr, "verified") {
+			t.Errorf("%s: exit %d %s", c.rule, code, stderr)
+			continue
+		}
+		if got := strings.Count(out, " Module"); got != c.modules {
+			t.Errorf("%s: %d Modules left, want %d:\n%s", c.rule, got, c.modules, out)
+		}
+	}
+	out, _, _ := runCLI(t, "rewrite", "-rule", "module_conform", p)
+	if !strings.Contains(out, "'x' [4,3] Symbol 11111111-1111-4111-8111-111111111111") {
+		t.Errorf("conform did not give x its argument's shape:\n%s", out)
+	}
+}
