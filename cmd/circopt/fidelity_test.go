@@ -66,3 +66,31 @@ func TestRewriteDeepModuleOps(t *testing.T) {
 		t.Errorf("conform did not give x its argument's shape:\n%s", out)
 	}
 }
+
+// Bad rust_circuit input is one line naming the file and line, exit 1.
+func TestFidelityBadInput(t *testing.T) {
+	dir := t.TempDir()
+	module := func(xShape, wShape, xArg, wArg string) string {
+		return "'m' Module\n  'xw' Einsum a,ab->b\n    'x' [" + xShape + "] Symbol 11111111-1111-4111-8111-111111111111\n" +
+			"    'w' [" + wShape + "] Symbol 22222222-2222-4222-8222-222222222222\n" +
+			"  'xin' [" + xArg + "] Scalar 1 ! 'x'\n  'win' [" + wArg + "] Scalar 1 ! 'w'\n"
+	}
+	for _, c := range []struct{ name, src, want string }{
+		{"symbolic conflict", module("0s", "0s,2", "3", "4,2"), "symbolic size 0s is 4 here but 3 elsewhere"},
+		{"size does not divide", module("2*1s", "2*1s,2", "5", "5,2"), "2*1s"},
+		{"fixed size changed", module("3", "3,2", "5", "3,2"), "does not fit symbol \"x\""},
+		{"rank below the symbol", module("3", "3,2", "", "3,2"), "below symbol \"x\""},
+		{"non-batchable batch", strings.Replace(module("3", "3,2", "4,3", "3,2"), "! 'x'", "! 'x' ftt", 1), "not batchable"},
+		{"unknown norm_type", `# info:{"params": {"block_params": {"norm_type": "rms", "mlp_act_type": "gelu"}, "num_layers": 1}}` + "\n'x' [1] Scalar 1\n", "rms"},
+		{"unknown mlp_act_type", `# info:{"params": {"block_params": {"norm_type": "ln", "mlp_act_type": "swiglu"}, "num_layers": 1}}` + "\n'x' [1] Scalar 1\n", "swiglu"},
+	} {
+		p := writeFile(t, dir, "bad.circ", c.src)
+		for _, cmd := range []string{"print", "eval"} {
+			_, stderr, code := runCLI(t, cmd, p)
+			line := strings.TrimSpace(stderr)
+			if code != 1 || !strings.HasPrefix(line, p+":1: ") || !strings.Contains(line, c.want) || strings.Contains(line, "\n") {
+				t.Errorf("%s (%s): exit %d, stderr %q", c.name, cmd, code, stderr)
+			}
+		}
+	}
+}
