@@ -1,10 +1,15 @@
 package main
 
 import (
+	"math"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/circopt/circopt/weights"
 )
 
 // With -tensors, print writes index tensors by hash as rust_circuit does and
@@ -92,5 +97,61 @@ func TestFidelityBadInput(t *testing.T) {
 				t.Errorf("%s (%s): exit %d, stderr %q", c.name, cmd, code, stderr)
 			}
 		}
+	}
+}
+
+// The three rust_circuit model files evaluate with random tensors and
+// their free Symbols bound ([5, hidden] t.input, the causal mask, the
+// positional input where the blocks take one): logits [5, vocab], naive and
+// compiled agreeing to 1e-5 in float64.
+func TestEvalRustCircuitModels(t *testing.T) {
+	for _, c := range []struct {
+		file          string
+		hidden, vocab int
+		pos           bool
+	}{
+		{"jun9_paren_balancer.circ", 56, 2, false},
+		{"attention_only_2.circ", 256, 50259, true},
+		{"gelu_12_tied.circ", 768, 50257, false},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			p := rcFile(t, c.file)
+			if c.hidden == 768 && testing.Short() {
+				t.Skip("GPT-2 small; skipped with -short")
+			}
+			dir := t.TempDir()
+			args := []string{"eval", "-random-tensors", "-dtype", "float64",
+				"-bind", "t.input=" + saveNpy(t, dir, "x.npy", []int{5, c.hidden}, randData(5*c.hidden, 1)),
+				"-bind", "a.mask=" + saveNpy(t, dir, "mask.npy", []int{5, 5}, causalMaskData(5))}
+			if c.pos {
+				args = append(args, "-bind", "a.pos_input="+saveNpy(t, dir, "pos.npy", []int{5, c.hidden}, randData(5*c.hidden, 2)))
+			}
+			var vals [][]float64
+			for _, naive := range []bool{false, true} {
+				// -o: the embeddings are outputs too, too large to print
+				out := filepath.Join(dir, "out.npz")
+				a := append(args[:len(args):len(args)], "-o", out)
+				if naive {
+					a = append(a, "-naive")
+				}
+				if _, stderr, code := runCLI(t, append(a, p)...); code != 0 {
+					t.Fatalf("eval naive=%v: exit %d %s", naive, code, stderr)
+				}
+				got, err := weights.LoadNpz(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				logits := got["t.bind_w"]
+				if logits == nil || !slices.Equal(logits.Shape(), []int{5, c.vocab}) {
+					t.Fatalf("naive=%v: no t.bind_w [5 %d] among the outputs", naive, c.vocab)
+				}
+				vals = append(vals, logits.Float64s())
+			}
+			for i := range vals[0] {
+				if d := math.Abs(vals[0][i] - vals[1][i]); d > 1e-5*(1+math.Abs(vals[1][i])) {
+					t.Fatalf("logit %d: compiled %g, naive %g", i, vals[0][i], vals[1][i])
+				}
+			}
+		})
 	}
 }
