@@ -27,21 +27,33 @@ const (
 	KindScatter
 	KindTag
 	KindModule
+	// The kinds of sampling circuits (randomvar.go), after the explicit ones.
+	KindCumulant
+	KindDiscreteVar
+	KindStoredCumulantVar
 )
 
 var kindNames = map[Kind]string{
 	KindArray: "Array", KindScalar: "Scalar", KindSymbol: "Symbol", KindAdd: "Add",
 	KindEinsum: "Einsum", KindRearrange: "Rearrange", KindIndex: "Index", KindConcat: "Concat",
 	KindGeneralFunction: "GeneralFunction", KindScatter: "Scatter", KindTag: "Tag", KindModule: "Module",
+	KindCumulant: "Cumulant", KindDiscreteVar: "DiscreteVar", KindStoredCumulantVar: "StoredCumulantVar",
 }
 
-// AllKinds lists every node kind in declaration order.
+// AllKinds lists the node kinds of explicit circuits, in declaration order:
+// every kind but those of SamplingKinds.
 func AllKinds() []Kind {
 	out := make([]Kind, 0, len(kindNames))
 	for k := KindArray; k <= KindModule; k++ {
 		out = append(out, k)
 	}
 	return out
+}
+
+// SamplingKinds lists the kinds of rust_circuit's sampling circuits
+// (Cumulant, DiscreteVar, StoredCumulantVar), which Explicit removes.
+func SamplingKinds() []Kind {
+	return []Kind{KindCumulant, KindDiscreteVar, KindStoredCumulantVar}
 }
 
 func (k Kind) String() string {
@@ -71,7 +83,7 @@ func (h Hash) Short() string { return h.String()[:12] }
 
 // Circuit is an immutable node. The concrete types are *Array, *Scalar,
 // *Symbol, *Add, *Einsum, *Rearrange, *Index, *Concat, *GeneralFunction,
-// *Scatter, *Tag and *Module.
+// *Scatter, *Tag, *Module, *Cumulant, *DiscreteVar and *StoredCumulantVar.
 type Circuit interface {
 	Kind() Kind
 	// Name is "" for an unnamed node.

@@ -423,15 +423,9 @@ func TestCompatNumbers(t *testing.T) {
 
 // Real rust_circuit inputs circopt cannot represent must fail with one
 // clear `file:line:` error: symbolic sizes (test_batching.py's Module and
-// test_print.py's '[?, ?, ?] Symbol'), and the kinds Cumulant, DiscreteVar
-// and StoredCumulantVar (test_rust_printing_bijection_2).
+// test_print.py's '[?, ?, ?] Symbol') and functions circopt lacks.
 func TestCompatUnsupported(t *testing.T) {
 	ccParseErr(t, "'a_topk.mask' [?, ?, ?] Symbol 122965a0-5226-4796-ab93-dd37cc0e1159", ParseOptions{}, "1", "symbolic size \"?\"")
-	ccParseErr(t, "0 Cumulant\n  1 [2, 3, 3] Scalar 1.0\n  3 Tag 1a280c74-fa9f-4dd9-94f4-5cca4a0cf243\n    2 [3, 3, 3] Scalar 1.2",
-		ParseOptions{}, "1", "rust_circuit kind Cumulant is not supported by circopt")
-	ccParseErr(t, "0 Add\n  1 DiscreteVar\n    2 [10,11] Scalar 2.2\n    3 [10] Scalar 0.1", ParseOptions{}, "2", "kind DiscreteVar is not supported")
-	ccParseErr(t, "0 StoredCumulantVar 1,2|1a280c74-fa9f-4dd9-94f4-5cca4a0cf243\n  1 [3, 1] Scalar 1.2\n  2 [3, 1, 3, 1] Scalar 1.2",
-		ParseOptions{}, "1", "kind StoredCumulantVar is not supported")
 	// GeneralFunction specs rust_circuit prints that circopt lacks.
 	for _, spec := range []string{"gen_index_at_0_c", "multinomial_[3]", "q_from_qr", "my_fn [NOT_SERIALIZABLE]"} {
 		ccParseErr(t, "0 GeneralFunction "+spec+"\n  1 [3] Scalar 1", ParseOptions{}, "1", "unknown function")
@@ -678,4 +672,21 @@ func TestCompatRustLayerNorm(t *testing.T) {
 		}
 	}
 	ccRoundTrip(t, []Circuit{root})
+}
+
+// test_rust_printing_bijection_2's sampling circuits parse with rust_circuit's shapes.
+func TestCompatSamplingKinds(t *testing.T) {
+	for _, c := range []struct {
+		src   string
+		shape []int
+	}{
+		{"0 Cumulant\n  1 [2, 3, 3] Scalar 1.0\n  3 Tag 1a280c74-fa9f-4dd9-94f4-5cca4a0cf243\n    2 [3, 3, 3] Scalar 1.2", []int{2, 3, 3, 3, 3, 3}},
+		{"0 Add\n  1 DiscreteVar\n    2 [10,11] Scalar 2.2\n    3 [10] Scalar 0.1", []int{11}},
+		{"0 StoredCumulantVar 1,2|1a280c74-fa9f-4dd9-94f4-5cca4a0cf243\n  1 [3, 1] Scalar 1.2\n  2 [3, 1, 3, 1] Scalar 1.2", []int{3, 1}},
+	} {
+		got := ppParse(t, c.src, ParseOptions{})[0]
+		if !slices.Equal(got.Shape(), c.shape) {
+			t.Errorf("%s: shape %v, want %v", c.src, got.Shape(), c.shape)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 // Package circuit is circopt's immutable computation graph, modelled on
 // rust_circuit: the node kinds (Array, Scalar, Symbol, Add, Einsum,
-// Rearrange, Index, Concat, GeneralFunction, Scatter, Tag, Module), their
+// Rearrange, Index, Concat, GeneralFunction, Scatter, Tag, Module, and the
+// sampling kinds Cumulant, DiscreteVar, StoredCumulantVar), their
 // shape rules, content hashing, autonaming, the text format (Print and
 // Parse) and the naive reference evaluator (Evaluate).
 //
@@ -18,6 +19,9 @@
 //   - A shape entry is a size >= 0 or a symbolic size (rust_circuit's "0s",
 //     "2*1s", stored negative); only Module binding resolves symbolic sizes,
 //     and nothing of a symbolic size is ever allocated.
+//   - Sampling nodes have no value of their own: Explicit turns a circuit
+//     into the deterministic one of its expectation (rust_circuit's
+//     estimate), and Evaluate and the compiler run that.
 //
 // Evaluation is explicit and rare: Evaluate walks the DAG once, memoized by
 // node, and is the reference semantics every optimized path is checked

@@ -43,7 +43,12 @@ func EvaluateAll(cs []Circuit, opts EvalOptions) ([]*tensor.Tensor, error) {
 	ev := &evaluator{opts: opts, bound: bound.Values, memo: map[Hash]*tensor.Tensor{}}
 	out := make([]*tensor.Tensor, len(cs))
 	for i, c := range cs {
-		t, err := ev.eval(c)
+		// sampling nodes have no value of their own: evaluate the expectation
+		x, err := Explicit(c)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate: %w", err)
+		}
+		t, err := ev.eval(x)
 		if err != nil {
 			return nil, err
 		}

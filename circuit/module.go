@@ -47,35 +47,9 @@ func NewModule(name string, spec Circuit, argSpecs []ModuleArgSpec, args ...Circ
 	if len(argSpecs) != len(args) {
 		return nil, nodeErr(KindModule, name, "%d arg specs for %d arguments", len(argSpecs), len(args))
 	}
-	sizes := sizeBinding{}
-	seen := map[Hash]bool{}
-	for i, a := range argSpecs {
-		if a.Symbol == nil || args[i] == nil {
-			return nil, nodeErr(KindModule, name, "argument %d has a nil symbol or value", i)
-		}
-		if seen[a.Symbol.Hash()] {
-			return nil, nodeErr(KindModule, name, "symbol %s is bound twice", Label(a.Symbol))
-		}
-		seen[a.Symbol.Hash()] = true
-		ss, as := a.Symbol.Shape(), args[i].Shape()
-		extra := len(as) - len(ss)
-		if extra < 0 {
-			return nil, nodeErr(KindModule, name, "argument %s has rank %d, below symbol %s's rank %d", Label(args[i]), len(as), Label(a.Symbol), len(ss))
-		}
-		if extra > 0 && !a.Batchable {
-			return nil, nodeErr(KindModule, name, "argument %s has batch dims %s but symbol %s is not batchable", Label(args[i]), shapeString(as[:extra]), Label(a.Symbol))
-		}
-		for j, d := range ss {
-			if a.BanNonSymbolicSizeExpand && !IsSymbolic(d) && d != as[extra+j] {
-				return nil, nodeErr(KindModule, name, "argument %s of shape %s does not fit symbol %s of shape %s: axis %d's size %d is not symbolic, so it cannot change (ban_non_symbolic_size_expand)", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss), j, d)
-			}
-			if err := sizes.unify(d, as[extra+j]); err != nil {
-				return nil, nodeErr(KindModule, name, "argument %s of shape %s does not fit symbol %s of shape %s: %w", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss), err)
-			}
-		}
-		if rs, _ := sizes.shape(ss); !a.Expandable && !slices.Equal(as[extra:], rs) {
-			return nil, nodeErr(KindModule, name, "argument %s has shape %s but symbol %s has shape %s", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss))
-		}
+	sizes, err := fitArgs(name, argSpecs, args)
+	if err != nil {
+		return nil, err
 	}
 	sub, err := bindModule(spec, argSpecs, args, sizes)
 	if err != nil {
@@ -115,6 +89,42 @@ func (m *Module) WithChildren(cs []Circuit) (Circuit, error) {
 		return nil, err
 	}
 	return keepInfo(m, n), nil
+}
+
+// fitArgs checks each argument against its arg spec and returns the
+// symbolic sizes the arguments fix.
+func fitArgs(name string, argSpecs []ModuleArgSpec, args []Circuit) (sizeBinding, error) {
+	sizes := sizeBinding{}
+	seen := map[Hash]bool{}
+	for i, a := range argSpecs {
+		if a.Symbol == nil || args[i] == nil {
+			return nil, nodeErr(KindModule, name, "argument %d has a nil symbol or value", i)
+		}
+		if seen[a.Symbol.Hash()] {
+			return nil, nodeErr(KindModule, name, "symbol %s is bound twice", Label(a.Symbol))
+		}
+		seen[a.Symbol.Hash()] = true
+		ss, as := a.Symbol.Shape(), args[i].Shape()
+		extra := len(as) - len(ss)
+		if extra < 0 {
+			return nil, nodeErr(KindModule, name, "argument %s has rank %d, below symbol %s's rank %d", Label(args[i]), len(as), Label(a.Symbol), len(ss))
+		}
+		if extra > 0 && !a.Batchable {
+			return nil, nodeErr(KindModule, name, "argument %s has batch dims %s but symbol %s is not batchable", Label(args[i]), shapeString(as[:extra]), Label(a.Symbol))
+		}
+		for j, d := range ss {
+			if a.BanNonSymbolicSizeExpand && !IsSymbolic(d) && d != as[extra+j] {
+				return nil, nodeErr(KindModule, name, "argument %s of shape %s does not fit symbol %s of shape %s: axis %d's size %d is not symbolic, so it cannot change (ban_non_symbolic_size_expand)", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss), j, d)
+			}
+			if err := sizes.unify(d, as[extra+j]); err != nil {
+				return nil, nodeErr(KindModule, name, "argument %s of shape %s does not fit symbol %s of shape %s: %w", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss), err)
+			}
+		}
+		if rs, _ := sizes.shape(ss); !a.Expandable && !slices.Equal(as[extra:], rs) {
+			return nil, nodeErr(KindModule, name, "argument %s has shape %s but symbol %s has shape %s", Label(args[i]), shapeString(as), Label(a.Symbol), shapeString(ss))
+		}
+	}
+	return sizes, nil
 }
 
 // bindModule fixes the symbolic sizes the arguments determined throughout

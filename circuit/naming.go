@@ -1,6 +1,7 @@
 package circuit
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -31,9 +32,9 @@ func priorityOf(c Circuit) priority {
 		return prioEinsum
 	case KindConcat:
 		return prioAmbiguous
-	case KindRearrange, KindIndex, KindScatter, KindTag:
+	case KindRearrange, KindIndex, KindScatter, KindTag, KindDiscreteVar:
 		return prioPostfix
-	case KindGeneralFunction, KindModule:
+	case KindGeneralFunction, KindModule, KindCumulant:
 		return prioFunction
 	}
 	return prioNone
@@ -87,6 +88,9 @@ func childName(parent priority, c Circuit, shorten bool) string {
 func autoName(c Circuit) string {
 	ch := c.Children()
 	if len(ch) == 0 {
+		if c.Kind() == KindCumulant {
+			return "K0()"
+		}
 		return ""
 	}
 	for _, x := range ch {
@@ -117,6 +121,17 @@ func autoName(c Circuit) string {
 		return childName(p, ch[0], false) + " scatter"
 	case *Tag:
 		return childName(p, ch[0], false) + " tag"
+	case *DiscreteVar:
+		// rust_circuit leaves the probs and group out of the name
+		return childName(p, ch[0], false) + " var"
+	case *Cumulant:
+		return "K" + strconv.Itoa(len(ch)) + "(" + join(", ") + ")"
+	case *StoredCumulantVar:
+		parts := make([]string, len(ch))
+		for i, x := range ch {
+			parts[i] = strconv.Itoa(n.Orders[i]) + ": " + childName(p, x, true)
+		}
+		return "StoredCumulantVar(" + strings.Join(parts, ", ") + ")"
 	case *GeneralFunction:
 		return n.Spec + "(" + join(", ") + ")"
 	case *Module:

@@ -245,6 +245,35 @@ func (p *parser) construct(n *pnode, kids []Circuit, args []ModuleArgSpec) (Circ
 			return nil, fmt.Errorf("Tag needs a uuid after the kind")
 		}
 		return wrap(NewTag(name, x, first))
+	case KindCumulant:
+		if err := noExtra(); err != nil {
+			return nil, err
+		}
+		return wrap(NewCumulant(name, kids...))
+	case KindDiscreteVar:
+		if err := firstErr(count(2), noExtra()); err != nil {
+			return nil, err
+		}
+		return wrap(NewDiscreteVar(name, kids[0], kids[1]))
+	case KindStoredCumulantVar:
+		orders, uuid, err := parseStoredCumulantExtra(x)
+		if err != nil {
+			return nil, err
+		}
+		if err := count(len(orders)); err != nil {
+			return nil, err
+		}
+		m := make(map[int]Circuit, len(orders))
+		for i, o := range orders {
+			if m[o] != nil {
+				return nil, fmt.Errorf("StoredCumulantVar: cumulant order %d given twice", o)
+			}
+			m[o] = kids[i]
+		}
+		if uuid == "" {
+			return nil, fmt.Errorf("StoredCumulantVar needs a uuid after the |")
+		}
+		return wrap(NewStoredCumulantVar(name, m, uuid))
 	case KindModule:
 		if err := noExtra(); err != nil {
 			return nil, err
@@ -364,6 +393,5 @@ func RandomSeed(seed uint64, what, text string) uint64 {
 // unsupportedKinds are rust_circuit node kinds circopt has no equivalent
 // for; naming them gives a clearer error than "unknown kind".
 var unsupportedKinds = map[string]bool{
-	"Cumulant": true, "DiscreteVar": true, "StoredCumulantVar": true,
 	"SetSymbolicShape": true, "Conv": true,
 }

@@ -27,6 +27,10 @@ type PrintOptions struct {
 	// other (different) node has is written by its name alone, with no
 	// serial number; unnamed nodes and repeated names keep serials.
 	Names bool
+	// HashedIndices writes index tensors as rust_circuit does, by hash
+	// ("[t292d9fdb22 [6],0]"); the text parses back only with a tensor store
+	// holding IndexTensors. Otherwise positions are written literally ("[[3,0,2],0]").
+	HashedIndices bool
 }
 
 // nilUUID is the uuid of a Symbol written without one; the printer omits it,
@@ -59,7 +63,7 @@ func Print(c Circuit) string {
 // rust_circuit's parser reads this output, with one exception: an Index or
 // Scatter axis indexed by positions is written as the literal "[1,0,2]",
 // while rust_circuit only reads index tensors by hash ("t<hash> [n]") from
-// its tensor store.
+// its tensor store; PrintOptions.HashedIndices writes that form.
 //
 // A node more than 255 levels deep would make the output quadratic in the
 // depth; instead a line "@N" restarts the indentation at level N (a
@@ -289,17 +293,26 @@ func (p *printer) extra(c Circuit) string {
 	case *Rearrange:
 		return n.Spec.String()
 	case *Index:
-		return FormatIndex(n.Idx)
+		return p.index(n.Idx)
 	case *Scatter:
-		return FormatIndex(n.Idx)
+		return p.index(n.Idx)
 	case *Concat:
 		return strconv.Itoa(n.Axis)
 	case *GeneralFunction:
 		return n.Spec
 	case *Tag:
 		return n.UUID
+	case *StoredCumulantVar:
+		return n.extraText()
 	}
 	return ""
+}
+
+func (p *printer) index(idx []AxisIndex) string {
+	if p.opts.HashedIndices {
+		return FormatIndexHashed(idx)
+	}
+	return FormatIndex(idx)
 }
 
 // FormatShape prints a shape as "[2,3]", with "name:size" for named axes.

@@ -39,7 +39,12 @@ func Lower(roots []circuit.Circuit, opts Options) (*ir.Program, error) {
 		if r == nil {
 			return nil, fmt.Errorf("lower: root %d is nil", i)
 		}
-		id, err := l.lower(r)
+		// sampling nodes lower as the expectation Evaluate computes
+		x, err := circuit.Explicit(r)
+		if err != nil {
+			return nil, fmt.Errorf("lower: %w", err)
+		}
+		id, err := l.lower(x)
 		if err != nil {
 			return nil, err
 		}

@@ -124,14 +124,20 @@ func (it *chainItem) wrap(n IterativeMatcher) IterativeMatcher {
 }
 
 func (it *chainItem) String() string {
-	parts := make([]string, len(it.spec.shown))
-	for i, m := range it.spec.shown {
-		parts[i] = m.String()
+	// rust_circuit's chain repr: the active link, then the links to come
+	parts := []string{it.m.String()}
+	if it.pos == 0 && it.m == it.spec.links[0] {
+		parts[0] = it.spec.shown[0].String()
 	}
-	s := it.spec.name + "(" + strings.Join(parts, ", ") + ")"
-	if it.pos > 0 || it.m != it.spec.links[0] {
-		// An inner state of a walk: say which link is active.
-		s += "@link" + strconv.Itoa(it.pos) + ":" + it.m.String()
+	for _, m := range it.spec.shown[it.pos+1:] {
+		parts = append(parts, m.String())
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	s := "[" + strings.Join(parts, " -> ") + "]"
+	if it.spec.name != "Chain" {
+		s = it.spec.name + s
 	}
 	return s
 }

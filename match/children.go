@@ -85,11 +85,11 @@ func (cm *childrenMatcher) Step(c circuit.Circuit) (Result, error) {
 }
 
 func (cm *childrenMatcher) String() string {
-	parts := []string{cm.inner.String()}
+	var parts []string
 	for _, i := range cm.spec.indices {
 		parts = append(parts, strconv.Itoa(i))
 	}
-	return "Children(" + strings.Join(parts, ", ") + ")"
+	return "Children(" + cm.inner.String() + ", [" + strings.Join(parts, ",") + "])"
 }
 
 func (cm *childrenMatcher) key() string { return cm.k }

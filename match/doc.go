@@ -3,8 +3,10 @@
 //
 // A Matcher is a predicate on one node: by name, by kind, by regular
 // expression on the name, by exact circuit (hash), by an arbitrary Go
-// predicate, and Any/All/Not of those. Every Matcher prints readably
-// ("a", {"a", "b"}, {Einsum, Scalar}, /^a0\./, Not("x")).
+// predicate, and Any/All/Not of those. Every matcher prints as
+// rust_circuit's repr of the same matcher ("a", {"a", "b"}, {Einsum, Scalar},
+// re-escdot'^a0\.', Not "x", Always, ["a" -> Restrict{depth_range: 1:2,
+// matcher: "x"}], Children("a", [0,1])), on one line.
 //
 // An IterativeMatcher is the language of paths. It is evaluated while
 // walking down from a root: at each node its Step says whether the node is

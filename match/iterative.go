@@ -184,7 +184,7 @@ func (a *anySet) String() string {
 	for i, m := range a.members {
 		parts[i] = m.String()
 	}
-	return "IterAny(" + strings.Join(parts, ", ") + ")"
+	return "Any(" + strings.Join(parts, ", ") + ")"
 }
 func (a *anySet) key() string { return a.k }
 
@@ -193,12 +193,12 @@ func (a *anySet) key() string { return a.k }
 type foundHere struct{}
 
 func (foundHere) Step(circuit.Circuit) (Result, error) { return Result{Found: true}, nil }
-func (foundHere) String() string                       { return "FoundHere" }
+func (foundHere) String() string                       { return "Term" }
 func (foundHere) key() string                          { return "H" }
 
 // stopMatcher finds nothing and stops at once.
 type stopMatcher struct{}
 
 func (stopMatcher) Step(circuit.Circuit) (Result, error) { return Result{}, nil }
-func (stopMatcher) String() string                       { return "Stop" }
+func (stopMatcher) String() string                       { return "term next" }
 func (stopMatcher) key() string                          { return "S" }

@@ -164,7 +164,7 @@ func TestPerChildThroughCombinators(t *testing.T) {
 	for _, c := range cases {
 		wantNames(t, c.m.String(), get(t, d.h, c.m), c.want...)
 	}
-	if s := foundHere.String(foundHere{}); s != "FoundHere" {
+	if s := foundHere.String(foundHere{}); s != "Term" {
 		t.Errorf("%s", s)
 	}
 	if _, err := GetAllPaths(d.h, Children(Name("x"), 0)); err == nil {

@@ -39,7 +39,7 @@ func ExampleUpdate() {
 	viaFirst, _ := match.GetUnique(patched, match.Chain(match.Name("first"), match.Name("x")))
 	fmt.Println("first still reads the original x:", circuit.Equal(viaFirst, x))
 	// Output:
-	// Chain("skip", DirectChild("x"))
+	// ["skip" -> Restrict{depth_range: 1:2, matcher: "x"}]
 	// 2 distinct x nodes after patching
 	// first still reads the original x: true
 }

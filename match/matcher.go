@@ -178,7 +178,8 @@ func (m *regexMatcher) Match(c circuit.Circuit) bool {
 }
 func (m *regexMatcher) Step(c circuit.Circuit) (Result, error) { return plainStep(m, c) }
 func (m *regexMatcher) String() string {
-	return "/" + strings.ReplaceAll(m.pattern, "/", `\/`) + "/"
+	// rust_circuit's repr of Regex(pattern, escape_dot=True)
+	return "re-escdot'" + m.pattern + "'"
 }
 func (m *regexMatcher) key() string { return m.id }
 
@@ -208,7 +209,8 @@ type exactMatcher struct {
 }
 
 // Exact matches nodes equal (by hash) to one of cs. It prints as
-// Exact(<12 hex digits>, ...). Nil entries are ignored.
+// rust_circuit's repr does, 'name' Kind <6 hex digits of the hash> (None
+// for an unnamed node), braced when there are several. Nil entries are ignored.
 func Exact(cs ...circuit.Circuit) Matcher {
 	set := map[circuit.Hash]bool{}
 	var parts []string
@@ -217,10 +219,18 @@ func Exact(cs ...circuit.Circuit) Matcher {
 			continue
 		}
 		set[c.Hash()] = true
-		parts = append(parts, c.Hash().Short())
+		name := "None"
+		if c.Name() != "" {
+			name = "'" + c.Name() + "'"
+		}
+		parts = append(parts, name+" "+c.Kind().String()+" "+c.Hash().String()[:6])
 	}
 	sort.Strings(parts)
-	return &exactMatcher{id: newID("e"), hashes: set, str: "Exact(" + strings.Join(parts, ", ") + ")"}
+	s := strings.Join(parts, ", ")
+	if len(parts) != 1 {
+		s = "{" + s + "}"
+	}
+	return &exactMatcher{id: newID("e"), hashes: set, str: s}
 }
 
 func (m *exactMatcher) Match(c circuit.Circuit) bool           { return m.hashes[c.Hash()] }
@@ -246,9 +256,9 @@ func (m constMatcher) Match(circuit.Circuit) bool             { return bool(m) }
 func (m constMatcher) Step(c circuit.Circuit) (Result, error) { return plainStep(m, c) }
 func (m constMatcher) String() string {
 	if m {
-		return "True"
+		return "Always"
 	}
-	return "False"
+	return "Never"
 }
 func (m constMatcher) key() string {
 	if m {
@@ -275,7 +285,11 @@ func newBool(op string, ms []Matcher) *boolMatcher {
 		kept = append(kept, m)
 		parts = append(parts, m.String())
 	}
-	return &boolMatcher{id: newID("b"), op: op, ms: kept, str: op + "(" + strings.Join(parts, ", ") + ")"}
+	s := op + "(" + strings.Join(parts, ", ") + ")"
+	if op == "Not" {
+		s = "Not " + parts[0]
+	}
+	return &boolMatcher{id: newID("b"), op: op, ms: kept, str: s}
 }
 
 // Any matches nodes matched by at least one of ms (none: matches nothing).

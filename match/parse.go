@@ -182,7 +182,7 @@ func (p *parser) atom(depth int) (*syntax, error) {
 		k, ok := circuit.ParseKind(t.val)
 		if !ok {
 			names := []string{}
-			for _, k := range circuit.AllKinds() {
+			for _, k := range append(circuit.AllKinds(), circuit.SamplingKinds()...) {
 				names = append(names, k.String())
 			}
 			return nil, fmt.Errorf("matcher: col %d: unknown node kind %q: expected one of %s, or a quoted name ('%s')", t.pos+1, t.val, strings.Join(names, ", "), t.val)

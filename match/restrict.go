@@ -125,38 +125,31 @@ func (r *restrict) Step(c circuit.Circuit) (Result, error) {
 }
 
 func (r *restrict) String() string {
+	// rust_circuit's repr: Restrict{depth_range: 1:2, matcher: ..., term_at: ...}
 	o := r.spec.opts
-	in := r.inner.String()
-	var s string
-	switch {
-	case o == RestrictOptions{StartDepth: 1}:
-		s = "Below(" + in + ")"
-	case o == RestrictOptions{StartDepth: 1, EndDepth: 2}:
-		s = "DirectChild(" + in + ")"
-	case o.TermEarlyAt != nil && o == RestrictOptions{TermEarlyAt: o.TermEarlyAt}:
-		s = "Term(" + in + ", " + o.TermEarlyAt.String() + ")"
-	case o == RestrictOptions{TermIfMatches: true}:
-		s = "TermIfMatches(" + in + ")"
-	default:
-		parts := []string{in}
-		if o.StartDepth > 0 {
-			parts = append(parts, fmt.Sprintf("start=%d", o.StartDepth))
+	var parts []string
+	if o.StartDepth > 0 || o.EndDepth > 0 {
+		d := func(v int) string {
+			if v == 0 {
+				return ""
+			}
+			return strconv.Itoa(v)
 		}
-		if o.EndDepth > 0 {
-			parts = append(parts, fmt.Sprintf("end=%d", o.EndDepth))
-		}
-		if o.TermIfMatches {
-			parts = append(parts, "term_if_matches")
-		}
-		if o.TermEarlyAt != nil {
-			parts = append(parts, "term_early_at="+o.TermEarlyAt.String())
-		}
-		s = "Restrict(" + strings.Join(parts, ", ") + ")"
+		parts = append(parts, "depth_range: "+d(o.StartDepth)+":"+d(o.EndDepth))
+	}
+	if r.inner != IterativeMatcher(trueMatcher) {
+		parts = append(parts, "matcher: "+r.inner.String())
+	}
+	if o.TermEarlyAt != nil && o.TermEarlyAt != Matcher(falseMatcher) {
+		parts = append(parts, "term_at: "+o.TermEarlyAt.String())
+	}
+	if o.TermIfMatches {
+		parts = append(parts, "term_if_matches: true")
 	}
 	if r.depth > 0 {
-		s += fmt.Sprintf("@depth%d", r.depth)
+		parts = append(parts, fmt.Sprintf("cur_depth:%d", r.depth))
 	}
-	return s
+	return "Restrict{" + strings.Join(parts, ", ") + "}"
 }
 
 func (r *restrict) key() string { return r.k }

@@ -120,7 +120,7 @@ func TestUpdateErrors(t *testing.T) {
 	d := dag(t)
 	x2 := arr(t, "x", 99, 3)
 	_, err := Update(d.h, parse(t, `'g' > 'x'`), replaceWith(x2), UpdateOptions{ErrorIfNothingMatched: true})
-	if err == nil || err.Error() != `match: Update: Chain("g", DirectChild("x")) matched nothing in "h" (Add)` {
+	if err == nil || err.Error() != `match: Update: ["g" -> Restrict{depth_range: 1:2, matcher: "x"}] matched nothing in "h" (Add)` {
 		t.Errorf("err = %v", err)
 	}
 	_, err = Expand(d.h, Name("nope"), replaceWith(x2), UpdateOptions{ErrorIfNothingMatched: true})

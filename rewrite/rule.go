@@ -55,6 +55,8 @@ var rules = []Rule{
 	{"push_down_index", PushDownIndexRule, "an Index moves below its input as far as it can go", false},
 	{"module_substitute", ModuleSubstitute, "a Module becomes its spec with the arguments bound (everywhere: substitute all modules)", false},
 	{"module_remove_unused_inputs", ModuleRemoveUnusedInputs, "a Module's arguments whose symbol its spec does not use are dropped", false},
+	{"module_conform", ModuleConform, "a Module's symbols and spec take its arguments' shapes, so nothing is batched (everywhere: conform all modules)", false},
+	{"module_push_down", ModulePushDown, "a Module moves one level into its spec: the spec's root over its children, each wrapped in a Module of the symbols it uses", false},
 	{"elim_no_input_module", ElimNoInputModule, "a Module with no arguments is its spec", true},
 	{"strip_names_and_tags", StripNamesAndTagsRule, "a Tag is removed and a given name replaced by the automatic one (Arrays and Symbols keep theirs)", false},
 	{"deep_canonicalize", DeepCanonicalizeRule, "Add terms sorted by hash, Einsum operands sorted and relabelled, Index written canonically, all the way down", false},

@@ -29,6 +29,14 @@ func runPrint(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(cs, circuit.PrintOptions{Names: !*serials}))
+	opts := circuit.PrintOptions{Names: !*serials}
+	if in.tensorsDir != "" {
+		// with a store, index tensors are written by hash as rust_circuit does
+		if err := storeIndexTensors(in.tensorsDir, cs); err != nil {
+			return err
+		}
+		opts.HashedIndices = true
+	}
+	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(cs, opts))
 	return err
 }
