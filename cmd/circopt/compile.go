@@ -29,13 +29,15 @@ func init() {
 }
 
 // compilerInput parses a file for the compiler commands. Array hashes
-// resolve through -tensors when given, otherwise as random tensors: the
-// compiler's answers do not depend on the values.
-func compilerInput(in *inputFlags, path string, dt tensor.DType) ([]circuit.Circuit, error) {
-	if in.tensorsDir == "" {
+// resolve in the tensor store (-tensors, else the default one); a hash it
+// lacks is drawn at random when standIns is set or no -tensors is given:
+// the compiler's answers do not depend on the values. So opt and stats
+// never need a tensor, and verify only those of an explicit -tensors DIR.
+func compilerInput(in *inputFlags, path string, dt tensor.DType, standIns bool) ([]circuit.Circuit, error) {
+	if standIns || in.tensorsDir == "" {
 		in.randomTensors = true
 	}
-	return in.load(path, dt, os.Stdin)
+	return in.loadValues(path, dt, os.Stdin)
 }
 
 func splitList(s string) []string {
@@ -100,7 +102,7 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if err := checkPassNames(splitList(*dump), true); err != nil {
 		return err
 	}
-	cs, err := compilerInput(&cf.in, path, tensor.Float32)
+	cs, err := compilerInput(&cf.in, path, tensor.Float32, true)
 	if err != nil {
 		return err
 	}
@@ -136,8 +138,7 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(raised, circuit.PrintOptions{}))
-	return err
+	return cf.in.printCircuits(stdout, stderr, raised, circuit.PrintOptions{})
 }
 
 // checkPassNames checks -dump-after's (allowAll) or -disable's pass names:
@@ -184,7 +185,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cs, err := compilerInput(&cf.in, path, tensor.Float64)
+	cs, err := compilerInput(&cf.in, path, tensor.Float64, false)
 	if err != nil {
 		return err
 	}
@@ -385,7 +386,7 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cs, err := compilerInput(&cf.in, path, tensor.Float32)
+	cs, err := compilerInput(&cf.in, path, tensor.Float32, true)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ type evalFileSet []evalFile
 func loadEvalFiles(in *inputFlags, paths []string, dt tensor.DType) (evalFileSet, error) {
 	files := make(evalFileSet, len(paths))
 	for i, p := range paths {
-		cs, err := in.load(p, dt, os.Stdin)
+		cs, err := in.loadValues(p, dt, os.Stdin)
 		if err != nil {
 			return nil, err
 		}

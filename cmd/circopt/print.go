@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 
@@ -29,6 +28,5 @@ func runPrint(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(cs, circuit.PrintOptions{Names: !*serials}))
-	return err
+	return in.printCircuits(stdout, stderr, cs, circuit.PrintOptions{Names: !*serials})
 }
