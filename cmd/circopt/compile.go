@@ -17,6 +17,7 @@ import (
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/lower"
 	"github.com/circopt/circopt/passes"
+	"github.com/circopt/circopt/progress"
 	"github.com/circopt/circopt/runtime"
 	"github.com/circopt/circopt/tensor"
 )
@@ -57,12 +58,14 @@ type compilerFlags struct {
 	in      inputFlags
 	disable *string
 	format  *string
+	quiet   *bool
 }
 
 func newCompilerFlags(name string, stderr io.Writer, withFormat bool) *compilerFlags {
 	c := &compilerFlags{fs: newFlags(name, stderr)}
 	c.in.register(c.fs)
 	c.disable = c.fs.String("disable", "", "comma-separated `PASSES` to skip")
+	c.quiet = c.fs.Bool("q", false, "no progress bar (drawn on stderr only when it is a terminal)")
 	if withFormat {
 		c.format = c.fs.String("format", "text", "output `text|json`")
 	}
@@ -85,6 +88,14 @@ func (c *compilerFlags) parse(args []string) (path string, err error) {
 }
 
 func (c *compilerFlags) disabled() []string { return splitList(*c.disable) }
+
+// progress starts a bar on stderr (when it is a terminal and -q is not
+// given) with one step per enabled pass plus extra.
+func (c *compilerFlags) progress(stderr io.Writer, what string, extra int) progress.Reporter {
+	bar := progress.Auto(stderr, *c.quiet)
+	bar.Start(len(enabledPasses(c.disabled()))+extra, what)
+	return bar
+}
 
 func (c *compilerFlags) json() bool { return c.format != nil && *c.format == "json" }
 
@@ -118,7 +129,9 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if dumpAll {
 		dumpTo = sections
 	}
-	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: dumpTo, Check: true})
+	bar := cf.progress(stderr, "opt", 0)
+	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: dumpTo, Check: true, AfterPass: func(string) { bar.Add(1) }})
+	bar.Finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -201,7 +214,11 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	// steps: the naive evaluation, each pass, the optimized run
+	bar := cf.progress(stderr, "verify", 2)
+	defer bar.Finish()
 	ref, err := circuit.EvaluateAll(cs, circuit.EvalOptions{DType: tensor.Float64, Bindings: inputs})
+	bar.Add(1)
 	if err != nil {
 		return fmt.Errorf("%s: naive evaluation: %w", path, err)
 	}
@@ -241,15 +258,20 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		}
 		return outs, all, nil
 	}
+	popts.AfterPass = func(string) { bar.Add(1) }
 	outs, ok, err := compare(-1)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	bar.Add(1)
+	popts.AfterPass = nil
 	firstBad := ""
 	if !ok || *bisect {
 		names := enabledPasses(cf.disabled())
+		bar.Start(len(names), "bisect")
 		for n := 1; n <= len(names); n++ {
 			_, good, err := compare(n)
+			bar.Add(1)
 			if err != nil {
 				return fmt.Errorf("%s: after pass %s: %w", path, names[n-1], err)
 			}
@@ -398,7 +420,9 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled()})
+	bar := cf.progress(stderr, "stats", 0)
+	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), AfterPass: func(string) { bar.Add(1) }})
+	bar.Finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
