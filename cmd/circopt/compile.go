@@ -23,9 +23,9 @@ import (
 )
 
 func init() {
-	register("opt", "opt [-emit ir|circuit] [-disable PASS,...] [-dump-after PASS,...|all] [-tensors DIR] FILE|-", "optimize and print the program (-emit ir|circuit)", runOpt)
-	register("verify", "verify [-seed N] [-rtol R] [-atol A] [-bisect] [-format text|json] [-disable PASS,...] [-bind NAME=FILE.npy]... [-tensors DIR] FILE|-", "check the optimized program against the naive float64 evaluator", runVerify)
-	register("stats", "stats [-format text|json] [-disable PASS,...] [-tensors DIR] FILE|-", "node, value, FLOP and memory counts before and after optimization", runStats)
+	register("opt", "opt [-emit ir|circuit] [-disable PASS,...] [-dump-after PASS,...|all] [-tensors DIR] [-q] FILE|-", "optimize and print the program (-emit ir|circuit)", runOpt)
+	register("verify", "verify [-seed N] [-rtol R] [-atol A] [-bisect] [-format text|json] [-disable PASS,...] [-bind NAME=FILE.npy]... [-tensors DIR] [-q] FILE|-", "check the optimized program against the naive float64 evaluator", runVerify)
+	register("stats", "stats [-format text|json] [-disable PASS,...] [-tensors DIR] [-q] FILE|-", "node, value, FLOP and memory counts before and after optimization", runStats)
 	register("passes", "passes", "list the pass pipeline and its ordering constraints", runPasses)
 }
 

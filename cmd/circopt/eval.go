@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register("eval", "eval [-naive] [-dtype float32|float64] [-seed N] [-random-tensors] [-random-symbols] [-tensors DIR] [-bind NAME=FILE.npy]... [-format text|json] [-o OUT.npz|OUT.npy] [-max-memory BYTES] FILE|-...",
+	register("eval", "eval [-naive] [-dtype float32|float64] [-seed N] [-random-tensors] [-random-symbols] [-tensors DIR] [-bind NAME=FILE.npy]... [-format text|json] [-o OUT.npz|OUT.npy] [-max-memory BYTES] [-q] FILE|-...",
 		"evaluate every top-level circuit of every FILE in one plan (free Symbols must be bound with -bind)", runEval)
 }
 
