@@ -217,3 +217,38 @@ func TestTensorsDefaultStore(t *testing.T) {
 		t.Errorf("eval with the default store: %q %s", got, stderr)
 	}
 }
+
+// print of print's output is byte-identical for every circuit file the
+// README names that is in the repository.
+func TestPrintFixedPointOnREADMEFiles(t *testing.T) {
+	useStore(t)
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	seen := map[string]bool{}
+	for _, f := range regexp.MustCompile(`[\w./-]+\.circ\b`).FindAllString(string(readme), -1) {
+		p := filepath.Join("../..", f)
+		if seen[p] || strings.HasPrefix(f, "../") {
+			continue
+		}
+		seen[p] = true
+		if _, err := os.Stat(p); err != nil {
+			continue // made by an earlier README command (model.circ, patched.circ)
+		}
+		n++
+		first, stderr, code := runCLI(t, "print", p)
+		if code != 0 {
+			t.Errorf("print %s: %s", f, stderr)
+			continue
+		}
+		again, stderr, code := runCLI(t, "print", writeFile(t, t.TempDir(), "p.circ", first))
+		if code != 0 || again != first {
+			t.Errorf("print of print %s (%d %s) changed:\n%s\nwant\n%s", f, code, stderr, again, first)
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d README circuit files found", n)
+	}
+}
