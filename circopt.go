@@ -37,6 +37,9 @@ type Options struct {
 	// GEMM and reduction scratch); Compile reorders to fit or refuses with
 	// an error wrapping ErrOverMemory, and runs keep within it. 0: no bound.
 	MaxMemory int64
+	// AfterPass, when set, is called with each optimization pass's name
+	// after it ran (for progress reports).
+	AfterPass func(pass string)
 }
 
 // ErrOverMemory is wrapped by every refusal of a plan whose estimate
@@ -74,7 +77,7 @@ func Compile(cs []circuit.Circuit, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	popts := passes.Options{Disable: opts.Disable, Check: opts.Check, DumpAfter: opts.DumpAfter, Dump: opts.Dump, MemCap: opts.MaxMemory}
+	popts := passes.Options{Disable: opts.Disable, Check: opts.Check, DumpAfter: opts.DumpAfter, Dump: opts.Dump, MemCap: opts.MaxMemory, AfterPass: opts.AfterPass}
 	opt, rep, err := passes.Run(prog, popts)
 	if err != nil {
 		return nil, err

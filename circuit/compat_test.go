@@ -333,7 +333,7 @@ func TestCompatTensorIndex(t *testing.T) {
 		t.Errorf("seeds 1 and 2 drew the same positions %v", a)
 	}
 	ccParseErr(t, ccRustTensorIndex, ParseOptions{}, "1", "needs a tensor store")
-	ccParseErr(t, "0 Index [t12 [3]]\n  1 [3] Scalar 1", ParseOptions{Store: ppStore{}}, "1", "stored tensors match hash prefix 12")
+	ccParseErr(t, "0 Index [t12 [3]]\n  1 [3] Scalar 1", ParseOptions{Store: ppStore{}}, "1", "hash prefix 12: not in the tensor store")
 	ccParseErr(t, "0 Index [tzz [3]]\n  1 [3] Scalar 1", ParseOptions{RandomTensors: true}, "1", "want t<hex hash prefix>")
 	ccParseErr(t, "0 Index [:, t12]\n  1 [3,3] Scalar 1", ParseOptions{RandomTensors: true}, "1", "needs its length")
 }

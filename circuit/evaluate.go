@@ -157,10 +157,14 @@ func (ev *evaluator) node(c Circuit, kids []*tensor.Tensor) (*tensor.Tensor, err
 	}
 	switch n := c.(type) {
 	case *Array:
-		if n.Value.DType() == dt {
-			return n.Value, nil
+		v, err := n.Tensor()
+		if err != nil {
+			return nil, fmt.Errorf("evaluate: %w", err)
 		}
-		return n.Value.Cast(dt), nil
+		if v.DType() == dt {
+			return v, nil
+		}
+		return v.Cast(dt), nil
 	case *Scalar:
 		t, err := tensor.Full(dt, n.Shape(), n.Value)
 		return t, wrap(err)

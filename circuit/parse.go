@@ -38,7 +38,10 @@ type ParseOptions struct {
 	RandomTensors bool
 	// Seed is mixed into every random draw (`Array rand` and RandomTensors).
 	Seed uint64
-	// DType is the element type of random arrays (Float32 when zero).
+	// DType is the element type the caller evaluates in.
+	//
+	// Deprecated: random arrays are float32 whatever DType says (evaluation
+	// casts them), so one text has one tensor and one hash in every command.
 	DType tensor.DType
 	// References maps quoted-name idents to existing circuits: a line that is
 	// just 'key' stands for References["key"].
@@ -120,7 +123,10 @@ func ParseFile(path string, opts ParseOptions) ([]Circuit, error) {
 // `Array <hash>` draws values seeded by RandomSeed(opts.Seed, "hash", the
 // lower-cased hash as written), so equal hashes give equal values; the new
 // array has its own content hash, which is what printing it shows. Both need
-// the shape on the line and use opts.DType. A Symbol written without a uuid
+// the shape on the line and are float32 (evaluation casts). An `Array <hash>`
+// that no Store holds (or with no Store at all) is an unresolved Array with
+// the hash and the line's shape (NewUnresolvedArray): only its values are
+// missing, and evaluating it is an error naming it. A Symbol written without a uuid
 // gets the nil uuid (so equal name and shape give the same symbol, as in
 // rust_circuit); `Symbol rand` draws a fresh uuid.
 //

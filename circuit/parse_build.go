@@ -337,11 +337,14 @@ func (p *parser) array(n *pnode) (Circuit, error) {
 		return p.randArray(n, "hash", prefix)
 	}
 	if p.opts.Store == nil {
-		return nil, fmt.Errorf("Array %s needs a tensor store (-tensors DIR) or -random-tensors", n.label())
+		return p.unresolvedArray(n, prefix, "there is no tensor store")
 	}
 	t, _, err := p.opts.Store.Resolve(prefix)
 	if p.opts.RandomTensors && errors.Is(err, ErrNotStored) {
 		return p.randArray(n, "hash", prefix)
+	}
+	if errors.Is(err, ErrNotStored) {
+		return p.unresolvedArray(n, prefix, err.Error())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("Array %s: %w", n.label(), err)
@@ -359,6 +362,15 @@ func (p *parser) array(n *pnode) (Circuit, error) {
 	return a, nil
 }
 
+// unresolvedArray keeps an Array whose tensor is not at hand by its hash
+// and the shape on its line; only evaluating it needs the values.
+func (p *parser) unresolvedArray(n *pnode, prefix, why string) (Circuit, error) {
+	if !n.hasShape {
+		return nil, fmt.Errorf("Array %s: tensor %s is not loaded (%s) and the line gives no shape", n.label(), prefix, why)
+	}
+	return wrap(NewUnresolvedArray(n.shape, prefix, n.name))
+}
+
 func (p *parser) randArray(n *pnode, what, text string) (Circuit, error) {
 	if !n.hasShape {
 		return nil, fmt.Errorf("Array %s needs its shape on the line to draw random values", n.label())
@@ -370,11 +382,9 @@ func (p *parser) randArray(n *pnode, what, text string) (Circuit, error) {
 	if err := p.drawRandom(size); err != nil {
 		return nil, fmt.Errorf("Array %s: random array of shape %s: %w", n.label(), FormatShape(n.shape, nil), err)
 	}
-	dt := p.opts.DType
-	if dt == 0 {
-		dt = tensor.Float32
-	}
-	return wrap(RandArray(n.shape, RandomSeed(p.opts.Seed, what, text), dt, n.name))
+	// Draws are float32 whatever dtype evaluates them (evaluation casts), so
+	// one line has one tensor and one hash in every command.
+	return wrap(RandArray(n.shape, RandomSeed(p.opts.Seed, what, text), tensor.Float32, n.name))
 }
 
 // RandomSeed derives the seed of a random Array drawn by the parser from the

@@ -24,6 +24,9 @@ func (s ppStore) Resolve(prefix string) (*tensor.Tensor, string, error) {
 			found = append(found, h)
 		}
 	}
+	if len(found) == 0 {
+		return nil, "", fmt.Errorf("hash prefix %s: %w", prefix, ErrNotStored)
+	}
 	if len(found) != 1 {
 		return nil, "", fmt.Errorf("%d stored tensors match hash prefix %s", len(found), prefix)
 	}
@@ -33,7 +36,7 @@ func (s ppStore) Resolve(prefix string) (*tensor.Tensor, string, error) {
 // addAll puts every Array reachable from cs into the store.
 func (s ppStore) addAll(cs []Circuit) {
 	Walk(cs, func(c Circuit) {
-		if a, ok := c.(*Array); ok {
+		if a, ok := c.(*Array); ok && a.Resolved() {
 			s.add(a.Value)
 		}
 	})

@@ -132,7 +132,10 @@ func (l *lowerer) emit(c circuit.Circuit, kids []int) (int, error) {
 	b := l.b
 	switch n := c.(type) {
 	case *circuit.Array:
-		t := n.Value
+		t, err := n.Tensor()
+		if err != nil {
+			return -1, err
+		}
 		if t.DType() != l.dt {
 			return b.Const(t.Cast(l.dt))
 		}

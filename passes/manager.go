@@ -203,6 +203,9 @@ type Options struct {
 	// the optimizer has (the runtime's schedule predicts a run's peak). When no order fits, the least-memory order is used and a
 	// note says so.
 	MemCap int64
+	// AfterPass, when set, is called with each pass's name after it ran
+	// (progress reporting; it cannot change the run).
+	AfterPass func(pass string)
 }
 
 // Context is what a pass sees besides the program.
@@ -393,6 +396,9 @@ func runPipeline(p *ir.Program, opts Options, n int, after func(pass string, q *
 			io.WriteString(opts.Dump, text)
 		}
 		p = q
+		if opts.AfterPass != nil {
+			opts.AfterPass(ps.name)
+		}
 		if after != nil {
 			stop, err := after(ps.name, q)
 			if err != nil {

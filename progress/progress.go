@@ -35,6 +35,30 @@ func Terminal(f *os.File, quiet bool) Reporter {
 	return NewBar(f)
 }
 
+// Terminaler is a writer that says whether it is a terminal (a test's
+// fake terminal, or a wrapper around one).
+type Terminaler interface {
+	io.Writer
+	IsTerminal() bool
+}
+
+// Auto is Terminal for any writer: a bar when w is a terminal *os.File or
+// a Terminaler that says it is one, and quiet is false; Nop otherwise.
+func Auto(w io.Writer, quiet bool) Reporter {
+	if quiet || w == nil {
+		return Nop
+	}
+	switch t := w.(type) {
+	case *os.File:
+		return Terminal(t, false)
+	case Terminaler:
+		if t.IsTerminal() {
+			return NewBar(t)
+		}
+	}
+	return Nop
+}
+
 // NewBar returns a Reporter drawing a progress bar (description, count,
 // percentage, elapsed time and ETA) on w whatever w is.
 func NewBar(w io.Writer) Reporter { return &bar{w: w} }

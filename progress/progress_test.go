@@ -42,3 +42,37 @@ func TestTerminalQuietWhenNotATerminal(t *testing.T) {
 		t.Errorf("wrote %d bytes to a non-terminal", st.Size())
 	}
 }
+
+// fakeTerm is a writer that claims to be a terminal.
+type fakeTerm struct {
+	strings.Builder
+	term bool
+}
+
+func (f *fakeTerm) IsTerminal() bool { return f.term }
+
+func TestAutoDecidesByTerminal(t *testing.T) {
+	on := &fakeTerm{term: true}
+	r := Auto(on, false)
+	r.Start(3, "passes")
+	r.Add(2)
+	r.Finish()
+	if !strings.Contains(on.String(), "passes") || !strings.Contains(on.String(), "2/3") {
+		t.Errorf("a terminal got %q, want a bar", on.String())
+	}
+	for _, c := range []struct {
+		w     *fakeTerm
+		quiet bool
+	}{{&fakeTerm{term: true}, true}, {&fakeTerm{term: false}, false}} {
+		if r := Auto(c.w, c.quiet); r != Nop {
+			t.Errorf("terminal=%v quiet=%v: %T, want Nop", c.w.term, c.quiet, r)
+		}
+	}
+	var sb strings.Builder
+	if r := Auto(&sb, false); r != Nop {
+		t.Errorf("a plain writer got %T, want Nop", r)
+	}
+	if r := Auto(nil, false); r != Nop {
+		t.Errorf("nil writer got %T, want Nop", r)
+	}
+}

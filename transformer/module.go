@@ -123,7 +123,11 @@ func FromCircuits(cs []circuit.Circuit, eps float64) (*Model, error) {
 	cfg.Vocab, cfg.Ctx = tok.Shape()[0], pos.Shape()[0]
 	weights := make(map[string]*tensor.Tensor, len(ws))
 	for n, a := range ws {
-		weights[n] = a.Value
+		t, err := a.Tensor() // a model needs its weights' values
+		if err != nil {
+			return nil, err
+		}
+		weights[n] = t
 	}
 	m, err := NewModel(cfg, weights)
 	if err != nil {

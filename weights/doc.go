@@ -38,6 +38,10 @@
 //     for any rank up to numpy's 64 axes; more axes are refused.
 //   - A store tensor is named by tensor.ContentHashHex; a file whose content
 //     does not hash to its name is refused, never returned.
+//   - A store file appears whole or not at all (written to a temporary name
+//     and renamed), so concurrent writers and readers of one store are safe.
+//   - DefaultStoreDir ($CIRCOPT_TENSORS, else the user cache's
+//     circopt/tensors) is the store a caller uses when none is named.
 //
 // Limits. Each loader reads Limits from the environment on every call
 // (LimitsFromEnv); a value that is not a positive integer is an error:

@@ -42,27 +42,56 @@ func OpenStore(dir string) (*Store, error) {
 // tensor already present does nothing. The file is written to a temporary
 // name and renamed, so a reader never sees a partial file.
 func (s *Store) Add(t *tensor.Tensor) (string, error) {
+	if t == nil {
+		return "", fmt.Errorf("tensor store %s: no tensor to add", s.Dir)
+	}
 	hash := tensor.ContentHashHex(t)
+	return hash, s.put(t, hash)
+}
+
+// AddHashed stores t under hash, which the caller already computed as
+// tensor.ContentHashHex(t) (a circuit.Array's ContentHash), skipping the
+// re-hash of what is already stored. A hash that is not 64 lowercase hex
+// digits is refused; a wrong one is caught when the file is loaded.
+func (s *Store) AddHashed(t *tensor.Tensor, hash string) error {
+	if t == nil {
+		return fmt.Errorf("tensor store %s: no tensor to add under %s", s.Dir, hash)
+	}
+	if len(hash) != hashLen || strings.Trim(hash, "0123456789abcdef") != "" {
+		return fmt.Errorf("tensor store %s: %q is not a full content hash", s.Dir, hash)
+	}
+	return s.put(t, hash)
+}
+
+// Has reports whether a tensor is stored under the full hash.
+func (s *Store) Has(hash string) bool {
+	_, err := os.Stat(filepath.Join(s.Dir, hash+".npy"))
+	return err == nil
+}
+
+// put writes t as <hash>.npy unless that file exists.
+func (s *Store) put(t *tensor.Tensor, hash string) error {
 	path := filepath.Join(s.Dir, hash+".npy")
 	if _, err := os.Stat(path); err == nil {
-		return hash, nil
+		return nil
 	}
 	tmp, err := os.CreateTemp(s.Dir, ".add-*.npy.tmp")
 	if err != nil {
-		return "", fmt.Errorf("tensor store %s: %w", s.Dir, err)
+		return fmt.Errorf("tensor store %s: %w", s.Dir, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
 	if err := WriteNpy(tmp, t); err != nil {
 		tmp.Close()
-		return "", fmt.Errorf("tensor store %s: writing %s: %w", s.Dir, hash, err)
+		return fmt.Errorf("tensor store %s: writing %s: %w", s.Dir, hash, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("tensor store %s: %w", s.Dir, err)
+		return fmt.Errorf("tensor store %s: %w", s.Dir, err)
 	}
+	// rename is atomic: a concurrent writer of the same hash wrote the same bytes
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("tensor store %s: %w", s.Dir, err)
+		return fmt.Errorf("tensor store %s: %w", s.Dir, err)
 	}
-	return hash, nil
+	return nil
 }
 
 // Resolve returns the unique stored tensor whose hash starts with prefix

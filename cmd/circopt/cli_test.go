@@ -85,7 +85,7 @@ func TestCLITable(t *testing.T) {
 		{name: "help nosuch", args: []string{"help", "nosuch"}, code: 2, errs: []string{"circopt help: unknown command"}},
 		{name: "eval -h", args: []string{"eval", "-h"}, code: 0, outHas: []string{"usage: circopt eval", "-format", "-random-tensors\n"}},
 		{name: "print -help", args: []string{"print", "-help"}, code: 0, outHas: []string{"usage: circopt print [-serials] [-random-tensors] [-tensors DIR] FILE|-"}},
-		{name: "tensors -h", args: []string{"tensors", "-h"}, code: 0, outHas: []string{"usage: circopt tensors add -store DIR FILE... | tensors ls -store DIR"}},
+		{name: "tensors -h", args: []string{"tensors", "-h"}, code: 0, outHas: []string{"usage: circopt tensors add [-store DIR] FILE... | tensors ls [-store DIR]"}},
 		{name: "tensors add -h", args: []string{"tensors", "add", "-h"}, code: 0, outHas: []string{"-store DIR"}},
 		{name: "unknown command", args: []string{"nosuch"}, code: 2, errs: []string{`circopt: unknown command "nosuch"`}},
 		{name: "unknown flag", args: []string{"print", "-nosuch", "{dir}/good.circ"}, code: 2,

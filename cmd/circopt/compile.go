@@ -17,25 +17,28 @@ import (
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/lower"
 	"github.com/circopt/circopt/passes"
+	"github.com/circopt/circopt/progress"
 	"github.com/circopt/circopt/runtime"
 	"github.com/circopt/circopt/tensor"
 )
 
 func init() {
-	register("opt", "opt [-emit ir|circuit] [-disable PASS,...] [-dump-after PASS,...|all] [-tensors DIR] FILE|-", "optimize and print the program (-emit ir|circuit)", runOpt)
-	register("verify", "verify [-seed N] [-rtol R] [-atol A] [-bisect] [-format text|json] [-disable PASS,...] [-bind NAME=FILE.npy]... [-tensors DIR] FILE|-", "check the optimized program against the naive float64 evaluator", runVerify)
-	register("stats", "stats [-format text|json] [-disable PASS,...] [-tensors DIR] FILE|-", "node, value, FLOP and memory counts before and after optimization", runStats)
+	register("opt", "opt [-emit ir|circuit] [-disable PASS,...] [-dump-after PASS,...|all] [-tensors DIR] [-q] FILE|-", "optimize and print the program (-emit ir|circuit)", runOpt)
+	register("verify", "verify [-seed N] [-rtol R] [-atol A] [-bisect] [-format text|json] [-disable PASS,...] [-bind NAME=FILE.npy]... [-tensors DIR] [-q] FILE|-", "check the optimized program against the naive float64 evaluator", runVerify)
+	register("stats", "stats [-format text|json] [-disable PASS,...] [-tensors DIR] [-q] FILE|-", "node, value, FLOP and memory counts before and after optimization", runStats)
 	register("passes", "passes", "list the pass pipeline and its ordering constraints", runPasses)
 }
 
 // compilerInput parses a file for the compiler commands. Array hashes
-// resolve through -tensors when given, otherwise as random tensors: the
-// compiler's answers do not depend on the values.
-func compilerInput(in *inputFlags, path string, dt tensor.DType) ([]circuit.Circuit, error) {
-	if in.tensorsDir == "" {
+// resolve in the tensor store (-tensors, else the default one); a hash it
+// lacks is drawn at random when standIns is set or no -tensors is given:
+// the compiler's answers do not depend on the values. So opt and stats
+// never need a tensor, and verify only those of an explicit -tensors DIR.
+func compilerInput(in *inputFlags, path string, dt tensor.DType, standIns bool) ([]circuit.Circuit, error) {
+	if standIns || in.tensorsDir == "" {
 		in.randomTensors = true
 	}
-	return in.load(path, dt, os.Stdin)
+	return in.loadValues(path, dt, os.Stdin)
 }
 
 func splitList(s string) []string {
@@ -55,12 +58,14 @@ type compilerFlags struct {
 	in      inputFlags
 	disable *string
 	format  *string
+	quiet   *bool
 }
 
 func newCompilerFlags(name string, stderr io.Writer, withFormat bool) *compilerFlags {
 	c := &compilerFlags{fs: newFlags(name, stderr)}
 	c.in.register(c.fs)
 	c.disable = c.fs.String("disable", "", "comma-separated `PASSES` to skip")
+	c.quiet = c.fs.Bool("q", false, "no progress bar (drawn on stderr only when it is a terminal)")
 	if withFormat {
 		c.format = c.fs.String("format", "text", "output `text|json`")
 	}
@@ -84,6 +89,14 @@ func (c *compilerFlags) parse(args []string) (path string, err error) {
 
 func (c *compilerFlags) disabled() []string { return splitList(*c.disable) }
 
+// progress starts a bar on stderr (when it is a terminal and -q is not
+// given) with one step per enabled pass plus extra.
+func (c *compilerFlags) progress(stderr io.Writer, what string, extra int) progress.Reporter {
+	bar := progress.Auto(stderr, *c.quiet)
+	bar.Start(len(enabledPasses(c.disabled()))+extra, what)
+	return bar
+}
+
 func (c *compilerFlags) json() bool { return c.format != nil && *c.format == "json" }
 
 func runOpt(args []string, stdout, stderr io.Writer) error {
@@ -100,7 +113,7 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if err := checkPassNames(splitList(*dump), true); err != nil {
 		return err
 	}
-	cs, err := compilerInput(&cf.in, path, tensor.Float32)
+	cs, err := compilerInput(&cf.in, path, tensor.Float32, true)
 	if err != nil {
 		return err
 	}
@@ -116,7 +129,9 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if dumpAll {
 		dumpTo = sections
 	}
-	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: dumpTo, Check: true})
+	bar := cf.progress(stderr, "opt", 0)
+	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), DumpAfter: splitList(*dump), Dump: dumpTo, Check: true, AfterPass: func(string) { bar.Add(1) }})
+	bar.Finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -136,8 +151,7 @@ func runOpt(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(raised, circuit.PrintOptions{}))
-	return err
+	return cf.in.printCircuits(stdout, stderr, raised, circuit.PrintOptions{})
 }
 
 // checkPassNames checks -dump-after's (allowAll) or -disable's pass names:
@@ -184,7 +198,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cs, err := compilerInput(&cf.in, path, tensor.Float64)
+	cs, err := compilerInput(&cf.in, path, tensor.Float64, false)
 	if err != nil {
 		return err
 	}
@@ -200,7 +214,11 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	// steps: the naive evaluation, each pass, the optimized run
+	bar := cf.progress(stderr, "verify", 2)
+	defer bar.Finish()
 	ref, err := circuit.EvaluateAll(cs, circuit.EvalOptions{DType: tensor.Float64, Bindings: inputs})
+	bar.Add(1)
 	if err != nil {
 		return fmt.Errorf("%s: naive evaluation: %w", path, err)
 	}
@@ -240,15 +258,20 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		}
 		return outs, all, nil
 	}
+	popts.AfterPass = func(string) { bar.Add(1) }
 	outs, ok, err := compare(-1)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	bar.Add(1)
+	popts.AfterPass = nil
 	firstBad := ""
 	if !ok || *bisect {
 		names := enabledPasses(cf.disabled())
+		bar.Start(len(names), "bisect")
 		for n := 1; n <= len(names); n++ {
 			_, good, err := compare(n)
+			bar.Add(1)
 			if err != nil {
 				return fmt.Errorf("%s: after pass %s: %w", path, names[n-1], err)
 			}
@@ -385,7 +408,7 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cs, err := compilerInput(&cf.in, path, tensor.Float32)
+	cs, err := compilerInput(&cf.in, path, tensor.Float32, true)
 	if err != nil {
 		return err
 	}
@@ -397,7 +420,9 @@ func runStats(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled()})
+	bar := cf.progress(stderr, "stats", 0)
+	opt, rep, err := passes.Run(prog, passes.Options{Disable: cf.disabled(), AfterPass: func(string) { bar.Add(1) }})
+	bar.Finish()
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

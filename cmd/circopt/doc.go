@@ -23,4 +23,14 @@
 //   - Outputs are named as lowering names program outputs (the root's name,
 //     "output<i>" when unnamed, "#2"... for repeats) by eval, verify and opt
 //     alike.
+//   - Every command reads Arrays from one tensor store (-tensors DIR, else
+//     $CIRCOPT_TENSORS, else the user cache's circopt/tensors), and every
+//     command that prints circuits saves there, before printing, each
+//     tensor it prints: printed text always reads back with its values.
+//     Failing to save is a warning, never a failure.
+//   - Only commands that evaluate need tensor values: an Array the store
+//     lacks stays unresolved (hash and shape) until evaluation asks for it,
+//     which fails before any work with a line naming the Array and hash.
+//   - Progress bars go to stderr, only when it is a terminal and -q is not
+//     given; stdout is the same with or without them.
 package main

@@ -14,12 +14,13 @@ import (
 
 	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/progress"
 	"github.com/circopt/circopt/runtime"
 	"github.com/circopt/circopt/tensor"
 )
 
 func init() {
-	register("eval", "eval [-naive] [-dtype float32|float64] [-seed N] [-random-tensors] [-random-symbols] [-tensors DIR] [-bind NAME=FILE.npy]... [-format text|json] [-o OUT.npz|OUT.npy] [-max-memory BYTES] FILE|-...",
+	register("eval", "eval [-naive] [-dtype float32|float64] [-seed N] [-random-tensors] [-random-symbols] [-tensors DIR] [-bind NAME=FILE.npy]... [-format text|json] [-o OUT.npz|OUT.npy] [-max-memory BYTES] [-q] FILE|-...",
 		"evaluate every top-level circuit of every FILE in one plan (free Symbols must be bound with -bind)", runEval)
 }
 
@@ -35,9 +36,12 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	randomSymbols := fs.Bool("random-symbols", false, "give free Symbols not bound with -bind normal draws seeded by -seed")
 	var binds multiFlag
 	fs.Var(&binds, "bind", "`NAME=FILE.npy` binds the free Symbol NAME (or uuid) to a float .npy file (repeatable)")
+	quiet := fs.Bool("q", false, "no progress bar (drawn on stderr only when it is a terminal)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	bar := progress.Auto(stderr, *quiet)
+	defer bar.Finish()
 	paths, err := evalFiles(fs.Args())
 	if err != nil {
 		return err
@@ -60,7 +64,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, err := loadEvalFiles(&in, paths, dt)
+	files, err := loadEvalFiles(&in, paths, dt, bar)
 	if err != nil {
 		return err
 	}
@@ -82,7 +86,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	held := bindingBytes(bindings) + arrayBytes(cs) + encodeBytes(cs, dt)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	vals, err := evaluate(ctx, files.label(), cs, dt, inputs, *naive, limit, held)
+	vals, err := evaluate(ctx, files.label(), cs, dt, inputs, *naive, limit, held, bar)
 	if err != nil {
 		return err
 	}
@@ -112,18 +116,22 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 // is what is already in memory or will be besides the evaluation itself
 // (loaded inputs, the output's encoding); the compiled plan gets the rest
 // as its MaxMemory, so its own schedule reorders to fit or refuses.
-func evaluate(ctx context.Context, path string, cs []circuit.Circuit, dt tensor.DType, bindings map[string]*tensor.Tensor, naive bool, limit, held int64) ([]*tensor.Tensor, error) {
+func evaluate(ctx context.Context, path string, cs []circuit.Circuit, dt tensor.DType, bindings map[string]*tensor.Tensor, naive bool, limit, held int64, bar progress.Reporter) ([]*tensor.Tensor, error) {
+	defer bar.Finish()
 	if naive {
 		if need := naiveBytes(cs, dt) + held; limit > 0 && need > limit {
 			return nil, fmt.Errorf("%s: %w (see -max-memory)", path, &runtime.OverMemoryError{What: "the naive evaluation", Need: need, Limit: limit})
 		}
+		bar.Start(1, "eval (naive)")
 		vals, err := circuit.EvaluateAll(cs, circuit.EvalOptions{DType: dt, Bindings: bindings})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return vals, nil
 	}
-	opts := circopt.Options{DType: dt}
+	// one step per optimization pass, one for the run
+	bar.Start(len(enabledPasses(nil))+1, "eval")
+	opts := circopt.Options{DType: dt, AfterPass: func(string) { bar.Add(1) }}
 	if limit > 0 {
 		opts.MaxMemory = max(limit-held, 1)
 	}
@@ -139,6 +147,7 @@ func evaluate(ctx context.Context, path string, cs []circuit.Circuit, dt tensor.
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	bar.Add(1)
 	return vals, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/progress"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -37,14 +38,19 @@ type evalFile struct {
 type evalFileSet []evalFile
 
 // loadEvalFiles parses every FILE separately.
-func loadEvalFiles(in *inputFlags, paths []string, dt tensor.DType) (evalFileSet, error) {
+func loadEvalFiles(in *inputFlags, paths []string, dt tensor.DType, bar progress.Reporter) (evalFileSet, error) {
 	files := make(evalFileSet, len(paths))
+	if len(paths) > 1 {
+		bar.Start(len(paths), "parse")
+		defer bar.Finish()
+	}
 	for i, p := range paths {
-		cs, err := in.load(p, dt, os.Stdin)
+		cs, err := in.loadValues(p, dt, os.Stdin)
 		if err != nil {
 			return nil, err
 		}
 		files[i] = evalFile{label: fileLabel(p), cs: cs}
+		bar.Add(1)
 	}
 	return files, nil
 }

@@ -24,7 +24,7 @@ type inputFlags struct {
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.randomTensors, "random-tensors", false, "make every Array <hash> a normal draw seeded by its hash (with -tensors: only hashes the store lacks; a stored tensor wins)")
-	fs.StringVar(&f.tensorsDir, "tensors", "", "tensor store `DIR` that resolves Array <hash-prefix>")
+	fs.StringVar(&f.tensorsDir, "tensors", "", "tensor store `DIR` that resolves Array <hash-prefix> and keeps what is printed (default: $CIRCOPT_TENSORS, else circopt/tensors in the user cache directory)")
 	fs.Var(&f.maxMemory, "max-memory", "refuse inputs whose estimated memory exceeds `BYTES` (1GiB, 512MiB, 2GB or plain bytes; 0: 90% of available memory)")
 }
 
@@ -47,16 +47,11 @@ func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circ
 			opts.MaxRandomElements = int(max(n, 1))
 		}
 	}
-	if f.tensorsDir != "" {
-		if err := checkReadable(f.tensorsDir, true); err != nil {
-			return nil, fmt.Errorf("%s: tensor store: %w", f.tensorsDir, err)
-		}
-		st, err := weights.OpenStore(f.tensorsDir)
-		if err != nil {
-			return nil, fileErr(f.tensorsDir, err)
-		}
-		opts.Store = storeFirst{st}
+	st, err := f.resolver()
+	if err != nil {
+		return nil, err
 	}
+	opts.Store = st
 	if path == "-" {
 		src, err := io.ReadAll(stdin)
 		if err != nil {
@@ -73,6 +68,19 @@ func (f *inputFlags) load(path string, dt tensor.DType, stdin io.Reader) ([]circ
 		return nil, err
 	}
 	return parseText(src, opts)
+}
+
+// loadValues is load for commands that evaluate: every Array must hold its
+// tensor, and the first that does not is the error, before anything runs.
+func (f *inputFlags) loadValues(path string, dt tensor.DType, stdin io.Reader) ([]circuit.Circuit, error) {
+	cs, err := f.load(path, dt, stdin)
+	if err != nil {
+		return nil, err
+	}
+	if err := circuit.NeedValues(cs); err != nil {
+		return nil, fmt.Errorf("%s: %w", fileLabel(path), err)
+	}
+	return cs, nil
 }
 
 // parseText reads a model file (`# info:` header) with rust_circuit's
@@ -142,6 +150,10 @@ func underlying(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var le *os.LinkError // a rename
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }

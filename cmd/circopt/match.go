@@ -109,8 +109,7 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 		return nothingFound(label, m)
 	}
 	if *tree {
-		_, err := fmt.Fprint(stdout, circuit.PrintCircuits(found, circuit.PrintOptions{}))
-		return err
+		return in.printCircuits(stdout, stderr, found, circuit.PrintOptions{})
 	}
 	_, err = fmt.Fprintln(stdout, strings.Join(lines, "\n"))
 	return err
@@ -176,6 +175,5 @@ func runPatch(args []string, stdout, stderr io.Writer) error {
 	if total == 0 {
 		return nothingFound(path, m)
 	}
-	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(out, circuit.PrintOptions{}))
-	return err
+	return in.printCircuits(stdout, stderr, out, circuit.PrintOptions{})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 
@@ -31,12 +30,11 @@ func runPrint(args []string, stdout, stderr io.Writer) error {
 	}
 	opts := circuit.PrintOptions{Names: !*serials}
 	if in.tensorsDir != "" {
-		// with a store, index tensors are written by hash as rust_circuit does
+		// with an explicit store, index tensors are written by hash as rust_circuit does
 		if err := storeIndexTensors(in.tensorsDir, cs); err != nil {
 			return err
 		}
 		opts.HashedIndices = true
 	}
-	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(cs, opts))
-	return err
+	return in.printCircuits(stdout, stderr, cs, opts)
 }

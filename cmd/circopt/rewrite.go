@@ -83,7 +83,15 @@ func runRewrite(args []string, stdout, stderr io.Writer) error {
 		}
 		out[i], applied = r, applied+n
 	}
-	fmt.Fprint(stdout, circuit.PrintCircuits(out, circuit.PrintOptions{}))
+	if *verify {
+		// checked before anything prints: -verify evaluates both sides
+		if err := circuit.NeedValues(cs); err != nil {
+			return fmt.Errorf("%s: -verify: %w", path, err)
+		}
+	}
+	if err := in.printCircuits(stdout, stderr, out, circuit.PrintOptions{}); err != nil {
+		return err
+	}
 	fmt.Fprintf(stderr, "%s: %d rewrite(s) applied\n", path, applied)
 	if *verify {
 		return verifySame(path, cs, out, in.seed, in.memLimit(), stderr)
@@ -153,6 +161,5 @@ func runSimp(args []string, stdout, stderr io.Writer) error {
 		out[i] = res.Circuit
 		fmt.Fprintf(stderr, "%s: %s: %s\n", path, circuit.Label(c), res)
 	}
-	_, err = fmt.Fprint(stdout, circuit.PrintCircuits(out, circuit.PrintOptions{}))
-	return err
+	return in.printCircuits(stdout, stderr, out, circuit.PrintOptions{})
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("tensors", "tensors add -store DIR FILE... | tensors ls -store DIR",
+	register("tensors", "tensors add [-store DIR] FILE... | tensors ls [-store DIR]",
 		"add the tensors of .npy/.npz/.safetensors/.pt files to a content-addressed store (\"<hash> <name>\" per tensor), or list it", runTensors)
 	details["tensors"] = `A .npy file is one tensor named by its path; in the other formats each
 tensor is named FILE:KEY (KEY as in the file, e.g. model.pt:first.weight).
@@ -27,7 +27,7 @@ func runTensors(args []string, stdout, stderr io.Writer) error {
 		return runTensorsLs(args[1:], stdout, stderr)
 	}
 	fs := newFlags("tensors add", stderr)
-	dir := fs.String("store", "", "store `DIR` (created if missing)")
+	dir := fs.String("store", "", "store `DIR` (created if missing; default: the default tensor store)")
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		return helpRequest{fs}
 	}
@@ -37,8 +37,8 @@ func runTensors(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return usagef("-store DIR is required")
+	if err := defaultStore(dir); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("want at least one weight file (.npy, .npz, .safetensors, .pt)")

@@ -146,7 +146,6 @@ func TestTensorsBadInput(t *testing.T) {
 	writeFile(t, store, "names.tsv", "nothash\tx\n")
 	for _, c := range []cliCase{
 		{name: "bad safetensors", args: []string{"tensors", "add", "-store", "{dir}/s2", "{dir}/bad.safetensors"}, code: 1, errs: []string{"{dir}/bad.safetensors: safetensors: "}},
-		{name: "ls no store", args: []string{"tensors", "ls"}, code: 2, errs: []string{"circopt tensors: -store DIR is required"}},
 		{name: "ls missing store", args: []string{"tensors", "ls", "-store", "{dir}/none"}, code: 1, errs: []string{"{dir}/none: tensor store: no such file or directory"}},
 		{name: "ls bad index", args: []string{"tensors", "ls", "-store", "{dir}/store"}, code: 1, errs: []string{"{dir}/store/names.tsv:1: want"}},
 		{name: "ls extra arg", args: []string{"tensors", "ls", "-store", "{dir}/store", "x"}, code: 2, errs: []string{"circopt tensors: takes no arguments"}},

@@ -69,15 +69,15 @@ func readIndex(dir string) (map[string][]string, error) {
 // stored tensor, sorted by hash.
 func runTensorsLs(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("tensors ls", stderr)
-	dir := fs.String("store", "", "store `DIR` to list")
+	dir := fs.String("store", "", "store `DIR` to list (default: the default tensor store)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return usagef("-store DIR is required")
+	if err := defaultStore(dir); err != nil {
+		return err
 	}
 	if err := checkReadable(*dir, true); err != nil {
 		return fmt.Errorf("%s: tensor store: %v", *dir, err)

@@ -50,7 +50,7 @@ func runUI(args []string, stdout, stderr io.Writer) error {
 		if path == "-" {
 			return usagef("ui reads files, not standard input")
 		}
-		cs, err := in.load(path, dt, os.Stdin)
+		cs, err := in.loadValues(path, dt, os.Stdin)
 		if err != nil {
 			return err
 		}
