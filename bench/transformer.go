@@ -23,7 +23,7 @@ func GPT2Tokens(batch, seq, vocab int, seed uint64) (*tensor.Tensor, error) {
 // unablated, then with each head 'a{l}.h{i}' replaced by zeros in turn
 // (1 + layers·heads circuits), for one EvaluateMany.
 func HeadAblations(m *transformer.Model, tokens *tensor.Tensor) ([]circuit.Circuit, error) {
-	base, err := transformer.BindTokens(m, tokens, transformer.BindOptions{BuildOptions: transformer.BuildOptions{SplitHeads: true}})
+	base, err := transformer.BindTokens(m, tokens, transformer.BindOptions{ConfigureOptions: transformer.ConfigureOptions{SplitHeads: true}})
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,9 @@ func ImportGPT2(path string, opts ImportOptions) (*Model, error) {
 			eps = e
 		}
 	}
+	if eps != 1e-5 {
+		return nil, fmt.Errorf("%s: layer_norm_epsilon %g in config.json: the module library's layer norm uses 1e-5", path, eps)
+	}
 	if heads == 0 {
 		return nil, fmt.Errorf("%s: no head count: give -heads or put config.json (n_head) beside the file", path)
 	}

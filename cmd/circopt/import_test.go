@@ -23,7 +23,7 @@ func importTiny(t *testing.T, dir string, extra ...string) (model, store string)
 	if code != 0 {
 		t.Fatalf("import: exit %d: %s", code, errs)
 	}
-	if !strings.HasPrefix(out, "# info:{") || !strings.Contains(out, "'t.bind_w' Module") || !strings.Contains(out, "'a1.w.q' [4,16,64] Symbol") {
+	if !strings.HasPrefix(out, "# info:{") || !strings.Contains(out, "'t.bind_w' Module") || !strings.Contains(out, "'a1.w.q_arr' [4,16,64] Array ") {
 		t.Fatalf("import output lacks the info header, the module or a weight symbol:\n%.400s", out)
 	}
 	return writeFile(t, dir, "model.circ", out), store
