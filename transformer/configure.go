@@ -28,27 +28,24 @@ type ConfigureOptions struct {
 // 'final.norm'; block i's output is 'b{i}'). Weight Arrays lose their _arr
 // suffix and the embedded input is 't.input'. Values never change.
 func Configure(call *circuit.Module, opts ConfigureOptions) (circuit.Circuit, error) {
-	args := slices.Clone(call.Children())
-	found := false
+	f := &flattener{split: opts.SplitHeads, memo: map[flatKey]circuit.Circuit{}, replace: map[circuit.Hash]circuit.Circuit{}}
 	for i, s := range call.ArgSpecs {
 		if s.Symbol.Name() != "t.input" {
 			continue
 		}
-		in, err := inputNode(args[i+1], opts.SplitPositions)
+		arg := call.Args()[i]
+		in, err := inputNode(arg, opts.SplitPositions)
 		if err != nil {
 			return nil, err
 		}
-		args[i+1], found = in, true
+		// the substituted body holds the argument itself: swap it there
+		// rather than rebuild the Module
+		f.replace[arg.Hash()] = in
 	}
-	if !found {
+	if len(f.replace) == 0 {
 		return nil, fmt.Errorf("%s binds no 't.input'", circuit.Label(call))
 	}
-	bound, err := call.WithChildren(args)
-	if err != nil {
-		return nil, err
-	}
-	f := &flattener{split: opts.SplitHeads, memo: map[flatKey]circuit.Circuit{}}
-	return f.visit(bound, -1, "")
+	return f.visit(call, -1, "")
 }
 
 // inputNode names the residual stream input 't.input', optionally as a
@@ -91,8 +88,9 @@ type flatKey struct {
 // flattener substitutes modules top-down, knowing for each node the block
 // ('b{i}' Module) and norm module it was called in.
 type flattener struct {
-	split bool
-	memo  map[flatKey]circuit.Circuit
+	split   bool
+	memo    map[flatKey]circuit.Circuit
+	replace map[circuit.Hash]circuit.Circuit // nodes that are already laid out
 }
 
 func (f *flattener) visit(c circuit.Circuit, layer int, norm string) (circuit.Circuit, error) {
@@ -100,7 +98,11 @@ func (f *flattener) visit(c circuit.Circuit, layer int, norm string) (circuit.Ci
 	if out, ok := f.memo[k]; ok {
 		return out, nil
 	}
-	out, err := f.node(c, layer, norm)
+	out, ok := f.replace[c.Hash()]
+	var err error
+	if !ok {
+		out, err = f.node(c, layer, norm)
+	}
 	if err != nil {
 		return nil, err
 	}
