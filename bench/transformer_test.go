@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -74,6 +75,53 @@ func BenchmarkGPT2SmallBindCompile(b *testing.B) {
 		if _, err := circopt.Compile([]circuit.Circuit{c}, circopt.Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkGPT2SmallImportCompile imports a GPT-2 small state dict from a
+// safetensors file, binds it to 8×128 tokens and compiles it: what
+// `circopt import` and a first evaluation pay.
+func BenchmarkGPT2SmallImportCompile(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "model.safetensors")
+	if err := WriteGPT2SafeTensors(path, transformer.Small, 1); err != nil {
+		b.Fatal(err)
+	}
+	toks, err := GPT2Tokens(gpt2Batch, gpt2Seq, transformer.Small.Vocab, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		m, err := transformer.ImportGPT2(path, transformer.ImportOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := transformer.BindTokens(m, toks, transformer.BindOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := circopt.Compile([]circuit.Circuit{c}, circopt.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The benchmark's state dict imports as the model it describes.
+func TestWriteGPT2SafeTensors(t *testing.T) {
+	cfg := transformer.Config{Layers: 2, Hidden: 16, Heads: 4, Vocab: 11, Ctx: 8, LNEps: 1e-5}
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := WriteGPT2SafeTensors(path, cfg, 1); err != nil {
+		t.Fatal(err)
+	}
+	m, err := transformer.ImportGPT2(path, transformer.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config != cfg {
+		t.Errorf("config %+v, want %+v", m.Config, cfg)
+	}
+	if v := m.Weights["a1.w.k"].Float32s()[5]; v == 0 || v > 0.2 || v < -0.2 {
+		t.Errorf("weight %g is not a draw of std 0.02", v)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -63,9 +62,8 @@ func (c Config) Shapes() map[string][]int {
 type Model struct {
 	Config  Config
 	Weights map[string]*tensor.Tensor
-	// leaves caches each weight as an Array: hashing 500 MB of weights
-	// costs about a second, so every bind of the model shares one hash.
-	leaves map[string]circuit.Circuit
+	// loaded caches the module library circuit (see Loaded).
+	loaded *Loaded
 }
 
 // NewModel checks that weights hold exactly the tensors cfg needs, each of
@@ -88,23 +86,6 @@ func NewModel(cfg Config, weights map[string]*tensor.Tensor) (*Model, error) {
 		}
 	}
 	return &Model{Config: cfg, Weights: weights}, nil
-}
-
-// InfoHeader is the "# info:" line rust_circuit writes above a model: its
-// params in rust_circuit's schema, with the sizes circopt needs in "extra".
-func (c Config) InfoHeader() string {
-	info := map[string]any{
-		"params": map[string]any{
-			"block_params": map[string]any{"norm_type": "ln", "attn_bias": true, "attn_pos": false,
-				"use_mlp": true, "mlp_act_type": "gelu", "mlp_output_bias": true},
-			"num_layers": c.Layers, "use_norm_output": true, "output_bias": false,
-		},
-		"model_class": "GPT", "pos_enc_type": "gpt", "causal_mask": true,
-		"extra": map[string]any{"num_heads": c.Heads, "hidden_size": c.Hidden, "vocab_size": c.Vocab,
-			"max_sequence_len": c.Ctx, "ln_eps": c.LNEps, "mlp_act": "gelu_new"},
-	}
-	b, _ := json.Marshal(info) // maps of plain values always marshal
-	return "# info:" + string(b)
 }
 
 // ParseInfoHeader reads the layer norm epsilon from a "# info:" line of src

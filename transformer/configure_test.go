@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/modlib"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
 )
@@ -20,13 +21,13 @@ func TestSplitKeepsValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	split, err := BindTokens(m, tokens, BindOptions{BuildOptions: BuildOptions{SplitHeads: true}, SplitPositions: true})
+	split, err := BindTokens(m, tokens, BindOptions{ConfigureOptions: ConfigureOptions{SplitHeads: true, SplitPositions: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := map[string]bool{}
 	circuit.Walk([]circuit.Circuit{split}, func(c circuit.Circuit) { names[c.Name()] = true })
-	for _, n := range []string{"a0.h0", "a1.h3", "m1", "b1", "t.input", "t.input.p15", "final.ln"} {
+	for _, n := range []string{"a0.h0", "a1.h3", "m1", "b1", "t.input", "t.input.p15", "final.norm", "a1.norm", "m0.p_bias", "a0.w.q"} {
 		if !names[n] {
 			t.Errorf("split circuit has no node %q", n)
 		}
@@ -45,22 +46,50 @@ func TestSplitKeepsValues(t *testing.T) {
 	near(t, "compiled split", compiled, want)
 }
 
-func TestModuleRoundTrip(t *testing.T) {
+// The dumped model file loads through the module library and binds to the
+// same logits as the in-memory model; acdc reads the weights back.
+func TestDumpLoadRoundTrip(t *testing.T) {
 	m := loadTiny(t)
-	cs, err := m.Circuits()
+	text, err := m.Dump()
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := m.Config.InfoHeader() + "\n" + circuit.PrintCircuits(cs, circuit.PrintOptions{})
-	parsed, err := circuit.ParseCircuits(text, circuit.ParseOptions{Store: memStore(t, cs)})
+	for _, want := range []string{
+		`# info:{"params": {"block_params": {"norm_type": "ln", "attn_bias": true, "attn_pos": false, "use_mlp": true, "mlp_act_type": "gelu_new", "mlp_output_bias": true}, "num_layers": 2, "use_norm_output": true, "output_bias": false}, "model_class": "GPT", "pos_enc_type": "gpt", "causal_mask": true, "extra": null}` + "\n",
+		"\n't.w.tok_embeds' [101,64] Array ",
+		"\n't.bind_w' Module\n  't.logits'\n",
+		"\n  'a1.w.q_arr' [4,16,64] Array ",
+		" ! 'a1.w.q' [4s,7s,0s] Symbol ",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("dump lacks %q", want)
+		}
+	}
+	store := memStoreT{}
+	for _, w := range m.Weights {
+		store[tensor.ContentHashHex(w)] = w
+	}
+	l, err := Load(text, circuit.ParseOptions{File: "tiny.circ", Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eps, err := ParseInfoHeader(text)
-	if err != nil || eps != 1e-5 {
-		t.Fatalf("info header eps %g, %v", eps, err)
+	tokens := loadNpy(t, "tokens.npy")
+	fromFile, err := Bind(l, tokens, BindOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	back, err := FromCircuits(parsed, eps)
+	inMemory, err := BindTokens(m, tokens, BindOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromFile.Hash() != inMemory.Hash() {
+		t.Errorf("the model file binds to a different circuit than the model")
+	}
+	parsed, err := circuit.ParseCircuits(text, circuit.ParseOptions{Store: store, References: libCircs(t, m)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := FromCircuits(parsed, 1e-5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +101,15 @@ func TestModuleRoundTrip(t *testing.T) {
 	}) {
 		t.Errorf("weights changed in the round trip")
 	}
+}
+
+func libCircs(t *testing.T, m *Model) map[string]circuit.Circuit {
+	t.Helper()
+	lib, err := modlib.Build(m.Config.Info().Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lib.Circs
 }
 
 func TestBadInput(t *testing.T) {
@@ -113,19 +151,8 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// memStore resolves the hashes of every Array under roots.
+// memStoreT resolves tensor hashes from memory.
 type memStoreT map[string]*tensor.Tensor
-
-func memStore(t *testing.T, roots []circuit.Circuit) memStoreT {
-	t.Helper()
-	s := memStoreT{}
-	circuit.Walk(roots, func(c circuit.Circuit) {
-		if a, ok := c.(*circuit.Array); ok {
-			s[a.ContentHash] = a.Value
-		}
-	})
-	return s
-}
 
 func (s memStoreT) Resolve(prefix string) (*tensor.Tensor, string, error) {
 	for h, v := range s {

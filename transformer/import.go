@@ -37,6 +37,9 @@ func ImportGPT2(path string, opts ImportOptions) (*Model, error) {
 			eps = e
 		}
 	}
+	if eps != 1e-5 {
+		return nil, fmt.Errorf("%s: layer_norm_epsilon %g in config.json: the module library's layer norm uses 1e-5", path, eps)
+	}
 	if heads == 0 {
 		return nil, fmt.Errorf("%s: no head count: give -heads or put config.json (n_head) beside the file", path)
 	}
@@ -147,20 +150,75 @@ func (c *converter) fetch(key string, shape ...int) *tensor.Tensor {
 	return t
 }
 
-// put stores t viewed as shape, permuted by perm, as a contiguous tensor.
-func (c *converter) put(name string, t *tensor.Tensor, shape, perm []int) {
+// transposed stores the columns c0..c0+n of w, a [rows, cols] tensor, as
+// rows of name: out[j][i] = w[i][c0+j], with shape (a view of [n, rows]).
+// Conv1D weights are [in, out] and rust_circuit's are [out, in], so every
+// matrix the import converts is such a transpose.
+func (c *converter) transposed(name string, w *tensor.Tensor, c0, n int, shape ...int) {
 	if c.err != nil {
 		return
 	}
-	r, err := t.Contiguous().Reshape(shape)
-	if err == nil && perm != nil {
-		r, err = r.Permute(perm)
+	rows, cols := w.Dim(0), w.Dim(1)
+	var t *tensor.Tensor
+	var err error
+	if d := w.Float32Data(); d != nil {
+		t, err = tensor.FromFloat32(shape, transposeBlock(d, rows, cols, c0, n))
+	} else {
+		t, err = tensor.FromFloat64(shape, transposeBlock(w.Cast(tensor.Float64).Float64Data(), rows, cols, c0, n))
 	}
 	if err != nil {
 		c.err = fmt.Errorf("weight %q: %w", name, err)
 		return
 	}
-	c.out[name] = r.Contiguous()
+	c.out[name] = t
+}
+
+// headsTransposed stores w [heads·hd, d] as [heads, d, hd]: each head's
+// block of rows transposed.
+func (c *converter) headsTransposed(name string, w *tensor.Tensor, heads int) {
+	if c.err != nil {
+		return
+	}
+	rows, cols := w.Dim(0), w.Dim(1)
+	hd := rows / heads
+	var t *tensor.Tensor
+	var err error
+	if d := w.Float32Data(); d != nil {
+		t, err = tensor.FromFloat32([]int{heads, cols, hd}, perHead(d, heads, hd, cols))
+	} else {
+		t, err = tensor.FromFloat64([]int{heads, cols, hd}, perHead(w.Cast(tensor.Float64).Float64Data(), heads, hd, cols))
+	}
+	if err != nil {
+		c.err = fmt.Errorf("weight %q: %w", name, err)
+		return
+	}
+	c.out[name] = t
+}
+
+func perHead[T float32 | float64](src []T, heads, hd, cols int) []T {
+	out := make([]T, 0, len(src))
+	for h := range heads {
+		out = append(out, transposeBlock(src[h*hd*cols:(h+1)*hd*cols], hd, cols, 0, cols)...)
+	}
+	return out
+}
+
+// transposeBlock is columns c0..c0+n of the row-major [rows, cols] src,
+// transposed to a row-major [n, rows], copied in cache-sized tiles.
+func transposeBlock[T float32 | float64](src []T, rows, cols, c0, n int) []T {
+	const tile = 32
+	out := make([]T, n*rows)
+	for i0 := 0; i0 < rows; i0 += tile {
+		for j0 := 0; j0 < n; j0 += tile {
+			for i := i0; i < min(i0+tile, rows); i++ {
+				row := src[i*cols+c0 : i*cols+c0+n]
+				for j := j0; j < min(j0+tile, n); j++ {
+					out[j*rows+i] = row[j]
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (c *converter) plain(name, key string, shape ...int) {
@@ -177,36 +235,36 @@ func (c *converter) layer(l int) {
 	// Conv1D: y = x @ W with W [in, out]; out column h*hd+j is head h, dim j.
 	if w := c.fetch(p+"attn.c_attn.weight", d, 3*d); w != nil {
 		for i, n := range []string{"q", "k", "v"} {
-			part, err := w.Slice(1, i*d, (i+1)*d)
-			if err != nil {
-				c.err = err
-				return
-			}
-			c.put(a+"w."+n, part, []int{d, h, hd}, []int{1, 2, 0})
+			c.transposed(a+"w."+n, w, i*d, d, h, hd, d)
 		}
 	}
 	if b := c.fetch(p+"attn.c_attn.bias", 3*d); b != nil {
 		for i, n := range []string{"q", "k", "v"} {
 			part, err := b.Slice(0, i*d, (i+1)*d)
+			if err == nil {
+				part, err = part.Contiguous().Reshape([]int{h, hd})
+			}
 			if err != nil {
-				c.err = err
+				c.err = fmt.Errorf("weight %q: %w", a+"w."+n+"_bias", err)
 				return
 			}
-			c.put(a+"w."+n+"_bias", part, []int{h, hd}, nil)
+			c.out[a+"w."+n+"_bias"] = part.Contiguous()
 		}
 	}
+	// c_proj's input rows are head-major: head i is rows i·hd..(i+1)·hd,
+	// so the [d, hd] block of head i is the transpose of those rows
 	if w := c.fetch(p+"attn.c_proj.weight", d, d); w != nil {
-		c.put(a+"w.o", w, []int{h, hd, d}, []int{0, 2, 1})
+		c.headsTransposed(a+"w.o", w, h)
 	}
 	c.plain(a+"w.o_bias", p+"attn.c_proj.bias", d)
 	c.plain(m+"ln.w.scale", p+"ln_2.weight", d)
 	c.plain(m+"ln.w.bias", p+"ln_2.bias", d)
 	if w := c.fetch(p+"mlp.c_fc.weight", d, 4*d); w != nil {
-		c.put(m+"w.proj_in", w, []int{d, 4 * d}, []int{1, 0})
+		c.transposed(m+"w.proj_in", w, 0, 4*d, 4*d, d)
 	}
 	c.plain(m+"w.in_bias", p+"mlp.c_fc.bias", 4*d)
 	if w := c.fetch(p+"mlp.c_proj.weight", 4*d, d); w != nil {
-		c.put(m+"w.proj_out", w, []int{4 * d, d}, []int{1, 0})
+		c.transposed(m+"w.proj_out", w, 0, d, d, 4*d)
 	}
 	c.plain(m+"w.out_bias", p+"mlp.c_proj.bias", d)
 }

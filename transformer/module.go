@@ -1,102 +1,165 @@
 package transformer
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/modlib"
 	"github.com/circopt/circopt/tensor"
 )
 
-// ModuleName is the name of the printed model: the forward pass over
-// weight symbols, called with the weight arrays.
+// ModuleName is the name of the model circuit: the module library's
+// t.logits called with the weights as Arrays.
 const ModuleName = "t.bind_w"
 
-// symbolUUID derives a stable uuid from a weight name, so importing the
-// same model twice prints the same text.
-func symbolUUID(name string) string {
-	h := sha256.Sum256([]byte("circopt/transformer/" + name))
-	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
-}
-
 // embedNames are the weights outside the Module, as rust_circuit prints them:
-// the spec starts from the residual stream, so it does not use them.
+// the library starts from the residual stream, so it does not use them.
 var embedNames = []string{"t.w.tok_embeds", "t.w.pos_embeds"}
 
-// Circuits is the model in rust_circuit's layout: the embeddings as
-// top-level Arrays, then Module 't.bind_w' whose spec 't.logits' runs on
-// weight symbols ('a0.w.q', ...) and a free input symbol 't.input' [n_ctx,
-// hidden], called with arrays named '<weight>_arr'.
-func (m *Model) Circuits() ([]circuit.Circuit, error) {
-	var out []circuit.Circuit
-	for _, n := range embedNames {
-		a, err := circuit.NewArray(m.Weights[n], n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
+// Info is the `# info:` header of a GPT-2 model in rust_circuit's schema:
+// pre-norm blocks with attention and MLP biases, gelu_new MLPs (GPT-2's
+// tanh approximation), a final layer norm, learned GPT positions and a
+// causal mask.
+func (c Config) Info() modlib.TransformerInfo {
+	ln, pos, causal := "ln", "gpt", true
+	return modlib.TransformerInfo{
+		Params: modlib.TransformerParams{
+			BlockParams: modlib.BlockParams{NormType: &ln, AttnBias: true, UseMLP: true, MLPActType: "gelu_new", MLPOutputBias: true},
+			NumLayers:   c.Layers, UseNormOutput: true,
+		},
+		ModelClass: "GPT", PosEncType: &pos, CausalMask: &causal,
 	}
-	var names []string
-	for _, n := range m.weightNames() {
-		if !slices.Contains(embedNames, n) {
-			names = append(names, n)
+}
+
+// Dump is the model file: the `# info:` header, the embeddings and Module
+// 't.bind_w' in rust_circuit's layout (modlib.DumpModelString). Store the
+// weights (StoreArrays) for its hashes to resolve.
+func (m *Model) Dump() (string, error) {
+	return modlib.DumpModelString(m.Config.Info(), m.Weights)
+}
+
+// Loaded is a model file read through the module library.
+type Loaded struct {
+	Info modlib.TransformerInfo
+	// Model is Module 't.bind_w'; its free Symbols are the inputs
+	// (t.input, a.mask and, for shortformer models, a.pos_input).
+	Model                *circuit.Module
+	TokEmbeds, PosEmbeds circuit.Circuit
+}
+
+// Load reads a model file with an `# info:` header (LoadModelString: the
+// header builds the module library the file refers to).
+func Load(text string, opts circuit.ParseOptions) (*Loaded, error) {
+	info, cs, err := modlib.LoadModelString(text, opts)
+	if err != nil {
+		return nil, err
+	}
+	return fromCircuits(info, cs)
+}
+
+// FromParsed is the Loaded model of a model file's text and the circuits
+// parsed from it (with modlib.LoadModelString).
+func FromParsed(text string, cs []circuit.Circuit) (*Loaded, error) {
+	for _, line := range strings.Split(text, "\n") {
+		if js, ok := strings.CutPrefix(strings.TrimSpace(line), "# info:"); ok {
+			info, err := modlib.ParseInfo(js)
+			if err != nil {
+				return nil, err
+			}
+			return fromCircuits(info, cs)
 		}
 	}
-	syms := make(map[string]circuit.Circuit, len(names))
-	specs := make([]circuit.ModuleArgSpec, len(names))
-	args := make([]circuit.Circuit, len(names))
-	for i, n := range names {
-		s, err := circuit.NewSymbol(m.Weights[n].Shape(), symbolUUID(n), n)
-		if err != nil {
-			return nil, err
+	return nil, fmt.Errorf("no `# info:` line: not a model file (write one with circopt import)")
+}
+
+func fromCircuits(info modlib.TransformerInfo, cs []circuit.Circuit) (*Loaded, error) {
+	l := &Loaded{Info: info}
+	for _, c := range cs {
+		switch c.Name() {
+		case ModuleName:
+			m, ok := c.(*circuit.Module)
+			if !ok {
+				return nil, fmt.Errorf("'%s' is a %v, want a Module", ModuleName, c.Kind())
+			}
+			l.Model = m
+		case "t.w.tok_embeds":
+			l.TokEmbeds = c
+		case "t.w.pos_embeds":
+			l.PosEmbeds = c
 		}
+	}
+	switch {
+	case l.Model == nil:
+		return nil, fmt.Errorf("no Module named '%s' (write one with circopt import)", ModuleName)
+	case l.TokEmbeds == nil || l.TokEmbeds.Rank() != 2:
+		return nil, fmt.Errorf("no [vocab, hidden] circuit named 't.w.tok_embeds'")
+	case l.PosEmbeds == nil || l.PosEmbeds.Rank() != 2:
+		return nil, fmt.Errorf("no [positions, hidden] circuit named 't.w.pos_embeds'")
+	}
+	return l, nil
+}
+
+// Loaded is the model's module library circuit, built once: hashing 500 MB
+// of weights costs about a second, so every bind of the model shares it.
+func (m *Model) Loaded() (*Loaded, error) {
+	if m.loaded != nil {
+		return m.loaded, nil
+	}
+	info := m.Config.Info()
+	lib, err := modlib.Build(info.Params)
+	if err != nil {
+		return nil, err
+	}
+	var specs []circuit.ModuleArgSpec
+	var args []circuit.Circuit
+	arrays := map[string]circuit.Circuit{}
+	for _, n := range sortedNames(m.Weights) {
 		a, err := circuit.NewArray(m.Weights[n], n+"_arr")
 		if err != nil {
 			return nil, err
 		}
-		syms[n], specs[i], args[i] = s, circuit.DefaultArgSpec(s), a
+		if slices.Contains(embedNames, n) {
+			arrays[n] = a.Rename(n)
+			continue
+		}
+		s, ok := lib.Circs[n].(*circuit.Symbol)
+		if !ok {
+			return nil, fmt.Errorf("module library: weight %q is not a Symbol", n)
+		}
+		specs = append(specs, circuit.DefaultArgSpec(s))
+		args = append(args, a)
 	}
-	input, err := circuit.NewSymbol([]int{m.Config.Ctx, m.Config.Hidden}, symbolUUID("t.input"), "t.input")
+	mod, err := circuit.NewModule(ModuleName, lib.Root, specs, args...)
 	if err != nil {
 		return nil, err
 	}
-	logits, err := Build(m.Config, syms, input, BuildOptions{})
-	if err != nil {
-		return nil, err
-	}
-	mod, err := circuit.NewModule(ModuleName, logits, specs, args...)
-	if err != nil {
-		return nil, err
-	}
-	return append(out, mod), nil
+	m.loaded = &Loaded{Info: info, Model: mod, TokEmbeds: arrays["t.w.tok_embeds"], PosEmbeds: arrays["t.w.pos_embeds"]}
+	return m.loaded, nil
 }
 
 var layerWeight = regexp.MustCompile(`^a(\d+)\.w\.q$`)
 
-// FromCircuits finds Module 't.bind_w' among parsed circuits and reads the
-// model back from its arguments: each must be an Array bound to a weight
-// symbol. eps is the layer norm epsilon (see ParseInfoHeader).
+// FromCircuits reads a GPT-2 Model back from a loaded model file: each
+// argument of 't.bind_w' must be an Array bound to a weight Symbol. eps is
+// the layer norm epsilon (see ParseInfoHeader).
 func FromCircuits(cs []circuit.Circuit, eps float64) (*Model, error) {
-	var mod *circuit.Module
+	l, err := fromCircuits(modlib.TransformerInfo{}, cs)
+	if err != nil {
+		return nil, err
+	}
 	ws := map[string]*circuit.Array{}
-	for _, c := range cs {
-		switch c := c.(type) {
-		case *circuit.Module:
-			if c.Name() == ModuleName {
-				mod = c
-			}
-		case *circuit.Array:
-			if slices.Contains(embedNames, c.Name()) {
-				ws[c.Name()] = c
-			}
+	for n, c := range map[string]circuit.Circuit{"t.w.tok_embeds": l.TokEmbeds, "t.w.pos_embeds": l.PosEmbeds} {
+		a, ok := c.(*circuit.Array)
+		if !ok {
+			return nil, fmt.Errorf("'%s' is a %v, want an Array", n, c.Kind())
 		}
+		ws[n] = a
 	}
-	if mod == nil {
-		return nil, fmt.Errorf("no Module named '%s' (write one with circopt import)", ModuleName)
-	}
-	args := mod.Children()[1:]
+	mod := l.Model
+	args := mod.Args()
 	for i, s := range mod.ArgSpecs {
 		a, ok := args[i].(*circuit.Array)
 		if !ok {
@@ -111,13 +174,8 @@ func FromCircuits(cs []circuit.Circuit, eps float64) (*Model, error) {
 		}
 	}
 	q, tok, pos := ws["a0.w.q"], ws["t.w.tok_embeds"], ws["t.w.pos_embeds"]
-	switch {
-	case q == nil || q.Rank() != 3:
+	if q == nil || q.Rank() != 3 {
 		return nil, fmt.Errorf("'%s': weight 'a0.w.q' is missing or not [heads, head_dim, hidden]", ModuleName)
-	case tok == nil || tok.Rank() != 2:
-		return nil, fmt.Errorf("'%s': weight 't.w.tok_embeds' is missing or not [vocab, hidden]", ModuleName)
-	case pos == nil || pos.Rank() != 2:
-		return nil, fmt.Errorf("'%s': weight 't.w.pos_embeds' is missing or not [positions, hidden]", ModuleName)
 	}
 	cfg.Heads, cfg.Hidden = q.Shape()[0], q.Shape()[2]
 	cfg.Vocab, cfg.Ctx = tok.Shape()[0], pos.Shape()[0]
@@ -129,14 +187,5 @@ func FromCircuits(cs []circuit.Circuit, eps float64) (*Model, error) {
 		}
 		weights[n] = t
 	}
-	m, err := NewModel(cfg, weights)
-	if err != nil {
-		return nil, fmt.Errorf("'%s': %w", ModuleName, err)
-	}
-	// the parsed arrays already carry their hashes: renaming keeps them
-	m.leaves = make(map[string]circuit.Circuit, len(ws))
-	for n, a := range ws {
-		m.leaves[n] = a.Rename(n)
-	}
-	return m, nil
+	return NewModel(cfg, weights)
 }

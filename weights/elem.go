@@ -62,6 +62,14 @@ func halfToFloat32(h uint16) float32 { return float16.Frombits(h).Float32() }
 // read as numpy reads them: any nonzero byte is True (1).
 func decodeElems(raw []byte, k elemKind, bo binary.ByteOrder) (any, error) {
 	n := len(raw) / k.size()
+	if k == elemF32 && bo == binary.ByteOrder(binary.LittleEndian) {
+		// the common case, without the per-element switch and interface call
+		out := make([]float32, n)
+		for i := range out {
+			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+		return out, nil
+	}
 	switch k.dtype() {
 	case tensor.Float32:
 		out := make([]float32, n)

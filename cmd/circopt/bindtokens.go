@@ -14,8 +14,8 @@ import (
 )
 
 func init() {
-	register("bind", "bind -tokens TOKS.npy|-text TEXT -tensors DIR [-loss] [-split-heads] [-split-positions] MODEL.circ",
-		"call an imported transformer on token ids; the root 't.call' is the logits (or the loss)", runBindTokens)
+	register("bind", "bind -tokens TOKS.npy|-text TEXT -tensors DIR [-random-tensors] [-loss] [-split-heads] [-split-positions] MODEL.circ",
+		"call a model file (an `# info:` header: circopt import, or rust_circuit's) on token ids; the root 't.call' is the logits (or the loss)", runBindTokens)
 }
 
 func runBindTokens(args []string, stdout, stderr io.Writer) error {
@@ -45,6 +45,11 @@ func runBindTokens(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// the bound call's new arrays go to the store: with -random-tensors it
+	// may not exist yet
+	if err := os.MkdirAll(in.tensorsDir, 0o755); err != nil {
+		return fmt.Errorf("%s: tensor store: %w", in.tensorsDir, err)
+	}
 	cs, err := in.load(path, tensor.Float32, os.Stdin)
 	if err != nil {
 		return err
@@ -53,15 +58,11 @@ func runBindTokens(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eps, err := transformer.ParseInfoHeader(src)
-	if err != nil {
-		return fmt.Errorf("%s:%w", path, err)
-	}
-	m, err := transformer.FromCircuits(cs, eps)
+	l, err := transformer.FromParsed(src, cs)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	c, err := transformer.BindTokens(m, tokens, opts)
+	c, err := transformer.Bind(l, tokens, opts)
 	if err != nil {
 		if *toks != "" {
 			return fmt.Errorf("%s: %w", *toks, err)

@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/transformer"
 	"github.com/circopt/circopt/weights"
 )
@@ -36,20 +39,31 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cs, err := m.Circuits()
+	text, err := m.Dump()
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := storeArrays(*store, cs...); err != nil {
+	if err := storeTensors(*store, slices.Collect(maps.Values(m.Weights))...); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "%s\n%s", m.Config.InfoHeader(), circuit.PrintCircuits(cs, circuit.PrintOptions{}))
+	_, err = fmt.Fprint(stdout, text)
 	return err
 }
 
-// storeArrays adds every Array under root to the store in dir, so the
+// storeArrays adds every Array under roots to the store in dir, so the
 // printed circuit's hashes resolve there.
 func storeArrays(dir string, roots ...circuit.Circuit) error {
+	var ts []*tensor.Tensor
+	circuit.Walk(roots, func(c circuit.Circuit) {
+		if a, ok := c.(*circuit.Array); ok {
+			ts = append(ts, a.Value)
+		}
+	})
+	return storeTensors(dir, ts...)
+}
+
+// storeTensors adds ts to the store in dir (created if missing).
+func storeTensors(dir string, ts ...*tensor.Tensor) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("%s: tensor store: %w", dir, err)
 	}
@@ -57,10 +71,10 @@ func storeArrays(dir string, roots ...circuit.Circuit) error {
 	if err != nil {
 		return fileErr(dir, err)
 	}
-	circuit.Walk(roots, func(c circuit.Circuit) {
-		if a, ok := c.(*circuit.Array); ok && err == nil {
-			_, err = st.Add(a.Value)
+	for _, t := range ts {
+		if _, err := st.Add(t); err != nil {
+			return fmt.Errorf("%s: tensor store: %w", dir, err)
 		}
-	})
-	return err
+	}
+	return nil
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/binary"
 	"math"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nlpodyssey/safetensors"
 
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/weights"
@@ -23,7 +26,7 @@ func importTiny(t *testing.T, dir string, extra ...string) (model, store string)
 	if code != 0 {
 		t.Fatalf("import: exit %d: %s", code, errs)
 	}
-	if !strings.HasPrefix(out, "# info:{") || !strings.Contains(out, "'t.bind_w' Module") || !strings.Contains(out, "'a1.w.q' [4,16,64] Symbol") {
+	if !strings.HasPrefix(out, "# info:{") || !strings.Contains(out, "'t.bind_w' Module") || !strings.Contains(out, "'a1.w.q_arr' [4,16,64] Array ") {
 		t.Fatalf("import output lacks the info header, the module or a weight symbol:\n%.400s", out)
 	}
 	return writeFile(t, dir, "model.circ", out), store
@@ -111,6 +114,17 @@ func TestImportBindBadInput(t *testing.T) {
 	}
 	bad("heads", "head count 5 does not divide the hidden size 64",
 		"import", "gpt2", "-store", store, "-heads", "5", filepath.Join(gpt2Dir, "tiny.safetensors"))
+	sd, err := weights.Load(filepath.Join(gpt2Dir, "tiny.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(sd, "transformer.h.1.mlp.c_fc.bias")
+	bad("missing", `missing.safetensors: state dict has no tensor "transformer.h.1.mlp.c_fc.bias"`,
+		"import", "gpt2", "-store", store, "-heads", "4", saveStateDict(t, dir, "missing.safetensors", sd))
+	sd["transformer.h.1.mlp.c_fc.bias"], _ = tensor.Zeros(tensor.Float32, []int{256})
+	sd["transformer.h.0.attn.c_proj.weight"], _ = tensor.Zeros(tensor.Float32, []int{64, 63})
+	bad("misshaped", `misshaped.safetensors: tensor "transformer.h.0.attn.c_proj.weight" has shape [64 63], want [64 64]`,
+		"import", "gpt2", "-store", store, "-heads", "4", saveStateDict(t, dir, "misshaped.safetensors", sd))
 	ids := func(name string, shape []int, v []int64) string { return saveInt64s(t, dir, name, shape, v) }
 	bad("vocab", "token id 101 at position [0, 2] is outside the vocabulary of 101",
 		"bind", "-tensors", store, "-tokens", ids("v.npy", []int{1, 3}, []int64{0, 1, 101}), model)
@@ -119,6 +133,32 @@ func TestImportBindBadInput(t *testing.T) {
 	// GPT-2's BPE makes "Hello" token 15496, beyond the tiny vocabulary.
 	bad("text", "token id 15496 at position 0 is outside the vocabulary of 101",
 		"bind", "-tensors", store, "-text", "Hello world", model)
+}
+
+// saveStateDict writes float32 tensors as a safetensors file in dir.
+func saveStateDict(t *testing.T, dir, name string, sd map[string]*tensor.Tensor) string {
+	t.Helper()
+	views := map[string]safetensors.TensorView{}
+	for k, v := range sd {
+		var data []byte
+		for _, x := range v.Float32s() {
+			data = binary.LittleEndian.AppendUint32(data, math.Float32bits(x))
+		}
+		shape := make([]uint64, v.Rank())
+		for i, d := range v.Shape() {
+			shape[i] = uint64(d)
+		}
+		tv, err := safetensors.NewTensorView(safetensors.F32, shape, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		views[k] = tv
+	}
+	b, err := safetensors.Serialize(views, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, dir, name, string(b))
 }
 
 // -text uses GPT-2's BPE from the binary: "Hello world" is [15496, 995].
