@@ -35,7 +35,10 @@ func loadDay4a(b *testing.B, hypothesis string) *Experiment {
 }
 
 // BenchmarkDay4a10k: sample, build and run the day 4a hypothesis on 10,000
-// reference examples (original, scrubbed and random in one compiled run).
+// reference examples (original, scrubbed and random in one compiled run):
+// one whole scrub, timed against testdata/scrub/scrub_torch.py's
+// "sample+eval". The plan is compiled on the first iteration only: every
+// seed gives a batch of the same shape.
 func BenchmarkDay4a10k(b *testing.B) {
 	ex := loadDay4a(b, "hypothesis.json")
 	for i := 0; b.Loop(); i++ {
@@ -47,6 +50,39 @@ func BenchmarkDay4a10k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDay4a10kParts times a scrub's parts: drawing the samples; the
+// evaluation given them (gather, build, run: scrub_torch.py's "eval"); and
+// a cold scrub that also compiles, as `circopt scrub` does once per run.
+func BenchmarkDay4a10kParts(b *testing.B) {
+	ex := loadDay4a(b, "hypothesis.json")
+	b.Run("sample", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := ex.Sample(10000, uint64(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	s, err := ex.Sample(10000, 5)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("eval", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ex.Run(s, RunOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			fresh := loadDay4a(b, "hypothesis.json")
+			if _, err := fresh.Run(s, RunOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // branchesModel is loss = (sum_k sum_h relu(w_k[h] xs[k]) - labels)^2 over

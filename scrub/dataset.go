@@ -20,7 +20,8 @@ type Dataset struct {
 	names  []string
 	arrays map[string]*tensor.Tensor
 	mu     sync.Mutex
-	keys   map[string][]string // row keys per column, computed once (under mu)
+	keys   map[string][]string  // row keys per column, computed once (under mu)
+	vals   map[string][]float64 // each array's values, converted once (under mu)
 }
 
 // NewDataset checks that every array has rank >= 1 and the same leading
@@ -29,7 +30,7 @@ func NewDataset(arrays map[string]*tensor.Tensor) (*Dataset, error) {
 	if len(arrays) == 0 {
 		return nil, fmt.Errorf("dataset has no arrays")
 	}
-	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}}
+	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}, vals: map[string][]float64{}}
 	for name := range arrays {
 		d.names = append(d.names, name)
 	}
@@ -134,20 +135,51 @@ func (d *Dataset) Uniform(n int, rng *rand.Rand) []int {
 	return out
 }
 
-// Gather returns the named array at the given examples, in dtype dt, with
-// the example axis first: what a datum vector means for one input.
-func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tensor, error) {
+// values is the named array's values as float64, converted once.
+func (d *Dataset) values(name string) ([]float64, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.vals[name]; ok {
+		return v, nil
+	}
 	t, err := d.Array(name)
 	if err != nil {
 		return nil, err
 	}
-	vals := t.Float64s()
+	v := t.Float64s()
+	d.vals[name] = v
+	return v, nil
+}
+
+// Gather returns the named array at the given examples, in dtype dt, with
+// the example axis first: what a datum vector means for one input.
+func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tensor, error) {
+	vals, err := d.values(name)
+	if err != nil {
+		return nil, err
+	}
+	t := d.arrays[name]
 	row := len(vals) / d.n
+	shape := append([]int{len(idx)}, t.Shape()[1:]...)
+	for _, i := range idx {
+		if i < 0 || i >= d.n {
+			return nil, fmt.Errorf("%s: example %d out of range [0,%d)", name, i, d.n)
+		}
+	}
+	if dt == tensor.Float32 {
+		// gathered straight into float32: no float64 copy to cast
+		out := make([]float32, 0, len(idx)*row)
+		for _, i := range idx {
+			for _, v := range vals[i*row : (i+1)*row] {
+				out = append(out, float32(v))
+			}
+		}
+		return tensor.FromFloat32(shape, out)
+	}
 	out := make([]float64, 0, len(idx)*row)
 	for _, i := range idx {
 		out = append(out, vals[i*row:(i+1)*row]...)
 	}
-	shape := append([]int{len(idx)}, t.Shape()[1:]...)
 	g, err := tensor.FromFloat64(shape, out)
 	if err != nil {
 		return nil, err

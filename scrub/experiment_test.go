@@ -313,3 +313,54 @@ func TestTreeifiedCopiesShareWork(t *testing.T) {
 		t.Errorf("2 exact nodes compile to %d values, 20 to %d", two, twenty)
 	}
 }
+
+// Scrubs of the same shape (n, and which slots coincide) reuse one set of
+// circuits and one compiled plan, rebinding only the gathered inputs, and
+// give what a fresh experiment gives; another n is another shape.
+func TestRunReusesPlanAcrossSeeds(t *testing.T) {
+	model := parseModel(t, abModel)
+	ds := intDataset(t, 500, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
+	corr := abHypothesis(t, labelCond, rowFeature("x0", col(0)), &UncondSampler{})
+	ex, err := NewExperiment(model, ds, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *Result
+	for seed := range uint64(3) {
+		s, _ := ex.Sample(100, seed)
+		if last, err = ex.Run(s, RunOptions{DType: tensor.Float64}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(ex.shapes) != 1 {
+		t.Fatalf("3 seeds made %d batch shapes, want 1", len(ex.shapes))
+	}
+	for _, sh := range ex.shapes {
+		if len(sh.plans) != 1 {
+			t.Fatalf("3 seeds compiled %d plans, want 1", len(sh.plans))
+		}
+	}
+	fresh, err := NewExperiment(model, ds, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := fresh.Sample(100, 2)
+	want, err := fresh.Run(s, RunOptions{DType: tensor.Float64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.ScrubbedValues {
+		if last.ScrubbedValues[i] != want.ScrubbedValues[i] || last.RandomValues[i] != want.RandomValues[i] || last.OriginalValues[i] != want.OriginalValues[i] {
+			t.Fatalf("sample %d: reused plan gives %g/%g/%g, a fresh one %g/%g/%g", i,
+				last.OriginalValues[i], last.ScrubbedValues[i], last.RandomValues[i],
+				want.OriginalValues[i], want.ScrubbedValues[i], want.RandomValues[i])
+		}
+	}
+	s, _ = ex.Sample(50, 0)
+	if _, err := ex.Run(s, RunOptions{DType: tensor.Float64}); err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.shapes) != 2 {
+		t.Errorf("a second n made %d batch shapes in all, want 2", len(ex.shapes))
+	}
+}
