@@ -75,6 +75,10 @@ func TestSpreadOverResidual(t *testing.T) {
   'x2'
 `)
 	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return x[0] + 2*x[1] })
+	// running the model on single examples shows no flaw
+	if l := datumLoss(t, model, ds); l >= 0.01 {
+		t.Fatalf("datum loss %g", l)
+	}
 	root := NewInterpNode("Ct", labelCond, nil)
 	a := root.MakeDescendant("A", rowFeature("x0", col(0)), nil)
 	x1 := a.MakeDescendant("x1", rowFeature("x0", col(0)), nil)
@@ -96,6 +100,9 @@ func TestSpreadOverTwoNodes(t *testing.T) {
     2 [] Scalar 3
 `)
 	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 5 * x[0] })
+	if l := datumLoss(t, model, ds); l >= 0.01 {
+		t.Fatalf("datum loss %g", l)
+	}
 	root := NewInterpNode("Ct", rowFeature("x0", col(0)), nil)
 	a := root.MakeDescendant("A", rowFeature("x0", col(0)), nil)
 	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'")), root)
@@ -158,6 +165,9 @@ func TestIntermediatesCancel(t *testing.T) {
       4 [] Scalar -1
 `)
 	ds := intDataset(t, 1000, 3, func(x []float64) float64 { return x[0] + x[1] })
+	if l := datumLoss(t, model, ds); l >= 1e-4 {
+		t.Fatalf("datum loss %g", l)
+	}
 	corr := abHypothesis(t, rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }), rowFeature("x0", col(0)), rowFeature("x1", col(1)))
 	scrubLoss(t, model, ds, corr, 50, gt(1))
 }
@@ -179,6 +189,9 @@ func TestSwappedIntermediates(t *testing.T) {
       2
 `)
 	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 3*x[0] + 3*x[1] })
+	if l := datumLoss(t, model, ds); l != 0 {
+		t.Fatalf("datum loss %g", l)
+	}
 	corr := abHypothesis(t, rowFeature("2x0+3x1", func(x []float64) float64 { return 2*x[0] + 3*x[1] }),
 		rowFeature("x0+2x1", func(x []float64) float64 { return x[0] + 2*x[1] }),
 		rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }))
@@ -203,6 +216,9 @@ func TestDataCorrelation(t *testing.T) {
 		xs[2*i], xs[2*i+1], ls[i] = r, 2*r, 3*r
 	}
 	ds := datasetOf(t, n, 2, xs, ls)
+	if l := datumLoss(t, model, ds); l != 0 {
+		t.Fatalf("datum loss %g", l)
+	}
 	root := NewInterpNode("Ct", rowFeature("x0", col(0)), nil)
 	x0 := root.MakeDescendant("x0", rowFeature("x0", col(0)), nil)
 	corr := withLabels(t, corrOf(t, root, RootMatcher(), x0, pm(t, "'x0'")), root)
