@@ -22,6 +22,7 @@ type Dataset struct {
 	mu     sync.Mutex
 	keys   map[string][]string  // row keys per column, computed once (under mu)
 	vals   map[string][]float64 // each array's values, converted once (under mu)
+	vals32 map[string][]float32 // the same in float32, for float32 gathers (under mu)
 }
 
 // NewDataset checks that every array has rank >= 1 and the same leading
@@ -30,7 +31,7 @@ func NewDataset(arrays map[string]*tensor.Tensor) (*Dataset, error) {
 	if len(arrays) == 0 {
 		return nil, fmt.Errorf("dataset has no arrays")
 	}
-	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}, vals: map[string][]float64{}}
+	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}, vals: map[string][]float64{}, vals32: map[string][]float32{}}
 	for name := range arrays {
 		d.names = append(d.names, name)
 	}
@@ -151,38 +152,66 @@ func (d *Dataset) values(name string) ([]float64, error) {
 	return v, nil
 }
 
-// Gather returns the named array at the given examples, in dtype dt, with
-// the example axis first: what a datum vector means for one input.
-func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tensor, error) {
-	vals, err := d.values(name)
+// values32 is the named array's values as float32, converted once.
+func (d *Dataset) values32(name string) ([]float32, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.vals32[name]; ok {
+		return v, nil
+	}
+	t, err := d.Array(name)
 	if err != nil {
 		return nil, err
 	}
-	t := d.arrays[name]
-	row := len(vals) / d.n
-	shape := append([]int{len(idx)}, t.Shape()[1:]...)
+	v := t.Float32s()
+	d.vals32[name] = v
+	return v, nil
+}
+
+// Gather returns the named array at the given examples, in dtype dt, with
+// the example axis first: what a datum vector means for one input.
+func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tensor, error) {
+	t, err := d.Array(name)
+	if err != nil {
+		return nil, err
+	}
 	for _, i := range idx {
 		if i < 0 || i >= d.n {
 			return nil, fmt.Errorf("%s: example %d out of range [0,%d)", name, i, d.n)
 		}
 	}
+	row := t.Size() / d.n
+	shape := append([]int{len(idx)}, t.Shape()[1:]...)
 	if dt == tensor.Float32 {
-		// gathered straight into float32: no float64 copy to cast
-		out := make([]float32, 0, len(idx)*row)
-		for _, i := range idx {
-			for _, v := range vals[i*row : (i+1)*row] {
-				out = append(out, float32(v))
-			}
+		// float32 runs gather float32 rows: no float64 copy to cast
+		vals, err := d.values32(name)
+		if err != nil {
+			return nil, err
 		}
-		return tensor.FromFloat32(shape, out)
+		return tensor.FromFloat32(shape, gatherRows(vals, idx, row))
 	}
-	out := make([]float64, 0, len(idx)*row)
-	for _, i := range idx {
-		out = append(out, vals[i*row:(i+1)*row]...)
+	vals, err := d.values(name)
+	if err != nil {
+		return nil, err
 	}
-	g, err := tensor.FromFloat64(shape, out)
+	g, err := tensor.FromFloat64(shape, gatherRows(vals, idx, row))
 	if err != nil {
 		return nil, err
 	}
 	return g.Cast(dt), nil
+}
+
+// gatherRows copies the rows of vals (row elements each) at idx.
+func gatherRows[T float32 | float64](vals []T, idx []int, row int) []T {
+	out := make([]T, len(idx)*row)
+	if row == 1 {
+		for k, i := range idx {
+			out[k] = vals[i]
+		}
+		return out
+	}
+	for k, i := range idx {
+		copy(out[k*row:(k+1)*row], vals[i*row:(i+1)*row])
+	}
+	return out
 }

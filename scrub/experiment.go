@@ -258,18 +258,18 @@ type gatherer struct {
 }
 
 type gatheredVec struct {
-	hash uint64
 	idx  []int
 	name string
 }
 
 // use records in into[key] the Symbol name for input's rows at idx,
-// gathering them the first time the vector is seen.
+// gathering them the first time the vector is seen. Vectors are compared
+// whole: two independent draws differ within the first few entries, so
+// the scan is cheap, and equal ones must be compared in full anyway.
 func (g *gatherer) use(into map[string]string, key, input string, idx []int) error {
-	h := hashInts(idx)
 	name := ""
 	for _, v := range g.seen[input] {
-		if v.hash == h && slices.Equal(v.idx, idx) {
+		if slices.Equal(v.idx, idx) {
 			name = v.name
 			break
 		}
@@ -281,22 +281,12 @@ func (g *gatherer) use(into map[string]string, key, input string, idx []int) err
 			return err
 		}
 		g.binds[name] = t
-		g.seen[input] = append(g.seen[input], gatheredVec{h, idx, name})
+		g.seen[input] = append(g.seen[input], gatheredVec{idx, name})
 	}
 	into[key] = name
 	g.sig.WriteByte(0)
 	g.sig.WriteString(name)
 	return nil
-}
-
-// hashInts is FNV-1a over the indices: a quick filter before comparing.
-func hashInts(idx []int) uint64 {
-	h := uint64(14695981039346656037)
-	for _, i := range idx {
-		h ^= uint64(i)
-		h *= 1099511628211
-	}
-	return h
 }
 
 // gatheredSymbol is the Symbol bound to a gathered input, [n, ...].
