@@ -138,33 +138,27 @@ func (d *Dataset) Uniform(n int, rng *rand.Rand) []int {
 
 // values is the named array's values as float64, converted once.
 func (d *Dataset) values(name string) ([]float64, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if v, ok := d.vals[name]; ok {
-		return v, nil
-	}
-	t, err := d.Array(name)
-	if err != nil {
-		return nil, err
-	}
-	v := t.Float64s()
-	d.vals[name] = v
-	return v, nil
+	return converted(d, d.vals, name, (*tensor.Tensor).Float64s)
 }
 
 // values32 is the named array's values as float32, converted once.
 func (d *Dataset) values32(name string) ([]float32, error) {
+	return converted(d, d.vals32, name, (*tensor.Tensor).Float32s)
+}
+
+// converted looks name up in cache (under d.mu), converting it once.
+func converted[T any](d *Dataset, cache map[string][]T, name string, conv func(*tensor.Tensor) []T) ([]T, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if v, ok := d.vals32[name]; ok {
+	if v, ok := cache[name]; ok {
 		return v, nil
 	}
 	t, err := d.Array(name)
 	if err != nil {
 		return nil, err
 	}
-	v := t.Float32s()
-	d.vals32[name] = v
+	v := conv(t)
+	cache[name] = v
 	return v, nil
 }
 
