@@ -169,10 +169,8 @@ func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tenso
 	if err != nil {
 		return nil, err
 	}
-	for _, i := range idx {
-		if i < 0 || i >= d.n {
-			return nil, fmt.Errorf("%s: example %d out of range [0,%d)", name, i, d.n)
-		}
+	if err := d.checkIndices(name, idx); err != nil {
+		return nil, err
 	}
 	row := t.Size() / d.n
 	shape := append([]int{len(idx)}, t.Shape()[1:]...)
@@ -182,25 +180,77 @@ func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tenso
 		if err != nil {
 			return nil, err
 		}
-		return tensor.FromFloat32(shape, gatherRows(vals, idx, row))
+		return tensor.FromFloat32(shape, gatherRows(make([]float32, len(idx)*row), vals, idx, row))
 	}
 	vals, err := d.values(name)
 	if err != nil {
 		return nil, err
 	}
-	g, err := tensor.FromFloat64(shape, gatherRows(vals, idx, row))
+	g, err := tensor.FromFloat64(shape, gatherRows(make([]float64, len(idx)*row), vals, idx, row))
 	if err != nil {
 		return nil, err
 	}
 	return g.Cast(dt), nil
 }
 
-// gatherRows copies the rows of vals (row elements each) at idx.
-func gatherRows[T float32 | float64](vals []T, idx []int, row int) []T {
-	out := make([]T, len(idx)*row)
+// f32Pool recycles float32 gather buffers between scrubs: allocating and
+// clearing fresh ones was much of a warm scrub's evaluation.
+var f32Pool sync.Pool
+
+func getF32(n int) []float32 {
+	if p, ok := f32Pool.Get().(*[]float32); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]float32, n)
+}
+
+func putF32(b []float32) { f32Pool.Put(&b) }
+
+// gatherPooled is a float32 Gather into a buffer from f32Pool, returned
+// with the tensor so that its owner can hand it back.
+func (d *Dataset) gatherPooled(name string, idx []int) (*tensor.Tensor, []float32, error) {
+	t, err := d.Array(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := d.checkIndices(name, idx); err != nil {
+		return nil, nil, err
+	}
+	vals, err := d.values32(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	row := t.Size() / d.n
+	buf := getF32(len(idx) * row)
+	gatherRows(buf, vals, idx, row)
+	g, err := tensor.FromFloat32(append([]int{len(idx)}, t.Shape()[1:]...), buf)
+	return g, buf, err
+}
+
+func (d *Dataset) checkIndices(name string, idx []int) error {
+	for _, i := range idx {
+		if i < 0 || i >= d.n {
+			return fmt.Errorf("%s: example %d out of range [0,%d)", name, i, d.n)
+		}
+	}
+	return nil
+}
+
+// gatherRows copies the rows of vals (row elements each) at idx into out.
+func gatherRows[T float32 | float64](out, vals []T, idx []int, row int) []T {
 	if row == 1 {
 		for k, i := range idx {
 			out[k] = vals[i]
+		}
+		return out
+	}
+	if row <= 16 {
+		// short rows: an element loop beats a memmove call per row
+		for k, i := range idx {
+			dst, src := out[k*row:(k+1)*row], vals[i*row:(i+1)*row]
+			for j := range dst {
+				dst[j] = src[j]
+			}
 		}
 		return out
 	}

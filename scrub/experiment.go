@@ -156,11 +156,11 @@ type Batch struct {
 // Build makes the original, scrubbed and random circuits for s, with
 // float64 bindings.
 func (e *Experiment) Build(s *Samples) (*Batch, error) {
-	sh, binds, err := e.build(s, tensor.Float64)
+	sh, g, err := e.build(s, tensor.Float64, false)
 	if err != nil {
 		return nil, err
 	}
-	return &Batch{Original: sh.original, Scrubbed: sh.scrubbed, Random: sh.random, Bindings: binds}, nil
+	return &Batch{Original: sh.original, Scrubbed: sh.scrubbed, Random: sh.random, Bindings: g.binds}, nil
 }
 
 // shaped is what a scrub's circuits depend on — n, and which gathered
@@ -180,9 +180,11 @@ type planKey struct {
 const maxShapes = 16
 
 // build gathers every input s uses, in dtype dt, and returns the circuits
-// for its shape (made once per shape) with their bindings.
-func (e *Experiment) build(s *Samples, dt tensor.DType) (*shaped, map[string]*tensor.Tensor, error) {
-	g := &gatherer{data: e.Data, dt: dt, binds: map[string]*tensor.Tensor{}, seen: map[string][]gatheredVec{}}
+// for its shape (made once per shape) with the gatherer holding their
+// bindings. pooled float32 gathers take recycled buffers, which the caller
+// hands back (g.recycle) once the bindings are no longer used.
+func (e *Experiment) build(s *Samples, dt tensor.DType, pooled bool) (*shaped, *gatherer, error) {
+	g := &gatherer{data: e.Data, dt: dt, pooled: pooled && dt == tensor.Float32, binds: map[string]*tensor.Tensor{}, seen: map[string][]gatheredVec{}}
 	fmt.Fprintf(&g.sig, "%d", len(s.Ref))
 	ref, random := map[string]string{}, map[string]string{}
 	for _, in := range e.Inputs {
@@ -207,7 +209,7 @@ func (e *Experiment) build(s *Samples, dt tensor.DType) (*shaped, map[string]*te
 	sh := e.shapes[key]
 	e.mu.Unlock()
 	if sh != nil {
-		return sh, g.binds, nil
+		return sh, g, nil
 	}
 	sh = &shaped{plans: map[planKey]*circopt.Plan{}}
 	var err error
@@ -242,7 +244,7 @@ func (e *Experiment) build(s *Samples, dt tensor.DType) (*shaped, map[string]*te
 	}
 	e.shapes[key] = sh
 	e.mu.Unlock()
-	return sh, g.binds, nil
+	return sh, g, nil
 }
 
 // gatherer names each distinct (input, datum vector) of one scrub
@@ -250,11 +252,13 @@ func (e *Experiment) build(s *Samples, dt tensor.DType) (*shaped, map[string]*te
 // used, so that equal vectors give one Symbol (CSE shares everything
 // computed from it) and the names depend only on which vectors coincide.
 type gatherer struct {
-	data  *Dataset
-	dt    tensor.DType
-	binds map[string]*tensor.Tensor
-	seen  map[string][]gatheredVec
-	sig   strings.Builder // the names in use order: the batch's shape
+	data   *Dataset
+	dt     tensor.DType
+	pooled bool
+	bufs   [][]float32 // pooled buffers behind binds
+	binds  map[string]*tensor.Tensor
+	seen   map[string][]gatheredVec
+	sig    strings.Builder // the names in use order: the batch's shape
 }
 
 type gatheredVec struct {
@@ -276,7 +280,15 @@ func (g *gatherer) use(into map[string]string, key, input string, idx []int) err
 	}
 	if name == "" {
 		name = input + "@" + strconv.Itoa(len(g.seen[input]))
-		t, err := g.data.Gather(input, idx, g.dt)
+		var t *tensor.Tensor
+		var err error
+		if g.pooled {
+			var buf []float32
+			t, buf, err = g.data.gatherPooled(input, idx)
+			g.bufs = append(g.bufs, buf)
+		} else {
+			t, err = g.data.Gather(input, idx, g.dt)
+		}
 		if err != nil {
 			return err
 		}
@@ -287,6 +299,14 @@ func (g *gatherer) use(into map[string]string, key, input string, idx []int) err
 	g.sig.WriteByte(0)
 	g.sig.WriteString(name)
 	return nil
+}
+
+// recycle returns the pooled buffers: the bindings are dead.
+func (g *gatherer) recycle() {
+	for _, b := range g.bufs {
+		putF32(b)
+	}
+	g.bufs = nil
 }
 
 // gatheredSymbol is the Symbol bound to a gathered input, [n, ...].
@@ -362,10 +382,13 @@ func (e *Experiment) Run(s *Samples, opts RunOptions) (*Result, error) {
 	if dt == 0 {
 		dt = tensor.Float32
 	}
-	sh, binds, err := e.build(s, dt)
+	sh, g, err := e.build(s, dt, true)
 	if err != nil {
 		return nil, err
 	}
+	// the values below are copies, so the gathered inputs die with this call
+	defer g.recycle()
+	binds := g.binds
 	var vals []*tensor.Tensor
 	if opts.Naive {
 		vals, err = circuit.EvaluateAll([]circuit.Circuit{sh.original, sh.scrubbed, sh.random}, circuit.EvalOptions{DType: dt, Bindings: binds})

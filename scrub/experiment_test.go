@@ -337,6 +337,13 @@ func TestRunReusesPlanAcrossSeeds(t *testing.T) {
 	model := parseModel(t, abModel)
 	ds := intDataset(t, 500, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
 	corr := abHypothesis(t, labelCond, rowFeature("x0", col(0)), &UncondSampler{})
+	// float32 runs also recycle their gathered inputs between runs
+	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		reusePlan(t, model, ds, corr, dt)
+	}
+}
+
+func reusePlan(t *testing.T, model circuit.Circuit, ds *Dataset, corr *Correspondence, dt tensor.DType) {
 	ex, err := NewExperiment(model, ds, corr)
 	if err != nil {
 		t.Fatal(err)
@@ -344,7 +351,7 @@ func TestRunReusesPlanAcrossSeeds(t *testing.T) {
 	var last *Result
 	for seed := range uint64(3) {
 		s, _ := ex.Sample(100, seed)
-		if last, err = ex.Run(s, RunOptions{DType: tensor.Float64}); err != nil {
+		if last, err = ex.Run(s, RunOptions{DType: dt}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -361,7 +368,7 @@ func TestRunReusesPlanAcrossSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, _ := fresh.Sample(100, 2)
-	want, err := fresh.Run(s, RunOptions{DType: tensor.Float64})
+	want, err := fresh.Run(s, RunOptions{DType: dt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +380,7 @@ func TestRunReusesPlanAcrossSeeds(t *testing.T) {
 		}
 	}
 	s, _ = ex.Sample(50, 0)
-	if _, err := ex.Run(s, RunOptions{DType: tensor.Float64}); err != nil {
+	if _, err := ex.Run(s, RunOptions{DType: dt}); err != nil {
 		t.Fatal(err)
 	}
 	if len(ex.shapes) != 2 {
