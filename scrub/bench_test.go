@@ -194,6 +194,8 @@ func BenchmarkInterpNodes(b *testing.B) {
 		{"nodes=20/agree", build(20, agree)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
+			cpu := startCPU(b)
+			defer cpu.report(b)
 			for i := 0; b.Loop(); i++ {
 				s, err := tc.ex.Sample(2000, uint64(i))
 				if err != nil {
