@@ -116,29 +116,30 @@ func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, err
 	if err != nil {
 		return nil, err
 	}
-	for _, i := range ref {
-		if i < 0 || i >= ds.Len() {
-			return nil, fmt.Errorf("%s: reference example %d out of range [0,%d)", s.Name, i, ds.Len())
-		}
-	}
 	// Reference positions in group order (sorted keys), ascending within a
 	// group, by a stable counting sort: the draw order, hence the result,
 	// depends only on the seed.
+	gid := make([]int32, len(ref))
 	start := make([]int, len(g.members)+1)
-	for _, i := range ref {
-		start[g.of[i]+1]++
+	for p, i := range ref {
+		if i < 0 || i >= ds.Len() {
+			return nil, fmt.Errorf("%s: reference example %d out of range [0,%d)", s.Name, i, ds.Len())
+		}
+		k := g.of[i]
+		gid[p] = k
+		start[k+1]++
 	}
 	for k := 1; k < len(start); k++ {
 		start[k] += start[k-1]
 	}
-	pos := make([]int, len(ref))
-	for p, i := range ref {
-		pos[start[g.of[i]]] = p
-		start[g.of[i]]++
+	pos := make([]int32, len(ref))
+	for p, k := range gid {
+		pos[start[k]] = int32(p)
+		start[k]++
 	}
 	out := make([]int, len(ref))
 	for _, p := range pos {
-		cands := g.members[g.of[ref[p]]]
+		cands := g.members[gid[p]]
 		out[p] = cands[rng.IntN(len(cands))]
 	}
 	return out, nil
