@@ -35,6 +35,8 @@
 //     (the batch's shape), never on the indices themselves: an Experiment
 //     keeps the circuits and compiled plan of each shape it has run, so
 //     scrubs after the first (other seeds) only gather and run.
+//   - Run's float32 gathers use recycled buffers: a Result holds copies,
+//     never the bound inputs; Build's bindings are the caller's to keep.
 //   - Sampling is deterministic given the seed: the reference first, then
 //     one independent random datum per input array in name order (so the
 //     original and random baselines do not depend on the hypothesis), then
