@@ -1,7 +1,10 @@
 package scrub
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
+	"github.com/circopt/circopt/transformer"
 )
 
 func loadDay4a(b *testing.B, hypothesis string) *Experiment {
@@ -42,13 +46,29 @@ func loadDay4a(b *testing.B, hypothesis string) *Experiment {
 // "sample+eval". The plan is compiled on the first iteration only: every
 // seed gives a batch of the same shape.
 func BenchmarkDay4a10k(b *testing.B) {
-	ex := loadDay4a(b, "hypothesis.json")
+	benchScrubs(b, loadDay4a(b, "hypothesis.json"), 10000)
+}
+
+// benchScrubs times whole scrubs of n samples: sample (seed i at
+// iteration i) and run.
+func benchScrubs(b *testing.B, ex *Experiment, n int) {
 	cpu := startCPU(b)
 	for i := 0; b.Loop(); i++ {
-		s, err := ex.Sample(10000, uint64(i))
+		s, err := ex.Sample(n, uint64(i))
 		if err != nil {
 			b.Fatal(err)
 		}
+		if _, err := ex.Run(s, RunOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu.report(b)
+}
+
+// benchRuns times runs on fixed samples.
+func benchRuns(b *testing.B, ex *Experiment, s *Samples) {
+	cpu := startCPU(b)
+	for b.Loop() {
 		if _, err := ex.Run(s, RunOptions{}); err != nil {
 			b.Fatal(err)
 		}
@@ -93,15 +113,7 @@ func BenchmarkDay4a10kParts(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("eval", func(b *testing.B) {
-		cpu := startCPU(b)
-		for b.Loop() {
-			if _, err := ex.Run(s, RunOptions{}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		cpu.report(b)
-	})
+	b.Run("eval", func(b *testing.B) { benchRuns(b, ex, s) })
 	b.Run("cold", func(b *testing.B) {
 		cpu := startCPU(b)
 		for b.Loop() {
@@ -197,7 +209,7 @@ func BenchmarkInterpNodes(b *testing.B) {
 			cpu := startCPU(b)
 			defer cpu.report(b)
 			for i := 0; b.Loop(); i++ {
-				s, err := tc.ex.Sample(2000, uint64(i))
+				s, err := tc.ex.Sample(500, uint64(i))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -206,5 +218,70 @@ func BenchmarkInterpNodes(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// benchGPT is the model of BenchmarkTransformerHeads and of
+// testdata/scrub/scrub_transformer_torch.py: random, 2 layers, 4 heads.
+var benchGPT = transformer.Config{Layers: 2, Hidden: 64, Heads: 4, Vocab: 32, Ctx: 8, LNEps: 1e-5}
+
+// benchHeads is the benchmark's experiment: 2000 sequences, and the
+// hypothesis that each head of the last layer reads only one token (head h
+// agrees on token h), everything else kept.
+func benchHeads(b testing.TB) (*transformer.Model, *Dataset, *Experiment) {
+	m, model := transformerScrubModel(b, benchGPT)
+	ds := transformerDataset(b, m, 2000, benchGPT.Vocab)
+	return m, ds, headsExperiment(b, model, ds, benchGPT, func(h int) string { return fmt.Sprintf(`["tok%d"]`, h) })
+}
+
+// BenchmarkTransformerHeads: a whole scrub of 500 reference sequences
+// (sample, gather, run), and the evaluation given the samples.
+func BenchmarkTransformerHeads(b *testing.B) {
+	_, _, ex := benchHeads(b)
+	b.Run("scrub", func(b *testing.B) { benchScrubs(b, ex, 500) })
+	s, err := ex.Sample(500, 5)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("eval", func(b *testing.B) { benchRuns(b, ex, s) })
+}
+
+// TestWriteTransformerFixture writes, when SCRUB_TORCH_FIXTURE names a
+// directory, what scrub_transformer_torch.py reads: the benchmark's weights
+// (model.npz), dataset (data.npz), the draws for seed 5 (samples.npz) and
+// circopt's float32 result on them (circopt.json).
+func TestWriteTransformerFixture(t *testing.T) {
+	dir := os.Getenv("SCRUB_TORCH_FIXTURE")
+	if dir == "" {
+		t.Skip("SCRUB_TORCH_FIXTURE not set")
+	}
+	m, ds, ex := benchHeads(t)
+	if err := WriteNpz(filepath.Join(dir, "model.npz"), m.Weights); err != nil {
+		t.Fatal(err)
+	}
+	arrays := map[string]*tensor.Tensor{}
+	for _, n := range ds.Names() {
+		arrays[n], _ = ds.Array(n)
+	}
+	if err := WriteNpz(filepath.Join(dir, "data.npz"), arrays); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ex.Sample(500, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ex.DumpSamples(filepath.Join(dir, "samples.npz"), s); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ex.Run(s, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "circopt.json"), js, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -20,9 +20,9 @@ var tinyGPT = transformer.Config{Layers: 2, Hidden: 16, Heads: 4, Vocab: 6, Ctx:
 // ('a{l}.h{i}'): the free Symbols 'embeds' [seq, hidden] (token plus
 // position embeddings) and 'target' [vocab] (one-hot) are dataset inputs,
 // and the root is the cross-entropy of the last position's prediction.
-func transformerScrubModel(t *testing.T) (*transformer.Model, circuit.Circuit) {
+func transformerScrubModel(t testing.TB, cfg transformer.Config) (*transformer.Model, circuit.Circuit) {
 	t.Helper()
-	m, err := transformer.Random(tinyGPT, 7)
+	m, err := transformer.Random(cfg, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,16 +36,16 @@ func transformerScrubModel(t *testing.T) (*transformer.Model, circuit.Circuit) {
 			t.Fatal(err)
 		}
 	}
-	seq := tinyGPT.Ctx
-	embeds, err := circuit.NewSymbol([]int{seq, tinyGPT.Hidden}, "9a3c1f5e-0d2b-4c6a-8e7f-1b2c3d4e5f60", "embeds")
+	seq := cfg.Ctx
+	embeds, err := circuit.NewSymbol([]int{seq, cfg.Hidden}, "9a3c1f5e-0d2b-4c6a-8e7f-1b2c3d4e5f60", "embeds")
 	if err != nil {
 		t.Fatal(err)
 	}
-	target, err := circuit.NewSymbol([]int{tinyGPT.Vocab}, "9a3c1f5e-0d2b-4c6a-8e7f-1b2c3d4e5f61", "target")
+	target, err := circuit.NewSymbol([]int{cfg.Vocab}, "9a3c1f5e-0d2b-4c6a-8e7f-1b2c3d4e5f61", "target")
 	if err != nil {
 		t.Fatal(err)
 	}
-	logits, err := transformer.Build(tinyGPT, w, embeds, transformer.BuildOptions{SplitHeads: true})
+	logits, err := transformer.Build(cfg, w, embeds, transformer.BuildOptions{SplitHeads: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,11 +68,12 @@ func transformerScrubModel(t *testing.T) (*transformer.Model, circuit.Circuit) {
 	return m, loss
 }
 
-// transformerDataset: n random token sequences, embedded; the target is the
-// first token (a copy task); feature columns tok0..tok3.
-func transformerDataset(t *testing.T, m *transformer.Model, n int) *Dataset {
+// transformerDataset: n random token sequences over the first ids words,
+// embedded; the target is the first token (a copy task); feature columns
+// tok0, tok1, ...
+func transformerDataset(t testing.TB, m *transformer.Model, n, ids int) *Dataset {
 	t.Helper()
-	seq, d, v := tinyGPT.Ctx, tinyGPT.Hidden, tinyGPT.Vocab
+	seq, d, v := m.Config.Ctx, m.Config.Hidden, m.Config.Vocab
 	tok, pos := m.Weights["t.w.tok_embeds"].Float64s(), m.Weights["t.w.pos_embeds"].Float64s()
 	rng := NewRand(17)
 	emb := make([]float64, 0, n*seq*d)
@@ -85,7 +86,7 @@ func transformerDataset(t *testing.T, m *transformer.Model, n int) *Dataset {
 		for p := range seq {
 			// few distinct sequences, so that agreeing on every token
 			// still leaves other examples to draw
-			id := rng.IntN(3)
+			id := rng.IntN(ids)
 			toks[p][i] = float64(id)
 			for k := range d {
 				emb = append(emb, tok[id*d+k]+pos[p*d+k])
@@ -114,17 +115,36 @@ func transformerDataset(t *testing.T, m *transformer.Model, n int) *Dataset {
 }
 
 // headsHypothesis: the root (exact other inputs), the target kept, and
-// every head of layer 1 an interp node agreeing on agree.
-func headsHypothesis(agree string) string {
+// every head of the last layer an interp node agreeing on agree(head).
+func headsHypothesis(cfg transformer.Config, agree func(h int) string) string {
 	var sb strings.Builder
 	sb.WriteString(`{"nodes": [
   {"name": "out", "other_inputs": "exact"},
   {"name": "y'", "parent": "out", "match": "'target'", "exact": true}`)
-	for h := range tinyGPT.Heads {
-		fmt.Fprintf(&sb, ",\n  {\"name\": \"a1.h%d'\", \"parent\": \"out\", \"match\": \"'a1.h%d'\", \"agree_on\": %s}", h, h, agree)
+	l := cfg.Layers - 1
+	for h := range cfg.Heads {
+		fmt.Fprintf(&sb, ",\n  {\"name\": \"a%d.h%d'\", \"parent\": \"out\", \"match\": \"'a%d.h%d'\", \"agree_on\": %s}", l, h, l, h, agree(h))
 	}
 	sb.WriteString("\n]}")
 	return sb.String()
+}
+
+// headsExperiment is the experiment of headsHypothesis(cfg, agree) on model.
+func headsExperiment(t testing.TB, model circuit.Circuit, ds *Dataset, cfg transformer.Config, agree func(h int) string) *Experiment {
+	t.Helper()
+	h, err := ParseHypothesis("heads.json", []byte(headsHypothesis(cfg, agree)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corr, err := h.Correspondence(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := NewExperiment(model, ds, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ex
 }
 
 // A hypothesis whose interp nodes are attention heads runs on a
@@ -132,21 +152,10 @@ func headsHypothesis(agree string) string {
 // interpretation) give the original loss on every example, over 10 seeds,
 // while heads resampled at random do not.
 func TestTransformerHeadsHypothesis(t *testing.T) {
-	m, model := transformerScrubModel(t)
-	ds := transformerDataset(t, m, 300)
+	m, model := transformerScrubModel(t, tinyGPT)
+	ds := transformerDataset(t, m, 300, 3)
 	run := func(agree string) ([]*Result, []*Samples) {
-		h, err := ParseHypothesis("heads.json", []byte(headsHypothesis(agree)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		corr, err := h.Correspondence(ds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex, err := NewExperiment(model, ds, corr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ex := headsExperiment(t, model, ds, tinyGPT, func(int) string { return agree })
 		// every head's input is treeified apart from the root's paths
 		if got := len(ex.Treeified().Slots); got != 3+tinyGPT.Heads {
 			t.Fatalf("%d treeified slots, want %d (root: embeds, target; y': target; one embeds per head)", got, 3+tinyGPT.Heads)

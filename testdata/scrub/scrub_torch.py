@@ -99,6 +99,20 @@ def summary(v):
     return {"mean": v.mean().item(), "stderr": (v.std() / math.sqrt(n)).item()}
 
 
+def check_agreement(got, want, n, tol):
+    """Prints both scrub results and exits unless they agree to tol (relative)."""
+    worst = abs(got["loss_recovered"] - want["loss_recovered"]) / abs(want["loss_recovered"])
+    for k in ("original", "scrubbed", "random"):
+        for q in ("mean", "stderr"):
+            worst = max(worst, abs(got[k][q] - want[k][q]) / abs(want[k][q]))
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; n {n}")
+    print("torch  ", json.dumps(got))
+    print("circopt", json.dumps({k: want[k] for k in got}))
+    print(f"largest relative difference {worst:.2e}")
+    if worst > tol:
+        raise SystemExit("torch and circopt disagree")
+
+
 class Scrubber:
     def __init__(self, model, xs, labels):
         self.model, self.xs, self.labels = model, xs, labels
@@ -212,17 +226,7 @@ def main():
     got = sc.run(ref, datum, other, random)
     with open(args.circopt_json) as f:
         want = json.load(f)
-    worst = 0.0
-    for k in ("original", "scrubbed", "random"):
-        for q in ("mean", "stderr"):
-            worst = max(worst, abs(got[k][q] - want[k][q]) / abs(want[k][q]))
-    worst = max(worst, abs(got["loss_recovered"] - want["loss_recovered"]) / abs(want["loss_recovered"]))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; n {len(ref)}")
-    print("torch  ", json.dumps(got))
-    print("circopt", json.dumps({k: want[k] for k in got}))
-    print(f"largest relative difference {worst:.2e}")
-    if worst > 1e-5:
-        raise SystemExit("torch and circopt disagree")
+    check_agreement(got, want, len(ref), 1e-5)
 
     sampler = Sampler(data, torch.Generator().manual_seed(0))
     n = len(ref)
