@@ -1,12 +1,18 @@
 package scrub
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
+	"github.com/circopt/circopt/transformer"
 )
 
 func loadDay4a(b *testing.B, hypothesis string) *Experiment {
@@ -35,11 +41,20 @@ func loadDay4a(b *testing.B, hypothesis string) *Experiment {
 }
 
 // BenchmarkDay4a10k: sample, build and run the day 4a hypothesis on 10,000
-// reference examples (original, scrubbed and random in one compiled run).
+// reference examples (original, scrubbed and random in one compiled run):
+// one whole scrub, timed against testdata/scrub/scrub_torch.py's
+// "sample+eval". The plan is compiled on the first iteration only: every
+// seed gives a batch of the same shape.
 func BenchmarkDay4a10k(b *testing.B) {
-	ex := loadDay4a(b, "hypothesis.json")
+	benchScrubs(b, loadDay4a(b, "hypothesis.json"), 10000)
+}
+
+// benchScrubs times whole scrubs of n samples: sample (seed i at
+// iteration i) and run.
+func benchScrubs(b *testing.B, ex *Experiment, n int) {
+	cpu := startCPU(b)
 	for i := 0; b.Loop(); i++ {
-		s, err := ex.Sample(10000, uint64(i))
+		s, err := ex.Sample(n, uint64(i))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -47,6 +62,68 @@ func BenchmarkDay4a10k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
+}
+
+// benchRuns times runs on fixed samples.
+func benchRuns(b *testing.B, ex *Experiment, s *Samples) {
+	cpu := startCPU(b)
+	for b.Loop() {
+		if _, err := ex.Run(s, RunOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu.report(b)
+}
+
+// cpuClock reports the process's CPU time per op (user+system, every
+// thread): on a machine shared with other work, wall time mostly measures
+// the wait for a core, CPU time the work done.
+type cpuClock time.Duration
+
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPU(b *testing.B) cpuClock { return cpuClock(processCPU(b)) }
+
+func (c cpuClock) report(b *testing.B) {
+	b.ReportMetric(float64(processCPU(b)-time.Duration(c))/1e6/float64(b.N), "cpu-ms/op")
+}
+
+// BenchmarkDay4a10kParts times a scrub's parts: drawing the samples; the
+// evaluation given them (gather, build, run: scrub_torch.py's "eval"); and
+// a cold scrub that also compiles, as `circopt scrub` does once per run.
+func BenchmarkDay4a10kParts(b *testing.B) {
+	ex := loadDay4a(b, "hypothesis.json")
+	b.Run("sample", func(b *testing.B) {
+		cpu := startCPU(b)
+		for i := 0; b.Loop(); i++ {
+			if _, err := ex.Sample(10000, uint64(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu.report(b)
+	})
+	s, err := ex.Sample(10000, 5)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("eval", func(b *testing.B) { benchRuns(b, ex, s) })
+	b.Run("cold", func(b *testing.B) {
+		cpu := startCPU(b)
+		for b.Loop() {
+			fresh := loadDay4a(b, "hypothesis.json")
+			if _, err := fresh.Run(s, RunOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu.report(b)
+	})
 }
 
 // branchesModel is loss = (sum_k sum_h relu(w_k[h] xs[k]) - labels)^2 over
@@ -129,8 +206,10 @@ func BenchmarkInterpNodes(b *testing.B) {
 		{"nodes=20/agree", build(20, agree)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
+			cpu := startCPU(b)
+			defer cpu.report(b)
 			for i := 0; b.Loop(); i++ {
-				s, err := tc.ex.Sample(2000, uint64(i))
+				s, err := tc.ex.Sample(500, uint64(i))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -139,5 +218,70 @@ func BenchmarkInterpNodes(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// benchGPT is the model of BenchmarkTransformerHeads and of
+// testdata/scrub/scrub_transformer_torch.py: random, 2 layers, 4 heads.
+var benchGPT = transformer.Config{Layers: 2, Hidden: 64, Heads: 4, Vocab: 32, Ctx: 8, LNEps: 1e-5}
+
+// benchHeads is the benchmark's experiment: 2000 sequences, and the
+// hypothesis that each head of the last layer reads only one token (head h
+// agrees on token h), everything else kept.
+func benchHeads(b testing.TB) (*transformer.Model, *Dataset, *Experiment) {
+	m, model := transformerScrubModel(b, benchGPT)
+	ds := transformerDataset(b, m, 2000, benchGPT.Vocab)
+	return m, ds, headsExperiment(b, model, ds, benchGPT, func(h int) string { return fmt.Sprintf(`["tok%d"]`, h) })
+}
+
+// BenchmarkTransformerHeads: a whole scrub of 500 reference sequences
+// (sample, gather, run), and the evaluation given the samples.
+func BenchmarkTransformerHeads(b *testing.B) {
+	_, _, ex := benchHeads(b)
+	b.Run("scrub", func(b *testing.B) { benchScrubs(b, ex, 500) })
+	s, err := ex.Sample(500, 5)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("eval", func(b *testing.B) { benchRuns(b, ex, s) })
+}
+
+// TestWriteTransformerFixture writes, when SCRUB_TORCH_FIXTURE names a
+// directory, what scrub_transformer_torch.py reads: the benchmark's weights
+// (model.npz), dataset (data.npz), the draws for seed 5 (samples.npz) and
+// circopt's float32 result on them (circopt.json).
+func TestWriteTransformerFixture(t *testing.T) {
+	dir := os.Getenv("SCRUB_TORCH_FIXTURE")
+	if dir == "" {
+		t.Skip("SCRUB_TORCH_FIXTURE not set")
+	}
+	m, ds, ex := benchHeads(t)
+	if err := WriteNpz(filepath.Join(dir, "model.npz"), m.Weights); err != nil {
+		t.Fatal(err)
+	}
+	arrays := map[string]*tensor.Tensor{}
+	for _, n := range ds.Names() {
+		arrays[n], _ = ds.Array(n)
+	}
+	if err := WriteNpz(filepath.Join(dir, "data.npz"), arrays); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ex.Sample(500, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ex.DumpSamples(filepath.Join(dir, "samples.npz"), s); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ex.Run(s, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "circopt.json"), js, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -46,6 +46,18 @@ func (c *Correspondence) Add(n *InterpNode, m match.IterativeMatcher) error {
 	return nil
 }
 
+// Replace maps n, already in the correspondence, to m instead.
+func (c *Correspondence) Replace(n *InterpNode, m match.IterativeMatcher) error {
+	if n == nil || m == nil {
+		return errors.New("Correspondence.Replace: nil interp node or matcher")
+	}
+	if _, ok := c.matchers[n]; !ok {
+		return corrErr(ErrNotAdded, n.Name, "Replace needs a node added before (use Add)")
+	}
+	c.matchers[n] = m
+	return nil
+}
+
 // Len is the number of interp nodes.
 func (c *Correspondence) Len() int { return len(c.nodes) }
 

@@ -248,3 +248,22 @@ func TestCorrTreeStructureOnlyIf(t *testing.T) {
 	_, err := NewExperiment(model, digitsDS(t), corrOf(t, root, RootMatcher(), bt, pm(t, "'B'"), at, pm(t, "'B' >> 'A'")))
 	wantCorrErr(t, err, ErrNotUnderParent)
 }
+
+// rust_circuit's test_corr_duplicate_keys: Replace needs an added node,
+// Add refuses one twice, and Replace then swaps the matcher.
+func TestCorrReplace(t *testing.T) {
+	c := NewCorrespondence()
+	a := NewInterpNode("C", &UncondSampler{}, nil)
+	wantCorrErr(t, c.Replace(a, RootMatcher()), ErrNotAdded)
+	if err := c.Add(a, RootMatcher()); err != nil {
+		t.Fatal(err)
+	}
+	wantCorrErr(t, c.Add(a, RootMatcher()), ErrDuplicateName)
+	m := pm(t, "'A'")
+	if err := c.Replace(a, m); err != nil {
+		t.Fatal(err)
+	}
+	if c.Matcher(a) != m || c.Len() != 1 {
+		t.Errorf("after Replace: matcher %v, %d nodes; want 'A', 1", c.Matcher(a), c.Len())
+	}
+}

@@ -20,7 +20,9 @@ type Dataset struct {
 	names  []string
 	arrays map[string]*tensor.Tensor
 	mu     sync.Mutex
-	keys   map[string][]string // row keys per column, computed once (under mu)
+	keys   map[string][]string  // row keys per column, computed once (under mu)
+	vals   map[string][]float64 // each array's values, converted once (under mu)
+	vals32 map[string][]float32 // the same in float32, for float32 gathers (under mu)
 }
 
 // NewDataset checks that every array has rank >= 1 and the same leading
@@ -29,7 +31,7 @@ func NewDataset(arrays map[string]*tensor.Tensor) (*Dataset, error) {
 	if len(arrays) == 0 {
 		return nil, fmt.Errorf("dataset has no arrays")
 	}
-	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}}
+	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}, vals: map[string][]float64{}, vals32: map[string][]float32{}}
 	for name := range arrays {
 		d.names = append(d.names, name)
 	}
@@ -134,6 +136,32 @@ func (d *Dataset) Uniform(n int, rng *rand.Rand) []int {
 	return out
 }
 
+// values is the named array's values as float64, converted once.
+func (d *Dataset) values(name string) ([]float64, error) {
+	return converted(d, d.vals, name, (*tensor.Tensor).Float64s)
+}
+
+// values32 is the named array's values as float32, converted once.
+func (d *Dataset) values32(name string) ([]float32, error) {
+	return converted(d, d.vals32, name, (*tensor.Tensor).Float32s)
+}
+
+// converted looks name up in cache (under d.mu), converting it once.
+func converted[T any](d *Dataset, cache map[string][]T, name string, conv func(*tensor.Tensor) []T) ([]T, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := cache[name]; ok {
+		return v, nil
+	}
+	t, err := d.Array(name)
+	if err != nil {
+		return nil, err
+	}
+	v := conv(t)
+	cache[name] = v
+	return v, nil
+}
+
 // Gather returns the named array at the given examples, in dtype dt, with
 // the example axis first: what a datum vector means for one input.
 func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tensor, error) {
@@ -141,16 +169,93 @@ func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tenso
 	if err != nil {
 		return nil, err
 	}
-	vals := t.Float64s()
-	row := len(vals) / d.n
-	out := make([]float64, 0, len(idx)*row)
-	for _, i := range idx {
-		out = append(out, vals[i*row:(i+1)*row]...)
+	if err := d.checkIndices(name, idx); err != nil {
+		return nil, err
 	}
+	row := t.Size() / d.n
 	shape := append([]int{len(idx)}, t.Shape()[1:]...)
-	g, err := tensor.FromFloat64(shape, out)
+	if dt == tensor.Float32 {
+		// float32 runs gather float32 rows: no float64 copy to cast
+		vals, err := d.values32(name)
+		if err != nil {
+			return nil, err
+		}
+		return tensor.FromFloat32(shape, gatherRows(make([]float32, len(idx)*row), vals, idx, row))
+	}
+	vals, err := d.values(name)
+	if err != nil {
+		return nil, err
+	}
+	g, err := tensor.FromFloat64(shape, gatherRows(make([]float64, len(idx)*row), vals, idx, row))
 	if err != nil {
 		return nil, err
 	}
 	return g.Cast(dt), nil
+}
+
+// f32Pool recycles float32 gather buffers between scrubs: allocating and
+// clearing fresh ones was much of a warm scrub's evaluation.
+var f32Pool sync.Pool
+
+func getF32(n int) []float32 {
+	if p, ok := f32Pool.Get().(*[]float32); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]float32, n)
+}
+
+func putF32(b []float32) { f32Pool.Put(&b) }
+
+// gatherPooled is a float32 Gather into a buffer from f32Pool, returned
+// with the tensor so that its owner can hand it back.
+func (d *Dataset) gatherPooled(name string, idx []int) (*tensor.Tensor, []float32, error) {
+	t, err := d.Array(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := d.checkIndices(name, idx); err != nil {
+		return nil, nil, err
+	}
+	vals, err := d.values32(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	row := t.Size() / d.n
+	buf := getF32(len(idx) * row)
+	gatherRows(buf, vals, idx, row)
+	g, err := tensor.FromFloat32(append([]int{len(idx)}, t.Shape()[1:]...), buf)
+	return g, buf, err
+}
+
+func (d *Dataset) checkIndices(name string, idx []int) error {
+	for _, i := range idx {
+		if i < 0 || i >= d.n {
+			return fmt.Errorf("%s: example %d out of range [0,%d)", name, i, d.n)
+		}
+	}
+	return nil
+}
+
+// gatherRows copies the rows of vals (row elements each) at idx into out.
+func gatherRows[T float32 | float64](out, vals []T, idx []int, row int) []T {
+	if row == 1 {
+		for k, i := range idx {
+			out[k] = vals[i]
+		}
+		return out
+	}
+	if row <= 16 {
+		// short rows: an element loop beats a memmove call per row
+		for k, i := range idx {
+			dst, src := out[k*row:(k+1)*row], vals[i*row:(i+1)*row]
+			for j := range dst {
+				dst[j] = src[j]
+			}
+		}
+		return out
+	}
+	for k, i := range idx {
+		copy(out[k*row:(k+1)*row], vals[i*row:(i+1)*row])
+	}
+	return out
 }

@@ -25,11 +25,18 @@
 // relative to the reference as in rust_circuit.
 //
 // Invariants:
-//   - A gathered Symbol's name and uuid are a hash of (input, datum vector),
-//     so slots with equal vectors are the same circuit and CSE computes a
+//   - A gathered Symbol is named INPUT@k, the k-th distinct datum vector
+//     (compared by content) of that input in a fixed order of use, so
+//     slots with equal vectors are the same circuit and CSE computes a
 //     subtree once per distinct sampled input, however many treeified
 //     copies of it the hypothesis names. Work grows with the number of
 //     distinct datum assignments, not with interp nodes.
+//   - The circuits depend only on n and on which slots' vectors coincide
+//     (the batch's shape), never on the indices themselves: an Experiment
+//     keeps the circuits and compiled plan of each shape it has run, so
+//     scrubs after the first (other seeds) only gather and run.
+//   - Run's float32 gathers use recycled buffers: a Result holds copies,
+//     never the bound inputs; Build's bindings are the caller's to keep.
 //   - Sampling is deterministic given the seed: the reference first, then
 //     one independent random datum per input array in name order (so the
 //     original and random baselines do not depend on the hypothesis), then

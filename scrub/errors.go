@@ -16,6 +16,7 @@ var (
 	ErrNoMatch        = errors.New("matcher finds no node or no input below it")
 	ErrNotInjective   = errors.New("circuit node matched by more than one interp node after treeification")
 	ErrNotUnderParent = errors.New("matched paths do not lie under the parent's")
+	ErrNotAdded       = errors.New("interp node not in the correspondence")
 )
 
 // CorrespondenceError is an illegal correspondence: its Kind is one of the

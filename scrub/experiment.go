@@ -1,12 +1,13 @@
 package scrub
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/circuit"
@@ -25,6 +26,10 @@ type Experiment struct {
 	symbols map[string]*circuit.Symbol
 	order   []*InterpNode
 	tree    *Treeified
+	// slotOrder is the slots' tag uuids, sorted: the order build uses them.
+	slotOrder []string
+	mu        sync.Mutex
+	shapes    map[string]*shaped // by batch shape (gatherer.sig)
 }
 
 // NewExperiment checks the correspondence against the model (including
@@ -67,6 +72,11 @@ func NewExperiment(model circuit.Circuit, ds *Dataset, corr *Correspondence) (*E
 	if err := corr.CheckInjective(e.tree.Circuit); err != nil {
 		return nil, err
 	}
+	for u := range e.tree.Slots {
+		e.slotOrder = append(e.slotOrder, u)
+	}
+	sort.Strings(e.slotOrder)
+	e.shapes = map[string]*shaped{}
 	return e, nil
 }
 
@@ -143,19 +153,71 @@ type Batch struct {
 	Bindings                   map[string]*tensor.Tensor
 }
 
-// Build makes the original, scrubbed and random circuits for s.
+// Build makes the original, scrubbed and random circuits for s, with
+// float64 bindings.
 func (e *Experiment) Build(s *Samples) (*Batch, error) {
-	b := &Batch{Bindings: map[string]*tensor.Tensor{}}
-	ref := map[string][]int{}
+	sh, g, err := e.build(s, tensor.Float64, false)
+	if err != nil {
+		return nil, err
+	}
+	return &Batch{Original: sh.original, Scrubbed: sh.scrubbed, Random: sh.random, Bindings: g.binds}, nil
+}
+
+// shaped is what a scrub's circuits depend on — n, and which gathered
+// inputs coincide — with the plans compiled for it; samples of the same
+// shape (another seed, say) reuse both.
+type shaped struct {
+	original, scrubbed, random circuit.Circuit
+	plans                      map[planKey]*circopt.Plan
+}
+
+type planKey struct {
+	dt        tensor.DType
+	maxMemory int64
+}
+
+// maxShapes bounds the circuits and plans an Experiment keeps.
+const maxShapes = 16
+
+// build gathers every input s uses, in dtype dt, and returns the circuits
+// for its shape (made once per shape) with the gatherer holding their
+// bindings. pooled float32 gathers take recycled buffers, which the caller
+// hands back (g.recycle) once the bindings are no longer used.
+func (e *Experiment) build(s *Samples, dt tensor.DType, pooled bool) (*shaped, *gatherer, error) {
+	g := &gatherer{data: e.Data, dt: dt, pooled: pooled && dt == tensor.Float32, binds: map[string]*tensor.Tensor{}, seen: map[string][]gatheredVec{}}
+	fmt.Fprintf(&g.sig, "%d", len(s.Ref))
+	ref, random := map[string]string{}, map[string]string{}
 	for _, in := range e.Inputs {
-		ref[in] = s.Ref
+		if err := g.use(ref, in, in, s.Ref); err != nil {
+			return nil, nil, err
+		}
 	}
+	for _, in := range e.Inputs {
+		if err := g.use(random, in, in, s.Random[in]); err != nil {
+			return nil, nil, err
+		}
+	}
+	slots := map[string]string{}
+	for _, u := range e.slotOrder {
+		sl := e.tree.Slots[u]
+		if err := g.use(slots, u, sl.Input, s.SlotDatum(sl)); err != nil {
+			return nil, nil, err
+		}
+	}
+	key := g.sig.String()
+	e.mu.Lock()
+	sh := e.shapes[key]
+	e.mu.Unlock()
+	if sh != nil {
+		return sh, g, nil
+	}
+	sh = &shaped{plans: map[planKey]*circopt.Plan{}}
 	var err error
-	if b.Original, err = e.withInputs(b, ref); err != nil {
-		return nil, err
+	if sh.original, err = e.withInputs(g.binds, ref); err != nil {
+		return nil, nil, err
 	}
-	if b.Random, err = e.withInputs(b, s.Random); err != nil {
-		return nil, err
+	if sh.random, err = e.withInputs(g.binds, random); err != nil {
+		return nil, nil, err
 	}
 	repl := map[circuit.Hash]circuit.Circuit{}
 	circuit.Walk([]circuit.Circuit{e.tree.Circuit}, func(c circuit.Circuit) {
@@ -163,59 +225,121 @@ func (e *Experiment) Build(s *Samples) (*Batch, error) {
 		if !ok || err != nil {
 			return
 		}
-		sl, ok := e.tree.Slots[tag.UUID]
-		if !ok {
-			return
-		}
-		var g circuit.Circuit
-		if g, err = e.gathered(b, sl.Input, s.SlotDatum(sl)); err == nil {
-			repl[c.Hash()] = g
+		if name, ok := slots[tag.UUID]; ok {
+			var sym circuit.Circuit
+			if sym, err = gatheredSymbol(name, g.binds[name]); err == nil {
+				repl[c.Hash()] = sym
+			}
 		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if b.Scrubbed, err = circuit.ReplaceExpand(e.tree.Circuit, repl); err != nil {
-		return nil, err
+	if sh.scrubbed, err = circuit.ReplaceExpand(e.tree.Circuit, repl); err != nil {
+		return nil, nil, err
 	}
-	return b, nil
+	e.mu.Lock()
+	if len(e.shapes) >= maxShapes {
+		clear(e.shapes)
+	}
+	e.shapes[key] = sh
+	e.mu.Unlock()
+	return sh, g, nil
 }
 
-// gathered is the Symbol for input's rows at idx, [n, ...]: named and
-// identified by a hash of (input, idx), so equal datum vectors give one
-// Symbol and CSE shares everything computed from it.
-func (e *Experiment) gathered(b *Batch, input string, idx []int) (circuit.Circuit, error) {
-	h := sha256.New()
-	h.Write([]byte(input))
-	var buf [8]byte
-	for _, i := range idx {
-		binary.LittleEndian.PutUint64(buf[:], uint64(i))
-		h.Write(buf[:])
-	}
-	sum := fmt.Sprintf("%x", h.Sum(nil))
-	name := input + "@" + sum[:16]
-	t, ok := b.Bindings[name]
-	if !ok {
-		var err error
-		if t, err = e.Data.Gather(input, idx, tensor.Float64); err != nil {
-			return nil, err
+// gatherer names each distinct (input, datum vector) of one scrub
+// INPUT@k, k counting the input's distinct vectors in the order they are
+// used, so that equal vectors give one Symbol (CSE shares everything
+// computed from it) and the names depend only on which vectors coincide.
+type gatherer struct {
+	data   *Dataset
+	dt     tensor.DType
+	pooled bool
+	bufs   [][]float32 // pooled buffers behind binds
+	binds  map[string]*tensor.Tensor
+	seen   map[string][]gatheredVec
+	sig    strings.Builder // the names in use order: the batch's shape
+}
+
+type gatheredVec struct {
+	idx  []int
+	name string
+}
+
+// use records in into[key] the Symbol name for input's rows at idx,
+// gathering them the first time the vector is seen. Vectors are compared
+// whole: two independent draws differ within the first few entries, so
+// the scan is cheap, and equal ones must be compared in full anyway.
+func (g *gatherer) use(into map[string]string, key, input string, idx []int) error {
+	name := ""
+	for _, v := range g.seen[input] {
+		if slices.Equal(v.idx, idx) {
+			name = v.name
+			break
 		}
-		b.Bindings[name] = t
 	}
-	return circuit.NewSymbol(t.Shape(), slotUUID("gather", sum, input), name)
+	if name == "" {
+		name = input + "@" + strconv.Itoa(len(g.seen[input]))
+		var t *tensor.Tensor
+		var err error
+		if g.pooled {
+			var buf []float32
+			t, buf, err = g.data.gatherPooled(input, idx)
+			g.bufs = append(g.bufs, buf)
+		} else {
+			t, err = g.data.Gather(input, idx, g.dt)
+		}
+		if err != nil {
+			return err
+		}
+		g.binds[name] = t
+		g.seen[input] = append(g.seen[input], gatheredVec{idx, name})
+	}
+	into[key] = name
+	g.sig.WriteByte(0)
+	g.sig.WriteString(name)
+	return nil
 }
 
-// withInputs is the model on one datum vector per input array.
-func (e *Experiment) withInputs(b *Batch, idx map[string][]int) (circuit.Circuit, error) {
+// recycle returns the pooled buffers: the bindings are dead.
+func (g *gatherer) recycle() {
+	for _, b := range g.bufs {
+		putF32(b)
+	}
+	g.bufs = nil
+}
+
+// gatheredSymbol is the Symbol bound to a gathered input, [n, ...].
+func gatheredSymbol(name string, t *tensor.Tensor) (circuit.Circuit, error) {
+	return circuit.NewSymbol(t.Shape(), slotUUID("gather", name, ""), name)
+}
+
+// withInputs is the model with each input replaced by its gathered Symbol.
+func (e *Experiment) withInputs(binds map[string]*tensor.Tensor, names map[string]string) (circuit.Circuit, error) {
 	repl := map[circuit.Hash]circuit.Circuit{}
 	for _, in := range e.Inputs {
-		g, err := e.gathered(b, in, idx[in])
+		g, err := gatheredSymbol(names[in], binds[names[in]])
 		if err != nil {
 			return nil, err
 		}
 		repl[e.symbols[in].Hash()] = g
 	}
 	return circuit.ReplaceExpand(e.Model, repl)
+}
+
+// plan is sh's compiled plan for key, compiled once.
+func (e *Experiment) plan(sh *shaped, key planKey) (*circopt.Plan, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p, ok := sh.plans[key]; ok {
+		return p, nil
+	}
+	p, err := circopt.Compile([]circuit.Circuit{sh.original, sh.scrubbed, sh.random}, circopt.Options{DType: key.dt, MaxMemory: key.maxMemory})
+	if err != nil {
+		return nil, err
+	}
+	sh.plans[key] = p
+	return p, nil
 }
 
 // Summary is a mean over the n samples with its standard error.
@@ -258,20 +382,21 @@ func (e *Experiment) Run(s *Samples, opts RunOptions) (*Result, error) {
 	if dt == 0 {
 		dt = tensor.Float32
 	}
-	b, err := e.Build(s)
+	sh, g, err := e.build(s, dt, true)
 	if err != nil {
 		return nil, err
 	}
-	cs := []circuit.Circuit{b.Original, b.Scrubbed, b.Random}
-	binds := make(map[string]*tensor.Tensor, len(b.Bindings))
-	for k, t := range b.Bindings {
-		binds[k] = t.Cast(dt)
-	}
+	// the values below are copies, so the gathered inputs die with this call
+	defer g.recycle()
+	binds := g.binds
 	var vals []*tensor.Tensor
 	if opts.Naive {
-		vals, err = circuit.EvaluateAll(cs, circuit.EvalOptions{DType: dt, Bindings: binds})
+		vals, err = circuit.EvaluateAll([]circuit.Circuit{sh.original, sh.scrubbed, sh.random}, circuit.EvalOptions{DType: dt, Bindings: binds})
 	} else {
-		vals, err = circopt.EvaluateMany(cs, binds, circopt.Options{DType: dt, MaxMemory: opts.MaxMemory})
+		var p *circopt.Plan
+		if p, err = e.plan(sh, planKey{dt, opts.MaxMemory}); err == nil {
+			vals, _, err = p.Run(binds)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("evaluating the scrub: %w", err)

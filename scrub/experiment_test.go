@@ -75,6 +75,10 @@ func TestSpreadOverResidual(t *testing.T) {
   'x2'
 `)
 	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return x[0] + 2*x[1] })
+	// running the model on single examples shows no flaw
+	if l := datumLoss(t, model, ds); l >= 0.01 {
+		t.Fatalf("datum loss %g", l)
+	}
 	root := NewInterpNode("Ct", labelCond, nil)
 	a := root.MakeDescendant("A", rowFeature("x0", col(0)), nil)
 	x1 := a.MakeDescendant("x1", rowFeature("x0", col(0)), nil)
@@ -96,6 +100,9 @@ func TestSpreadOverTwoNodes(t *testing.T) {
     2 [] Scalar 3
 `)
 	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 5 * x[0] })
+	if l := datumLoss(t, model, ds); l >= 0.01 {
+		t.Fatalf("datum loss %g", l)
+	}
 	root := NewInterpNode("Ct", rowFeature("x0", col(0)), nil)
 	a := root.MakeDescendant("A", rowFeature("x0", col(0)), nil)
 	corr := withLabels(t, corrOf(t, root, RootMatcher(), a, pm(t, "'A'")), root)
@@ -158,6 +165,9 @@ func TestIntermediatesCancel(t *testing.T) {
       4 [] Scalar -1
 `)
 	ds := intDataset(t, 1000, 3, func(x []float64) float64 { return x[0] + x[1] })
+	if l := datumLoss(t, model, ds); l >= 1e-4 {
+		t.Fatalf("datum loss %g", l)
+	}
 	corr := abHypothesis(t, rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }), rowFeature("x0", col(0)), rowFeature("x1", col(1)))
 	scrubLoss(t, model, ds, corr, 50, gt(1))
 }
@@ -179,6 +189,9 @@ func TestSwappedIntermediates(t *testing.T) {
       2
 `)
 	ds := intDataset(t, 1000, 2, func(x []float64) float64 { return 3*x[0] + 3*x[1] })
+	if l := datumLoss(t, model, ds); l != 0 {
+		t.Fatalf("datum loss %g", l)
+	}
 	corr := abHypothesis(t, rowFeature("2x0+3x1", func(x []float64) float64 { return 2*x[0] + 3*x[1] }),
 		rowFeature("x0+2x1", func(x []float64) float64 { return x[0] + 2*x[1] }),
 		rowFeature("x0+x1", func(x []float64) float64 { return x[0] + x[1] }))
@@ -203,6 +216,9 @@ func TestDataCorrelation(t *testing.T) {
 		xs[2*i], xs[2*i+1], ls[i] = r, 2*r, 3*r
 	}
 	ds := datasetOf(t, n, 2, xs, ls)
+	if l := datumLoss(t, model, ds); l != 0 {
+		t.Fatalf("datum loss %g", l)
+	}
 	root := NewInterpNode("Ct", rowFeature("x0", col(0)), nil)
 	x0 := root.MakeDescendant("x0", rowFeature("x0", col(0)), nil)
 	corr := withLabels(t, corrOf(t, root, RootMatcher(), x0, pm(t, "'x0'")), root)
@@ -311,5 +327,63 @@ func TestTreeifiedCopiesShareWork(t *testing.T) {
 	}
 	if two, twenty := values(2), values(20); two != twenty {
 		t.Errorf("2 exact nodes compile to %d values, 20 to %d", two, twenty)
+	}
+}
+
+// Scrubs of the same shape (n, and which slots coincide) reuse one set of
+// circuits and one compiled plan, rebinding only the gathered inputs, and
+// give what a fresh experiment gives; another n is another shape.
+func TestRunReusesPlanAcrossSeeds(t *testing.T) {
+	model := parseModel(t, abModel)
+	ds := intDataset(t, 500, 2, func(x []float64) float64 { return 2*x[0] + 3*x[1] })
+	corr := abHypothesis(t, labelCond, rowFeature("x0", col(0)), &UncondSampler{})
+	// float32 runs also recycle their gathered inputs between runs
+	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		reusePlan(t, model, ds, corr, dt)
+	}
+}
+
+func reusePlan(t *testing.T, model circuit.Circuit, ds *Dataset, corr *Correspondence, dt tensor.DType) {
+	ex, err := NewExperiment(model, ds, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last *Result
+	for seed := range uint64(3) {
+		s, _ := ex.Sample(100, seed)
+		if last, err = ex.Run(s, RunOptions{DType: dt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(ex.shapes) != 1 {
+		t.Fatalf("3 seeds made %d batch shapes, want 1", len(ex.shapes))
+	}
+	for _, sh := range ex.shapes {
+		if len(sh.plans) != 1 {
+			t.Fatalf("3 seeds compiled %d plans, want 1", len(sh.plans))
+		}
+	}
+	fresh, err := NewExperiment(model, ds, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := fresh.Sample(100, 2)
+	want, err := fresh.Run(s, RunOptions{DType: dt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.ScrubbedValues {
+		if last.ScrubbedValues[i] != want.ScrubbedValues[i] || last.RandomValues[i] != want.RandomValues[i] || last.OriginalValues[i] != want.OriginalValues[i] {
+			t.Fatalf("sample %d: reused plan gives %g/%g/%g, a fresh one %g/%g/%g", i,
+				last.OriginalValues[i], last.ScrubbedValues[i], last.RandomValues[i],
+				want.OriginalValues[i], want.ScrubbedValues[i], want.RandomValues[i])
+		}
+	}
+	s, _ = ex.Sample(50, 0)
+	if _, err := ex.Run(s, RunOptions{DType: dt}); err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.shapes) != 2 {
+		t.Errorf("a second n made %d batch shapes in all, want 2", len(ex.shapes))
 	}
 }

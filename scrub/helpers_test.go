@@ -149,3 +149,15 @@ func wantCorrErr(t *testing.T, err error, kind error) {
 		t.Fatalf("want %v, got %v", kind, err)
 	}
 }
+
+// datumLoss is rust_circuit's datum_loss: the model's loss on single
+// examples (the largest over the first ten), which a hypothesis test
+// checks is small before showing that scrubbing exposes the flaw.
+func datumLoss(t *testing.T, model circuit.Circuit, ds *Dataset) float64 {
+	t.Helper()
+	worst := 0.0
+	for i := range min(10, ds.Len()) {
+		worst = max(worst, evalOn(t, model, ds, i))
+	}
+	return worst
+}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // A Sampler draws a sampled dataset (n example indices) given a reference
@@ -35,6 +36,16 @@ type FuncSampler struct {
 	Name    string
 	Feature func(ds *Dataset) ([]string, error) // one key per example of ds
 	Pool    Pool
+
+	mu     sync.Mutex
+	groups map[*Dataset]*grouping // the feature's groups per dataset, computed once
+}
+
+// grouping is a feature's partition of a dataset: group ids numbered in
+// sorted key order, and each group's examples in ascending order.
+type grouping struct {
+	of      []int32
+	members [][]int
 }
 
 // AgreeOn is the FuncSampler whose feature is the named dataset columns.
@@ -62,7 +73,14 @@ func (s *FuncSampler) EqClass(ref []int, ds *Dataset) (string, error) {
 	return sb.String(), nil
 }
 
-func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, error) {
+// grouped computes the feature's groups on ds once: a dataset never
+// changes, and the feature is a function of it.
+func (s *FuncSampler) grouped(ds *Dataset) (*grouping, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g, ok := s.groups[ds]; ok {
+		return g, nil
+	}
 	keys, err := s.Feature(ds)
 	if err != nil {
 		return nil, err
@@ -74,23 +92,55 @@ func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, err
 	for i, k := range keys {
 		byKey[k] = append(byKey[k], i)
 	}
-	// Reference positions grouped by key; keys visited in sorted order so
-	// the draw order, hence the result, depends only on the seed.
-	refAt := map[string][]int{}
-	for p, i := range ref {
-		refAt[keys[i]] = append(refAt[keys[i]], p)
-	}
-	order := make([]string, 0, len(refAt))
-	for k := range refAt {
+	order := make([]string, 0, len(byKey))
+	for k := range byKey {
 		order = append(order, k)
 	}
 	sort.Strings(order)
-	out := make([]int, len(ref))
-	for _, k := range order {
-		cands := byKey[k]
-		for _, p := range refAt[k] {
-			out[p] = cands[rng.IntN(len(cands))]
+	g := &grouping{of: make([]int32, len(keys)), members: make([][]int, len(order))}
+	for id, k := range order {
+		g.members[id] = byKey[k]
+		for _, i := range byKey[k] {
+			g.of[i] = int32(id)
 		}
+	}
+	if s.groups == nil {
+		s.groups = map[*Dataset]*grouping{}
+	}
+	s.groups[ds] = g
+	return g, nil
+}
+
+func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, error) {
+	g, err := s.grouped(ds)
+	if err != nil {
+		return nil, err
+	}
+	// Reference positions in group order (sorted keys), ascending within a
+	// group, by a stable counting sort: the draw order, hence the result,
+	// depends only on the seed.
+	gid := make([]int32, len(ref))
+	start := make([]int, len(g.members)+1)
+	for p, i := range ref {
+		if i < 0 || i >= ds.Len() {
+			return nil, fmt.Errorf("%s: reference example %d out of range [0,%d)", s.Name, i, ds.Len())
+		}
+		k := g.of[i]
+		gid[p] = k
+		start[k+1]++
+	}
+	for k := 1; k < len(start); k++ {
+		start[k] += start[k-1]
+	}
+	pos := make([]int32, len(ref))
+	for p, k := range gid {
+		pos[start[k]] = int32(p)
+		start[k]++
+	}
+	out := make([]int, len(ref))
+	for _, p := range pos {
+		cands := g.members[gid[p]]
+		out[p] = cands[rng.IntN(len(cands))]
 	}
 	return out, nil
 }
