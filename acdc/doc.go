@@ -13,15 +13,23 @@
 //   - A head's q, k and v read one input: they are treated as one receiver.
 //   - A removed edge feeds its receiver the sender's output on the corrupt
 //     input in the full corrupt run; every other edge is untouched.
-//   - The clean run is compiled once per variant count into one plan whose
-//     edges are switched by a bound mask Symbol 'acdc.mask' [variants, edges]
-//     (receiver input = Σ corrupt_s + mask·(clean_s − corrupt_s)); the
-//     corrupt run is evaluated once and enters as Arrays. Each greedy step
-//     (one receiver, or all heads of one layer, which do not read each
-//     other) evaluates the current circuit and every candidate removal in
-//     one Plan.Run. Candidates are judged one by one against the step's
-//     current circuit, not re-evaluated after each accepted removal in the
-//     same step; the next step's baseline is measured anew.
+//   - The full clean and corrupt runs are evaluated once; their outputs
+//     enter every plan as Arrays. A greedy step (one receiver, or all heads
+//     of one layer, which do not read each other) evaluates the current
+//     circuit and every candidate removal in one Plan.Run of a plan that
+//     computes only the step's receivers and what follows them, batched
+//     over variants: edges are switched by a bound mask Symbol 'acdc.mask'
+//     [variants, edges] (receiver input = Σ corrupt_s + mask·(clean_s −
+//     corrupt_s)), the senders before the step (unchanged, all their edges
+//     are still in) entering as one contraction per receiver. Plans are
+//     cached by first computed component; a larger plan serves fewer
+//     variants with padding rows.
+//   - Only the last position is read: the final layer's heads query it
+//     alone, and its MLP and the logits compute it alone.
+//   - Candidates are judged one by one against the step's current circuit,
+//     not re-evaluated after each accepted removal in the same step; the
+//     next step's baseline is measured anew. The batched plans keep exactly
+//     the edges of evaluating each variant as its own circuit (tested).
 //   - The component graph lives in github.com/dominikbraun/graph; its
 //     StableTopologicalSort is quadratic, fine for the ~100 components of a
 //     small model. DOT output is sorted, so it is byte-stable.

@@ -36,7 +36,7 @@ func setup(t *testing.T, clean, corrupt []int64) (*runner, *transformer.Model) {
 // evalMasked evaluates outputs of the masked run on mask rows.
 func evalMasked(t *testing.T, r *runner, names []string, rows ...[]float32) [][]float64 {
 	t.Helper()
-	out, err := r.masked(len(rows))
+	out, err := r.masked(1, len(rows))
 	if err != nil {
 		t.Fatal(err)
 	}
