@@ -2,6 +2,7 @@ package acdc
 
 import (
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -125,12 +126,12 @@ func TestBatchedMatchesUnbatched(t *testing.T) {
 	} {
 		c.o.DType = tensor.Float64
 		var res [2]*Result
+		d, err := New(c.m, c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, unbatched := range []bool{false, true} {
-			gr, err := NewGraph(c.m.Config)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res[i], err = run(context.Background(), c.m, gr, c.clean, c.corrupt, c.o, unbatched); err != nil {
+			if res[i], err = d.run(context.Background(), tokens(t, c.clean...), tokens(t, c.corrupt...), unbatched); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -168,4 +169,41 @@ func mustEdges(t *testing.T, cfg transformer.Config) []Edge {
 		t.Fatal(err)
 	}
 	return es
+}
+
+// A Discoverer's second run on other tokens of the same length compiles
+// nothing and finds what a fresh one finds.
+func TestDiscovererReusesPlans(t *testing.T) {
+	m, err := transformer.Random(small, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Metric: KL, Threshold: 1e-5, DType: tensor.Float64}
+	d, err := New(m, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Run(context.Background(), tokens(t, 1, 2, 3, 4, 5), tokens(t, 6, 7, 8, 9, 10)); err != nil {
+		t.Fatal(err)
+	}
+	c := d.bySeq[5]
+	plans := maps.Clone(c.plans)
+	clean, corrupt := tokens(t, 11, 12, 13, 14, 15), tokens(t, 16, 17, 18, 19, 20)
+	got, err := d.Run(context.Background(), clean, corrupt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(plans, c.plans) || d.bySeq[5] != c {
+		t.Errorf("second run compiled: %d plans before, %d after", len(plans), len(c.plans))
+	}
+	want, err := Run(context.Background(), m, clean, corrupt, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Edges, want.Edges) || got.Pruned != want.Pruned || got.Evaluations != want.Evaluations {
+		t.Errorf("reused plans kept %d edges (pruned %g), fresh ones %d (pruned %g)", len(got.Edges), got.Pruned, len(want.Edges), want.Pruned)
+	}
+	if len(want.Edges) < 2 {
+		t.Errorf("kept %d edges: want a circuit", len(want.Edges))
+	}
 }

@@ -13,16 +13,19 @@
 //   - A head's q, k and v read one input: they are treated as one receiver.
 //   - A removed edge feeds its receiver the sender's output on the corrupt
 //     input in the full corrupt run; every other edge is untouched.
-//   - The full clean and corrupt runs are evaluated once; their outputs
-//     enter every plan as Arrays. A greedy step (one receiver, or all heads
-//     of one layer, which do not read each other) evaluates the current
-//     circuit and every candidate removal in one Plan.Run of a plan that
-//     computes only the step's receivers and what follows them, batched
-//     over variants: edges are switched by a bound mask Symbol 'acdc.mask'
-//     [variants, edges] (receiver input = Σ corrupt_s + mask·(clean_s −
-//     corrupt_s)), the senders before the step (unchanged, all their edges
-//     are still in) entering as one contraction per receiver. Plans are
-//     cached by first computed component; a larger plan serves fewer
+//   - The full clean and corrupt runs are evaluated once, as two variants
+//     of one plan fed the embeddings. A greedy step (one receiver, or all
+//     heads of one layer, which do not read each other) evaluates the
+//     current circuit and every candidate removal in one Plan.Run of a plan
+//     that computes only the step's receivers and what follows them,
+//     batched over variants: edges are switched by a bound mask Symbol
+//     'acdc.mask' [variants, edges] (receiver input = Σ corrupt_s +
+//     mask·(clean_s − corrupt_s)); the senders before the step (unchanged,
+//     all their edges still in) enter as one contraction per receiver over
+//     bound Symbols.
+//   - Plans read tokens and masks only through bound Symbols, so they
+//     depend on the model, the token count and the step alone: a
+//     Discoverer keeps them across runs; a larger plan serves fewer
 //     variants with padding rows.
 //   - Only the last position is read: the final layer's heads query it
 //     alone, and its MLP and the logits compute it alone.

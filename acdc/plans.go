@@ -1,0 +1,170 @@
+package acdc
+
+import (
+	"fmt"
+
+	"github.com/circopt/circopt"
+	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/tensor"
+	"github.com/circopt/circopt/transformer"
+)
+
+// Names of the Symbols the plans bind at run time.
+const (
+	maskName    = "acdc.mask"     // the variants' edge masks [variants, edges]
+	embedName   = "acdc.embed"    // the clean and corrupt embeddings [2, seq, hidden]
+	basePrefix  = "acdc.base."    // + receiver: Σ corrupt output of its senders before the step
+	diffPrefix  = "acdc.diff."    // + receiver: those senders' clean − corrupt outputs, stacked
+	corruptPref = "acdc.corrupt." // + sender: its corrupt output, for senders the step computes
+)
+
+// compiled is what a Discoverer keeps for one token count.
+type compiled struct {
+	f, u   *forward       // the forward pass batched over variants, and unbatched
+	edges  []Edge         // every edge of the full graph, in mask column order
+	index  map[Edge]int   // its column
+	order  map[string]int // each component's position in the forward order
+	full   *Graph
+	consts *circopt.Plan            // the clean and corrupt runs from their embeddings
+	plans  map[[2]int]*circopt.Plan // by first computed component and variant count
+}
+
+// compiledFor is the token count's plans, made on first use.
+func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
+	if c, ok := d.bySeq[seq]; ok {
+		return c, nil
+	}
+	f := &forward{cfg: d.m.Config, w: d.w, seq: seq, bp: "b"}
+	var err error
+	if f.mask, err = transformer.CausalMask(seq); err != nil {
+		return nil, err
+	}
+	u := *f
+	u.bp = ""
+	c := &compiled{f: f, u: &u, index: map[Edge]int{}, order: map[string]int{}, plans: map[[2]int]*circopt.Plan{}}
+	if c.full, err = NewGraph(d.m.Config); err != nil {
+		return nil, err
+	}
+	for i, n := range c.full.Components() {
+		c.order[n] = i
+	}
+	if c.edges, err = c.full.Edges(); err != nil {
+		return nil, err
+	}
+	for i, e := range c.edges {
+		c.index[e] = i
+	}
+	emb, err := circuit.NewSymbol([]int{2, seq, d.m.Config.Hidden}, "", embedName)
+	if err != nil {
+		return nil, err
+	}
+	out := f.run(c.full, map[string]circuit.Circuit{Embed: emb}, f.whole())
+	if f.err != nil {
+		return nil, f.err
+	}
+	names := c.full.Components()[1:]
+	roots := make([]circuit.Circuit, len(names))
+	for i, n := range names {
+		roots[i] = out[n]
+	}
+	if c.consts, err = circopt.Compile(roots, circopt.Options{DType: d.opts.DType}); err != nil {
+		return nil, fmt.Errorf("acdc: compile the clean and corrupt runs: %w", err)
+	}
+	d.bySeq[seq] = c
+	return c, nil
+}
+
+// plan is the compiled masked run's logits from forward position start on,
+// for at least b variants: the smallest plan already compiled for more
+// variants is reused (the extra rows are padding), since a compile costs
+// more than the rows.
+func (c *compiled) plan(start, b int, dt tensor.DType) (*circopt.Plan, int, error) {
+	best := 0
+	for k := range c.plans {
+		if n := k[1]; k[0] == start && n >= b && (best == 0 || n < best) {
+			best = n
+		}
+	}
+	if best > 0 {
+		return c.plans[[2]int{start, best}], best, nil
+	}
+	out, err := c.masked(start, b)
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := circopt.Compile([]circuit.Circuit{out[Logits]}, circopt.Options{DType: dt})
+	if err != nil {
+		return nil, 0, fmt.Errorf("acdc: compile: %w", err)
+	}
+	c.plans[[2]int{start, b}] = p
+	return p, b, nil
+}
+
+// masked is the clean run over b variants from the component at forward
+// position start on (the earlier ones are the clean run's, all their edges
+// in): edge e of variant i is kept where mask[i, e] is 1 and patched to the
+// corrupt sender output where it is 0 (input = corrupt + mask·(clean −
+// corrupt)). The edges from the earlier components enter as one
+// contraction per receiver: base + mask[:, their columns]·diff.
+func (c *compiled) masked(start, b int) (map[string]circuit.Circuit, error) {
+	f := c.f
+	sym := func(name string, shape ...int) circuit.Circuit {
+		return f.ok(circuit.NewSymbol(shape, "", name))
+	}
+	mask := sym(maskName, b, len(c.edges))
+	cols := func(e Edge, n int) circuit.Circuit {
+		return f.index("", mask, circuit.All(), circuit.Slice(c.index[e], c.index[e]+n))
+	}
+	known, corrupt := map[string]circuit.Circuit{}, map[string]circuit.Circuit{}
+	for n, i := range c.order {
+		switch {
+		case i < start:
+			known[n] = nil // never read: receivers see these senders through base and diff
+		case n != Logits:
+			corrupt[n] = sym(corruptPref+n, c.outShape(n)...)
+		}
+	}
+	edge := f.perEdge(corrupt, func(e Edge, out, cor circuit.Circuit) circuit.Circuit {
+		col := f.ok(circuit.Unsqueeze("", cols(e, 1), -1)) // [b, 1, 1] broadcasts over positions and features
+		return f.add("", cor, f.ok(circuit.Mul("", col, f.ok(circuit.Sub("", out, cor)))))
+	})
+	in := func(recv string, senders []string, out map[string]circuit.Circuit, last bool) []circuit.Circuit {
+		n := c.before(senders, start)
+		terms := edge(recv, senders[n:], out, last)
+		if n == 0 {
+			return terms
+		}
+		seq := c.seqSeen(last)
+		base := sym(basePrefix+recv, seq, f.cfg.Hidden)
+		diff := sym(diffPrefix+recv, n, seq, f.cfg.Hidden)
+		// Edges into recv are sorted by sender, so the earlier senders' columns are adjacent.
+		return append(terms, base, f.einsum("", "Be,esd->Bsd", cols(Edge{senders[0], recv}, n), diff))
+	}
+	out := f.run(c.full, known, in)
+	return out, f.err
+}
+
+// before counts the senders (in forward order) before position start.
+func (c *compiled) before(senders []string, start int) int {
+	n := 0
+	for n < len(senders) && c.order[senders[n]] < start {
+		n++
+	}
+	return n
+}
+
+// seqSeen is the positions a receiver sees: one if it reads the last only.
+func (c *compiled) seqSeen(last bool) int {
+	if last {
+		return 1
+	}
+	return c.f.seq
+}
+
+// outShape is component n's output shape in one run.
+func (c *compiled) outShape(n string) []int {
+	if n == Logits {
+		return []int{c.f.cfg.Vocab}
+	}
+	return []int{c.seqSeen(c.f.lastOnly(n)), c.f.cfg.Hidden}
+}

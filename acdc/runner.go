@@ -1,0 +1,313 @@
+package acdc
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/circopt/circopt"
+	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/tensor"
+)
+
+// runner holds the state of one ACDC pass.
+type runner struct {
+	*compiled
+	ctx       context.Context
+	gr        *Graph
+	dt        tensor.DType
+	threshold float64
+	sc        *scorer
+	cleanT    map[string][]float64 // every component's output in the full clean run
+	corruptT  map[string][]float64 // and in the full corrupt run
+	bound     map[int]map[string]*tensor.Tensor
+	unbatched bool
+	evals     int
+	steps     int
+}
+
+func (d *Discoverer) newRunner(ctx context.Context, gr *Graph, clean, corrupt []int64) (*runner, error) {
+	c, err := d.compiledFor(len(clean))
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{compiled: c, ctx: ctx, gr: gr, dt: d.opts.DType, threshold: d.opts.Threshold, bound: map[int]map[string]*tensor.Tensor{}}
+	if err := r.constants(d.embed(clean), d.embed(corrupt)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// embed is token plus positional embeddings [seq, hidden].
+func (d *Discoverer) embed(ids []int64) []float64 {
+	h := d.m.Config.Hidden
+	out := make([]float64, len(ids)*h)
+	for p, id := range ids {
+		tok, pos := d.tok[int(id)*h:][:h], d.pos[p*h:][:h]
+		for i := range h {
+			out[p*h+i] = tok[i] + pos[i]
+		}
+	}
+	return out
+}
+
+// constants runs the full clean and corrupt runs once (one plan run, two
+// variants); every step reads their outputs.
+func (r *runner) constants(clean, corrupt []float64) error {
+	emb, err := tensor.FromFloat64([]int{2, r.f.seq, r.f.cfg.Hidden}, append(clean, corrupt...))
+	if err != nil {
+		return err
+	}
+	ts, _, err := r.consts.RunContext(r.ctx, map[string]*tensor.Tensor{embedName: emb})
+	if err != nil {
+		return fmt.Errorf("acdc: clean and corrupt runs: %w", err)
+	}
+	r.evals += 2
+	r.cleanT, r.corruptT = map[string][]float64{Embed: clean}, map[string][]float64{Embed: corrupt}
+	for i, n := range r.full.Components()[1:] {
+		v := ts[i].Cast(tensor.Float64).Float64s()
+		r.cleanT[n], r.corruptT[n] = v[:len(v)/2], v[len(v)/2:]
+	}
+	return nil
+}
+
+// bindings are the run-time inputs of the plans from forward position
+// start on, but the mask: base and diff of each receiver they compute, and
+// the corrupt outputs of the senders they compute.
+func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
+	if b, ok := r.bound[start]; ok {
+		return b, nil
+	}
+	b := map[string]*tensor.Tensor{}
+	comps := r.full.Components()
+	for _, recv := range comps[start:] {
+		if recv != Logits {
+			t, err := tensor.FromFloat64(r.outShape(recv), r.corruptT[recv])
+			if err != nil {
+				return nil, err
+			}
+			b[corruptPref+recv] = t
+		}
+		senders, err := r.full.Senders(recv)
+		if err != nil {
+			return nil, err
+		}
+		n := r.before(senders, start)
+		if n == 0 {
+			continue
+		}
+		seq := r.seqSeen(r.f.reads(recv))
+		if b[basePrefix+recv], b[diffPrefix+recv], err = r.stack(senders[:n], seq); err != nil {
+			return nil, err
+		}
+	}
+	r.bound[start] = b
+	return b, nil
+}
+
+// stack is Σ corrupt output over senders [seq, hidden], and clean −
+// corrupt output stacked [senders, seq, hidden], at the last seq positions.
+func (r *runner) stack(senders []string, seq int) (*tensor.Tensor, *tensor.Tensor, error) {
+	h := r.f.cfg.Hidden
+	sum := make([]float64, seq*h)
+	diff := make([]float64, 0, len(senders)*seq*h)
+	for _, s := range senders {
+		cl, co := r.cleanT[s], r.corruptT[s]
+		cl, co = cl[len(cl)-seq*h:], co[len(co)-seq*h:]
+		for i := range sum {
+			sum[i] += co[i]
+			diff = append(diff, cl[i]-co[i])
+		}
+	}
+	st, err := tensor.FromFloat64([]int{seq, h}, sum)
+	if err != nil {
+		return nil, nil, err
+	}
+	dt, err := tensor.FromFloat64([]int{len(senders), seq, h}, diff)
+	return st, dt, err
+}
+
+// row is one variant's mask: 1 for each edge keep says is kept.
+func (r *runner) row(keep func(Edge) bool) []float32 {
+	m := make([]float32, len(r.edges))
+	for i, e := range r.edges {
+		if keep(e) {
+			m[i] = 1
+		}
+	}
+	return m
+}
+
+// eval runs the variants (one mask row each, keeping every edge into the
+// components before forward position start) and returns each variant's
+// last-position logits in float64.
+func (r *runner) eval(start int, rows ...[]float32) ([][]float64, error) {
+	for _, row := range rows {
+		for i, e := range r.edges {
+			if row[i] != 1 && r.order[e.Receiver] < start {
+				return nil, fmt.Errorf("acdc: edge %s is patched before the first computed component %d", e, start)
+			}
+		}
+	}
+	r.evals += len(rows)
+	r.steps++
+	if r.unbatched {
+		return r.evalEach(rows)
+	}
+	p, n, err := r.plan(start, len(rows), r.dt)
+	if err != nil {
+		return nil, err
+	}
+	bound, err := r.bindings(start)
+	if err != nil {
+		return nil, err
+	}
+	padded := slices.Clone(rows)
+	for len(padded) < n {
+		padded = append(padded, rows[0])
+	}
+	mask, err := tensor.FromFloat32([]int{n, len(r.edges)}, slices.Concat(padded...))
+	if err != nil {
+		return nil, err
+	}
+	in := map[string]*tensor.Tensor{maskName: mask}
+	for k, t := range bound {
+		in[k] = t
+	}
+	ts, _, err := p.RunContext(r.ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("acdc: evaluation: %w", err)
+	}
+	flat := ts[0].Cast(tensor.Float64).Float64s()
+	v := len(flat) / n
+	out := make([][]float64, len(rows))
+	for i := range out {
+		out[i] = flat[i*v : (i+1)*v]
+	}
+	return out, nil
+}
+
+// evalEach evaluates every variant as its own circuit, the whole model
+// from the embedding, with each patched edge reading the corrupt output as
+// an Array (one EvaluateMany: shared work is computed once).
+func (r *runner) evalEach(rows [][]float32) ([][]float64, error) {
+	u := r.u
+	arrays := map[string]circuit.Circuit{}
+	for _, n := range r.full.Components() {
+		for _, src := range []struct {
+			name string
+			v    map[string][]float64
+		}{{"clean." + n, r.cleanT}, {"corrupt." + n, r.corruptT}} {
+			t, err := tensor.FromFloat64(r.outShape(n), src.v[n])
+			if err != nil {
+				return nil, err
+			}
+			if arrays[src.name], err = circuit.NewArray(t, src.name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	corrupt := map[string]circuit.Circuit{}
+	for _, n := range r.full.Components() {
+		corrupt[n] = arrays["corrupt."+n]
+	}
+	cs := make([]circuit.Circuit, len(rows))
+	for k, row := range rows {
+		in := u.perEdge(corrupt, func(e Edge, o, cor circuit.Circuit) circuit.Circuit {
+			if row[r.index[e]] == 1 {
+				return o
+			}
+			return cor
+		})
+		out := u.run(r.gr, map[string]circuit.Circuit{Embed: arrays["clean."+Embed]}, in)
+		if u.err != nil {
+			return nil, u.err
+		}
+		cs[k] = out[Logits]
+	}
+	ts, err := circopt.EvaluateManyContext(r.ctx, cs, nil, circopt.Options{DType: r.dt})
+	if err != nil {
+		return nil, fmt.Errorf("acdc: evaluation: %w", err)
+	}
+	out := make([][]float64, len(rows))
+	for k, t := range ts {
+		out[k] = t.Cast(tensor.Float64).Float64s()
+	}
+	return out, nil
+}
+
+// prune visits receivers from the output backwards; the heads of one
+// layer (which do not read each other) form one step. At each step the
+// current circuit and every single-edge removal into the step's receivers
+// evaluate together in one plan run, and each edge whose removal raises the
+// damage by less than the threshold goes.
+func (r *runner) prune() error {
+	order, err := r.gr.ReverseOrder()
+	if err != nil {
+		return err
+	}
+	for len(order) > 0 {
+		n := 1
+		for n < len(order) && sameLayerHeads(order[0], order[n]) {
+			n++
+		}
+		if err := r.step(order[:n]); err != nil {
+			return err
+		}
+		order = order[n:]
+	}
+	return nil
+}
+
+// step judges every edge into the receivers recvs.
+func (r *runner) step(recvs []string) error {
+	var cands []Edge
+	for _, recv := range recvs {
+		senders, err := r.gr.Senders(recv)
+		if err != nil {
+			return err
+		}
+		unread := recv != Logits && !r.sends(recv)
+		for _, s := range senders {
+			e := Edge{s, recv}
+			if unread {
+				// Nothing reads recv's output: its inputs cannot matter.
+				if err := r.gr.Remove(e); err != nil {
+					return err
+				}
+				continue
+			}
+			cands = append(cands, e)
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	rows := [][]float32{r.row(r.gr.Has)}
+	for _, drop := range cands {
+		rows = append(rows, r.row(func(e Edge) bool { return e != drop && r.gr.Has(e) }))
+	}
+	start := len(r.order)
+	for _, recv := range recvs {
+		start = min(start, r.order[recv])
+	}
+	outs, err := r.eval(start, rows...)
+	if err != nil {
+		return err
+	}
+	cur := r.sc.damage(outs[0])
+	for i, e := range cands {
+		if r.sc.damage(outs[i+1])-cur < r.threshold {
+			if err := r.gr.Remove(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sends reports whether any edge still leaves c.
+func (r *runner) sends(c string) bool {
+	am, err := r.gr.g.AdjacencyMap()
+	return err == nil && len(am[c]) > 0
+}
