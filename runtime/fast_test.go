@@ -658,3 +658,27 @@ func TestFastReluEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// TestProductsSkipGEMMs: contractions that sum no label (outer and
+// broadcast products) match the reference without a GEMM call.
+func TestProductsSkipGEMMs(t *testing.T) {
+	var calls atomic.Int64
+	gemmHook = func(bool, bool) { calls.Add(1) }
+	defer func() { gemmHook = nil }()
+	for _, c := range []struct{ spec, a, b, out string }{
+		{"abc,ab->abc", "[5,7,9]", "[5,7]", "[5,7,9]"},
+		{"abc,c->abc", "[5,7,9]", "[9]", "[5,7,9]"},
+		{"i,j->ij", "[6]", "[11]", "[6,11]"},
+		{"ab,ba->ab", "[4,3]", "[3,4]", "[4,3]"},
+		{"abc,ac->cab", "[3,4,5]", "[3,5]", "[5,3,4]"},
+	} {
+		for _, dt := range []string{"f32", "f64"} {
+			p := program(t, fmt.Sprintf("%%0 = input \"x0\" : %s%s\n%%1 = input \"x1\" : %s%s\n%%2 = einsum %q %%0 %%1 : %s%s\noutput \"y\" %%2\n",
+				dt, c.a, dt, c.b, c.spec, dt, c.out))
+			compareRuns(t, p, randInputs(p, 5), map[string]tensor.DType{"f32": tensor.Float32, "f64": tensor.Float64}[dt], Fast{})
+		}
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("%d GEMM calls for products", n)
+	}
+}

@@ -1,0 +1,34 @@
+package runtime
+
+import (
+	"slices"
+
+	"github.com/circopt/circopt/internal/rowloop"
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/tensor"
+)
+
+// productInto computes out = einsum(la,lb->lo)(a, b) for a contraction
+// that sums no label (an outer or broadcast product, as a Mul lowers to):
+// one elementwise pass, where GEMMs would run one tiny product per row.
+func productInto(c *contraction, a, b, out *arr) {
+	av, bv := onLabels(a, c.la, c.lo, out.shape), onLabels(b, c.lb, c.lo, out.shape)
+	l := rowloop.New(out.shape, out.strides, av.strides, bv.strides)
+	if out.dt == tensor.Float32 {
+		binaryT(ir.OpMul, l, out.f32, av.f32, av.off, bv.f32, bv.off)
+	} else {
+		binaryT(ir.OpMul, l, out.f64, av.f64, av.off, bv.f64, bv.off)
+	}
+}
+
+// onLabels views a (labels la) at the output's labels lo and shape, with
+// stride 0 along the labels a lacks.
+func onLabels(a *arr, la, lo, shape []int) *arr {
+	strides := make([]int, len(lo))
+	for i, l := range lo {
+		if j := slices.Index(la, l); j >= 0 {
+			strides[i] = a.strides[j]
+		}
+	}
+	return a.view(shape, strides, a.off)
+}
