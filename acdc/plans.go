@@ -75,13 +75,13 @@ func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
 }
 
 // plan is the compiled masked run's logits from forward position start on,
-// for at least b variants: the smallest plan already compiled for more
-// variants is reused (the extra rows are padding), since a compile costs
-// more than the rows.
+// for at least b variants: the smallest plan already compiled for up to
+// twice as many variants is reused (the extra rows are padding), since a
+// compile costs more than a few rows.
 func (c *compiled) plan(start, b int, dt tensor.DType) (*circopt.Plan, int, error) {
 	best := 0
 	for k := range c.plans {
-		if n := k[1]; k[0] == start && n >= b && (best == 0 || n < best) {
+		if n := k[1]; k[0] == start && n >= b && n <= 2*b && (best == 0 || n < best) {
 			best = n
 		}
 	}
