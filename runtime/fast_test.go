@@ -660,11 +660,27 @@ func TestFastReluEdgeCases(t *testing.T) {
 }
 
 // TestProductsSkipGEMMs: contractions that sum no label (outer and
-// broadcast products) match the reference without a GEMM call.
+// broadcast products) match the reference without a GEMM call, and
+// one-operand einsums that only sum axes away without the reference kernel.
 func TestProductsSkipGEMMs(t *testing.T) {
-	var calls atomic.Int64
+	var calls, refs atomic.Int64
 	gemmHook = func(bool, bool) { calls.Add(1) }
-	defer func() { gemmHook = nil }()
+	referenceHook = func(*ir.Value) { refs.Add(1) }
+	defer func() { gemmHook, referenceHook = nil, nil }()
+	for _, c := range []struct{ spec, a, out string }{
+		{"abc->ab", "[5,7,9]", "[5,7]"},
+		{"abc->ac", "[5,7,9]", "[5,9]"},
+		{"abc->", "[5,7,9]", "[]"},
+		{"ab->ab", "[4,3]", "[4,3]"},
+	} {
+		for _, dt := range []string{"f32", "f64"} {
+			p := program(t, fmt.Sprintf("%%0 = input \"x0\" : %s%s\n%%1 = einsum %q %%0 : %s%s\noutput \"y\" %%1\n", dt, c.a, c.spec, dt, c.out))
+			compareRuns(t, p, randInputs(p, 5), map[string]tensor.DType{"f32": tensor.Float32, "f64": tensor.Float64}[dt], Fast{})
+		}
+	}
+	if n := refs.Load(); n != 0 {
+		t.Errorf("%d sums took the reference kernel", n)
+	}
 	for _, c := range []struct{ spec, a, b, out string }{
 		{"abc,ab->abc", "[5,7,9]", "[5,7]", "[5,7,9]"},
 		{"abc,c->abc", "[5,7,9]", "[9]", "[5,7,9]"},

@@ -8,6 +8,12 @@ import (
 	"github.com/circopt/circopt/tensor"
 )
 
+// Fast paths for einsums that are not GEMMs.
+
+// referenceHook, when set (tests), sees every value the fast executor
+// leaves to the reference kernel.
+var referenceHook func(v *ir.Value)
+
 // productInto computes out = einsum(la,lb->lo)(a, b) for a contraction
 // that sums no label (an outer or broadcast product, as a Mul lowers to):
 // one elementwise pass, where GEMMs would run one tiny product per row.
@@ -31,4 +37,29 @@ func onLabels(a *arr, la, lo, shape []int) *arr {
 		}
 	}
 	return a.view(shape, strides, a.off)
+}
+
+// summedAxes reports whether v is a one-operand einsum that only sums
+// axes away (output labels are the input's, in order, minus some), and
+// which: it runs as a sum.
+func summedAxes(v *ir.Value) ([]int, bool) {
+	if v.Op != ir.OpEinsum || len(v.Operands) != 1 {
+		return nil, false
+	}
+	sp, err := ir.ParseEinsum(v.Attrs.String("spec"), 1)
+	if err != nil {
+		return nil, false
+	}
+	in, axes, j := sp.In[0], []int(nil), 0
+	for i, l := range in {
+		if slices.Contains(in[i+1:], l) {
+			return nil, false
+		}
+		if j < len(sp.Out) && sp.Out[j] == l {
+			j++
+		} else {
+			axes = append(axes, i)
+		}
+	}
+	return axes, j == len(sp.Out)
 }
