@@ -126,7 +126,7 @@ func (d *Discoverer) run(ctx context.Context, clean, corrupt *tensor.Tensor, unb
 	if err := r.prune(); err != nil {
 		return nil, err
 	}
-	outs, err := r.eval(1, r.row(gr.Has))
+	outs, err := r.eval(1, nil, r.row(gr.Has))
 	if err != nil {
 		return nil, err
 	}

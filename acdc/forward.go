@@ -179,6 +179,12 @@ type inputs func(r string, senders []string, out map[string]circuit.Circuit, las
 // not computed: known holds their outputs. run returns every component's
 // output by name.
 func (f *forward) run(gr *Graph, known map[string]circuit.Circuit, in inputs) map[string]circuit.Circuit {
+	return f.runThen(gr, known, in, nil)
+}
+
+// runThen is run with then(r, output) replacing each computed output (nil:
+// none).
+func (f *forward) runThen(gr *Graph, known map[string]circuit.Circuit, in inputs, then func(r string, out circuit.Circuit) circuit.Circuit) map[string]circuit.Circuit {
 	out := maps.Clone(known)
 	comps := gr.Components()
 	for i, r := range comps {
@@ -196,6 +202,9 @@ func (f *forward) run(gr *Graph, known map[string]circuit.Circuit, in inputs) ma
 			terms = append(terms, f.w[fmt.Sprintf("a%d.w.o_bias", l)])
 		}
 		out[r] = f.component(r, f.add(r+".in", terms...))
+		if then != nil && f.err == nil {
+			out[r] = then(r, out[r])
+		}
 		if f.err != nil {
 			return nil
 		}

@@ -41,7 +41,7 @@ func setup(t *testing.T, clean, corrupt []int64) (*runner, *transformer.Model) {
 // evalMasked evaluates outputs of the masked run on mask rows.
 func evalMasked(t *testing.T, r *runner, names []string, rows ...[]float32) [][]float64 {
 	t.Helper()
-	out, err := r.masked(1, len(rows))
+	out, err := r.masked(1, len(rows), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ type compiled struct {
 	order  map[string]int // each component's position in the forward order
 	full   *Graph
 	consts *circopt.Plan            // the clean and corrupt runs from their embeddings
-	plans  map[[2]int]*circopt.Plan // by first computed component and variant count
+	plans  map[planKey]*circopt.Plan
 }
 
 // compiledFor is the token count's plans, made on first use.
@@ -41,7 +41,7 @@ func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
 	}
 	u := *f
 	u.bp = ""
-	c := &compiled{f: f, u: &u, index: map[Edge]int{}, order: map[string]int{}, plans: map[[2]int]*circopt.Plan{}}
+	c := &compiled{f: f, u: &u, index: map[Edge]int{}, order: map[string]int{}, plans: map[planKey]*circopt.Plan{}}
 	if c.full, err = NewGraph(d.m.Config); err != nil {
 		return nil, err
 	}
@@ -74,21 +74,31 @@ func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
 	return c, nil
 }
 
+// planKey names a plan: its first computed component, its variant count,
+// and whether its rows follow a step's layout (stepRows).
+type planKey struct {
+	start, b int
+	step     bool
+}
+
 // plan is the compiled masked run's logits from forward position start on,
 // for at least b variants: the smallest plan already compiled for up to
 // twice as many variants is reused (the extra rows are padding), since a
-// compile costs more than a few rows.
-func (c *compiled) plan(start, b int, dt tensor.DType) (*circopt.Plan, int, error) {
-	best := 0
-	for k := range c.plans {
-		if n := k[1]; k[0] == start && n >= b && n <= 2*b && (best == 0 || n < best) {
-			best = n
+// compile costs more than a few rows. With step (the receivers of one
+// step), the rows follow stepRows' layout and b must be its length.
+func (c *compiled) plan(start, b int, step []string, dt tensor.DType) (*circopt.Plan, int, error) {
+	key := planKey{start, b, step != nil}
+	if step == nil {
+		for k := range c.plans {
+			if !k.step && k.start == start && k.b >= b && k.b <= 2*b && (key.b == b || k.b < key.b) {
+				key.b = k.b
+			}
 		}
 	}
-	if best > 0 {
-		return c.plans[[2]int{start, best}], best, nil
+	if p, ok := c.plans[key]; ok {
+		return p, key.b, nil
 	}
-	out, err := c.masked(start, b)
+	out, err := c.masked(start, b, step)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -96,8 +106,25 @@ func (c *compiled) plan(start, b int, dt tensor.DType) (*circopt.Plan, int, erro
 	if err != nil {
 		return nil, 0, fmt.Errorf("acdc: compile: %w", err)
 	}
-	c.plans[[2]int{start, b}] = p
+	c.plans[key] = p
 	return p, b, nil
+}
+
+// stepRows is the row layout of a step over receivers step (in forward
+// order): row 0 is the current circuit, then each receiver's rows, one per
+// sender of the full graph. It returns each receiver's rows [lo, hi) and
+// the row count.
+func (c *compiled) stepRows(step []string) (map[string][2]int, int, error) {
+	at, n := map[string][2]int{}, 1
+	for _, recv := range step {
+		senders, err := c.full.Senders(recv)
+		if err != nil {
+			return nil, 0, err
+		}
+		at[recv] = [2]int{n, n + len(senders)}
+		n += len(senders)
+	}
+	return at, n, nil
 }
 
 // masked is the clean run over b variants from the component at forward
@@ -105,15 +132,29 @@ func (c *compiled) plan(start, b int, dt tensor.DType) (*circopt.Plan, int, erro
 // in): edge e of variant i is kept where mask[i, e] is 1 and patched to the
 // corrupt sender output where it is 0 (input = corrupt + mask·(clean −
 // corrupt)). The edges from the earlier components enter as one
-// contraction per receiver: base + mask[:, their columns]·diff.
-func (c *compiled) masked(start, b int) (map[string]circuit.Circuit, error) {
+// contraction per receiver: base + mask[:, their columns]·diff. With step,
+// the rows follow stepRows(step), and a step receiver whose senders all
+// come before start runs only on row 0 and its own rows: the others do not
+// change its input.
+func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circuit, error) {
 	f := c.f
 	sym := func(name string, shape ...int) circuit.Circuit {
 		return f.ok(circuit.NewSymbol(shape, "", name))
 	}
 	mask := sym(maskName, b, len(c.edges))
-	cols := func(e Edge, n int) circuit.Circuit {
-		return f.index("", mask, circuit.All(), circuit.Slice(c.index[e], c.index[e]+n))
+	cols := func(rows circuit.AxisIndex, e Edge, n int) circuit.Circuit {
+		return f.index("", mask, rows, circuit.Slice(c.index[e], c.index[e]+n))
+	}
+	var at map[string][2]int
+	if step != nil {
+		var n int
+		var err error
+		if at, n, err = c.stepRows(step); err != nil {
+			return nil, err
+		}
+		if n != b {
+			return nil, fmt.Errorf("acdc: step of %d rows in a plan of %d", n, b)
+		}
 	}
 	known, corrupt := map[string]circuit.Circuit{}, map[string]circuit.Circuit{}
 	for n, i := range c.order {
@@ -125,11 +166,17 @@ func (c *compiled) masked(start, b int) (map[string]circuit.Circuit, error) {
 		}
 	}
 	edge := f.perEdge(corrupt, func(e Edge, out, cor circuit.Circuit) circuit.Circuit {
-		col := f.ok(circuit.Unsqueeze("", cols(e, 1), -1)) // [b, 1, 1] broadcasts over positions and features
+		col := f.ok(circuit.Unsqueeze("", cols(circuit.All(), e, 1), -1)) // [b, 1, 1] broadcasts over positions and features
 		return f.add("", cor, f.ok(circuit.Mul("", col, f.ok(circuit.Sub("", out, cor)))))
 	})
+	own := map[string]bool{} // step receivers computed on their own rows
 	in := func(recv string, senders []string, out map[string]circuit.Circuit, last bool) []circuit.Circuit {
 		n := c.before(senders, start)
+		rows := circuit.All()
+		if r, ok := at[recv]; ok && n == len(senders) {
+			own[recv] = true
+			rows = circuit.Positions(append([]int64{0}, span(r[0], r[1])...)...)
+		}
 		terms := edge(recv, senders[n:], out, last)
 		if n == 0 {
 			return terms
@@ -138,10 +185,30 @@ func (c *compiled) masked(start, b int) (map[string]circuit.Circuit, error) {
 		base := sym(basePrefix+recv, seq, f.cfg.Hidden)
 		diff := sym(diffPrefix+recv, n, seq, f.cfg.Hidden)
 		// Edges into recv are sorted by sender, so the earlier senders' columns are adjacent.
-		return append(terms, base, f.einsum("", "Be,esd->Bsd", cols(Edge{senders[0], recv}, n), diff))
+		return append(terms, base, f.einsum("", "Be,esd->Bsd", cols(rows, Edge{senders[0], recv}, n), diff))
 	}
-	out := f.run(c.full, known, in)
+	// spread gives every row its own-rows output: row 0's, or its own.
+	spread := func(recv string, o circuit.Circuit) circuit.Circuit {
+		if !own[recv] {
+			return o
+		}
+		r, idx := at[recv], make([]int64, b)
+		for i := r[0]; i < r[1]; i++ {
+			idx[i] = int64(i - r[0] + 1)
+		}
+		return f.index(recv+".rows", o, circuit.Positions(idx...), circuit.All(), circuit.All())
+	}
+	out := f.runThen(c.full, known, in, spread)
 	return out, f.err
+}
+
+// span is lo, lo+1, …, hi−1.
+func span(lo, hi int) []int64 {
+	out := make([]int64, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		out = append(out, int64(i))
+	}
+	return out
 }
 
 // before counts the senders (in forward order) before position start.

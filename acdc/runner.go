@@ -139,9 +139,10 @@ func (r *runner) row(keep func(Edge) bool) []float32 {
 }
 
 // eval runs the variants (one mask row each, keeping every edge into the
-// components before forward position start) and returns each variant's
-// last-position logits in float64.
-func (r *runner) eval(start int, rows ...[]float32) ([][]float64, error) {
+// components before forward position start; laid out by stepRows(layout)
+// unless layout is nil) and returns each variant's last-position logits in
+// float64.
+func (r *runner) eval(start int, layout []string, rows ...[]float32) ([][]float64, error) {
 	for _, row := range rows {
 		for i, e := range r.edges {
 			if row[i] != 1 && r.order[e.Receiver] < start {
@@ -154,7 +155,7 @@ func (r *runner) eval(start int, rows ...[]float32) ([][]float64, error) {
 	if r.unbatched {
 		return r.evalEach(rows)
 	}
-	p, n, err := r.plan(start, len(rows), r.dt)
+	p, n, err := r.plan(start, len(rows), layout, r.dt)
 	if err != nil {
 		return nil, err
 	}
@@ -261,43 +262,60 @@ func (r *runner) prune() error {
 
 // step judges every edge into the receivers recvs.
 func (r *runner) step(recvs []string) error {
-	var cands []Edge
+	recvs = slices.Clone(recvs)
+	slices.SortFunc(recvs, func(a, b string) int { return r.order[a] - r.order[b] })
+	unread := map[string]bool{}
 	for _, recv := range recvs {
+		if recv == Logits || r.sends(recv) {
+			continue
+		}
+		// Nothing reads recv's output: its inputs cannot matter.
+		unread[recv] = true
 		senders, err := r.gr.Senders(recv)
 		if err != nil {
 			return err
 		}
-		unread := recv != Logits && !r.sends(recv)
 		for _, s := range senders {
-			e := Edge{s, recv}
-			if unread {
-				// Nothing reads recv's output: its inputs cannot matter.
-				if err := r.gr.Remove(e); err != nil {
-					return err
-				}
-				continue
+			if err := r.gr.Remove(Edge{s, recv}); err != nil {
+				return err
 			}
-			cands = append(cands, e)
+		}
+	}
+	// Several receivers take stepRows' layout: one row per edge of the
+	// full graph, rows of unread receivers repeating the current circuit.
+	var layout []string
+	if len(recvs) > 1 {
+		layout = recvs
+	}
+	cur := r.row(r.gr.Has)
+	rows, cands, pads := [][]float32{cur}, map[int]Edge{}, 0
+	for _, recv := range recvs {
+		senders, err := r.full.Senders(recv)
+		if err != nil {
+			return err
+		}
+		for _, s := range senders {
+			switch e := (Edge{s, recv}); {
+			case !unread[recv]:
+				cands[len(rows)] = e
+				rows = append(rows, r.row(func(x Edge) bool { return x != e && r.gr.Has(x) }))
+			case layout != nil:
+				pads++
+				rows = append(rows, cur)
+			}
 		}
 	}
 	if len(cands) == 0 {
 		return nil
 	}
-	rows := [][]float32{r.row(r.gr.Has)}
-	for _, drop := range cands {
-		rows = append(rows, r.row(func(e Edge) bool { return e != drop && r.gr.Has(e) }))
-	}
-	start := len(r.order)
-	for _, recv := range recvs {
-		start = min(start, r.order[recv])
-	}
-	outs, err := r.eval(start, rows...)
+	outs, err := r.eval(r.order[recvs[0]], layout, rows...)
 	if err != nil {
 		return err
 	}
-	cur := r.sc.damage(outs[0])
-	for i, e := range cands {
-		if r.sc.damage(outs[i+1])-cur < r.threshold {
+	r.evals -= pads
+	base := r.sc.damage(outs[0])
+	for i := 1; i < len(rows); i++ {
+		if e, ok := cands[i]; ok && r.sc.damage(outs[i])-base < r.threshold {
 			if err := r.gr.Remove(e); err != nil {
 				return err
 			}
