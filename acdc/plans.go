@@ -25,7 +25,7 @@ type compiled struct {
 	index  map[Edge]int   // its column
 	order  map[string]int // each component's position in the forward order
 	full   *Graph
-	consts *circopt.Plan            // the clean and corrupt runs from their embeddings
+	consts *circopt.Plan // the clean and corrupt runs from their embeddings
 	plans  map[planKey]*circopt.Plan
 }
 
