@@ -54,7 +54,7 @@ func (d *Discoverer) embed(ids []int64) []float64 {
 // constants runs the full clean and corrupt runs once (one plan run, two
 // variants); every step reads their outputs.
 func (r *runner) constants(clean, corrupt []float64) error {
-	emb, err := tensor.FromFloat64([]int{2, r.f.seq, r.f.cfg.Hidden}, append(clean, corrupt...))
+	emb, err := r.input([]int{2, r.f.seq, r.f.cfg.Hidden}, append(clean, corrupt...))
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (r *runner) constants(clean, corrupt []float64) error {
 	r.evals += 2
 	r.cleanT, r.corruptT = map[string][]float64{Embed: clean}, map[string][]float64{Embed: corrupt}
 	for i, n := range r.full.Components()[1:] {
-		v := ts[i].Cast(tensor.Float64).Float64s()
+		v := ts[i].Float64s()
 		r.cleanT[n], r.corruptT[n] = v[:len(v)/2], v[len(v)/2:]
 	}
 	return nil
@@ -82,7 +82,7 @@ func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
 	comps := r.full.Components()
 	for _, recv := range comps[start:] {
 		if recv != Logits {
-			t, err := tensor.FromFloat64(r.outShape(recv), r.corruptT[recv])
+			t, err := r.input(r.outShape(recv), r.corruptT[recv])
 			if err != nil {
 				return nil, err
 			}
@@ -119,12 +119,24 @@ func (r *runner) stack(senders []string, seq int) (*tensor.Tensor, *tensor.Tenso
 			diff = append(diff, cl[i]-co[i])
 		}
 	}
-	st, err := tensor.FromFloat64([]int{seq, h}, sum)
+	st, err := r.input([]int{seq, h}, sum)
 	if err != nil {
 		return nil, nil, err
 	}
-	dt, err := tensor.FromFloat64([]int{len(senders), seq, h}, diff)
+	dt, err := r.input([]int{len(senders), seq, h}, diff)
 	return st, dt, err
+}
+
+// input is a plan input in the plans' dtype, so runs bind it without a cast.
+func (r *runner) input(shape []int, v []float64) (*tensor.Tensor, error) {
+	if r.dt == tensor.Float64 {
+		return tensor.FromFloat64(shape, v)
+	}
+	f := make([]float32, len(v))
+	for i, x := range v {
+		f[i] = float32(x)
+	}
+	return tensor.FromFloat32(shape, f)
 }
 
 // row is one variant's mask: 1 for each edge keep says is kept.
@@ -179,7 +191,7 @@ func (r *runner) eval(start int, layout []string, rows ...[]float32) ([][]float6
 	if err != nil {
 		return nil, fmt.Errorf("acdc: evaluation: %w", err)
 	}
-	flat := ts[0].Cast(tensor.Float64).Float64s()
+	flat := ts[0].Float64s()
 	v := len(flat) / n
 	out := make([][]float64, len(rows))
 	for i := range out {
@@ -232,7 +244,7 @@ func (r *runner) evalEach(rows [][]float32) ([][]float64, error) {
 	}
 	out := make([][]float64, len(rows))
 	for k, t := range ts {
-		out[k] = t.Cast(tensor.Float64).Float64s()
+		out[k] = t.Float64s()
 	}
 	return out, nil
 }
