@@ -660,7 +660,8 @@ func TestFastReluEdgeCases(t *testing.T) {
 }
 
 // TestProductsSkipGEMMs: contractions that sum no label (outer and
-// broadcast products) match the reference without a GEMM call, and
+// broadcast products) or keep no label of one operand alone (batched dots)
+// match the reference without a GEMM call, and
 // one-operand einsums that only sum axes away without the reference kernel.
 func TestProductsSkipGEMMs(t *testing.T) {
 	var calls, refs atomic.Int64
@@ -687,6 +688,12 @@ func TestProductsSkipGEMMs(t *testing.T) {
 		{"i,j->ij", "[6]", "[11]", "[6,11]"},
 		{"ab,ba->ab", "[4,3]", "[3,4]", "[4,3]"},
 		{"abc,ac->cab", "[3,4,5]", "[3,5]", "[5,3,4]"},
+		// batched dots: no label kept by one operand alone
+		{"abc,abc->ab", "[5,7,9]", "[5,7,9]", "[5,7]"},
+		{"ab,ab->ba", "[6,11]", "[6,11]", "[11,6]"},
+		{"i,i->", "[13]", "[13]", "[]"},
+		{"abc,acb->a", "[3,4,5]", "[3,5,4]", "[3]"},
+		{"ab,ab->a", "[4,0]", "[4,0]", "[4]"},
 	} {
 		for _, dt := range []string{"f32", "f64"} {
 			p := program(t, fmt.Sprintf("%%0 = input \"x0\" : %s%s\n%%1 = input \"x1\" : %s%s\n%%2 = einsum %q %%0 %%1 : %s%s\noutput \"y\" %%2\n",

@@ -399,9 +399,15 @@ func contractScratch(c *contraction, a, b, out *arr) int64 {
 // out is a fresh contiguous array of the run dtype. It stops early, with
 // the context's error, when x's run is canceled.
 func contract(x *execState, c *contraction, a, b, out *arr) error {
-	if len(c.k) == 0 && a.dt == out.dt && b.dt == out.dt {
-		productInto(c, a, b, out)
-		return nil
+	if a.dt == out.dt && b.dt == out.dt {
+		switch {
+		case len(c.k) == 0:
+			productInto(c, a, b, out)
+			return nil
+		case len(c.m) == 0 && len(c.n) == 0:
+			dotInto(c, a, b, out)
+			return nil
+		}
 	}
 	pl := planContract(c, a, b, out)
 	switch {

@@ -349,7 +349,7 @@ func (s *simulation) scratch(v *ir.Value, env map[int]*arr, out *arr) int64 {
 	switch {
 	case v.Op == ir.OpEinsum && len(v.Operands) == 2 && v.Type.DType.IsFloat():
 		c, ok := classifyEinsum(v.Attrs.String("spec"))
-		if !ok || len(c.k) == 0 { // products run elementwise (productInto)
+		if !ok || len(c.k) == 0 || len(c.m)+len(c.n) == 0 { // products and dots run in place (productInto, dotInto)
 			return 0
 		}
 		a, b := *env[v.Operands[0]], *env[v.Operands[1]]
