@@ -13,8 +13,8 @@ import (
 const (
 	maskName    = "acdc.mask"     // the variants' edge masks [variants, edges]
 	embedName   = "acdc.embed"    // the clean and corrupt embeddings [2, seq, hidden]
-	basePrefix  = "acdc.base."    // + receiver: Σ corrupt output of its senders before the step
-	diffPrefix  = "acdc.diff."    // + receiver: those senders' clean − corrupt outputs, stacked
+	basePrefix  = "acdc.base."    // + seenName: Σ corrupt output of the components before the step
+	diffPrefix  = "acdc.diff."    // + seenName: their clean − corrupt outputs, stacked
 	corruptPref = "acdc.corrupt." // + sender: its corrupt output, for senders the step computes
 )
 
@@ -132,14 +132,20 @@ func (c *compiled) stepRows(step []string) (map[string][2]int, int, error) {
 // in): edge e of variant i is kept where mask[i, e] is 1 and patched to the
 // corrupt sender output where it is 0 (input = corrupt + mask·(clean −
 // corrupt)). The edges from the earlier components enter as one
-// contraction per receiver: base + mask[:, their columns]·diff. With step,
+// contraction per receiver: base + mask[:, their columns]·diff (every
+// receiver computed has every component before start as a sender, so
+// base and diff are shared). With step,
 // the rows follow stepRows(step), and a step receiver whose senders all
 // come before start runs only on row 0 and its own rows: the others do not
 // change its input.
 func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circuit, error) {
 	f := c.f
+	syms := map[string]circuit.Circuit{} // one Symbol per name: runs bind by name
 	sym := func(name string, shape ...int) circuit.Circuit {
-		return f.ok(circuit.NewSymbol(shape, "", name))
+		if _, ok := syms[name]; !ok {
+			syms[name] = f.ok(circuit.NewSymbol(shape, "", name))
+		}
+		return syms[name]
 	}
 	mask := sym(maskName, b, len(c.edges))
 	cols := func(rows circuit.AxisIndex, e Edge, n int) circuit.Circuit {
@@ -181,9 +187,13 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 		if n == 0 {
 			return terms
 		}
+		if n != start {
+			f.ok(nil, fmt.Errorf("acdc: %s has %d senders before position %d", recv, n, start))
+			return nil
+		}
 		seq := c.seqSeen(last)
-		base := sym(basePrefix+recv, seq, f.cfg.Hidden)
-		diff := sym(diffPrefix+recv, n, seq, f.cfg.Hidden)
+		base := sym(basePrefix+seenName(last), seq, f.cfg.Hidden)
+		diff := sym(diffPrefix+seenName(last), n, seq, f.cfg.Hidden)
 		// Edges into recv are sorted by sender, so the earlier senders' columns are adjacent.
 		return append(terms, base, f.einsum("", "Be,esd->Bsd", cols(rows, Edge{senders[0], recv}, n), diff))
 	}
@@ -226,6 +236,14 @@ func (c *compiled) seqSeen(last bool) int {
 		return 1
 	}
 	return c.f.seq
+}
+
+// seenName names the positions a receiver sees (seqSeen).
+func seenName(last bool) string {
+	if last {
+		return "last"
+	}
+	return "all"
 }
 
 // outShape is component n's output shape in one run.

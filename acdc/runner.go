@@ -72,8 +72,9 @@ func (r *runner) constants(clean, corrupt []float64) error {
 }
 
 // bindings are the run-time inputs of the plans from forward position
-// start on, but the mask: base and diff of each receiver they compute, and
-// the corrupt outputs of the senders they compute.
+// start on, but the mask: base and diff of the components before start as
+// every position and the last one see them, and the corrupt outputs of the
+// components the plans compute.
 func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
 	if b, ok := r.bound[start]; ok {
 		return b, nil
@@ -88,16 +89,14 @@ func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
 			}
 			b[corruptPref+recv] = t
 		}
-		senders, err := r.full.Senders(recv)
-		if err != nil {
-			return nil, err
+	}
+	for _, last := range []bool{false, true} {
+		if !last && slices.ContainsFunc(comps[:start], r.f.lastOnly) {
+			continue // no receiver after a last-position-only one reads every position
 		}
-		n := r.before(senders, start)
-		if n == 0 {
-			continue
-		}
-		seq := r.seqSeen(r.f.reads(recv))
-		if b[basePrefix+recv], b[diffPrefix+recv], err = r.stack(senders[:n], seq); err != nil {
+		var err error
+		n := seenName(last)
+		if b[basePrefix+n], b[diffPrefix+n], err = r.stack(comps[:start], r.seqSeen(last)); err != nil {
 			return nil, err
 		}
 	}
