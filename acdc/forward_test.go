@@ -172,3 +172,20 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// The scorer's KL is the definition Σ p·(log p − log q).
+func TestScorerKL(t *testing.T) {
+	full, other := []float64{2, -1, 0.5, 3, -40}, []float64{0.1, 1, -2, 2.5, 0}
+	sc := newScorer(KL, 0, 0, full)
+	lp, lq := logSoftmax(full), logSoftmax(other)
+	var want float64
+	for i := range lp {
+		want += math.Exp(lp[i]) * (lp[i] - lq[i])
+	}
+	if got := sc.value(other); math.Abs(got-want) > 1e-12 {
+		t.Errorf("KL %g, want %g", got, want)
+	}
+	if got := sc.value(full); math.Abs(got) > 1e-12 {
+		t.Errorf("KL of the full logits %g, want 0", got)
+	}
+}

@@ -309,7 +309,9 @@ func (r *runner) step(recvs []string) error {
 			switch e := (Edge{s, recv}); {
 			case !unread[recv]:
 				cands[len(rows)] = e
-				rows = append(rows, r.row(func(x Edge) bool { return x != e && r.gr.Has(x) }))
+				row := slices.Clone(cur)
+				row[r.index[e]] = 0
+				rows = append(rows, row)
 			case layout != nil:
 				pads++
 				rows = append(rows, cur)
