@@ -1,0 +1,257 @@
+"""Train a 2-layer attention-only transformer with attention_only_2's layout
+(shortformer positions, layer norm, causal mask, untied unembed) on synthetic
+sequences with repeated random-token segments, so that induction heads form.
+
+The forward pass mirrors circopt's modlib module library term by term:
+  ln(x)      = (x - mean) * rsqrt(var + 1e-5) * scale + bias   (biased var)
+  q/k input  = ln(resid) + pos_embeds      (shortformer; v input is ln(resid))
+  scores     = q.k * rsqrt(head_dim) + (1 - mask) * -10000
+  head       = w_o[h] @ (softmax(scores) @ v)
+  resid     += sum over heads;  logits = final_ln(resid) @ unembed^T
+Run offline (never in CI):  /usr/bin/python3 training/induction/train.py
+Writes training/induction/out/{weights.safetensors,info.json,report.json}.
+"""
+import json
+import math
+import os
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+
+SEED = 0
+VOCAB = 256  # token 0 is BOS; data tokens are 1..VOCAB-1
+HIDDEN = 64
+HEADS = 8
+HEAD_DIM = 16
+SEQ = 32  # model positions; each example holds SEQ+1 tokens
+MAX_POS = 64
+STEPS = int(os.environ.get("STEPS", "3000"))
+BATCH = 64
+SEG_MAX = int(os.environ.get("SEG_MAX", "12"))  # longest repeated segment
+LR = float(os.environ.get("LR", "2e-3"))
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.environ.get("OUT", os.path.join(HERE, "out"))
+
+INFO = {
+    "params": {
+        "block_params": {"norm_type": "ln", "attn_bias": False, "attn_pos": True, "use_mlp": False,
+                         "mlp_act_type": "gelu", "mlp_output_bias": True},
+        "num_layers": 2, "use_norm_output": True, "output_bias": False,
+    },
+    "model_class": "GPTBeginEndToks", "pos_enc_type": "shortformer", "causal_mask": True, "extra": None,
+}
+
+
+def make_batch(gen, n):
+    """n examples of SEQ+1 tokens: BOS, then random tokens in which one
+    segment of 4..SEG_MAX tokens is repeated later. rep[i, p] is 1 where the
+    token at p+1 is a repeated token predictable by induction from p."""
+    toks = torch.randint(1, VOCAB, (n, SEQ + 1), generator=gen)
+    toks[:, 0] = 0
+    rep = torch.zeros(n, SEQ)
+    for i in range(n):
+        L = int(torch.randint(4, SEG_MAX + 1, (1,), generator=gen))
+        a = int(torch.randint(1, SEQ + 1 - 2 * L + 1, (1,), generator=gen))
+        b = int(torch.randint(a + L, SEQ + 1 - L + 1, (1,), generator=gen))
+        toks[i, b:b + L] = toks[i, a:a + L]
+        # input position p predicts token p+1; p in [b, b+L-2] sees a repeat of
+        # the token after toks[a + p - b]
+        rep[i, b:b + L - 1] = 1
+    return toks, rep
+
+
+class Model(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        g = torch.Generator().manual_seed(SEED)
+        r = lambda *s, std=0.02: torch.nn.Parameter(torch.randn(*s, generator=g) * std)
+        self.tok = r(VOCAB, HIDDEN, std=0.1)
+        self.pos = r(MAX_POS, HIDDEN, std=0.1)
+        self.w = torch.nn.ParameterDict()
+        for l in range(2):
+            self.w[f"a{l}_q"] = r(HEADS, HEAD_DIM, HIDDEN, std=1 / math.sqrt(HIDDEN))
+            self.w[f"a{l}_k"] = r(HEADS, HEAD_DIM, HIDDEN, std=1 / math.sqrt(HIDDEN))
+            self.w[f"a{l}_v"] = r(HEADS, HEAD_DIM, HIDDEN, std=1 / math.sqrt(HIDDEN))
+            self.w[f"a{l}_o"] = r(HEADS, HIDDEN, HEAD_DIM, std=1 / math.sqrt(HEADS * HEAD_DIM))
+            self.w[f"a{l}_ln_scale"] = torch.nn.Parameter(torch.ones(HIDDEN))
+            self.w[f"a{l}_ln_bias"] = torch.nn.Parameter(torch.zeros(HIDDEN))
+        self.w["final_ln_scale"] = torch.nn.Parameter(torch.ones(HIDDEN))
+        self.w["final_ln_bias"] = torch.nn.Parameter(torch.zeros(HIDDEN))
+        self.unembed = r(VOCAB, HIDDEN, std=1 / math.sqrt(HIDDEN))
+
+    def state(self):
+        """Weights under rust_circuit's names."""
+        d = {"t.w.tok_embeds": self.tok, "t.w.pos_embeds": self.pos, "t.w.unembed": self.unembed,
+             "final.ln.w.scale": self.w["final_ln_scale"], "final.ln.w.bias": self.w["final_ln_bias"]}
+        for l in range(2):
+            for x in "qkvo":
+                d[f"a{l}.w.{x}"] = self.w[f"a{l}_{x}"]
+            d[f"a{l}.ln.w.scale"] = self.w[f"a{l}_ln_scale"]
+            d[f"a{l}.ln.w.bias"] = self.w[f"a{l}_ln_bias"]
+        return {k: v.detach().clone() for k, v in d.items()}
+
+
+def layer_norm(x, scale, bias):
+    m = x - x.mean(-1, keepdim=True)
+    var = (m * m).mean(-1, keepdim=True)
+    return m * torch.rsqrt(var + 1e-5) * scale + bias
+
+
+def causal_mask(n, dtype):
+    return (torch.arange(n)[:, None] >= torch.arange(n)[None, :]).to(dtype)
+
+
+def attn(w, l, x, pos, mask, q_in=None, k_in=None, v_in=None, heads=None):
+    """Layer l's attention; q_in/k_in/v_in override the normalised residual
+    for that input (scrubbing). Returns (out [b,s,d], probs [b,h,q,k]) and,
+    with heads, only those heads' summed output."""
+    ln = lambda r: layer_norm(r, w[f"a{l}.ln.w.scale"], w[f"a{l}.ln.w.bias"])
+    xq = ln(x if q_in is None else q_in) + pos
+    xk = ln(x if k_in is None else k_in) + pos
+    xv = ln(x if v_in is None else v_in)
+    q = torch.einsum("bsd,hcd->bhsc", xq, w[f"a{l}.w.q"])
+    k = torch.einsum("bsd,hcd->bhsc", xk, w[f"a{l}.w.k"])
+    v = torch.einsum("bsd,hcd->bhsc", xv, w[f"a{l}.w.v"])
+    scores = torch.einsum("bhqc,bhkc->bhqk", q, k) / math.sqrt(HEAD_DIM) + (1 - mask) * -10000.0
+    probs = torch.softmax(scores, -1)
+    comb = torch.einsum("bhqk,bhkc->bhqc", probs, v)
+    per_head = torch.einsum("bhqc,hdc->bhqd", comb, w[f"a{l}.w.o"])
+    if heads is not None:
+        per_head = per_head[:, heads]
+    return per_head.sum(1), probs
+
+
+def forward(w, toks, return_probs=False):
+    """Logits [b, SEQ, vocab] of input tokens toks [b, SEQ]."""
+    n = toks.shape[1]
+    x = w["t.w.tok_embeds"][toks]
+    pos = w["t.w.pos_embeds"][:n]
+    mask = causal_mask(n, x.dtype)
+    probs = []
+    for l in range(2):
+        out, p = attn(w, l, x, pos, mask)
+        probs.append(p)
+        x = x + out
+    x = layer_norm(x, w["final.ln.w.scale"], w["final.ln.w.bias"])
+    logits = torch.einsum("bsd,vd->bsv", x, w["t.w.unembed"])
+    return (logits, probs) if return_probs else logits
+
+
+def nll(logits, targets):
+    return -torch.log_softmax(logits, -1).gather(-1, targets[..., None])[..., 0]
+
+
+def induction_scores(probs, toks, rep):
+    """Mean attention from each repeated position p to the position just after
+    the earlier occurrence of toks[p], per head: [heads]."""
+    b, h, s, _ = probs.shape
+    tot = torch.zeros(h)
+    cnt = 0
+    for i in range(b):
+        for p in range(s):
+            if rep[i, p] == 0:
+                continue
+            # earlier occurrence j of the same token whose successor is predicted
+            for j in range(p - 1, 0, -1):
+                if toks[i, j] == toks[i, p] and toks[i, j + 1] == toks[i, p + 1]:
+                    tot += probs[i, :, p, j + 1]
+                    cnt += 1
+                    break
+    return tot / max(cnt, 1)
+
+
+def prev_token_scores(probs):
+    """Mean attention to the previous position, per head: [heads]."""
+    s = probs.shape[-1]
+    idx = torch.arange(1, s)
+    return probs[:, :, idx, idx - 1].mean((0, 2))
+
+
+def write_safetensors(path, tensors):
+    header, off, blobs = {}, 0, []
+    for k in sorted(tensors):
+        a = np.ascontiguousarray(tensors[k].numpy().astype(np.float32))
+        header[k] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + a.nbytes]}
+        off += a.nbytes
+        blobs.append(a.tobytes())
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for blob in blobs:
+            f.write(blob)
+
+
+def evaluate(w, gen, n=512):
+    toks, rep = make_batch(gen, n)
+    with torch.no_grad():
+        logits, probs = forward(w, toks[:, :-1], return_probs=True)
+        l = nll(logits, toks[:, 1:])
+    unrep = torch.ones_like(rep)
+    unrep[:, 0] = 0  # the first prediction follows BOS
+    unrep = unrep * (1 - rep)
+    return {
+        "loss_repeated": float((l * rep).sum() / rep.sum()),
+        "loss_unrepeated": float((l * unrep).sum() / unrep.sum()),
+        "uniform_loss": math.log(VOCAB - 1),
+        "induction_score": {f"1.{h}": round(float(s), 4) for h, s in enumerate(induction_scores(probs[1][:128], toks[:128], rep[:128]))},
+        "induction_score_layer0": {f"0.{h}": round(float(s), 4) for h, s in enumerate(induction_scores(probs[0][:128], toks[:128], rep[:128]))},
+        "prev_token_score": {f"0.{h}": round(float(s), 4) for h, s in enumerate(prev_token_scores(probs[0]))},
+    }
+
+
+def main():
+    torch.manual_seed(SEED)
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    model = Model()
+    params = list(model.parameters())
+    opt = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
+    gen = torch.Generator().manual_seed(SEED + 1)
+    t0 = time.time()
+    for step in range(STEPS):
+        lr = LR * min(1.0, (step + 1) / 200) * (0.5 * (1 + math.cos(math.pi * step / STEPS)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        toks, rep = make_batch(gen, BATCH)
+        w = named(model)
+        per_tok = nll(forward(w, toks[:, :-1]), toks[:, 1:])
+        loss = per_tok.mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 100 == 0 or step == STEPS - 1:
+            rl = float((per_tok * rep).sum() / rep.sum())
+            print(f"step {step} loss {loss.item():.4f} repeated {rl:.4f} {time.time() - t0:.0f}s", flush=True)
+    state = model.state()
+    os.makedirs(OUT, exist_ok=True)
+    report = evaluate(state, torch.Generator().manual_seed(SEED + 2))
+    report.update({"steps": STEPS, "batch": BATCH, "seconds": round(time.time() - t0, 1), "seed": SEED,
+                   "vocab": VOCAB, "hidden": HIDDEN, "heads": HEADS, "head_dim": HEAD_DIM, "seq": SEQ})
+    print(json.dumps(report, indent=1))
+    write_safetensors(os.path.join(OUT, "weights.safetensors"), state)
+    with open(os.path.join(OUT, "info.json"), "w") as f:
+        json.dump(INFO, f)
+    with open(os.path.join(OUT, "report.json"), "w") as f:
+        json.dump(report, f, indent=1)
+
+
+def named(model):
+    """The live parameters under rust_circuit's names (gradients flow)."""
+    d = {"t.w.tok_embeds": model.tok, "t.w.pos_embeds": model.pos, "t.w.unembed": model.unembed,
+         "final.ln.w.scale": model.w["final_ln_scale"], "final.ln.w.bias": model.w["final_ln_bias"]}
+    for l in range(2):
+        for x in "qkvo":
+            d[f"a{l}.w.{x}"] = model.w[f"a{l}_{x}"]
+        d[f"a{l}.ln.w.scale"] = model.w[f"a{l}_ln_scale"]
+        d[f"a{l}.ln.w.bias"] = model.w[f"a{l}_ln_bias"]
+    return d
+
+
+if __name__ == "__main__":
+    main()
