@@ -11,11 +11,12 @@ import (
 
 // Names of the Symbols the plans bind at run time.
 const (
-	maskName    = "acdc.mask"     // the variants' edge masks [variants, edges]
-	embedName   = "acdc.embed"    // the clean and corrupt embeddings [2, seq, hidden]
-	basePrefix  = "acdc.base."    // + seenName: Σ corrupt output of the components before the step
-	diffPrefix  = "acdc.diff."    // + seenName: their clean − corrupt outputs, stacked
-	corruptPref = "acdc.corrupt." // + sender: its corrupt output, for senders the step computes
+	maskName     = "acdc.mask"     // the variants' edge masks [variants, edges]
+	embedName    = "acdc.embed"    // the clean and corrupt embeddings [2, seq, hidden]
+	basePrefix   = "acdc.base."    // + seenName: Σ corrupt output of the components before the step
+	diffPrefix   = "acdc.diff."    // + seenName: their clean − corrupt outputs, stacked
+	corruptPref  = "acdc.corrupt." // + sender: its corrupt output, for senders the step computes
+	corsumPrefix = "acdc.corsum."  // + receiver: Σ corrupt output of its senders the step computes
 )
 
 // compiled is what a Discoverer keeps for one token count.
@@ -171,10 +172,13 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 			corrupt[n] = sym(corruptPref+n, c.outShape(n)...)
 		}
 	}
-	edge := f.perEdge(corrupt, func(e Edge, out, cor circuit.Circuit) circuit.Circuit {
-		col := f.ok(circuit.Unsqueeze("", cols(circuit.All(), e, 1), -1)) // [b, 1, 1] broadcasts over positions and features
-		return f.add("", cor, f.ok(circuit.Mul("", col, f.ok(circuit.Sub("", out, cor)))))
-	})
+	diffs := map[string]circuit.Circuit{} // out − corrupt of each computed sender, shared by its receivers
+	diff := func(s string, out map[string]circuit.Circuit) circuit.Circuit {
+		if _, ok := diffs[s]; !ok {
+			diffs[s] = f.ok(circuit.Sub(s+".diff", out[s], corrupt[s]))
+		}
+		return diffs[s]
+	}
 	own := map[string]bool{} // step receivers computed on their own rows
 	in := func(recv string, senders []string, out map[string]circuit.Circuit, last bool) []circuit.Circuit {
 		n := c.before(senders, start)
@@ -183,7 +187,21 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 			own[recv] = true
 			rows = circuit.Positions(append([]int64{0}, span(r[0], r[1])...)...)
 		}
-		terms := edge(recv, senders[n:], out, last)
+		var terms []circuit.Circuit
+		if comp := senders[n:]; len(comp) > 0 {
+			// Σ corrupt + mask[:, their columns]·(out − corrupt) stacked [variants, senders, …]:
+			// one contraction, and the stack is shared by receivers with these senders.
+			ds := make([]circuit.Circuit, len(comp))
+			for i, s := range comp {
+				ds[i] = f.ok(circuit.Unsqueeze("", f.seen(s, diff(s, out), last), 1))
+			}
+			if f.err != nil {
+				return nil
+			}
+			stack := f.ok(circuit.NewConcat("", 1, ds...))
+			terms = append(terms, sym(corsumPrefix+recv, c.seqSeen(last), f.cfg.Hidden),
+				f.einsum("", "Bn,Bnsd->Bsd", cols(rows, Edge{comp[0], recv}, len(comp)), stack))
+		}
 		if n == 0 {
 			return terms
 		}

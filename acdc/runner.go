@@ -89,6 +89,17 @@ func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
 			}
 			b[corruptPref+recv] = t
 		}
+		senders, err := r.full.Senders(recv)
+		if err != nil {
+			return nil, err
+		}
+		if comp := senders[r.before(senders, start):]; len(comp) > 0 {
+			sum, _, err := r.stack(comp, r.seqSeen(r.f.reads(recv)))
+			if err != nil {
+				return nil, err
+			}
+			b[corsumPrefix+recv] = sum
+		}
 	}
 	for _, last := range []bool{false, true} {
 		if !last && slices.ContainsFunc(comps[:start], r.f.lastOnly) {
