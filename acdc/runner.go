@@ -94,7 +94,7 @@ func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
 			return nil, err
 		}
 		if comp := senders[r.before(senders, start):]; len(comp) > 0 {
-			sum, _, err := r.stack(comp, r.seqSeen(r.f.reads(recv)))
+			sum, _, err := r.stack(comp, r.seqSeen(r.f.reads(recv)), true)
 			if err != nil {
 				return nil, err
 			}
@@ -107,7 +107,7 @@ func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
 		}
 		var err error
 		n := seenName(last)
-		if b[basePrefix+n], b[diffPrefix+n], err = r.stack(comps[:start], r.seqSeen(last)); err != nil {
+		if b[basePrefix+n], b[diffPrefix+n], err = r.stack(comps[:start], r.seqSeen(last), false); err != nil {
 			return nil, err
 		}
 	}
@@ -115,23 +115,31 @@ func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
 	return b, nil
 }
 
-// stack is Σ corrupt output over senders [seq, hidden], and clean −
-// corrupt output stacked [senders, seq, hidden], at the last seq positions.
-func (r *runner) stack(senders []string, seq int) (*tensor.Tensor, *tensor.Tensor, error) {
+// stack is Σ corrupt output over senders [seq, hidden], and (unless
+// sumOnly) clean − corrupt output stacked [senders, seq, hidden], at the
+// last seq positions.
+func (r *runner) stack(senders []string, seq int, sumOnly bool) (*tensor.Tensor, *tensor.Tensor, error) {
 	h := r.f.cfg.Hidden
 	sum := make([]float64, seq*h)
-	diff := make([]float64, 0, len(senders)*seq*h)
+	var diff []float64
+	if !sumOnly {
+		diff = make([]float64, 0, len(senders)*seq*h)
+	}
 	for _, s := range senders {
 		cl, co := r.cleanT[s], r.corruptT[s]
 		cl, co = cl[len(cl)-seq*h:], co[len(co)-seq*h:]
 		for i := range sum {
 			sum[i] += co[i]
-			diff = append(diff, cl[i]-co[i])
+		}
+		if !sumOnly {
+			for i := range sum {
+				diff = append(diff, cl[i]-co[i])
+			}
 		}
 	}
 	st, err := r.input([]int{seq, h}, sum)
-	if err != nil {
-		return nil, nil, err
+	if err != nil || sumOnly {
+		return st, nil, err
 	}
 	dt, err := r.input([]int{len(senders), seq, h}, diff)
 	return st, dt, err
