@@ -20,9 +20,14 @@
 //     that computes only the step's receivers and what follows them,
 //     batched over variants: edges are switched by a bound mask Symbol
 //     'acdc.mask' [variants, edges] (receiver input = Σ corrupt_s +
-//     mask·(clean_s − corrupt_s)); the senders before the step (unchanged,
-//     all their edges still in) enter as one contraction per receiver over
-//     bound Symbols.
+//     mask·(out_s − corrupt_s)). The senders before the step (unchanged,
+//     all their edges still in) enter every receiver as one contraction over
+//     a bound stack of their clean − corrupt outputs; the senders the plan
+//     computes, as one contraction over their stacked out − corrupt.
+//   - A layer's step lays its rows out as the current circuit, then each
+//     head's candidates (stepRows): a head runs only on row 0 and its own
+//     rows, and every other row takes row 0's output (their masks differ
+//     from row 0 only in edges into other heads).
 //   - Plans read tokens and masks only through bound Symbols, so they
 //     depend on the model, the token count and the step alone: a
 //     Discoverer keeps them across runs; a larger plan serves fewer
