@@ -26,7 +26,8 @@ type compiled struct {
 	index  map[Edge]int   // its column
 	order  map[string]int // each component's position in the forward order
 	full   *Graph
-	consts *circopt.Plan // the clean and corrupt runs from their embeddings
+	from   map[string][]string // each component's senders in the full graph, in forward order
+	consts *circopt.Plan       // the clean and corrupt runs from their embeddings
 	plans  map[planKey]*circopt.Plan
 }
 
@@ -46,8 +47,12 @@ func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
 	if c.full, err = NewGraph(d.m.Config); err != nil {
 		return nil, err
 	}
+	c.from = map[string][]string{}
 	for i, n := range c.full.Components() {
 		c.order[n] = i
+		if c.from[n], err = c.full.Senders(n); err != nil {
+			return nil, err
+		}
 	}
 	if c.edges, err = c.full.Edges(); err != nil {
 		return nil, err
@@ -115,17 +120,13 @@ func (c *compiled) plan(start, b int, step []string, dt tensor.DType) (*circopt.
 // order): row 0 is the current circuit, then each receiver's rows, one per
 // sender of the full graph. It returns each receiver's rows [lo, hi) and
 // the row count.
-func (c *compiled) stepRows(step []string) (map[string][2]int, int, error) {
+func (c *compiled) stepRows(step []string) (map[string][2]int, int) {
 	at, n := map[string][2]int{}, 1
 	for _, recv := range step {
-		senders, err := c.full.Senders(recv)
-		if err != nil {
-			return nil, 0, err
-		}
-		at[recv] = [2]int{n, n + len(senders)}
-		n += len(senders)
+		at[recv] = [2]int{n, n + len(c.from[recv])}
+		n += len(c.from[recv])
 	}
-	return at, n, nil
+	return at, n
 }
 
 // masked is the clean run over b variants from the component at forward
@@ -155,11 +156,7 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 	var at map[string][2]int
 	if step != nil {
 		var n int
-		var err error
-		if at, n, err = c.stepRows(step); err != nil {
-			return nil, err
-		}
-		if n != b {
+		if at, n = c.stepRows(step); n != b {
 			return nil, fmt.Errorf("acdc: step of %d rows in a plan of %d", n, b)
 		}
 	}

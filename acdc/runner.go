@@ -89,10 +89,7 @@ func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
 			}
 			b[corruptPref+recv] = t
 		}
-		senders, err := r.full.Senders(recv)
-		if err != nil {
-			return nil, err
-		}
+		senders := r.from[recv]
 		if comp := senders[r.before(senders, start):]; len(comp) > 0 {
 			sum, _, err := r.stack(comp, r.seqSeen(r.f.reads(recv)), true)
 			if err != nil {
@@ -320,11 +317,7 @@ func (r *runner) step(recvs []string) error {
 	cur := r.row(r.gr.Has)
 	rows, cands, pads := [][]float32{cur}, map[int]Edge{}, 0
 	for _, recv := range recvs {
-		senders, err := r.full.Senders(recv)
-		if err != nil {
-			return err
-		}
-		for _, s := range senders {
+		for _, s := range r.from[recv] {
 			switch e := (Edge{s, recv}); {
 			case !unread[recv]:
 				cands[len(rows)] = e
