@@ -27,7 +27,10 @@ type Result struct {
 	// model, or the logit difference) for the full model, the pruned
 	// circuit and the fully corrupted model.
 	Full, Pruned, Corrupt float64
-	// Evaluations counts circuits evaluated; Steps counts EvaluateMany calls.
+	// Evaluations counts circuits evaluated (the clean and corrupt runs, each
+	// step's current circuit and candidates, the pruned circuit); Steps counts
+	// batched plan runs (one per greedy step with candidates, one for the
+	// pruned circuit).
 	Evaluations, Steps int
 	// Graph holds every edge left after pruning.
 	Graph *Graph
