@@ -2,6 +2,7 @@ package acdc
 
 import (
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -103,5 +104,106 @@ func TestPlantedCircuit(t *testing.T) {
 			t.Errorf("%s: %d evaluations in %d steps", o.Metric, res.Evaluations, res.Steps)
 		}
 		t.Logf("%s: full %g pruned %g corrupt %g, %d evaluations in %d steps", o.Metric, res.Full, res.Pruned, res.Corrupt, res.Evaluations, res.Steps)
+	}
+}
+
+// The batched plans keep exactly the edges that evaluating every variant
+// as its own circuit keeps, with the same metrics, on the planted model
+// and on a random one.
+func TestBatchedMatchesUnbatched(t *testing.T) {
+	rm, err := transformer.Random(transformer.Config{Layers: 2, Hidden: 16, Heads: 4, Vocab: 30, Ctx: 8, LNEps: 1e-5}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		m              *transformer.Model
+		clean, corrupt []int64
+		o              Options
+	}{
+		{planted(t), []int64{0, 0, 1, 2}, []int64{3, 3, 1, 2}, Options{Metric: KL, Threshold: 0.05}},
+		{rm, []int64{3, 14, 15, 9, 2, 6}, []int64{27, 18, 28, 18, 28, 4}, Options{Metric: KL, Threshold: 1e-5}},
+		{rm, []int64{3, 14, 15, 9, 2, 6}, []int64{27, 18, 28, 18, 28, 4}, Options{Metric: LogitDiff, Threshold: 1e-3, Correct: 7, Wrong: 11}},
+	} {
+		c.o.DType = tensor.Float64
+		var res [2]*Result
+		d, err := New(c.m, c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, unbatched := range []bool{false, true} {
+			if res[i], err = d.run(context.Background(), tokens(t, c.clean...), tokens(t, c.corrupt...), unbatched); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, u := res[0], res[1]
+		all, err := b.Graph.Edges()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b.Edges) == 0 || len(all) == len(mustEdges(t, c.m.Config)) {
+			t.Errorf("%s: kept %d of the edges, want a pruned, non-empty circuit", c.o.Metric, len(b.Edges))
+		}
+		if !slices.Equal(b.Edges, u.Edges) {
+			t.Errorf("%s: batched kept %v, unbatched %v", c.o.Metric, b.Edges, u.Edges)
+		}
+		if b.Evaluations != u.Evaluations || b.Steps != u.Steps {
+			t.Errorf("%s: batched %d evaluations in %d steps, unbatched %d in %d", c.o.Metric, b.Evaluations, b.Steps, u.Evaluations, u.Steps)
+		}
+		for _, v := range [][2]float64{{b.Full, u.Full}, {b.Pruned, u.Pruned}, {b.Corrupt, u.Corrupt}} {
+			if math.Abs(v[0]-v[1]) > 1e-9*(1+math.Abs(v[1])) {
+				t.Errorf("%s: batched metric %g, unbatched %g", c.o.Metric, v[0], v[1])
+			}
+		}
+		t.Logf("%s: %d edges kept, pruned %g", c.o.Metric, len(b.Edges), b.Pruned)
+	}
+}
+
+func mustEdges(t *testing.T, cfg transformer.Config) []Edge {
+	t.Helper()
+	gr, err := NewGraph(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := gr.Edges()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+// A Discoverer's second run on other tokens of the same length compiles
+// nothing and finds what a fresh one finds.
+func TestDiscovererReusesPlans(t *testing.T) {
+	m, err := transformer.Random(small, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Metric: KL, Threshold: 1e-5, DType: tensor.Float64}
+	d, err := New(m, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Run(context.Background(), tokens(t, 1, 2, 3, 4, 5), tokens(t, 6, 7, 8, 9, 10)); err != nil {
+		t.Fatal(err)
+	}
+	c := d.bySeq[5]
+	plans := maps.Clone(c.plans)
+	clean, corrupt := tokens(t, 11, 12, 13, 14, 15), tokens(t, 16, 17, 18, 19, 20)
+	got, err := d.Run(context.Background(), clean, corrupt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(plans, c.plans) || d.bySeq[5] != c {
+		t.Errorf("second run compiled: %d plans before, %d after", len(plans), len(c.plans))
+	}
+	want, err := Run(context.Background(), m, clean, corrupt, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Edges, want.Edges) || got.Pruned != want.Pruned || got.Evaluations != want.Evaluations {
+		t.Errorf("reused plans kept %d edges (pruned %g), fresh ones %d (pruned %g)", len(got.Edges), got.Pruned, len(want.Edges), want.Pruned)
+	}
+	if len(want.Edges) < 2 {
+		t.Errorf("kept %d edges: want a circuit", len(want.Edges))
 	}
 }

@@ -13,15 +13,31 @@
 //   - A head's q, k and v read one input: they are treated as one receiver.
 //   - A removed edge feeds its receiver the sender's output on the corrupt
 //     input in the full corrupt run; every other edge is untouched.
-//   - The clean run is compiled once per variant count into one plan whose
-//     edges are switched by a bound mask Symbol 'acdc.mask' [variants, edges]
-//     (receiver input = Σ corrupt_s + mask·(clean_s − corrupt_s)); the
-//     corrupt run is evaluated once and enters as Arrays. Each greedy step
-//     (one receiver, or all heads of one layer, which do not read each
-//     other) evaluates the current circuit and every candidate removal in
-//     one Plan.Run. Candidates are judged one by one against the step's
-//     current circuit, not re-evaluated after each accepted removal in the
-//     same step; the next step's baseline is measured anew.
+//   - The full clean and corrupt runs are evaluated once, as two variants
+//     of one plan fed the embeddings. A greedy step (one receiver, or all
+//     heads of one layer, which do not read each other) evaluates the
+//     current circuit and every candidate removal in one Plan.Run of a plan
+//     that computes only the step's receivers and what follows them,
+//     batched over variants: edges are switched by a bound mask Symbol
+//     'acdc.mask' [variants, edges] (receiver input = Σ corrupt_s +
+//     mask·(out_s − corrupt_s)). The senders before the step (unchanged,
+//     all their edges still in) enter every receiver as one contraction over
+//     a bound stack of their clean − corrupt outputs; the senders the plan
+//     computes, as one contraction over their stacked out − corrupt.
+//   - A layer's step lays its rows out as the current circuit, then each
+//     head's candidates (stepRows): a head runs only on row 0 and its own
+//     rows, and every other row takes row 0's output (their masks differ
+//     from row 0 only in edges into other heads).
+//   - Plans read tokens and masks only through bound Symbols, so they
+//     depend on the model, the token count and the step alone: a
+//     Discoverer keeps them across runs; a larger plan serves fewer
+//     variants with padding rows.
+//   - Only the last position is read: the final layer's heads query it
+//     alone, and its MLP and the logits compute it alone.
+//   - Candidates are judged one by one against the step's current circuit,
+//     not re-evaluated after each accepted removal in the same step; the
+//     next step's baseline is measured anew. The batched plans keep exactly
+//     the edges of evaluating each variant as its own circuit (tested).
 //   - The component graph lives in github.com/dominikbraun/graph; its
 //     StableTopologicalSort is quadratic, fine for the ~100 components of a
 //     small model. DOT output is sorted, so it is byte-stable.

@@ -2,6 +2,7 @@ package acdc
 
 import (
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -26,7 +27,11 @@ func setup(t *testing.T, clean, corrupt []int64) (*runner, *transformer.Model) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := newRunner(context.Background(), m, gr, clean, corrupt, Options{})
+	d, err := New(m, Options{Metric: KL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.newRunner(context.Background(), gr, clean, corrupt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +41,7 @@ func setup(t *testing.T, clean, corrupt []int64) (*runner, *transformer.Model) {
 // evalMasked evaluates outputs of the masked run on mask rows.
 func evalMasked(t *testing.T, r *runner, names []string, rows ...[]float32) [][]float64 {
 	t.Helper()
-	out, err := r.masked(len(rows))
+	out, err := r.masked(1, len(rows), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +53,13 @@ func evalMasked(t *testing.T, r *runner, names []string, rows ...[]float32) [][]
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := circopt.EvaluateMany(cs, map[string]*tensor.Tensor{maskName: mask}, circopt.Options{DType: tensor.Float64})
+	in, err := r.bindings(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = maps.Clone(in)
+	in[maskName] = mask
+	ts, err := circopt.EvaluateMany(cs, in, circopt.Options{DType: tensor.Float64})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,11 +97,7 @@ func TestSplitMatchesTransformer(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := last.Cast(tensor.Float64).Float64s()
-	got, err := circopt.Evaluate(r.corrupt[Logits], nil, circopt.Options{DType: tensor.Float64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	near(t, "unpatched logits", got.Float64s(), want)
+	near(t, "unpatched logits", r.cleanT[Logits], want)
 	near(t, "masked logits, all kept", evalMasked(t, r, []string{Logits}, r.row(func(Edge) bool { return true }))[0], want)
 }
 
@@ -101,12 +108,8 @@ func TestPatching(t *testing.T) {
 	cut := Edge{"a0.h3", "a1.h5"}
 	outs := evalMasked(t, r, []string{Logits, "a1.h5", "a1.h4"},
 		r.row(func(Edge) bool { return false }), r.row(func(Edge) bool { return true }), r.row(func(e Edge) bool { return e != cut }))
-	cor, err := circopt.Evaluate(r.corrupt[Logits], nil, circopt.Options{DType: tensor.Float64})
-	if err != nil {
-		t.Fatal(err)
-	}
 	v := small.Vocab
-	near(t, "all patched", outs[0][:v], cor.Float64s())
+	near(t, "all patched", outs[0][:v], r.corruptT[Logits])
 	n := len(outs[1]) / 3
 	h5full, h5cut := outs[1][n:2*n], outs[1][2*n:]
 	if slices.Equal(h5full, h5cut) {
@@ -167,5 +170,22 @@ func TestBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want %q", c.o, err, c.want)
 		}
+	}
+}
+
+// The scorer's KL is the definition Σ p·(log p − log q).
+func TestScorerKL(t *testing.T) {
+	full, other := []float64{2, -1, 0.5, 3, -40}, []float64{0.1, 1, -2, 2.5, 0}
+	sc := newScorer(KL, 0, 0, full)
+	lp, lq := logSoftmax(full), logSoftmax(other)
+	var want float64
+	for i := range lp {
+		want += math.Exp(lp[i]) * (lp[i] - lq[i])
+	}
+	if got := sc.value(other); math.Abs(got-want) > 1e-12 {
+		t.Errorf("KL %g, want %g", got, want)
+	}
+	if got := sc.value(full); math.Abs(got) > 1e-12 {
+		t.Errorf("KL of the full logits %g, want 0", got)
 	}
 }

@@ -44,29 +44,26 @@ func logSoftmax(x []float64) []float64 {
 	return out
 }
 
-// kl is KL(p ‖ q) from log-probabilities.
-func kl(lp, lq []float64) float64 {
-	var d float64
-	for i := range lp {
-		if p := math.Exp(lp[i]); p > 0 {
-			d += p * (lp[i] - lq[i])
-		}
-	}
-	return max(d, 0)
-}
-
 // scorer measures circuits against the full model's logits.
 type scorer struct {
 	metric         Metric
 	correct, wrong int
 	full           []float64 // the full model's logits
-	fullLP         []float64 // their log-softmax (KL only)
+	fullP          []float64 // its next-token probabilities (KL only)
+	negEntropy     float64   // Σ p·log p of those (KL only)
 }
 
 func newScorer(m Metric, correct, wrong int, full []float64) *scorer {
 	s := &scorer{metric: m, correct: correct, wrong: wrong, full: full}
 	if m == KL {
-		s.fullLP = logSoftmax(full)
+		lp := logSoftmax(full)
+		s.fullP = make([]float64, len(lp))
+		for i, v := range lp {
+			s.fullP[i] = math.Exp(v)
+			if s.fullP[i] > 0 {
+				s.negEntropy += s.fullP[i] * v
+			}
+		}
 	}
 	return s
 }
@@ -75,7 +72,17 @@ func newScorer(m Metric, correct, wrong int, full []float64) *scorer {
 // the logit difference for LogitDiff.
 func (s *scorer) value(logits []float64) float64 {
 	if s.metric == KL {
-		return kl(s.fullLP, logSoftmax(logits))
+		// KL(p ‖ softmax(x)) = Σ p·log p − Σ p·x + logsumexp(x): one exp per logit.
+		mx := math.Inf(-1)
+		for _, v := range logits {
+			mx = max(mx, v)
+		}
+		var z, px float64
+		for i, v := range logits {
+			z += math.Exp(v - mx)
+			px += s.fullP[i] * v
+		}
+		return max(s.negEntropy-px+mx+math.Log(z), 0)
 	}
 	return logits[s.correct] - logits[s.wrong]
 }

@@ -604,6 +604,9 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 				}
 				return out, nil, nil
 			}
+		} else if axes, ok := summedAxes(v); ok && args[0].dt == dt {
+			sumAxes(r.x, args[0], axes, out)
+			return out, nil, nil
 		} else if k, ok := fastKernels[v.Op]; ok {
 			err := k(r.x, v, args, out)
 			if err == nil {
@@ -620,6 +623,9 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 		return out, nil, nil
 	}
 	// The reference kernel, on tensors wrapping the operands.
+	if referenceHook != nil {
+		referenceHook(v)
+	}
 	ts := make([]*tensor.Tensor, len(args))
 	for i, a := range args {
 		t, err := a.toTensor()

@@ -658,3 +658,50 @@ func TestFastReluEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// TestProductsSkipGEMMs: contractions that sum no label (outer and
+// broadcast products) or keep no label of one operand alone (batched dots)
+// match the reference without a GEMM call, and
+// one-operand einsums that only sum axes away without the reference kernel.
+func TestProductsSkipGEMMs(t *testing.T) {
+	var calls, refs atomic.Int64
+	gemmHook = func(bool, bool) { calls.Add(1) }
+	referenceHook = func(*ir.Value) { refs.Add(1) }
+	defer func() { gemmHook, referenceHook = nil, nil }()
+	for _, c := range []struct{ spec, a, out string }{
+		{"abc->ab", "[5,7,9]", "[5,7]"},
+		{"abc->ac", "[5,7,9]", "[5,9]"},
+		{"abc->", "[5,7,9]", "[]"},
+		{"ab->ab", "[4,3]", "[4,3]"},
+	} {
+		for _, dt := range []string{"f32", "f64"} {
+			p := program(t, fmt.Sprintf("%%0 = input \"x0\" : %s%s\n%%1 = einsum %q %%0 : %s%s\noutput \"y\" %%1\n", dt, c.a, c.spec, dt, c.out))
+			compareRuns(t, p, randInputs(p, 5), map[string]tensor.DType{"f32": tensor.Float32, "f64": tensor.Float64}[dt], Fast{})
+		}
+	}
+	if n := refs.Load(); n != 0 {
+		t.Errorf("%d sums took the reference kernel", n)
+	}
+	for _, c := range []struct{ spec, a, b, out string }{
+		{"abc,ab->abc", "[5,7,9]", "[5,7]", "[5,7,9]"},
+		{"abc,c->abc", "[5,7,9]", "[9]", "[5,7,9]"},
+		{"i,j->ij", "[6]", "[11]", "[6,11]"},
+		{"ab,ba->ab", "[4,3]", "[3,4]", "[4,3]"},
+		{"abc,ac->cab", "[3,4,5]", "[3,5]", "[5,3,4]"},
+		// batched dots: no label kept by one operand alone
+		{"abc,abc->ab", "[5,7,9]", "[5,7,9]", "[5,7]"},
+		{"ab,ab->ba", "[6,11]", "[6,11]", "[11,6]"},
+		{"i,i->", "[13]", "[13]", "[]"},
+		{"abc,acb->a", "[3,4,5]", "[3,5,4]", "[3]"},
+		{"ab,ab->a", "[4,0]", "[4,0]", "[4]"},
+	} {
+		for _, dt := range []string{"f32", "f64"} {
+			p := program(t, fmt.Sprintf("%%0 = input \"x0\" : %s%s\n%%1 = input \"x1\" : %s%s\n%%2 = einsum %q %%0 %%1 : %s%s\noutput \"y\" %%2\n",
+				dt, c.a, dt, c.b, c.spec, dt, c.out))
+			compareRuns(t, p, randInputs(p, 5), map[string]tensor.DType{"f32": tensor.Float32, "f64": tensor.Float64}[dt], Fast{})
+		}
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("%d GEMM calls for products", n)
+	}
+}

@@ -205,8 +205,12 @@ func kAddN(x *execState, v *ir.Value, args []*arr, out *arr) error {
 // float64 as the reference does, splitting across goroutines along an
 // outer kept axis (whose accumulator slices are disjoint).
 func kSumAxes(x *execState, v *ir.Value, args []*arr, out *arr) error {
-	a := args[0]
-	axes := v.Attrs.Ints("axes")
+	sumAxes(x, args[0], v.Attrs.Ints("axes"), out)
+	return nil
+}
+
+// sumAxes is kSumAxes on a's axes.
+func sumAxes(x *execState, a *arr, axes []int, out *arr) {
 	r := len(a.shape)
 	accStr := make([]int, r)
 	ostr := contiguousStrides(out.shape)
@@ -268,7 +272,6 @@ func kSumAxes(x *execState, v *ir.Value, args []*arr, out *arr) error {
 		}
 		x.release(accSt)
 	}
-	return nil
 }
 
 func sumRows[T float](l *rowloop.Loop, lo, hi int, acc []float64, a []T, aoff int) {

@@ -399,16 +399,15 @@ func contractScratch(c *contraction, a, b, out *arr) int64 {
 // out is a fresh contiguous array of the run dtype. It stops early, with
 // the context's error, when x's run is canceled.
 func contract(x *execState, c *contraction, a, b, out *arr) error {
-	if len(c.m)+len(c.n)+len(c.k) == 0 {
-		// only batch labels: an elementwise product, not 1×1 GEMMs per element
-		perm := func(ls []int) []int {
-			p := make([]int, len(c.lo))
-			for i, l := range c.lo {
-				p[i] = slices.Index(ls, l)
-			}
-			return p
+	if a.dt == out.dt && b.dt == out.dt {
+		switch {
+		case len(c.k) == 0:
+			productInto(c, a, b, out)
+			return nil
+		case len(c.m) == 0 && len(c.n) == 0:
+			dotInto(c, a, b, out)
+			return nil
 		}
-		return kBinaryOp(x, &ir.Value{Op: ir.OpMul}, []*arr{a.permuted(perm(c.la)), b.permuted(perm(c.lb))}, out)
 	}
 	pl := planContract(c, a, b, out)
 	switch {

@@ -349,7 +349,7 @@ func (s *simulation) scratch(v *ir.Value, env map[int]*arr, out *arr) int64 {
 	switch {
 	case v.Op == ir.OpEinsum && len(v.Operands) == 2 && v.Type.DType.IsFloat():
 		c, ok := classifyEinsum(v.Attrs.String("spec"))
-		if !ok {
+		if !ok || len(c.k) == 0 || len(c.m)+len(c.n) == 0 { // products and dots run in place (productInto, dotInto)
 			return 0
 		}
 		a, b := *env[v.Operands[0]], *env[v.Operands[1]]
@@ -359,6 +359,10 @@ func (s *simulation) scratch(v *ir.Value, env map[int]*arr, out *arr) int64 {
 		return contractScratch(c, &a, &b, &o)
 	case v.Op == ir.OpSum && s.dt == tensor.Float32:
 		return v.Type.NumElements() * 8
+	case v.Op == ir.OpEinsum && s.dt == tensor.Float32:
+		if _, ok := summedAxes(v); ok { // runs as a sum, accumulating in float64
+			return v.Type.NumElements() * 8
+		}
 	}
 	return 0
 }

@@ -10,10 +10,11 @@ sender's corrupt output), done with forward hooks on hook points as
 TransformerLens-based ACDC does. Receivers run from the output backwards, a
 layer's heads in one step; each candidate removal is one forward pass (hooks
 cannot batch variants), judged against the step's current circuit, as in Go.
-CPU, torch.set_num_threads(2), float32; prints evaluations per second
-(median over reps).
+CPU, torch.set_num_threads(-threads, 2 by default), float32; prints
+evaluations per second of wall time and of process CPU time (all threads;
+steadier on a shared machine), medians over reps.
 
-    /usr/bin/python3 testdata/acdc/acdc_torch.py [-reps N] (its output and the Go side: testdata/acdc/timing.txt)
+    /usr/bin/python3 testdata/acdc/acdc_torch.py [-reps N] [-threads N] (its output and the Go side: testdata/acdc/timing.txt)
 """
 import argparse
 import math
@@ -184,24 +185,27 @@ class ACDC:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-reps", type=int, default=5)
+    ap.add_argument("-threads", type=int, default=2)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = Model().eval()
     clean, corrupt = torch.randint(0, V, (SEQ,)), torch.randint(0, V, (SEQ,))
-    rates, kept, evals = [], 0, 0
+    rates, cpu_rates, kept, evals = [], [], 0, 0
     for _ in range(args.reps):
         acdc = ACDC(model, clean, corrupt)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         edges = acdc.run()
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
         rates.append(acdc.evals / dt)
+        cpu_rates.append(acdc.evals / dc)
         kept, evals = len(edges), acdc.evals
         for hp in list(model.hook_in.values()) + list(model.hook_out.values()):
             hp._forward_hooks.clear()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; model L={L} D={D} H={H} V={V} seq={SEQ}")
     print(f"acdc_torch evals/op {evals} edges-left {kept} reps {args.reps}")
     print(f"acdc_torch evals/s median {statistics.median(rates):.1f} (all: {' '.join(f'{r:.1f}' for r in rates)})")
+    print(f"acdc_torch evals/cpu-s median {statistics.median(cpu_rates):.1f} (all: {' '.join(f'{r:.1f}' for r in cpu_rates)})")
 
 
 if __name__ == "__main__":

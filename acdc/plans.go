@@ -1,0 +1,270 @@
+package acdc
+
+import (
+	"fmt"
+
+	"github.com/circopt/circopt"
+	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/tensor"
+	"github.com/circopt/circopt/transformer"
+)
+
+// Names of the Symbols the plans bind at run time.
+const (
+	maskName     = "acdc.mask"     // the variants' edge masks [variants, edges]
+	embedName    = "acdc.embed"    // the clean and corrupt embeddings [2, seq, hidden]
+	basePrefix   = "acdc.base."    // + seenName: Σ corrupt output of the components before the step
+	diffPrefix   = "acdc.diff."    // + seenName: their clean − corrupt outputs, stacked
+	corruptPref  = "acdc.corrupt." // + sender: its corrupt output, for senders the step computes
+	corsumPrefix = "acdc.corsum."  // + receiver: Σ corrupt output of its senders the step computes
+)
+
+// compiled is what a Discoverer keeps for one token count.
+type compiled struct {
+	f, u   *forward       // the forward pass batched over variants, and unbatched
+	edges  []Edge         // every edge of the full graph, in mask column order
+	index  map[Edge]int   // its column
+	order  map[string]int // each component's position in the forward order
+	full   *Graph
+	from   map[string][]string // each component's senders in the full graph, in forward order
+	consts *circopt.Plan       // the clean and corrupt runs from their embeddings
+	plans  map[planKey]*circopt.Plan
+}
+
+// compiledFor is the token count's plans, made on first use.
+func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
+	if c, ok := d.bySeq[seq]; ok {
+		return c, nil
+	}
+	f := &forward{cfg: d.m.Config, w: d.w, seq: seq, bp: "b"}
+	var err error
+	if f.mask, err = transformer.CausalMask(seq); err != nil {
+		return nil, err
+	}
+	u := *f
+	u.bp = ""
+	c := &compiled{f: f, u: &u, index: map[Edge]int{}, order: map[string]int{}, plans: map[planKey]*circopt.Plan{}}
+	if c.full, err = NewGraph(d.m.Config); err != nil {
+		return nil, err
+	}
+	c.from = map[string][]string{}
+	for i, n := range c.full.Components() {
+		c.order[n] = i
+		if c.from[n], err = c.full.Senders(n); err != nil {
+			return nil, err
+		}
+	}
+	if c.edges, err = c.full.Edges(); err != nil {
+		return nil, err
+	}
+	for i, e := range c.edges {
+		c.index[e] = i
+	}
+	emb, err := circuit.NewSymbol([]int{2, seq, d.m.Config.Hidden}, "", embedName)
+	if err != nil {
+		return nil, err
+	}
+	out := f.run(c.full, map[string]circuit.Circuit{Embed: emb}, f.whole())
+	if f.err != nil {
+		return nil, f.err
+	}
+	names := c.full.Components()[1:]
+	roots := make([]circuit.Circuit, len(names))
+	for i, n := range names {
+		roots[i] = out[n]
+	}
+	if c.consts, err = circopt.Compile(roots, circopt.Options{DType: d.opts.DType}); err != nil {
+		return nil, fmt.Errorf("acdc: compile the clean and corrupt runs: %w", err)
+	}
+	d.bySeq[seq] = c
+	return c, nil
+}
+
+// planKey names a plan: its first computed component, its variant count,
+// and whether its rows follow a step's layout (stepRows).
+type planKey struct {
+	start, b int
+	step     bool
+}
+
+// plan is the compiled masked run's logits from forward position start on,
+// for at least b variants: the smallest plan already compiled for up to
+// twice as many variants is reused (the extra rows are padding), since a
+// compile costs more than a few rows. With step (the receivers of one
+// step), the rows follow stepRows' layout and b must be its length.
+func (c *compiled) plan(start, b int, step []string, dt tensor.DType) (*circopt.Plan, int, error) {
+	key := planKey{start, b, step != nil}
+	if step == nil {
+		for k := range c.plans {
+			if !k.step && k.start == start && k.b >= b && k.b <= 2*b && (key.b == b || k.b < key.b) {
+				key.b = k.b
+			}
+		}
+	}
+	if p, ok := c.plans[key]; ok {
+		return p, key.b, nil
+	}
+	out, err := c.masked(start, b, step)
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := circopt.Compile([]circuit.Circuit{out[Logits]}, circopt.Options{DType: dt})
+	if err != nil {
+		return nil, 0, fmt.Errorf("acdc: compile: %w", err)
+	}
+	c.plans[key] = p
+	return p, b, nil
+}
+
+// stepRows is the row layout of a step over receivers step (in forward
+// order): row 0 is the current circuit, then each receiver's rows, one per
+// sender of the full graph. It returns each receiver's rows [lo, hi) and
+// the row count.
+func (c *compiled) stepRows(step []string) (map[string][2]int, int) {
+	at, n := map[string][2]int{}, 1
+	for _, recv := range step {
+		at[recv] = [2]int{n, n + len(c.from[recv])}
+		n += len(c.from[recv])
+	}
+	return at, n
+}
+
+// masked is the clean run over b variants from the component at forward
+// position start on (the earlier ones are the clean run's, all their edges
+// in): edge e of variant i is kept where mask[i, e] is 1 and patched to the
+// corrupt sender output where it is 0 (input = corrupt + mask·(clean −
+// corrupt)). The edges from the earlier components enter as one
+// contraction per receiver: base + mask[:, their columns]·diff (every
+// receiver computed has every component before start as a sender, so
+// base and diff are shared). With step,
+// the rows follow stepRows(step), and a step receiver whose senders all
+// come before start runs only on row 0 and its own rows: the others do not
+// change its input.
+func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circuit, error) {
+	f := c.f
+	syms := map[string]circuit.Circuit{} // one Symbol per name: runs bind by name
+	sym := func(name string, shape ...int) circuit.Circuit {
+		if _, ok := syms[name]; !ok {
+			syms[name] = f.ok(circuit.NewSymbol(shape, "", name))
+		}
+		return syms[name]
+	}
+	mask := sym(maskName, b, len(c.edges))
+	cols := func(rows circuit.AxisIndex, e Edge, n int) circuit.Circuit {
+		return f.index("", mask, rows, circuit.Slice(c.index[e], c.index[e]+n))
+	}
+	var at map[string][2]int
+	if step != nil {
+		var n int
+		if at, n = c.stepRows(step); n != b {
+			return nil, fmt.Errorf("acdc: step of %d rows in a plan of %d", n, b)
+		}
+	}
+	known, corrupt := map[string]circuit.Circuit{}, map[string]circuit.Circuit{}
+	for n, i := range c.order {
+		switch {
+		case i < start:
+			known[n] = nil // never read: receivers see these senders through base and diff
+		case n != Logits:
+			corrupt[n] = sym(corruptPref+n, c.outShape(n)...)
+		}
+	}
+	diffs := map[string]circuit.Circuit{} // out − corrupt of each computed sender, shared by its receivers
+	diff := func(s string, out map[string]circuit.Circuit) circuit.Circuit {
+		if _, ok := diffs[s]; !ok {
+			diffs[s] = f.ok(circuit.Sub(s+".diff", out[s], corrupt[s]))
+		}
+		return diffs[s]
+	}
+	own := map[string]bool{} // step receivers computed on their own rows
+	in := func(recv string, senders []string, out map[string]circuit.Circuit, last bool) []circuit.Circuit {
+		n := c.before(senders, start)
+		rows := circuit.All()
+		if r, ok := at[recv]; ok && n == len(senders) {
+			own[recv] = true
+			rows = circuit.Positions(append([]int64{0}, span(r[0], r[1])...)...)
+		}
+		var terms []circuit.Circuit
+		if comp := senders[n:]; len(comp) > 0 {
+			// Σ corrupt + mask[:, their columns]·(out − corrupt) stacked [variants, senders, …]:
+			// one contraction, and the stack is shared by receivers with these senders.
+			ds := make([]circuit.Circuit, len(comp))
+			for i, s := range comp {
+				ds[i] = f.ok(circuit.Unsqueeze("", f.seen(s, diff(s, out), last), 1))
+			}
+			if f.err != nil {
+				return nil
+			}
+			stack := f.ok(circuit.NewConcat("", 1, ds...))
+			terms = append(terms, sym(corsumPrefix+recv, c.seqSeen(last), f.cfg.Hidden),
+				f.einsum("", "Bn,Bnsd->Bsd", cols(rows, Edge{comp[0], recv}, len(comp)), stack))
+		}
+		if n == 0 {
+			return terms
+		}
+		if n != start {
+			f.ok(nil, fmt.Errorf("acdc: %s has %d senders before position %d", recv, n, start))
+			return nil
+		}
+		seq := c.seqSeen(last)
+		base := sym(basePrefix+seenName(last), seq, f.cfg.Hidden)
+		diff := sym(diffPrefix+seenName(last), n, seq, f.cfg.Hidden)
+		// Edges into recv are sorted by sender, so the earlier senders' columns are adjacent.
+		return append(terms, base, f.einsum("", "Be,esd->Bsd", cols(rows, Edge{senders[0], recv}, n), diff))
+	}
+	// spread gives every row its own-rows output: row 0's, or its own.
+	spread := func(recv string, o circuit.Circuit) circuit.Circuit {
+		if !own[recv] {
+			return o
+		}
+		r, idx := at[recv], make([]int64, b)
+		for i := r[0]; i < r[1]; i++ {
+			idx[i] = int64(i - r[0] + 1)
+		}
+		return f.index(recv+".rows", o, circuit.Positions(idx...), circuit.All(), circuit.All())
+	}
+	out := f.runThen(c.full, known, in, spread)
+	return out, f.err
+}
+
+// span is lo, lo+1, …, hi−1.
+func span(lo, hi int) []int64 {
+	out := make([]int64, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		out = append(out, int64(i))
+	}
+	return out
+}
+
+// before counts the senders (in forward order) before position start.
+func (c *compiled) before(senders []string, start int) int {
+	n := 0
+	for n < len(senders) && c.order[senders[n]] < start {
+		n++
+	}
+	return n
+}
+
+// seqSeen is the positions a receiver sees: one if it reads the last only.
+func (c *compiled) seqSeen(last bool) int {
+	if last {
+		return 1
+	}
+	return c.f.seq
+}
+
+// seenName names the positions a receiver sees (seqSeen).
+func seenName(last bool) string {
+	if last {
+		return "last"
+	}
+	return "all"
+}
+
+// outShape is component n's output shape in one run.
+func (c *compiled) outShape(n string) []int {
+	if n == Logits {
+		return []int{c.f.cfg.Vocab}
+	}
+	return []int{c.seqSeen(c.f.lastOnly(n)), c.f.cfg.Hidden}
+}

@@ -1,0 +1,107 @@
+package runtime
+
+import (
+	"slices"
+
+	"github.com/circopt/circopt/internal/rowloop"
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/tensor"
+)
+
+// Fast paths for einsums that are not GEMMs.
+
+// referenceHook, when set (tests), sees every value the fast executor
+// leaves to the reference kernel.
+var referenceHook func(v *ir.Value)
+
+// productInto computes out = einsum(la,lb->lo)(a, b) for a contraction
+// that sums no label (an outer or broadcast product, as a Mul lowers to):
+// one elementwise pass, where GEMMs would run one tiny product per row.
+func productInto(c *contraction, a, b, out *arr) {
+	av, bv := onLabels(a, c.la, c.lo, out.shape), onLabels(b, c.lb, c.lo, out.shape)
+	l := rowloop.New(out.shape, out.strides, av.strides, bv.strides)
+	if out.dt == tensor.Float32 {
+		binaryT(ir.OpMul, l, out.f32, av.f32, av.off, bv.f32, bv.off)
+	} else {
+		binaryT(ir.OpMul, l, out.f64, av.f64, av.off, bv.f64, bv.off)
+	}
+}
+
+// dotInto computes out = einsum(la,lb->lo)(a, b) for a contraction whose
+// operands share every kept label (batched dot products, as a squared norm
+// lowers to): one strided pass, where GEMMs would run a 1×1 product per
+// output element.
+func dotInto(c *contraction, a, b, out *arr) {
+	labels := append(slices.Clone(c.lo), c.k...)
+	shape := slices.Clone(out.shape)
+	for _, l := range c.k {
+		shape = append(shape, a.shape[slices.Index(c.la, l)])
+	}
+	ostr := append(slices.Clone(out.strides), make([]int, len(c.k))...)
+	av, bv := onLabels(a, c.la, labels, shape), onLabels(b, c.lb, labels, shape)
+	l := rowloop.New(shape, ostr, av.strides, bv.strides)
+	if out.dt == tensor.Float32 {
+		clear(out.f32[out.off : out.off+out.size()])
+		dotRows(l, out.f32, av.f32, av.off, bv.f32, bv.off)
+	} else {
+		clear(out.f64[out.off : out.off+out.size()])
+		dotRows(l, out.f64, av.f64, av.off, bv.f64, bv.off)
+	}
+}
+
+// dotRows adds a·b row by row into o, which is 0-strided along the summed
+// rows (several rows may add into one element, so it runs on one goroutine).
+func dotRows[T float](l *rowloop.Loop, o, a []T, aoff int, b []T, boff int) {
+	n, so, sa, sb := l.RowLen(), l.Stride(0), l.Stride(1), l.Stride(2)
+	l.Each(0, l.Rows(), []int{0, aoff, boff}, func(p []int) {
+		po, pa, pb := p[0], p[1], p[2]
+		if so == 0 {
+			var s T
+			for i := range n {
+				s += a[pa+i*sa] * b[pb+i*sb]
+			}
+			o[po] += s
+			return
+		}
+		for i := range n {
+			o[po+i*so] += a[pa+i*sa] * b[pb+i*sb]
+		}
+	})
+}
+
+// onLabels views a (labels la) at the output's labels lo and shape, with
+// stride 0 along the labels a lacks.
+func onLabels(a *arr, la, lo, shape []int) *arr {
+	strides := make([]int, len(lo))
+	for i, l := range lo {
+		if j := slices.Index(la, l); j >= 0 {
+			strides[i] = a.strides[j]
+		}
+	}
+	return a.view(shape, strides, a.off)
+}
+
+// summedAxes reports whether v is a one-operand einsum that only sums
+// axes away (output labels are the input's, in order, minus some), and
+// which: it runs as a sum.
+func summedAxes(v *ir.Value) ([]int, bool) {
+	if v.Op != ir.OpEinsum || len(v.Operands) != 1 {
+		return nil, false
+	}
+	sp, err := ir.ParseEinsum(v.Attrs.String("spec"), 1)
+	if err != nil {
+		return nil, false
+	}
+	in, axes, j := sp.In[0], []int(nil), 0
+	for i, l := range in {
+		if slices.Contains(in[i+1:], l) {
+			return nil, false
+		}
+		if j < len(sp.Out) && sp.Out[j] == l {
+			j++
+		} else {
+			axes = append(axes, i)
+		}
+	}
+	return axes, j == len(sp.Out)
+}
