@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/modlib"
 	"github.com/circopt/circopt/tensor"
@@ -130,4 +131,34 @@ func (m *ParenModel) Logits(toks []int, dt tensor.DType) ([]float64, error) {
 		return nil, err
 	}
 	return v.Float64s()[:2], nil
+}
+
+// ParenBatchLogits evaluates BuildParen's Logits (compiled) on a batch of
+// one-hot token sequences [B,42,5] and returns the logits [B,2] flat.
+func ParenBatchLogits(logits circuit.Circuit, onehot *tensor.Tensor, dt tensor.DType) ([]float64, error) {
+	if onehot.Rank() != 3 || onehot.Dim(1) != ParenSeq || onehot.Dim(2) != ParenVocab {
+		return nil, fmt.Errorf("paren tokens: shape %v, want [B %d %d]", onehot.Shape(), ParenSeq, ParenVocab)
+	}
+	var sym *circuit.Symbol
+	for _, s := range circuit.FreeSymbols(logits) {
+		if s.Name() == ParenTokens {
+			sym = s
+		}
+	}
+	if sym == nil {
+		return nil, fmt.Errorf("%s: no free Symbol %q", circuit.Label(logits), ParenTokens)
+	}
+	batched, err := circuit.NewSymbol(onehot.Shape(), sym.UUID, ParenTokens)
+	if err != nil {
+		return nil, err
+	}
+	c, err := circuit.ReplaceExpand(logits, map[circuit.Hash]circuit.Circuit{sym.Hash(): batched})
+	if err != nil {
+		return nil, err
+	}
+	v, err := circopt.Evaluate(c, map[string]*tensor.Tensor{ParenTokens: onehot}, circopt.Options{DType: dt})
+	if err != nil {
+		return nil, err
+	}
+	return v.Float64s(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/scrub"
@@ -25,42 +26,50 @@ type ParenRow struct {
 
 // RunParen scrubs loss (BuildParen's Loss) under every experiment over n
 // reference examples of ds drawn with seed; one seed draws the same
-// references for all. ctx is checked between experiments.
-func RunParen(ctx context.Context, loss circuit.Circuit, ds *scrub.Dataset, exps []ParenExperiment, n int, seed uint64, opts scrub.RunOptions) ([]ParenRow, error) {
+// references for all. ctx is checked between experiments. With dumpDir,
+// each experiment's sampled indices go to dumpDir/<name>.npz (what
+// testdata/day4b/scrub_torch.py reads).
+func RunParen(ctx context.Context, loss circuit.Circuit, ds *scrub.Dataset, exps []ParenExperiment, n int, seed uint64, opts scrub.RunOptions, dumpDir string) ([]ParenRow, error) {
 	var rows []ParenRow
 	for _, e := range exps {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r, _, err := RunParenOne(loss, ds, e, n, seed, opts)
+		r, s, ex, err := runParenSamples(loss, ds, e, n, seed, opts)
 		if err != nil {
 			return nil, err
+		}
+		if dumpDir != "" {
+			if err := ex.DumpSamples(filepath.Join(dumpDir, e.Name+".npz"), s); err != nil {
+				return nil, err
+			}
 		}
 		rows = append(rows, parenRow(e, r))
 	}
 	return rows, nil
 }
 
-// RunParenOne scrubs one experiment and also returns its samples.
-func RunParenOne(loss circuit.Circuit, ds *scrub.Dataset, e ParenExperiment, n int, seed uint64, opts scrub.RunOptions) (*scrub.Result, *scrub.Samples, error) {
+// runParenSamples scrubs one experiment and also returns its samples and
+// the experiment (whose DumpSamples writes them).
+func runParenSamples(loss circuit.Circuit, ds *scrub.Dataset, e ParenExperiment, n int, seed uint64, opts scrub.RunOptions) (*scrub.Result, *scrub.Samples, *scrub.Experiment, error) {
 	hyp := e.Hypothesis()
 	corr, err := hyp.Correspondence(ds)
 	if err != nil {
-		return nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
+		return nil, nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
 	}
 	ex, err := scrub.NewExperiment(loss, ds, corr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
+		return nil, nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
 	}
 	s, err := ex.Sample(n, seed)
 	if err != nil {
-		return nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
+		return nil, nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
 	}
 	r, err := ex.Run(s, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
+		return nil, nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
 	}
-	return r, s, nil
+	return r, s, ex, nil
 }
 
 func parenRow(e ParenExperiment, r *scrub.Result) ParenRow {

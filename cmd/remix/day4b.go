@@ -38,6 +38,7 @@ func isDay4b(args []string) bool {
 // day4bConfig is day 4b's command line.
 type day4bConfig struct {
 	dir, format, plots, plotFormat string
+	dump                           string
 	n                              int
 	seed                           uint64
 	only                           []string
@@ -55,6 +56,7 @@ func parseDay4b(args []string, stderr io.Writer) (*day4bConfig, error) {
 	fs.StringVar(&cfg.format, "format", "text", "output format: text or json")
 	fs.StringVar(&cfg.plots, "plots", "", "also write the per-experiment loss bars into this `DIR`")
 	fs.StringVar(&cfg.plotFormat, "plot-format", "png", "file format of the -plots figure: png or svg")
+	fs.StringVar(&cfg.dump, "dump-samples", "", "write each experiment's sampled indices to `DIR`/<experiment>.npz (for testdata/day4b/scrub_torch.py)")
 	only := fs.String("only", "", "comma-separated experiments to run (default: all)")
 	dtype := fs.String("dtype", "float32", "evaluation dtype: float32 or float64")
 	if err := fs.Parse(args); err != nil {
@@ -138,7 +140,12 @@ func day4b(ctx context.Context, cfg *day4bConfig, stdout io.Writer) error {
 			exps = append(exps, e)
 		}
 	}
-	rows, err := remix.RunParen(ctx, pc.Loss, ds, exps, cfg.n, cfg.seed, scrub.RunOptions{DType: cfg.dtype})
+	if cfg.dump != "" {
+		if err := os.MkdirAll(cfg.dump, 0o755); err != nil {
+			return err
+		}
+	}
+	rows, err := remix.RunParen(ctx, pc.Loss, ds, exps, cfg.n, cfg.seed, scrub.RunOptions{DType: cfg.dtype}, cfg.dump)
 	if err != nil {
 		return err
 	}

@@ -189,9 +189,8 @@ def main():
                 r["values"] = loss.tolist()
             out[f[:-4]] = r
             print(f[:-4], {k: v for k, v in r.items() if k != "values"}, flush=True)
-    out["_seconds"] = time.time() - start
     with open(args.out, "w") as f:
-        json.dump(out, f, indent=1)
+        json.dump({"seconds": time.time() - start, "experiments": out}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -14,29 +14,18 @@ Arrays (leading axis = example):
   p_open_after or the attention-adjusted proportion).
 """
 import argparse
-import json
 import os
-import struct
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train import CLOSE, END, OPEN, PAD, SEQ, START, load_data, tokenize  # noqa: E402
+from train import load_safetensors as train_load_safetensors  # noqa: E402
 
 
 def load_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        a, b = v["data_offsets"]
-        out[k] = np.frombuffer(data[a:b], dtype="<f4").reshape(v["shape"]).astype(np.float64)
-    return out
+    return {k: v.astype(np.float64) for k, v in train_load_safetensors(path).items()}
 
 
 def cumsum_reversed(x):

@@ -178,6 +178,19 @@ def save_safetensors(path, tensors):
             f.write(b)
 
 
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for k, v in header.items():
+        if k != "__metadata__":
+            a, b = v["data_offsets"]
+            out[k] = np.frombuffer(data[a:b], dtype="<f4").reshape(v["shape"]).copy()
+    return out
+
+
 def accuracy(w, toks, labels, bs=4000):
     correct = 0
     with torch.no_grad():
@@ -198,6 +211,8 @@ def main():
     ap.add_argument("--target", type=float, default=0.99, help="stop at this held-out accuracy")
     ap.add_argument("--budget", type=float, default=45 * 60, help="seconds of training at most")
     ap.add_argument("--max-epochs", type=int, default=200)
+    ap.add_argument("--init", default="", help="start from these weights (a weights.safetensors this script wrote)")
+    ap.add_argument("--warmup", type=int, default=500, help="steps of linear learning-rate warmup")
     args = ap.parse_args()
 
     torch.set_num_threads(1)
@@ -214,6 +229,8 @@ def main():
     ho_x, ho_y = toks[held_idx], labels[held_idx]
 
     w = init_weights(gen)
+    if args.init:
+        w = {k: torch.tensor(load_safetensors(args.init)[k]) for k in w}
     for t in w.values():
         t.requires_grad_(True)
     decay = [t for n, t in w.items() if t.dim() >= 2]
@@ -226,7 +243,7 @@ def main():
     groups = [torch.nonzero(tr_len == n).flatten() for n in sorted(set(tr_len.tolist()))]
     steps_per_epoch = sum(len(g) // args.batch for g in groups)
     total = steps_per_epoch * args.max_epochs
-    warm = 500
+    warm = args.warmup
 
     def lr_at(step):
         if step < warm:
@@ -258,6 +275,8 @@ def main():
         el = time.time() - start
         log.append({"epoch": epoch, "step": step, "train_loss": run_loss / steps_per_epoch, "heldout_acc": acc, "seconds": el})
         print(json.dumps(log[-1]), flush=True)
+        # a checkpoint per epoch, so a run cut short still leaves weights
+        save_safetensors(os.path.join(args.out, "weights.safetensors"), {n: t.detach() for n, t in w.items()})
         if acc >= args.target or el > args.budget:
             break
 
@@ -266,6 +285,7 @@ def main():
     with open(os.path.join(args.out, "info.json"), "w") as f:
         json.dump(INFO, f)
     summary = {
+        "args": vars(args),
         "seed": args.seed,
         "heldout": args.heldout,
         "heldout_acc": acc,
