@@ -1,6 +1,7 @@
 package remix
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -31,11 +32,14 @@ func (e ParenExperiment) JSON() ([]byte, error) {
 	for _, n := range e.Nodes {
 		out.Nodes = append(out.Nodes, node{n.Name, n.Parent, n.Match, n.AgreeOn, n.Exact, n.OtherInputs})
 	}
-	b, err := json.MarshalIndent(out, "", " ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // matchers read 'a' > 'b', not \u003e
+	enc.SetIndent("", " ")
+	if err := enc.Encode(out); err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	return b.Bytes(), nil
 }
 
 // Hypothesis is the experiment as a parsed hypothesis file.

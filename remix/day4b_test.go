@@ -257,3 +257,30 @@ func TestParenTableSubset(t *testing.T) {
 		}
 	}
 }
+
+// The shipped hypothesis files are the experiments as built here, and each
+// parses (as circopt scrub reads it) into a correspondence on the dataset.
+func TestParenHypothesisFiles(t *testing.T) {
+	_, _, ds := loadDay4b(t)
+	for _, e := range ParenExperiments() {
+		path := filepath.Join(day4bDir, "hypotheses", e.Name+".json")
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := e.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s is stale: rerun go run ./training/parens/ship", path)
+		}
+		h, err := scrub.ParseHypothesis(path, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Correspondence(ds); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+}
