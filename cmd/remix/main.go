@@ -81,6 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status i
 			status = 1
 		}
 	}()
+	if isDay4b(args) {
+		return runDay4b(ctx, args, stdout, stderr)
+	}
 	cfg, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
