@@ -1,7 +1,9 @@
 package remix
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -232,7 +234,7 @@ func TestDay3ScrubsMatchTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab, err := RunDay3("../examples/day3", loss, ds, want.N, 0, tensor.Float64)
+	tab, err := RunDay3(context.Background(), "../examples/day3", loss, ds, want.N, 0, tensor.Float64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +299,7 @@ func TestDay3TableSubset(t *testing.T) {
 			exps = append(exps, e)
 		}
 	}
-	tab, err := RunDay3Experiments(day3Dir, exps, loss, ds, want.N, want.Seed, dt)
+	tab, err := RunDay3Experiments(context.Background(), day3Dir, exps, loss, ds, want.N, want.Seed, dt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,4 +324,14 @@ func mean(xs []float64) float64 {
 		s += x
 	}
 	return s / float64(len(xs))
+}
+
+// A cancelled run stops with an error wrapping context.Canceled.
+func TestDay3Cancelled(t *testing.T) {
+	_, loss, ds := loadDay3(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := RunDay3(ctx, day3Dir, loss, ds, 8, 0, tensor.Float32); !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
 }

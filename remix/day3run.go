@@ -1,6 +1,7 @@
 package remix
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/circopt/circopt"
@@ -58,13 +59,13 @@ type Day3Table struct {
 
 // RunDay3 scrubs every hypothesis of Day3Experiments (files in dir) on the
 // loss circuit with n reference examples of ds drawn with seed.
-func RunDay3(dir string, loss circuit.Circuit, ds *scrub.Dataset, n int, seed uint64, dt tensor.DType) (*Day3Table, error) {
-	return RunDay3Experiments(dir, Day3Experiments, loss, ds, n, seed, dt)
+func RunDay3(ctx context.Context, dir string, loss circuit.Circuit, ds *scrub.Dataset, n int, seed uint64, dt tensor.DType) (*Day3Table, error) {
+	return RunDay3Experiments(ctx, dir, Day3Experiments, loss, ds, n, seed, dt)
 }
 
 // RunDay3Experiments is RunDay3 on some of the experiments, which must
 // include the baseline (Day3BaselineFile).
-func RunDay3Experiments(dir string, exps []Day3Experiment, loss circuit.Circuit, ds *scrub.Dataset, n int, seed uint64, dt tensor.DType) (*Day3Table, error) {
+func RunDay3Experiments(ctx context.Context, dir string, exps []Day3Experiment, loss circuit.Circuit, ds *scrub.Dataset, n int, seed uint64, dt tensor.DType) (*Day3Table, error) {
 	if !slices.ContainsFunc(exps, func(e Day3Experiment) bool { return e.File == Day3BaselineFile }) {
 		return nil, fmt.Errorf("day 3: the experiments lack the baseline %s", Day3BaselineFile)
 	}
@@ -106,7 +107,10 @@ func RunDay3Experiments(dir string, exps []Day3Experiment, loss circuit.Circuit,
 		}
 		t.Rows = append(t.Rows, Day3Row{Day3Experiment: e, Samples: s})
 	}
-	vals, err := circopt.EvaluateMany(cs, binds, circopt.Options{DType: dt})
+	vals, err := circopt.EvaluateManyContext(ctx, cs, binds, circopt.Options{DType: dt})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("day 3: %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("day 3: evaluating the scrubs: %w", err)
 	}

@@ -34,7 +34,7 @@ func runDay3(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("remix -day 3", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := day3Config{}
-	fs.String("day", "3", "the REMIX day: 1 (default) or 3")
+	fs.String("day", "3", "the REMIX day (3 here; see remix -h for day 1)")
 	fs.StringVar(&cfg.dir, "dir", "examples/day3", "directory of model.circ, store/, data.npz and the hypothesis files")
 	fs.StringVar(&cfg.format, "format", "text", "output format: text or json")
 	fs.StringVar(&cfg.plots, "plots", "", "also write the attention patterns of the induction and previous-token heads and the loss bars into this `DIR`")
@@ -70,7 +70,10 @@ func runDay3(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("-dtype must be float32 or float64, got %q", *dtype)
 	}
 	cfg.dtype = dt
-	if err := day3(ctx, cfg, stdout); err != nil {
+	if err := day3(ctx, cfg, stdout); errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "remix: interrupted")
+		return 130
+	} else if err != nil {
 		fmt.Fprintf(stderr, "remix: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 		return 1
 	}
@@ -90,10 +93,7 @@ func day3(ctx context.Context, cfg day3Config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	t, err := remix.RunDay3(cfg.dir, loss, ds, cfg.n, cfg.seed, cfg.dtype)
+	t, err := remix.RunDay3(ctx, cfg.dir, loss, ds, cfg.n, cfg.seed, cfg.dtype)
 	if err != nil {
 		return err
 	}
