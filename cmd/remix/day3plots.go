@@ -109,6 +109,7 @@ func writeDay3Bars(path string, t *remix.Day3Table) error {
 	return drawFigure(path, day3BarWidth, day3BarHeight, func(c draw.Canvas) error {
 		p := plot.New()
 		p.Title.Text = fmt.Sprintf("REMIX day 3: loss on repeated tokens (n = %d, ± stderr)", t.N)
+		p.Title.Padding = vg.Points(10)
 		p.Y.Label.Text = "loss"
 		bars, err := plotter.NewBarChart(vals, vg.Points(28))
 		if err != nil {
