@@ -8,6 +8,12 @@
 // across the variants; the default) or NaiveEval (circuit.EvaluateAll, the
 // reference evaluator, whose memo shares hash-equal subtrees).
 //
+// The day3*.go files do REMIX day 3 (causal scrubbing of induction heads) on
+// the model trained by training/induction and shipped in examples/day3:
+// Day3Loss builds the day's per-example loss with the heads split and the
+// induction heads' q/k/v inputs on separate nodes; RunDay3 scrubs the
+// hypothesis files there with package scrub, all in one compiled plan.
+//
 // Invariants:
 //   - The model circuit is a pure function of the state dict and the batch
 //     size: the input is a Symbol named "x" with a fixed uuid (InputUUID),
@@ -27,6 +33,9 @@
 //     originals are present); the empty models directory means them.
 //   - The figures' data (confusion matrices, last-layer weights) are
 //     gathered here; cmd/remix draws them, so gonum/plot is not a dependency.
+//   - Day 3's loss circuit is a pure function of the model file and the head
+//     split (fixed Symbol uuids), so examples/day3/loss.circ can be checked
+//     against a fresh build.
 //   - Loss and accuracy are computed from the logits exactly as the
 //     notebook's test(): cross-entropy with label smoothing (mean over
 //     examples) and argmax accuracy (ties go to the lowest class, as torch).

@@ -6,6 +6,7 @@
 //	      [-eval compiled|naive] [-only NAME,...] [-plots DIR [-plot-format png|svg]] [-q]
 //	      [-ui HOST:PORT]
 //	remix [-models DIR] -circuit [-store DIR]
+//	remix -day 3 [flags]   (REMIX day 3, see day3.go)
 //
 // Without -models the models shipped in the repository (remix/models, the
 // notebook's model_a.pickle and model_b.pickle converted to safetensors)
@@ -34,6 +35,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -74,7 +76,13 @@ type config struct {
 	ui                    string
 }
 
+// days are the other REMIX days' commands, by their -day value.
+var days = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status int) {
+	if d := dayArg(args); d != "" && d != "1" && days[d] != nil {
+		return days[d](ctx, args, stdout, stderr)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "remix: internal error: %v\n", r)
@@ -115,6 +123,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status i
 	return 0
 }
 
+// dayArg is the value of a -day flag in args, or "".
+func dayArg(args []string) string {
+	for i, a := range args {
+		if a == "-day" || a == "--day" {
+			if i+1 < len(args) {
+				return args[i+1]
+			}
+		} else if v, ok := strings.CutPrefix(strings.TrimLeft(a, "-"), "day="); ok && strings.HasPrefix(a, "-") {
+			return v
+		}
+	}
+	return ""
+}
+
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("remix", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -132,6 +154,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.quiet, "q", false, "no progress bar (it is shown only when stderr is a terminal)")
 	fs.StringVar(&cfg.ui, "ui", "", "after the experiments, serve day 1 (misclassified images, logits, weights, both models) in the composable UI on `HOST:PORT` until interrupted")
 	fs.StringVar(&cfg.store, "store", "", "with -circuit: add the weights to this tensor store so the printed text parses back")
+	day := fs.String("day", "1", "the REMIX day to run: 1, or one of the others registered (see -day N -h)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -140,6 +163,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *day != "1" {
+		return nil, usageError{fmt.Sprintf("unknown -day %q (want 1 or one of %s)", *day, strings.Join(slices.Sorted(maps.Keys(days)), ", "))}
 	}
 	if cfg.circuit && cfg.plots != "" {
 		return nil, usageError{"-plots does not go with -circuit"}
