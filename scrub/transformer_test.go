@@ -45,7 +45,25 @@ func transformerScrubModel(t testing.TB, cfg transformer.Config) (*transformer.M
 	if err != nil {
 		t.Fatal(err)
 	}
-	logits, err := transformer.Build(cfg, w, embeds, transformer.BuildOptions{SplitHeads: true})
+	// bind any tokens, then make the embedded input 't.input' the free Symbol
+	toks, err := tensor.FromInt64([]int{seq}, make([]int64, seq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound, err := transformer.BindTokens(m, toks, transformer.BindOptions{ConfigureOptions: transformer.ConfigureOptions{SplitHeads: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repl := map[circuit.Hash]circuit.Circuit{}
+	circuit.Walk([]circuit.Circuit{bound}, func(c circuit.Circuit) {
+		if c.Name() == "t.input" {
+			repl[c.Hash()] = embeds
+		}
+	})
+	if len(repl) != 1 {
+		t.Fatalf("bound model has %d nodes named 't.input', want 1", len(repl))
+	}
+	logits, err := circuit.ReplaceExpand(bound, repl)
 	if err != nil {
 		t.Fatal(err)
 	}
