@@ -61,13 +61,6 @@ func (f *forward) layerNorm(prefix, wp string, x circuit.Circuit) circuit.Circui
 	return f.ok(transformer.LayerNorm(prefix, x, f.w[wp+".w.scale"], f.w[wp+".w.bias"], f.cfg.LNEps))
 }
 
-// embed is token plus positional embeddings, [seq, hidden].
-func (f *forward) embed(tokens []int64) circuit.Circuit {
-	tok := f.index("t.tok_embeds", f.w["t.w.tok_embeds"], circuit.Positions(tokens...), circuit.All())
-	pos := f.index("t.pos_embeds", f.w["t.w.pos_embeds"], circuit.Slice(0, len(tokens)), circuit.All())
-	return f.add(Embed, tok, pos)
-}
-
 // head is head h of layer l on its own input x [seq, hidden] (q, k and v
 // all read x), without the layer's output bias. A final-layer head queries
 // the last position only (nothing later reads the others).

@@ -40,7 +40,7 @@ type ParseOptions struct {
 	Seed uint64
 	// DType is the element type the caller evaluates in.
 	//
-	// Deprecated: random arrays are float32 whatever DType says (evaluation
+	// Ignored for random arrays: they are float32 whatever DType says (evaluation
 	// casts them), so one text has one tensor and one hash in every command.
 	DType tensor.DType
 	// References maps quoted-name idents to existing circuits: a line that is
