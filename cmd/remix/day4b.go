@@ -25,15 +25,7 @@ import (
 )
 
 // isDay4b reports whether args ask for day 4b (-day 4b, -day=4b).
-func isDay4b(args []string) bool {
-	for i, a := range args {
-		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
-		if a == "day=4b" || a == "day" && i+1 < len(args) && args[i+1] == "4b" {
-			return true
-		}
-	}
-	return false
-}
+func isDay4b(args []string) bool { return dayArg(args) == "4b" }
 
 // day4bConfig is day 4b's command line.
 type day4bConfig struct {
