@@ -17,6 +17,30 @@ type Options struct {
 	Correct, Wrong int64
 	// DType of the evaluation (float32 by default).
 	DType tensor.DType
+	// Receivers chooses a head's receivers: one input (Heads) or its q, k
+	// and v inputs apart (QKV, as in the ACDC paper). The default is QKV for
+	// attention-only models and Heads for models with MLPs.
+	Receivers Receivers
+}
+
+// Receivers is how a head receives edges (Options.Receivers).
+type Receivers string
+
+const (
+	AutoReceivers Receivers = ""
+	HeadReceivers Receivers = "heads"
+	QKVReceivers  Receivers = "qkv"
+)
+
+// ParseReceivers checks a receivers name ("auto" is the default).
+func ParseReceivers(s string) (Receivers, error) {
+	switch r := Receivers(s); r {
+	case "auto":
+		return AutoReceivers, nil
+	case HeadReceivers, QKVReceivers:
+		return r, nil
+	}
+	return "", fmt.Errorf("unknown receivers %q (want auto, heads or qkv)", s)
 }
 
 // Result is the circuit ACDC keeps.
@@ -41,18 +65,27 @@ type Result struct {
 // edge masks are bound at run time): a second run on other tokens of the
 // same length compiles nothing. It is not safe for concurrent use.
 type Discoverer struct {
-	m     *transformer.Model
-	opts  Options
-	w     map[string]circuit.Circuit // the weights as Arrays
-	tok   []float64                  // token embeddings [vocab, hidden]
-	pos   []float64                  // positional embeddings [ctx, hidden]
-	bySeq map[int]*compiled
+	m      *Model
+	opts   Options
+	layout Layout
+	w      map[string]circuit.Circuit // the weights as Arrays
+	tok    []float64                  // token embeddings [vocab, hidden]
+	pos    []float64                  // positional embeddings [ctx, hidden] (nil for shortformer models: the heads read them)
+	bySeq  map[int]*compiled
 }
 
 // New checks opts against m's vocabulary and prepares m's weights.
-func New(m *transformer.Model, opts Options) (*Discoverer, error) {
+func New(m *Model, opts Options) (*Discoverer, error) {
 	if _, err := ParseMetric(string(opts.Metric)); err != nil {
 		return nil, err
+	}
+	qkv := !m.Arch.MLP
+	switch opts.Receivers {
+	case AutoReceivers:
+	case HeadReceivers, QKVReceivers:
+		qkv = opts.Receivers == QKVReceivers
+	default:
+		return nil, fmt.Errorf("unknown receivers %q (want heads or qkv)", opts.Receivers)
 	}
 	if opts.Threshold < 0 {
 		return nil, fmt.Errorf("threshold %g is negative", opts.Threshold)
@@ -64,7 +97,8 @@ func New(m *transformer.Model, opts Options) (*Discoverer, error) {
 			}
 		}
 	}
-	d := &Discoverer{m: m, opts: opts, w: map[string]circuit.Circuit{}, bySeq: map[int]*compiled{}}
+	d := &Discoverer{m: m, opts: opts, w: map[string]circuit.Circuit{}, bySeq: map[int]*compiled{},
+		layout: Layout{Layers: m.Config.Layers, Heads: m.Config.Heads, MLP: m.Arch.MLP, QKV: qkv}}
 	for n, t := range m.Weights {
 		var err error
 		if d.w[n], err = circuit.NewArray(t, n); err != nil {
@@ -75,6 +109,9 @@ func New(m *transformer.Model, opts Options) (*Discoverer, error) {
 		name string
 		dst  *[]float64
 	}{{"t.w.tok_embeds", &d.tok}, {"t.w.pos_embeds", &d.pos}} {
+		if e.name == "t.w.pos_embeds" && m.Arch.Shortformer {
+			continue
+		}
 		t, ok := m.Weights[e.name]
 		if !ok {
 			return nil, fmt.Errorf("model has no weight %s", e.name)
@@ -86,7 +123,7 @@ func New(m *transformer.Model, opts Options) (*Discoverer, error) {
 
 // Run is ACDC on m: clean and corrupt are int64 token ids [seq] of one
 // length; the metric is read at the last position.
-func Run(ctx context.Context, m *transformer.Model, clean, corrupt *tensor.Tensor, opts Options) (*Result, error) {
+func Run(ctx context.Context, m *Model, clean, corrupt *tensor.Tensor, opts Options) (*Result, error) {
 	d, err := New(m, opts)
 	if err != nil {
 		return nil, err
@@ -114,7 +151,7 @@ func (d *Discoverer) run(ctx context.Context, clean, corrupt *tensor.Tensor, unb
 	if len(ct) != len(xt) {
 		return nil, fmt.Errorf("clean has %d tokens, corrupt %d: want one length", len(ct), len(xt))
 	}
-	gr, err := NewGraph(cfg)
+	gr, err := NewGraph(d.layout)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func tokens(t *testing.T, ids ...int64) *tensor.Tensor {
 // Attention is uniform (q and k are zero). Token embeddings are
 // zero-mean with one norm, so the layer norms hardly see which token is
 // where except through the planted path.
-func planted(t *testing.T) *transformer.Model {
+func planted(t *testing.T) *Model {
 	t.Helper()
 	cfg := transformer.Config{Layers: 2, Hidden: 16, Heads: 4, Vocab: 4, Ctx: 8, LNEps: 1e-5}
 	w := map[string]*tensor.Tensor{}
@@ -79,7 +79,17 @@ func planted(t *testing.T) *transformer.Model {
 		set("a1.w.o", 0.1, 0, 8+j, j)   // and writes 8:12
 		set("t.w.unembed", 500, j, 8+j) // the logits read 8:12
 	}
-	return m
+	return FromTransformer(m)
+}
+
+// random is a random GPT-2 style model.
+func random(t testing.TB, cfg transformer.Config, seed uint64) *Model {
+	t.Helper()
+	m, err := transformer.Random(cfg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return FromTransformer(m)
 }
 
 func TestPlantedCircuit(t *testing.T) {
@@ -111,12 +121,9 @@ func TestPlantedCircuit(t *testing.T) {
 // as its own circuit keeps, with the same metrics, on the planted model
 // and on a random one.
 func TestBatchedMatchesUnbatched(t *testing.T) {
-	rm, err := transformer.Random(transformer.Config{Layers: 2, Hidden: 16, Heads: 4, Vocab: 30, Ctx: 8, LNEps: 1e-5}, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rm := random(t, transformer.Config{Layers: 2, Hidden: 16, Heads: 4, Vocab: 30, Ctx: 8, LNEps: 1e-5}, 5)
 	for _, c := range []struct {
-		m              *transformer.Model
+		m              *Model
 		clean, corrupt []int64
 		o              Options
 	}{
@@ -140,7 +147,7 @@ func TestBatchedMatchesUnbatched(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(b.Edges) == 0 || len(all) == len(mustEdges(t, c.m.Config)) {
+		if len(b.Edges) == 0 || len(all) == len(mustEdges(t, layoutOf(c.m, c.o))) {
 			t.Errorf("%s: kept %d of the edges, want a pruned, non-empty circuit", c.o.Metric, len(b.Edges))
 		}
 		if !slices.Equal(b.Edges, u.Edges) {
@@ -158,9 +165,15 @@ func TestBatchedMatchesUnbatched(t *testing.T) {
 	}
 }
 
-func mustEdges(t *testing.T, cfg transformer.Config) []Edge {
+// layoutOf is the graph layout a Discoverer of m with o uses.
+func layoutOf(m *Model, o Options) Layout {
+	qkv := o.Receivers == QKVReceivers || (o.Receivers == AutoReceivers && !m.Arch.MLP)
+	return Layout{Layers: m.Config.Layers, Heads: m.Config.Heads, MLP: m.Arch.MLP, QKV: qkv}
+}
+
+func mustEdges(t *testing.T, l Layout) []Edge {
 	t.Helper()
-	gr, err := NewGraph(cfg)
+	gr, err := NewGraph(l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,10 +187,7 @@ func mustEdges(t *testing.T, cfg transformer.Config) []Edge {
 // A Discoverer's second run on other tokens of the same length compiles
 // nothing and finds what a fresh one finds.
 func TestDiscovererReusesPlans(t *testing.T) {
-	m, err := transformer.Random(small, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := random(t, small, 7)
 	o := Options{Metric: KL, Threshold: 1e-5, DType: tensor.Float64}
 	d, err := New(m, o)
 	if err != nil {

@@ -14,12 +14,15 @@ import (
 // sequence. It keeps the first error so the construction reads as the
 // model's equations.
 type forward struct {
-	cfg  transformer.Config
-	w    map[string]circuit.Circuit
-	mask circuit.Circuit
-	seq  int
-	bp   string // einsum letter of the variant axis ("" for none), replaces B in specs
-	err  error
+	cfg     transformer.Config
+	headDim int
+	arch    Arch
+	layout  Layout
+	w       map[string]circuit.Circuit
+	mask    circuit.Circuit
+	seq     int
+	bp      string // einsum letter of the variant axis ("" for none), replaces B in specs
+	err     error
 }
 
 func (f *forward) ok(c circuit.Circuit, err error) circuit.Circuit {
@@ -61,33 +64,75 @@ func (f *forward) layerNorm(prefix, wp string, x circuit.Circuit) circuit.Circui
 	return f.ok(transformer.LayerNorm(prefix, x, f.w[wp+".w.scale"], f.w[wp+".w.bias"], f.cfg.LNEps))
 }
 
-// head is head h of layer l on its own input x [seq, hidden] (q, k and v
-// all read x), without the layer's output bias. A final-layer head queries
-// the last position only (nothing later reads the others).
-func (f *forward) head(l, h int, x circuit.Circuit) circuit.Circuit {
+// head is head h of layer l on its q, k and v inputs [seq, hidden] (one
+// circuit for all three unless the receivers are split), without the
+// layer's output bias. A final-layer head queries the last position only
+// (nothing later reads the others); its q input may already be that
+// position alone.
+func (f *forward) head(l, h int, xq, xk, xv circuit.Circuit) circuit.Circuit {
 	name := headName(l, h)
 	a := fmt.Sprintf("a%d", l)
-	y := f.layerNorm(name+".ln", a+".ln", x)
+	// One layer norm per distinct input: the receivers' names, or the head's when they are one.
+	lns := map[circuit.Circuit]circuit.Circuit{}
+	ln := func(port string, x circuit.Circuit) circuit.Circuit {
+		if y, ok := lns[x]; ok {
+			return y
+		}
+		pre := name
+		if f.layout.QKV {
+			pre += "." + port
+		}
+		lns[x] = f.layerNorm(pre+".ln", a+".ln", x)
+		return lns[x]
+	}
+	yq, yk, yv := ln("q", xq), ln("k", xk), ln("v", xv)
+	if f.err != nil {
+		return nil
+	}
 	at := func(n string) circuit.Circuit {
 		return f.index(name+".w."+n, f.w[a+".w."+n], circuit.Int(h))
 	}
 	proj := func(n string, y circuit.Circuit) circuit.Circuit {
-		return f.add(name+"."+n, f.einsum("", "jd,Bsd->Bsj", at(n), y), at(n+"_bias"))
+		p := f.einsum("", "jd,Bsd->Bsj", at(n), y)
+		if !f.arch.AttnBias {
+			if p == nil {
+				return nil
+			}
+			return p.Rename(name + "." + n)
+		}
+		return f.add(name+"."+n, p, at(n+"_bias"))
 	}
-	qy, mask := y, f.mask
-	if f.lastOnly(name) {
-		qy, mask = f.last(y), f.index("t.mask.last", f.mask, circuit.Slice(f.seq-1, f.seq), circuit.All())
+	last, mask := f.lastOnly(name), f.mask
+	if last {
+		if sh := yq.Shape(); sh[len(sh)-2] != 1 {
+			yq = f.last(yq)
+		}
+		mask = f.index("t.mask.last", f.mask, circuit.Slice(f.seq-1, f.seq), circuit.All())
 	}
-	q, k, v := proj("q", qy), proj("k", y), proj("v", y)
+	q, k, v := proj("q", f.posed(yq, last)), proj("k", f.posed(yk, false)), proj("v", yv)
 	if f.err != nil {
 		return nil
 	}
-	scale := f.ok(circuit.NewScalar(1/math.Sqrt(float64(f.cfg.HeadDim())), nil, ""))
+	scale := f.ok(circuit.NewScalar(1/math.Sqrt(float64(f.headDim)), nil, ""))
 	// Two operands and a scale, not a three-operand einsum: the runtime has GEMMs for pairs.
 	scores := f.ok(circuit.Mul(name+".scores", f.einsum("", "Bsj,Btj->Bst", q, k), scale))
 	probs := f.ok(circuit.NewGeneralFunction(name+".probs", "softmax", f.add(name+".masked", scores, mask)))
 	z := f.einsum(name+".z", "Bst,Btj->Bsj", probs, v)
 	return f.einsum(name, "ej,Bsj->Bse", at("o"), z)
+}
+
+// posed is a query or key input after its layer norm: with shortformer
+// positions, plus the positional embeddings of the positions it holds
+// (the last alone, or all).
+func (f *forward) posed(y circuit.Circuit, last bool) circuit.Circuit {
+	if !f.arch.Shortformer || f.err != nil {
+		return y
+	}
+	lo := 0
+	if last {
+		lo = f.seq - 1
+	}
+	return f.add("", y, f.index("", f.w["t.w.pos_embeds"], circuit.Slice(lo, f.seq), circuit.All()))
 }
 
 // lastOnly reports whether only the last position of c's output is ever
@@ -120,8 +165,12 @@ func (f *forward) mlp(l int, x circuit.Circuit) circuit.Circuit {
 	m := mlpName(l)
 	y := f.layerNorm(m+".ln", m+".ln", x)
 	pre := f.add(m+".pre", f.einsum("", "fd,Bsd->Bsf", f.w[m+".w.proj_in"], y), f.w[m+".w.in_bias"])
-	act := f.ok(circuit.NewGeneralFunction(m+".act", "gelu_new", pre))
-	return f.add(m, f.einsum("", "df,Bsf->Bsd", f.w[m+".w.proj_out"], act), f.w[m+".w.out_bias"])
+	act := f.ok(circuit.NewGeneralFunction(m+".act", f.arch.MLPAct, pre))
+	out := f.einsum("", "df,Bsf->Bsd", f.w[m+".w.proj_out"], act)
+	if !f.arch.MLPOutputBias {
+		return f.add(m, out)
+	}
+	return f.add(m, out, f.w[m+".w.out_bias"])
 }
 
 // logits is the last position's logits [vocab] from the final stream x [1, hidden].
@@ -131,20 +180,30 @@ func (f *forward) logits(x circuit.Circuit) circuit.Circuit {
 		idx = append([]circuit.AxisIndex{circuit.All()}, idx...)
 	}
 	last := f.index("final.last", x, idx...)
-	return f.einsum(Logits, "vd,Bd->Bv", f.w["t.w.unembed"], f.layerNorm("final.ln", "final.ln", last))
+	if f.arch.FinalNorm {
+		last = f.layerNorm("final.ln", "final.ln", last)
+	}
+	if !f.arch.OutputBias {
+		return f.einsum(Logits, "vd,Bd->Bv", f.w["t.w.unembed"], last)
+	}
+	return f.add(Logits, f.einsum("", "vd,Bd->Bv", f.w["t.w.unembed"], last), f.w["t.w.unembed_bias"])
 }
 
-// component computes one sender's output from its input stream.
-func (f *forward) component(name string, x circuit.Circuit) circuit.Circuit {
+// component computes one component's output from its inputs, one per
+// receiver (Layout.receivers).
+func (f *forward) component(name string, xs []circuit.Circuit) circuit.Circuit {
 	var l, h int
 	if _, err := fmt.Sscanf(name, "a%d.h%d", &l, &h); err == nil {
-		return f.head(l, h, x)
+		if len(xs) == 1 {
+			return f.head(l, h, xs[0], xs[0], xs[0])
+		}
+		return f.head(l, h, xs[0], xs[1], xs[2])
 	}
 	if _, err := fmt.Sscanf(name, "m%d", &l); err == nil {
-		return f.mlp(l, x)
+		return f.mlp(l, xs[0])
 	}
 	if name == Logits {
-		return f.logits(x)
+		return f.logits(xs[0])
 	}
 	f.ok(nil, fmt.Errorf("unknown component %q", name))
 	return nil
@@ -167,8 +226,8 @@ func (f *forward) layerOf(name string) int {
 type inputs func(r string, senders []string, out map[string]circuit.Circuit, last bool) []circuit.Circuit
 
 // run is the forward pass: each receiver's input is the sum of the terms
-// in makes from its senders, plus the attention output biases of the
-// layers before it. Components in known (a prefix of the forward order) are
+// in makes from its senders, plus the attention output biases (if any) of
+// the layers before it. Components in known (a prefix of the forward order) are
 // not computed: known holds their outputs. run returns every component's
 // output by name.
 func (f *forward) run(gr *Graph, known map[string]circuit.Circuit, in inputs) map[string]circuit.Circuit {
@@ -190,11 +249,17 @@ func (f *forward) runThen(gr *Graph, known map[string]circuit.Circuit, in inputs
 				senders = append(senders, s)
 			}
 		}
-		terms := in(r, senders, out, f.reads(r))
-		for l := range f.layerOf(r) {
-			terms = append(terms, f.w[fmt.Sprintf("a%d.w.o_bias", l)])
+		var xs []circuit.Circuit
+		for _, p := range f.layout.receivers(r) {
+			terms := in(p, senders, out, f.reads(p))
+			for l := range f.layerOf(r) {
+				if f.arch.AttnBias {
+					terms = append(terms, f.w[fmt.Sprintf("a%d.w.o_bias", l)])
+				}
+			}
+			xs = append(xs, f.add(p+".in", terms...))
 		}
-		out[r] = f.component(r, f.add(r+".in", terms...))
+		out[r] = f.component(r, xs)
 		if then != nil && f.err == nil {
 			out[r] = then(r, out[r])
 		}
@@ -206,8 +271,12 @@ func (f *forward) runThen(gr *Graph, known map[string]circuit.Circuit, in inputs
 }
 
 // reads reports whether receiver r reads the last position only: heads
-// read every position for their keys.
-func (f *forward) reads(r string) bool { return f.lastOnly(r) && !strings.HasPrefix(r, "a") }
+// read every position for their keys and values, a final-layer head's
+// q input the last alone.
+func (f *forward) reads(r string) bool {
+	c, port := splitPort(r)
+	return f.lastOnly(c) && (!isHead(c) || port == "q")
+}
 
 // seen is sender s's output o as a receiver that reads the last position
 // only (last) or every position sees it.

@@ -23,11 +23,11 @@ func setup(t *testing.T, clean, corrupt []int64) (*runner, *transformer.Model) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gr, err := NewGraph(small)
+	d, err := New(FromTransformer(m), Options{Metric: KL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := New(m, Options{Metric: KL})
+	gr, err := NewGraph(d.layout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestPatching(t *testing.T) {
 }
 
 func TestGraphOrderAndDOT(t *testing.T) {
-	gr, err := NewGraph(small)
+	gr, err := NewGraph(Layout{Layers: small.Layers, Heads: small.Heads, MLP: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +150,7 @@ func TestGraphOrderAndDOT(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	m, err := transformer.Random(small, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := random(t, small, 1)
 	ok := tokens(t, 1, 2, 3)
 	for _, c := range []struct {
 		clean, corrupt *tensor.Tensor

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/circopt/circopt/transformer"
 	"github.com/dominikbraun/graph"
 )
 
@@ -18,10 +17,15 @@ type Edge struct {
 func (e Edge) String() string { return e.Sender + "->" + e.Receiver }
 
 // Graph is the component graph of a model: every component sends to every
-// later component through the residual stream.
+// later component through the residual stream. Its vertices are the
+// components and, with split receivers, each head's q, k and v inputs
+// ('a1.h3.k'), each joined to its head by an internal edge that is never
+// patched.
 type Graph struct {
 	g     graph.Graph[string, string]
-	order map[string]int // position in the forward order, for stable sorts
+	order map[string]int // position of every vertex, a head's inputs just before it
+	comps []string       // components in forward order
+	recvs []string       // receivers in forward order
 }
 
 // Embed and Logits are the first sender and the last receiver.
@@ -30,32 +34,96 @@ const (
 	Logits = "logits"
 )
 
+// ports are the input names of split receivers, after the head's name.
+var ports = []string{"q", "k", "v"}
+
 func headName(l, h int) string { return fmt.Sprintf("a%d.h%d", l, h) }
 func mlpName(l int) string     { return fmt.Sprintf("m%d", l) }
 
-// NewGraph is the full component graph of a model of cfg.
-func NewGraph(cfg transformer.Config) (*Graph, error) {
-	var names []string
-	names = append(names, Embed)
-	for l := range cfg.Layers {
-		for h := range cfg.Heads {
-			names = append(names, headName(l, h))
-		}
-		names = append(names, mlpName(l))
+// isHead reports whether c names a head (or one of its inputs).
+func isHead(c string) bool {
+	var l, h int
+	_, err := fmt.Sscanf(c, "a%d.h%d", &l, &h)
+	return err == nil
+}
+
+// splitPort is receiver r's component and input port ("" for a receiver
+// that is its component).
+func splitPort(r string) (comp, port string) {
+	if i := strings.LastIndexByte(r, '.'); i > 0 && slices.Contains(ports, r[i+1:]) && isHead(r) {
+		return r[:i], r[i+1:]
 	}
-	names = append(names, Logits)
-	gr := &Graph{g: graph.New(graph.StringHash, graph.Directed(), graph.Acyclic()), order: map[string]int{}}
-	for i, n := range names {
-		gr.order[n] = i
-		if err := gr.g.AddVertex(n); err != nil {
+	return r, ""
+}
+
+// compOf is receiver r's component.
+func compOf(r string) string { c, _ := splitPort(r); return c }
+
+// Layout is the shape of a component graph.
+type Layout struct {
+	Layers, Heads int
+	// MLP is one MLP component per layer; QKV splits each head's input into
+	// three receivers, its q, k and v inputs.
+	MLP, QKV bool
+}
+
+// receivers of component c: none for the embedding, a head's three inputs
+// with QKV, else c itself.
+func (l Layout) receivers(c string) []string {
+	switch {
+	case c == Embed:
+		return nil
+	case l.QKV && isHead(c):
+		out := make([]string, len(ports))
+		for i, p := range ports {
+			out[i] = c + "." + p
+		}
+		return out
+	}
+	return []string{c}
+}
+
+// NewGraph is the full component graph of a model of layout l.
+func NewGraph(l Layout) (*Graph, error) {
+	comps := []string{Embed}
+	for layer := range l.Layers {
+		for h := range l.Heads {
+			comps = append(comps, headName(layer, h))
+		}
+		if l.MLP {
+			comps = append(comps, mlpName(layer))
+		}
+	}
+	comps = append(comps, Logits)
+	gr := &Graph{g: graph.New(graph.StringHash, graph.Directed(), graph.Acyclic()), order: map[string]int{}, comps: comps}
+	add := func(n string) error {
+		gr.order[n] = len(gr.order)
+		return gr.g.AddVertex(n)
+	}
+	for i, c := range comps {
+		rs := l.receivers(c)
+		for _, r := range rs {
+			if r != c {
+				if err := add(r); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := add(c); err != nil {
 			return nil, err
 		}
-	}
-	for i, r := range names {
-		for _, s := range names[:i] {
-			if !sameLayerHeads(s, r) {
-				if err := gr.g.AddEdge(s, r); err != nil {
-					return nil, fmt.Errorf("edge %s->%s: %w", s, r, err)
+		for _, r := range rs {
+			gr.recvs = append(gr.recvs, r)
+			for _, s := range comps[:i] {
+				if !sameLayerHeads(s, r) {
+					if err := gr.g.AddEdge(s, r); err != nil {
+						return nil, fmt.Errorf("edge %s->%s: %w", s, r, err)
+					}
+				}
+			}
+			if r != c {
+				if err := gr.g.AddEdge(r, c); err != nil {
+					return nil, fmt.Errorf("edge %s->%s: %w", r, c, err)
 				}
 			}
 		}
@@ -64,7 +132,7 @@ func NewGraph(cfg transformer.Config) (*Graph, error) {
 }
 
 // sameLayerHeads: heads of one layer read the same stream and do not see
-// each other.
+// each other (either may be a head's input).
 func sameLayerHeads(s, r string) bool {
 	var ls, hs, lr, hr int
 	_, e1 := fmt.Sscanf(s, "a%d.h%d", &ls, &hs)
@@ -75,14 +143,10 @@ func sameLayerHeads(s, r string) bool {
 func (gr *Graph) less(a, b string) bool { return gr.order[a] < gr.order[b] }
 
 // Components lists every component in forward order.
-func (gr *Graph) Components() []string {
-	out := make([]string, 0, len(gr.order))
-	for n := range gr.order {
-		out = append(out, n)
-	}
-	slices.SortFunc(out, func(a, b string) int { return cmp.Compare(gr.order[a], gr.order[b]) })
-	return out
-}
+func (gr *Graph) Components() []string { return slices.Clone(gr.comps) }
+
+// Receivers lists every receiver in forward order.
+func (gr *Graph) Receivers() []string { return slices.Clone(gr.recvs) }
 
 // ReverseOrder is the receivers from the output backwards (graph's stable
 // topological sort, reversed).
@@ -115,16 +179,32 @@ func (gr *Graph) Has(e Edge) bool {
 	return err == nil
 }
 
-// Remove deletes an edge.
+// Remove deletes an edge (never an internal one).
 func (gr *Graph) Remove(e Edge) error {
+	if internal(e) {
+		return fmt.Errorf("edge %s joins a head's input to the head: it cannot be patched", e)
+	}
 	if err := gr.g.RemoveEdge(e.Sender, e.Receiver); err != nil {
 		return fmt.Errorf("edge %s: %w", e, err)
 	}
 	return nil
 }
 
-// Edges lists the edges left, sorted by receiver then sender in forward order.
+// Edges lists the edges left, sorted by receiver then sender in forward
+// order; a head's internal edges from its inputs are not listed.
 func (gr *Graph) Edges() ([]Edge, error) {
+	es, err := gr.allEdges()
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(es, internal), nil
+}
+
+// internal reports whether e joins a head's input to the head.
+func internal(e Edge) bool { _, p := splitPort(e.Sender); return p != "" }
+
+// allEdges is Edges with the internal edges.
+func (gr *Graph) allEdges() ([]Edge, error) {
 	es, err := gr.g.Edges()
 	if err != nil {
 		return nil, err
@@ -142,7 +222,7 @@ func (gr *Graph) Edges() ([]Edge, error) {
 // Connected keeps only the edges on a path from embed to logits: the
 // others cannot change the output once the rest is patched.
 func (gr *Graph) Connected() ([]Edge, error) {
-	es, err := gr.Edges()
+	es, err := gr.allEdges()
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +230,7 @@ func (gr *Graph) Connected() ([]Edge, error) {
 	back := reach(es, Logits, func(e Edge) (string, string) { return e.Receiver, e.Sender })
 	var out []Edge
 	for _, e := range es {
-		if fwd[e.Sender] && back[e.Receiver] {
+		if fwd[e.Sender] && back[e.Receiver] && !internal(e) {
 			out = append(out, e)
 		}
 	}

@@ -24,9 +24,10 @@ type compiled struct {
 	f, u   *forward       // the forward pass batched over variants, and unbatched
 	edges  []Edge         // every edge of the full graph, in mask column order
 	index  map[Edge]int   // its column
-	order  map[string]int // each component's position in the forward order
+	order  map[string]int // each component's position in the forward order, and each receiver's component's
+	rank   map[string]int // each receiver's position among the receivers
 	full   *Graph
-	from   map[string][]string // each component's senders in the full graph, in forward order
+	from   map[string][]string // each receiver's senders in the full graph, in forward order
 	consts *circopt.Plan       // the clean and corrupt runs from their embeddings
 	plans  map[planKey]*circopt.Plan
 }
@@ -36,21 +37,24 @@ func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
 	if c, ok := d.bySeq[seq]; ok {
 		return c, nil
 	}
-	f := &forward{cfg: d.m.Config, w: d.w, seq: seq, bp: "b"}
+	f := &forward{cfg: d.m.Config, headDim: d.m.HeadDim, arch: d.m.Arch, layout: d.layout, w: d.w, seq: seq, bp: "b"}
 	var err error
-	if f.mask, err = transformer.CausalMask(seq); err != nil {
+	if f.mask, err = mask(seq, d.m.Arch.Causal); err != nil {
 		return nil, err
 	}
 	u := *f
 	u.bp = ""
-	c := &compiled{f: f, u: &u, index: map[Edge]int{}, order: map[string]int{}, plans: map[planKey]*circopt.Plan{}}
-	if c.full, err = NewGraph(d.m.Config); err != nil {
+	c := &compiled{f: f, u: &u, index: map[Edge]int{}, order: map[string]int{}, rank: map[string]int{}, plans: map[planKey]*circopt.Plan{}}
+	if c.full, err = NewGraph(d.layout); err != nil {
 		return nil, err
 	}
 	c.from = map[string][]string{}
 	for i, n := range c.full.Components() {
 		c.order[n] = i
-		if c.from[n], err = c.full.Senders(n); err != nil {
+	}
+	for i, r := range c.full.Receivers() {
+		c.order[r], c.rank[r] = c.order[compOf(r)], i
+		if c.from[r], err = c.full.Senders(r); err != nil {
 			return nil, err
 		}
 	}
@@ -78,6 +82,18 @@ func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
 	}
 	d.bySeq[seq] = c
 	return c, nil
+}
+
+// mask is added to attention scores: the causal mask, or zeros.
+func mask(seq int, causal bool) (circuit.Circuit, error) {
+	if causal {
+		return transformer.CausalMask(seq)
+	}
+	t, err := tensor.FromFloat32([]int{seq, seq}, make([]float32, seq*seq))
+	if err != nil {
+		return nil, err
+	}
+	return circuit.NewArray(t, "t.mask")
 }
 
 // planKey names a plan: its first computed component, its variant count,
@@ -117,14 +133,21 @@ func (c *compiled) plan(start, b int, step []string, dt tensor.DType) (*circopt.
 }
 
 // stepRows is the row layout of a step over receivers step (in forward
-// order): row 0 is the current circuit, then each receiver's rows, one per
-// sender of the full graph. It returns each receiver's rows [lo, hi) and
-// the row count.
+// order, a component's receivers adjacent): row 0 is the current circuit,
+// then each receiver's rows, one per sender of the full graph. It returns
+// each component's rows [lo, hi) (its receivers' together) and the row
+// count.
 func (c *compiled) stepRows(step []string) (map[string][2]int, int) {
 	at, n := map[string][2]int{}, 1
 	for _, recv := range step {
-		at[recv] = [2]int{n, n + len(c.from[recv])}
+		comp := compOf(recv)
+		r, ok := at[comp]
+		if !ok {
+			r = [2]int{n, n}
+		}
 		n += len(c.from[recv])
+		r[1] = n
+		at[comp] = r
 	}
 	return at, n
 }
@@ -161,8 +184,8 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 		}
 	}
 	known, corrupt := map[string]circuit.Circuit{}, map[string]circuit.Circuit{}
-	for n, i := range c.order {
-		switch {
+	for _, n := range c.full.Components() {
+		switch i := c.order[n]; {
 		case i < start:
 			known[n] = nil // never read: receivers see these senders through base and diff
 		case n != Logits:
@@ -176,12 +199,12 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 		}
 		return diffs[s]
 	}
-	own := map[string]bool{} // step receivers computed on their own rows
+	own := map[string]bool{} // step components computed on their own rows
 	in := func(recv string, senders []string, out map[string]circuit.Circuit, last bool) []circuit.Circuit {
 		n := c.before(senders, start)
 		rows := circuit.All()
-		if r, ok := at[recv]; ok && n == len(senders) {
-			own[recv] = true
+		if r, ok := at[compOf(recv)]; ok && n == len(senders) {
+			own[compOf(recv)] = true
 			rows = circuit.Positions(append([]int64{0}, span(r[0], r[1])...)...)
 		}
 		var terms []circuit.Circuit

@@ -38,14 +38,18 @@ func (d *Discoverer) newRunner(ctx context.Context, gr *Graph, clean, corrupt []
 	return r, nil
 }
 
-// embed is token plus positional embeddings [seq, hidden].
+// embed is the token embeddings [seq, hidden], plus the positional ones
+// unless the heads read those (shortformer).
 func (d *Discoverer) embed(ids []int64) []float64 {
 	h := d.m.Config.Hidden
 	out := make([]float64, len(ids)*h)
 	for p, id := range ids {
-		tok, pos := d.tok[int(id)*h:][:h], d.pos[p*h:][:h]
-		for i := range h {
-			out[p*h+i] = tok[i] + pos[i]
+		copy(out[p*h:][:h], d.tok[int(id)*h:][:h])
+		if d.pos != nil {
+			pos := d.pos[p*h:][:h]
+			for i := range h {
+				out[p*h+i] += pos[i]
+			}
 		}
 	}
 	return out
@@ -81,13 +85,16 @@ func (r *runner) bindings(start int) (map[string]*tensor.Tensor, error) {
 	}
 	b := map[string]*tensor.Tensor{}
 	comps := r.full.Components()
-	for _, recv := range comps[start:] {
-		if recv != Logits {
-			t, err := r.input(r.outShape(recv), r.corruptT[recv])
-			if err != nil {
-				return nil, err
-			}
-			b[corruptPref+recv] = t
+	for _, c := range comps[start : len(comps)-1] {
+		t, err := r.input(r.outShape(c), r.corruptT[c])
+		if err != nil {
+			return nil, err
+		}
+		b[corruptPref+c] = t
+	}
+	for _, recv := range r.full.Receivers() {
+		if r.order[recv] < start {
+			continue
 		}
 		senders := r.from[recv]
 		if comp := senders[r.before(senders, start):]; len(comp) > 0 {
@@ -274,6 +281,7 @@ func (r *runner) prune() error {
 	if err != nil {
 		return err
 	}
+	order = slices.DeleteFunc(order, func(n string) bool { _, ok := r.from[n]; return !ok }) // receivers only
 	for len(order) > 0 {
 		n := 1
 		for n < len(order) && sameLayerHeads(order[0], order[n]) {
@@ -290,10 +298,10 @@ func (r *runner) prune() error {
 // step judges every edge into the receivers recvs.
 func (r *runner) step(recvs []string) error {
 	recvs = slices.Clone(recvs)
-	slices.SortFunc(recvs, func(a, b string) int { return r.order[a] - r.order[b] })
+	slices.SortFunc(recvs, func(a, b string) int { return r.rank[a] - r.rank[b] })
 	unread := map[string]bool{}
 	for _, recv := range recvs {
-		if recv == Logits || r.sends(recv) {
+		if recv == Logits || r.sends(compOf(recv)) {
 			continue
 		}
 		// Nothing reads recv's output: its inputs cannot matter.
@@ -349,7 +357,7 @@ func (r *runner) step(recvs []string) error {
 	return nil
 }
 
-// sends reports whether any edge still leaves c.
+// sends reports whether any edge still leaves component c.
 func (r *runner) sends(c string) bool {
 	am, err := r.gr.g.AdjacencyMap()
 	return err == nil && len(am[c]) > 0

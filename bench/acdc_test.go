@@ -47,7 +47,7 @@ func acdcInputs(b *testing.B) (m *transformer.Model, clean, corrupt, warm *tenso
 func BenchmarkACDC(b *testing.B) {
 	m, c, x, _ := acdcInputs(b)
 	benchACDC(b, func() (*acdc.Result, error) {
-		return acdc.Run(context.Background(), m, c, x, acdcOptions)
+		return acdc.Run(context.Background(), acdc.FromTransformer(m), c, x, acdcOptions)
 	})
 }
 
@@ -55,7 +55,7 @@ func BenchmarkACDC(b *testing.B) {
 // on other tokens of the same length: its plans are compiled.
 func BenchmarkACDCWarm(b *testing.B) {
 	m, c, x, w := acdcInputs(b)
-	d, err := acdc.New(m, acdcOptions)
+	d, err := acdc.New(acdc.FromTransformer(m), acdcOptions)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register("acdc", "acdc -model M.circ|M.safetensors -clean C.npy -corrupt X.npy -metric kl|logit-diff -threshold T [-correct ID -wrong ID] [-format text|json|dot] [-heads N] [-tensors DIR]",
+	register("acdc", "acdc -model M.circ|M.safetensors -clean C.npy -corrupt X.npy -metric kl|logit-diff -threshold T [-correct ID -wrong ID] [-receivers auto|heads|qkv] [-format text|json|dot] [-heads N] [-tensors DIR]",
 		"automatic circuit discovery: prune the edges between heads, MLPs and embeddings whose patching moves the metric by less than T", runACDC)
 }
 
@@ -47,6 +47,7 @@ func runACDC(args []string, stdout, stderr io.Writer) error {
 	correct := fs.Int64("correct", -1, "correct token `ID` for logit-diff")
 	wrong := fs.Int64("wrong", -1, "wrong token `ID` for logit-diff")
 	format := fs.String("format", "text", "output `FORMAT`: text, json or dot")
+	receivers := fs.String("receivers", "auto", "a head's `RECEIVERS`: heads (one input), qkv (its q, k and v inputs apart) or auto (qkv for attention-only models)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -67,6 +68,10 @@ func runACDC(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-threshold: %q is not a number", *threshold)
 	}
+	recv, err := acdc.ParseReceivers(*receivers)
+	if err != nil {
+		return fmt.Errorf("-receivers: %w", err)
+	}
 	if met == acdc.LogitDiff && (*correct < 0 || *wrong < 0) {
 		return fmt.Errorf("-metric logit-diff needs -correct ID and -wrong ID (token ids, at least 0)")
 	}
@@ -83,7 +88,7 @@ func runACDC(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	res, err := acdc.Run(context.Background(), m, clean, corrupt, acdc.Options{Metric: met, Threshold: t, Correct: *correct, Wrong: *wrong, DType: tensor.Float32})
+	res, err := acdc.Run(context.Background(), m, clean, corrupt, acdc.Options{Metric: met, Threshold: t, Correct: *correct, Wrong: *wrong, DType: tensor.Float32, Receivers: recv})
 	if err != nil {
 		return err
 	}
@@ -111,9 +116,10 @@ func runACDC(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// loadACDCModel reads a model printed by circopt import gpt2, or imports a
-// state dict directly.
-func loadACDCModel(in *inputFlags, path string, heads int) (*transformer.Model, error) {
+// loadACDCModel reads a model file with an `# info:` header (printed by
+// circopt import gpt2, or rust_circuit's, such as examples/day3/model.circ),
+// or imports a GPT-2 state dict directly.
+func loadACDCModel(in *inputFlags, path string, heads int) (*acdc.Model, error) {
 	if err := checkReadable(path, false); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -122,7 +128,11 @@ func loadACDCModel(in *inputFlags, path string, heads int) (*transformer.Model, 
 		if heads < 0 {
 			return nil, usagef("-heads must be positive, got %d", heads)
 		}
-		return transformer.ImportGPT2(path, transformer.ImportOptions{Heads: heads})
+		m, err := transformer.ImportGPT2(path, transformer.ImportOptions{Heads: heads})
+		if err != nil {
+			return nil, err
+		}
+		return acdc.FromTransformer(m), nil
 	}
 	cs, err := in.load(path, tensor.Float32, os.Stdin)
 	if err != nil {
@@ -136,7 +146,11 @@ func loadACDCModel(in *inputFlags, path string, heads int) (*transformer.Model, 
 	if err != nil {
 		return nil, fmt.Errorf("%s:%w", path, err)
 	}
-	m, err := transformer.FromCircuits(cs, eps)
+	l, err := transformer.FromParsed(src, cs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m, err := acdc.FromLoaded(l, eps)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
