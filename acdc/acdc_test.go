@@ -122,15 +122,29 @@ func TestPlantedCircuit(t *testing.T) {
 // and on a random one.
 func TestBatchedMatchesUnbatched(t *testing.T) {
 	rm := random(t, transformer.Config{Layers: 2, Hidden: 16, Heads: 4, Vocab: 30, Ctx: 8, LNEps: 1e-5}, 5)
-	for _, c := range []struct {
-		m              *Model
-		clean, corrupt []int64
-		o              Options
-	}{
+	for _, c := range []batchCase{
 		{planted(t), []int64{0, 0, 1, 2}, []int64{3, 3, 1, 2}, Options{Metric: KL, Threshold: 0.05}},
 		{rm, []int64{3, 14, 15, 9, 2, 6}, []int64{27, 18, 28, 18, 28, 4}, Options{Metric: KL, Threshold: 1e-5}},
 		{rm, []int64{3, 14, 15, 9, 2, 6}, []int64{27, 18, 28, 18, 28, 4}, Options{Metric: LogitDiff, Threshold: 1e-3, Correct: 7, Wrong: 11}},
+		{rm, []int64{3, 14, 15, 9, 2, 6}, []int64{27, 18, 28, 18, 28, 4}, Options{Metric: KL, Threshold: 1e-5, Receivers: QKVReceivers}},
+		{rm, []int64{3, 14, 15, 9, 2, 6}, []int64{27, 18, 28, 18, 28, 4}, Options{Metric: LogitDiff, Threshold: 1e-3, Correct: 7, Wrong: 11, Receivers: QKVReceivers}},
 	} {
+		c.check(t)
+	}
+}
+
+// batchCase is one ACDC run that TestBatchedMatchesUnbatched compares.
+type batchCase struct {
+	m              *Model
+	clean, corrupt []int64
+	o              Options
+}
+
+// check runs c batched and unbatched in float64: the same edges,
+// evaluations and metrics.
+func (c batchCase) check(t *testing.T) {
+	t.Helper()
+	{
 		c.o.DType = tensor.Float64
 		var res [2]*Result
 		d, err := New(c.m, c.o)
@@ -161,7 +175,7 @@ func TestBatchedMatchesUnbatched(t *testing.T) {
 				t.Errorf("%s: batched metric %g, unbatched %g", c.o.Metric, v[0], v[1])
 			}
 		}
-		t.Logf("%s: %d edges kept, pruned %g", c.o.Metric, len(b.Edges), b.Pruned)
+		t.Logf("%s %s: %d edges kept, pruned %g", c.o.Metric, c.o.Receivers, len(b.Edges), b.Pruned)
 	}
 }
 

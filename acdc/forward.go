@@ -22,7 +22,10 @@ type forward struct {
 	mask    circuit.Circuit
 	seq     int
 	bp      string // einsum letter of the variant axis ("" for none), replaces B in specs
-	err     error
+	// allQueries keeps every position of every component (Patterns): no
+	// component reads the last position alone.
+	allQueries bool
+	err        error
 }
 
 func (f *forward) ok(c circuit.Circuit, err error) circuit.Circuit {
@@ -138,6 +141,9 @@ func (f *forward) posed(y circuit.Circuit, last bool) circuit.Circuit {
 // lastOnly reports whether only the last position of c's output is ever
 // read: the final layer's heads and MLP, and the logits.
 func (f *forward) lastOnly(c string) bool {
+	if f.allQueries {
+		return false
+	}
 	var l, h int
 	if _, err := fmt.Sscanf(c, "a%d.h%d", &l, &h); err == nil {
 		return l == f.cfg.Layers-1
