@@ -79,12 +79,10 @@ func near(t *testing.T, what string, got, want []float64) {
 	}
 }
 
-// The edge-split forward pass is the transformer's: same last-position
-// logits unpatched, and with every edge kept in the masked run.
-func TestSplitMatchesTransformer(t *testing.T) {
-	ids := []int64{3, 14, 15, 9, 2, 6}
-	r, m := setup(t, ids, ids)
-	c, err := transformer.BindTokens(m, tokens(t, ids...), transformer.BindOptions{})
+// lastLogits evaluates a bound model's logits [seq, vocab] (bound with
+// err) in float64 and keeps the last position's.
+func lastLogits(t *testing.T, c circuit.Circuit, err error) []float64 {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +90,20 @@ func TestSplitMatchesTransformer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	last, err := ref.Select(0, len(ids)-1)
+	last, err := ref.Select(0, ref.Dim(0)-1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := last.Cast(tensor.Float64).Float64s()
+	return last.Cast(tensor.Float64).Float64s()
+}
+
+// The edge-split forward pass is the transformer's: same last-position
+// logits unpatched, and with every edge kept in the masked run.
+func TestSplitMatchesTransformer(t *testing.T) {
+	ids := []int64{3, 14, 15, 9, 2, 6}
+	r, m := setup(t, ids, ids)
+	c, err := transformer.BindTokens(m, tokens(t, ids...), transformer.BindOptions{})
+	want := lastLogits(t, c, err)
 	near(t, "unpatched logits", r.cleanT[Logits], want)
 	near(t, "masked logits, all kept", evalMasked(t, r, []string{Logits}, r.row(func(Edge) bool { return true }))[0], want)
 }

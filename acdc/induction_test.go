@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/tensor"
 	"math"
 	"math/rand/v2"
@@ -69,18 +68,7 @@ func TestShortformerMatchesModelFile(t *testing.T) {
 	}
 	ids := repeated(rand.New(rand.NewPCG(3, 4)), m.Config.Vocab, 7)
 	c, err := transformer.Bind(l, tokens(t, ids...), transformer.BindOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := circopt.Evaluate(c, nil, circopt.Options{DType: tensor.Float64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	last, err := ref.Select(0, len(ids)-1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := last.Cast(tensor.Float64).Float64s()
+	want := lastLogits(t, c, err)
 	for _, recv := range []Receivers{HeadReceivers, QKVReceivers} {
 		d, err := New(m, Options{Metric: KL, DType: tensor.Float64, Receivers: recv})
 		if err != nil {
@@ -291,6 +279,6 @@ func spearman(xs, ys []float64) float64 {
 func TestBatchedMatchesUnbatchedInduction(t *testing.T) {
 	m := loadDay3(t)
 	rng := rand.New(rand.NewPCG(5, 6))
-	clean, other := repeated(rng, m.Config.Vocab, 5), repeated(rng, m.Config.Vocab, 5)
-	batchCase{m, clean, slices.Concat(other[:6], clean[6:]), Options{Metric: KL, Threshold: 0.01}}.check(t)
+	clean, other := repeated(rng, m.Config.Vocab, 10), repeated(rng, m.Config.Vocab, 10)
+	batchCase{m, clean, slices.Concat(other[:11], clean[11:]), Options{Metric: KL, Threshold: 0.002}}.check(t)
 }
