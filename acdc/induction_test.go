@@ -3,6 +3,9 @@ package acdc
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"github.com/circopt/circopt/tensor"
 	"math"
@@ -281,4 +284,44 @@ func TestBatchedMatchesUnbatchedInduction(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	clean, other := repeated(rng, m.Config.Vocab, 10), repeated(rng, m.Config.Vocab, 10)
 	batchCase{m, clean, slices.Concat(other[:11], clean[11:]), Options{Metric: KL, Threshold: 0.002}}.check(t)
+}
+
+// circopt keeps exactly the edges the PyTorch hook loop of
+// testdata/acdc/acdc_torch.py keeps on the induction model (both in
+// float64, on the script's tokens; its output induction_torch.json was
+// made from the model file whose SHA-256 it records).
+func TestInductionMatchesTorch(t *testing.T) {
+	m := loadDay3(t)
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "acdc", "induction_torch.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		SHA       string     `json:"model_circ_sha256"`
+		Threshold float64    `json:"threshold"`
+		Clean     []int64    `json:"clean"`
+		Edges     [][]string `json:"edges"`
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(filepath.Join(day3Dir, "model.circ"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(text); hex.EncodeToString(sum[:]) != ref.SHA {
+		t.Skip("examples/day3/model.circ changed since induction_torch.json was written: rerun /usr/bin/python3 testdata/acdc/acdc_torch.py -model induction")
+	}
+	want := make([]Edge, len(ref.Edges))
+	for i, e := range ref.Edges {
+		want[i] = Edge{e[0], e[1]}
+	}
+	res, err := Run(context.Background(), m, tokens(t, ref.Clean...), tokens(t, ref.Corrupt...), Options{Metric: KL, Threshold: ref.Threshold, DType: tensor.Float64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Edges, want) {
+		t.Errorf("circopt kept %v\nPyTorch kept %v", res.Edges, want)
+	}
+	t.Logf("%d edges kept by both: %v", len(want), want)
 }
