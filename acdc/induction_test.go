@@ -300,6 +300,7 @@ func TestInductionMatchesTorch(t *testing.T) {
 		SHA       string     `json:"model_circ_sha256"`
 		Threshold float64    `json:"threshold"`
 		Clean     []int64    `json:"clean"`
+		Corrupt   []int64    `json:"corrupt"`
 		Edges     [][]string `json:"edges"`
 	}
 	if err := json.Unmarshal(raw, &ref); err != nil {
