@@ -22,6 +22,9 @@ type forward struct {
 	mask    circuit.Circuit
 	seq     int
 	bp      string // einsum letter of the variant axis ("" for none), replaces B in specs
+	// rows, if set, maps a head's q, k or v projection from its receiver's
+	// rows to the head's (masked).
+	rows func(recv string, x circuit.Circuit) circuit.Circuit
 	// allQueries keeps every position of every component (Patterns): no
 	// component reads the last position alone.
 	allQueries bool
@@ -97,13 +100,16 @@ func (f *forward) head(l, h int, xq, xk, xv circuit.Circuit) circuit.Circuit {
 	}
 	proj := func(n string, y circuit.Circuit) circuit.Circuit {
 		p := f.einsum("", "jd,Bsd->Bsj", at(n), y)
-		if !f.arch.AttnBias {
-			if p == nil {
-				return nil
-			}
-			return p.Rename(name + "." + n)
+		if f.arch.AttnBias {
+			p = f.add("", p, at(n+"_bias"))
 		}
-		return f.add(name+"."+n, p, at(n+"_bias"))
+		if f.rows != nil && f.layout.QKV && f.err == nil {
+			p = f.rows(name+"."+n, p)
+		}
+		if p == nil {
+			return nil
+		}
+		return p.Rename(name + "." + n)
 	}
 	last, mask := f.lastOnly(name), f.mask
 	if last {

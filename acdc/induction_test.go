@@ -27,45 +27,37 @@ var day3Dir = filepath.Join("..", "examples", "day3")
 
 // loadDay3 is the trained induction model, or skips when its files are absent.
 func loadDay3(t testing.TB) *Model {
-	m, _ := loadDay3Loaded(t)
-	return m
-}
-
-// loadDay3Loaded is loadDay3 with the model file as the module library reads it.
-func loadDay3Loaded(t testing.TB) (*Model, *transformer.Loaded) {
 	t.Helper()
 	path, store := filepath.Join(day3Dir, "model.circ"), filepath.Join(day3Dir, "store")
-	text, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("the trained induction model is absent (%v): run training/induction/train.py and go run ./examples/day3", err)
+	for _, p := range []string{path, store} {
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("the trained induction model is absent (%v): run training/induction/train.py and go run ./examples/day3", err)
+		}
 	}
-	if _, err := os.Stat(store); err != nil {
-		t.Skipf("the trained induction model's tensors are absent: %v", err)
-	}
-	st, err := weights.OpenStore(store)
+	m, err := LoadFile(path, store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := transformer.Load(string(text), circuit.ParseOptions{File: path, Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eps, err := transformer.ParseInfoHeader(string(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := FromLoaded(l, eps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, l
+	return m
 }
 
 // ACDC's edge-split forward pass of the shortformer model is the module
 // library's (the model file's own circuit): same last-position logits
 // unpatched and with every edge kept, with one receiver per head or three.
 func TestShortformerMatchesModelFile(t *testing.T) {
-	m, l := loadDay3Loaded(t)
+	m := loadDay3(t)
+	st, err := weights.OpenStore(filepath.Join(day3Dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(filepath.Join(day3Dir, "model.circ"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := transformer.Load(string(text), circuit.ParseOptions{File: "model.circ", Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !m.Arch.Shortformer || m.Arch.MLP {
 		t.Fatalf("examples/day3/model.circ read as %+v, want an attention-only shortformer model", m.Arch)
 	}

@@ -2,6 +2,7 @@ package acdc
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/circopt/circopt/modlib"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/transformer"
+	"github.com/circopt/circopt/weights"
 )
 
 // Arch is what of a model's architecture ACDC's forward pass needs beyond
@@ -109,6 +111,32 @@ func FromLoaded(l *transformer.Loaded, eps float64) (*Model, error) {
 		}
 	}
 	return NewModel(a, eps, ws)
+}
+
+// LoadFile reads a model file with an `# info:` header whose tensors are
+// in the store storeDir (such as examples/day3/model.circ and its store).
+func LoadFile(path, storeDir string) (*Model, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := weights.OpenStore(storeDir)
+	if err != nil {
+		return nil, err
+	}
+	l, err := transformer.Load(string(text), circuit.ParseOptions{File: path, Store: st})
+	if err != nil {
+		return nil, err
+	}
+	eps, err := transformer.ParseInfoHeader(string(text))
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", path, err)
+	}
+	m, err := FromLoaded(l, eps)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
 }
 
 // NewModel reads the sizes off the weights and checks that they are the

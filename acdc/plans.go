@@ -135,21 +135,21 @@ func (c *compiled) plan(start, b int, step []string, dt tensor.DType) (*circopt.
 // stepRows is the row layout of a step over receivers step (in forward
 // order, a component's receivers adjacent): row 0 is the current circuit,
 // then each receiver's rows, one per sender of the full graph. It returns
-// each component's rows [lo, hi) (its receivers' together) and the row
-// count.
-func (c *compiled) stepRows(step []string) (map[string][2]int, int) {
-	at, n := map[string][2]int{}, 1
-	for _, recv := range step {
-		comp := compOf(recv)
-		r, ok := at[comp]
+// each receiver's rows [lo, hi), each component's (its receivers'
+// together) and the row count.
+func (c *compiled) stepRows(step []string) (recv, comp map[string][2]int, n int) {
+	recv, comp, n = map[string][2]int{}, map[string][2]int{}, 1
+	for _, r := range step {
+		recv[r] = [2]int{n, n + len(c.from[r])}
+		cr, ok := comp[compOf(r)]
 		if !ok {
-			r = [2]int{n, n}
+			cr = [2]int{n, n}
 		}
-		n += len(c.from[recv])
-		r[1] = n
-		at[comp] = r
+		n += len(c.from[r])
+		cr[1] = n
+		comp[compOf(r)] = cr
 	}
-	return at, n
+	return recv, comp, n
 }
 
 // masked is the clean run over b variants from the component at forward
@@ -176,10 +176,10 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 	cols := func(rows circuit.AxisIndex, e Edge, n int) circuit.Circuit {
 		return f.index("", mask, rows, circuit.Slice(c.index[e], c.index[e]+n))
 	}
-	var at map[string][2]int
+	var at, portAt map[string][2]int
 	if step != nil {
 		var n int
-		if at, n = c.stepRows(step); n != b {
+		if portAt, at, n = c.stepRows(step); n != b {
 			return nil, fmt.Errorf("acdc: step of %d rows in a plan of %d", n, b)
 		}
 	}
@@ -199,13 +199,25 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 		}
 		return diffs[s]
 	}
-	own := map[string]bool{} // step components computed on their own rows
+	own := map[string]bool{}       // step components computed on their own rows
+	expand := map[string][]int64{} // a head's q, k or v input on its own rows: the head's row of each
 	in := func(recv string, senders []string, out map[string]circuit.Circuit, last bool) []circuit.Circuit {
 		n := c.before(senders, start)
 		rows := circuit.All()
 		if r, ok := at[compOf(recv)]; ok && n == len(senders) {
 			own[compOf(recv)] = true
-			rows = circuit.Positions(append([]int64{0}, span(r[0], r[1])...)...)
+			lo, hi := r[0], r[1]
+			if recv != compOf(recv) {
+				// A head's input differs from row 0 only on its own rows: the head
+				// projects it there and spreads the projection to the head's rows.
+				pr := portAt[recv]
+				idx := make([]int64, 1+hi-lo)
+				for g := pr[0]; g < pr[1]; g++ {
+					idx[g-lo+1] = int64(g - pr[0] + 1)
+				}
+				expand[recv], lo, hi = idx, pr[0], pr[1]
+			}
+			rows = circuit.Positions(append([]int64{0}, span(lo, hi)...)...)
 		}
 		var terms []circuit.Circuit
 		if comp := senders[n:]; len(comp) > 0 {
@@ -244,8 +256,15 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 		for i := r[0]; i < r[1]; i++ {
 			idx[i] = int64(i - r[0] + 1)
 		}
-		return f.index(recv+".rows", o, circuit.Positions(idx...), circuit.All(), circuit.All())
+		return f.pick(recv+".rows", o, idx)
 	}
+	f.rows = func(recv string, x circuit.Circuit) circuit.Circuit {
+		if idx, ok := expand[recv]; ok {
+			return f.pick(recv+".rows", x, idx)
+		}
+		return x
+	}
+	defer func() { f.rows = nil }()
 	out := f.runThen(c.full, known, in, spread)
 	return out, f.err
 }
@@ -290,4 +309,25 @@ func (c *compiled) outShape(n string) []int {
 		return []int{c.f.cfg.Vocab}
 	}
 	return []int{c.seqSeen(c.f.lastOnly(n)), c.f.cfg.Hidden}
+}
+
+// pick is rows idx of x [n, …] as a product with a one-hot [len(idx), n]
+// matrix, not a gather: the optimizer pushes a gather towards the inputs,
+// which for one that repeats rows (as these do) would compute the whole
+// component on every row instead of on its own.
+func (f *forward) pick(name string, x circuit.Circuit, idx []int64) circuit.Circuit {
+	if f.err != nil {
+		return nil
+	}
+	n := x.Shape()[0]
+	oh := make([]float32, len(idx)*n)
+	for i, j := range idx {
+		oh[i*n+int(j)] = 1
+	}
+	t, err := tensor.FromFloat32([]int{len(idx), n}, oh)
+	if err != nil {
+		f.ok(nil, err)
+		return nil
+	}
+	return f.einsum(name, "rn,nsd->rsd", f.ok(circuit.NewArray(t, "")), x)
 }

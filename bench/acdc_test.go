@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/circopt/circopt/acdc"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/transformer"
+	"github.com/circopt/circopt/weights"
 )
 
 // acdcConfig is the model of the ACDC benchmark and of
@@ -95,4 +98,38 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// acdcInductionThreshold is the KL threshold of the induction benchmark
+// (testdata/acdc/acdc_torch.py -model induction uses the same).
+const acdcInductionThreshold = 0.01
+
+// BenchmarkACDCInduction is ACDC (KL, q/k/v receivers) on the trained
+// 2-layer attention-only model of examples/day3, on the tokens
+// testdata/acdc/acdc_torch.py wrote (BOS + 10 tokens twice, the corrupt
+// run's first occurrence replaced), with a Discoverer whose plans one
+// earlier run on the warm-up pair compiled; it skips without the model.
+func BenchmarkACDCInduction(b *testing.B) {
+	dir := filepath.Join("..", "examples", "day3")
+	if _, err := os.Stat(filepath.Join(dir, "store")); err != nil {
+		b.Skipf("the trained induction model is absent: %v", err)
+	}
+	m, err := acdc.LoadFile(filepath.Join(dir, "model.circ"), filepath.Join(dir, "store"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts := map[string]*tensor.Tensor{}
+	for _, n := range []string{"clean", "corrupt", "warm", "warm_corrupt"} {
+		if ts[n], err = weights.LoadNpy(filepath.Join("..", "testdata", "acdc", "induction_"+n+".npy")); err != nil {
+			b.Fatal(err)
+		}
+	}
+	d, err := acdc.New(m, acdc.Options{Metric: acdc.KL, Threshold: acdcInductionThreshold, DType: tensor.Float32})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := d.Run(context.Background(), ts["warm"], ts["warm_corrupt"]); err != nil {
+		b.Fatal(err)
+	}
+	benchACDC(b, func() (*acdc.Result, error) { return d.Run(context.Background(), ts["clean"], ts["corrupt"]) })
 }
