@@ -121,15 +121,7 @@ func headScores(t *testing.T, m *Model, seqs [][]int64, n int) (prev, ind []floa
 }
 
 // argmax is the index of xs' largest value.
-func argmax(xs []float64) int {
-	best := 0
-	for i, x := range xs {
-		if x > xs[best] {
-			best = i
-		}
-	}
-	return best
-}
+func argmax(xs []float64) int { return slices.Index(xs, slices.Max(xs)) }
 
 // On the trained induction model, ACDC recovers the induction mechanism:
 // the layer-0 head with the highest previous-token score reaches layer 1
