@@ -40,12 +40,24 @@ var ports = []string{"q", "k", "v"}
 func headName(l, h int) string { return fmt.Sprintf("a%d.h%d", l, h) }
 func mlpName(l int) string     { return fmt.Sprintf("m%d", l) }
 
-// isHead reports whether c names a head (or one of its inputs).
-func isHead(c string) bool {
-	var l, h int
-	_, err := fmt.Sscanf(c, "a%d.h%d", &l, &h)
-	return err == nil
+// headLayer is the layer part ("a1") of a head's name or of one of its
+// inputs' ("a1.h3", "a1.h3.k"); ok is false for other names. It is on
+// every step's path: no Sscanf.
+func headLayer(c string) (layer string, ok bool) {
+	layer, rest, ok := strings.Cut(c, ".h")
+	if !ok || len(layer) < 2 || layer[0] != 'a' || !digits(layer[1:]) {
+		return "", false
+	}
+	head, _, _ := strings.Cut(rest, ".")
+	return layer, digits(head)
 }
+
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// isHead reports whether c names a head (or one of its inputs).
+func isHead(c string) bool { _, ok := headLayer(c); return ok }
 
 // splitPort is receiver r's component and input port ("" for a receiver
 // that is its component).
@@ -134,10 +146,9 @@ func NewGraph(l Layout) (*Graph, error) {
 // sameLayerHeads: heads of one layer read the same stream and do not see
 // each other (either may be a head's input).
 func sameLayerHeads(s, r string) bool {
-	var ls, hs, lr, hr int
-	_, e1 := fmt.Sscanf(s, "a%d.h%d", &ls, &hs)
-	_, e2 := fmt.Sscanf(r, "a%d.h%d", &lr, &hr)
-	return e1 == nil && e2 == nil && ls == lr
+	ls, ok1 := headLayer(s)
+	lr, ok2 := headLayer(r)
+	return ok1 && ok2 && ls == lr
 }
 
 func (gr *Graph) less(a, b string) bool { return gr.order[a] < gr.order[b] }

@@ -299,9 +299,13 @@ func (r *runner) prune() error {
 func (r *runner) step(recvs []string) error {
 	recvs = slices.Clone(recvs)
 	slices.SortFunc(recvs, func(a, b string) int { return r.rank[a] - r.rank[b] })
+	am, err := r.gr.g.AdjacencyMap()
+	if err != nil {
+		return err
+	}
 	unread := map[string]bool{}
 	for _, recv := range recvs {
-		if recv == Logits || r.sends(compOf(recv)) {
+		if recv == Logits || len(am[compOf(recv)]) > 0 {
 			continue
 		}
 		// Nothing reads recv's output: its inputs cannot matter.
@@ -355,10 +359,4 @@ func (r *runner) step(recvs []string) error {
 		}
 	}
 	return nil
-}
-
-// sends reports whether any edge still leaves component c.
-func (r *runner) sends(c string) bool {
-	am, err := r.gr.g.AdjacencyMap()
-	return err == nil && len(am[c]) > 0
 }
