@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,6 +48,42 @@ func TestACDCOnImportedModel(t *testing.T) {
 	}
 }
 
+// On the trained attention-only model of examples/day3 (read through its
+// # info: header: shortformer positions, no MLPs), q, k and v are separate
+// receivers by default, and -receivers heads merges them.
+func TestACDCOnInductionModel(t *testing.T) {
+	root := filepath.Join("..", "..")
+	model, store := filepath.Join(root, "examples", "day3", "model.circ"), filepath.Join(root, "examples", "day3", "store")
+	if _, err := os.Stat(store); err != nil {
+		t.Skipf("the trained induction model is absent: %v", err)
+	}
+	td := filepath.Join(root, "testdata", "acdc")
+	base := []string{"acdc", "-model", model, "-tensors", store, "-clean", filepath.Join(td, "induction_clean.npy"),
+		"-corrupt", filepath.Join(td, "induction_corrupt.npy"), "-metric", "kl", "-threshold", "0.01", "-format", "json"}
+	for _, c := range []struct {
+		receivers string
+		port      bool
+	}{{"auto", true}, {"heads", false}} {
+		out, errs, code := runCLI(t, append(base, "-receivers", c.receivers)...)
+		if code != 0 {
+			t.Fatalf("-receivers %s: exit %d: %s", c.receivers, code, errs)
+		}
+		var res acdcJSON
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("%v:\n%s", err, out)
+		}
+		ports := 0
+		for _, e := range res.Edges {
+			if strings.HasSuffix(e[1], ".q") || strings.HasSuffix(e[1], ".k") || strings.HasSuffix(e[1], ".v") {
+				ports++
+			}
+		}
+		if len(res.Edges) == 0 || (ports > 0) != c.port || res.Pruned >= res.Corrupt {
+			t.Errorf("-receivers %s: kept %v (%d into a head's q, k or v), pruned %g corrupt %g", c.receivers, res.Edges, ports, res.Pruned, res.Corrupt)
+		}
+	}
+}
+
 func TestACDCBadInput(t *testing.T) {
 	dir := t.TempDir()
 	model, store := importTiny(t, dir)
@@ -64,6 +101,7 @@ func TestACDCBadInput(t *testing.T) {
 		{[]string{"-metric", "kl", "-threshold", "0.1", "-corrupt", saveTokens(t, dir, "big.npy", 1, 500, 2)}, 1, "id 500 at position 1 is outside the vocabulary"},
 		{[]string{"-metric", "kl"}, 2, "required"},
 		{[]string{"-metric", "kl", "-threshold", "0.1", "-format", "svg"}, 2, "-format"},
+		{[]string{"-metric", "kl", "-threshold", "0.1", "-receivers", "ports"}, 1, `-receivers: unknown receivers "ports"`},
 	} {
 		_, errs, code := runCLI(t, append(base, c.args...)...)
 		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
