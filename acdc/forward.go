@@ -25,6 +25,9 @@ type forward struct {
 	// rows, if set, maps a head's q, k or v projection from its receiver's
 	// rows to the head's (masked).
 	rows func(recv string, x circuit.Circuit) circuit.Circuit
+	// layered, if set, says which layers' heads run together on a head
+	// axis (layer); the others run head by head.
+	layered func(l int) bool
 	// allQueries keeps every position of every component (Patterns): no
 	// component reads the last position alone.
 	allQueries bool
@@ -261,25 +264,115 @@ func (f *forward) runThen(gr *Graph, known map[string]circuit.Circuit, in inputs
 				senders = append(senders, s)
 			}
 		}
-		var xs []circuit.Circuit
-		for _, p := range f.layout.receivers(r) {
-			terms := in(p, senders, out, f.reads(p))
-			for l := range f.layerOf(r) {
-				if f.arch.AttnBias {
-					terms = append(terms, f.w[fmt.Sprintf("a%d.w.o_bias", l)])
+		var l int
+		layer, isHead := headLayer(r)
+		if isHead && f.layered != nil {
+			fmt.Sscanf(layer, "a%d", &l)
+		}
+		if isHead && f.layered != nil && f.layered(l) {
+			// Every head of the layer at once: they share their senders.
+			xss := make([][]circuit.Circuit, f.cfg.Heads)
+			for h := range xss {
+				xss[h] = f.inputsOf(headName(l, h), senders, out, in)
+			}
+			for h, o := range f.layer(l, xss) {
+				out[headName(l, h)] = o
+				if then != nil && f.err == nil {
+					out[headName(l, h)] = then(headName(l, h), o)
 				}
 			}
-			xs = append(xs, f.add(p+".in", terms...))
-		}
-		out[r] = f.component(r, xs)
-		if then != nil && f.err == nil {
-			out[r] = then(r, out[r])
+		} else {
+			out[r] = f.component(r, f.inputsOf(r, senders, out, in))
+			if then != nil && f.err == nil {
+				out[r] = then(r, out[r])
+			}
 		}
 		if f.err != nil {
 			return nil
 		}
 	}
 	return out
+}
+
+// inputsOf is component r's inputs, one per receiver, from its senders.
+func (f *forward) inputsOf(r string, senders []string, out map[string]circuit.Circuit, in inputs) []circuit.Circuit {
+	var xs []circuit.Circuit
+	for _, p := range f.layout.receivers(r) {
+		terms := in(p, senders, out, f.reads(p))
+		for l := range f.layerOf(r) {
+			if f.arch.AttnBias {
+				terms = append(terms, f.w[fmt.Sprintf("a%d.w.o_bias", l)])
+			}
+		}
+		xs = append(xs, f.add(p+".in", terms...))
+	}
+	return xs
+}
+
+// layer is every head of layer l computed at once on a head axis, from
+// each head's inputs xss[h] (one, or its q, k and v): head's equations
+// with a fraction of the nodes, for layers whose heads all run on every
+// row. It returns each head's output.
+func (f *forward) layer(l int, xss [][]circuit.Circuit) []circuit.Circuit {
+	a := fmt.Sprintf("a%d", l)
+	heads := len(xss)
+	// stack puts input port of every head on an axis before the positions.
+	stack := func(port int) circuit.Circuit {
+		xs := make([]circuit.Circuit, heads)
+		for h := range xs {
+			x := xss[h][port]
+			xs[h] = f.ok(circuit.Unsqueeze("", x, len(x.Shape())-2))
+		}
+		if f.err != nil {
+			return nil
+		}
+		return f.ok(circuit.NewConcat("", len(xs[0].Shape())-3, xs...))
+	}
+	var yq, yk, yv circuit.Circuit
+	if len(xss[0]) == 1 {
+		yq = f.layerNorm(a+".ln", a+".ln", stack(0))
+		yk, yv = yq, yq
+	} else {
+		yq, yk, yv = f.layerNorm(a+".q.ln", a+".ln", stack(0)), f.layerNorm(a+".k.ln", a+".ln", stack(1)), f.layerNorm(a+".v.ln", a+".ln", stack(2))
+	}
+	if f.err != nil {
+		return nil
+	}
+	proj := func(n string, y circuit.Circuit) circuit.Circuit {
+		p := f.einsum(a+"."+n, "hjd,Bhsd->Bhsj", f.w[a+".w."+n], y)
+		if !f.arch.AttnBias {
+			return p
+		}
+		return f.add(a+"."+n+"_b", p, f.ok(circuit.Unsqueeze("", f.w[a+".w."+n+"_bias"], 1)))
+	}
+	last, mask := f.lastOnly(headName(l, 0)), f.mask
+	if last {
+		if sh := yq.Shape(); sh[len(sh)-2] != 1 {
+			yq = f.last(yq)
+		}
+		mask = f.index("t.mask.last", f.mask, circuit.Slice(f.seq-1, f.seq), circuit.All())
+	}
+	q, k, v := proj("q", f.posed(yq, last)), proj("k", f.posed(yk, false)), proj("v", yv)
+	if f.err != nil {
+		return nil
+	}
+	scale := f.ok(circuit.NewScalar(1/math.Sqrt(float64(f.headDim)), nil, ""))
+	scores := f.ok(circuit.Mul(a+".scores", f.einsum("", "Bhsj,Bhtj->Bhst", q, k), scale))
+	probs := f.ok(circuit.NewGeneralFunction(a+".probs", "softmax", f.add(a+".masked", scores, mask)))
+	z := f.einsum(a+".z", "Bhst,Bhtj->Bhsj", probs, v)
+	o := f.einsum(a+".heads", "hej,Bhsj->Bhse", f.w[a+".w.o"], z)
+	if f.err != nil {
+		return nil
+	}
+	outs := make([]circuit.Circuit, heads)
+	for h := range outs {
+		idx := []circuit.AxisIndex{circuit.Int(h), circuit.All(), circuit.All()}
+		if f.bp != "" {
+			idx = append([]circuit.AxisIndex{circuit.All()}, idx...)
+		}
+		outs[h] = f.index(headName(l, h), o, idx...)
+	}
+	return outs
 }
 
 // reads reports whether receiver r reads the last position only: heads

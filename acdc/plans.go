@@ -43,7 +43,8 @@ func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
 		return nil, err
 	}
 	u := *f
-	u.bp = ""
+	u.bp = ""              // the unbatched reference runs head by head
+	f.layered = everyLayer // the batched plans stack a layer's heads unless a step runs them on their own rows
 	c := &compiled{f: f, u: &u, index: map[Edge]int{}, order: map[string]int{}, rank: map[string]int{}, plans: map[planKey]*circopt.Plan{}}
 	if c.full, err = NewGraph(d.layout); err != nil {
 		return nil, err
@@ -83,6 +84,8 @@ func (d *Discoverer) compiledFor(seq int) (*compiled, error) {
 	d.bySeq[seq] = c
 	return c, nil
 }
+
+func everyLayer(int) bool { return true }
 
 // mask is added to attention scores: the causal mask, or zeros.
 func mask(seq int, causal bool) (circuit.Circuit, error) {
@@ -264,7 +267,8 @@ func (c *compiled) masked(start, b int, step []string) (map[string]circuit.Circu
 		}
 		return x
 	}
-	defer func() { f.rows = nil }()
+	f.layered = func(l int) bool { _, own := at[headName(l, 0)]; return !own }
+	defer func() { f.rows, f.layered = nil, everyLayer }()
 	out := f.runThen(c.full, known, in, spread)
 	return out, f.err
 }
