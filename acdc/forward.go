@@ -114,7 +114,16 @@ func (f *forward) head(l, h int, xq, xk, xv circuit.Circuit) circuit.Circuit {
 		}
 		return p.Rename(name + "." + n)
 	}
-	last, mask := f.lastOnly(name), f.mask
+	return f.attend(name, name, "", f.lastOnly(name), yq, yk, yv, proj, at("o"))
+}
+
+// attend is attention from the normed inputs yq, yk and yv, with a head
+// axis h before the positions when ax is "h" (wo is then [heads, hidden,
+// head_dim]): a final layer queries its last position alone, shortformer
+// positions join the queries and keys, proj projects an input. Its result
+// is named out.
+func (f *forward) attend(name, out, ax string, last bool, yq, yk, yv circuit.Circuit, proj func(n string, y circuit.Circuit) circuit.Circuit, wo circuit.Circuit) circuit.Circuit {
+	mask := f.mask
 	if last {
 		if sh := yq.Shape(); sh[len(sh)-2] != 1 {
 			yq = f.last(yq)
@@ -125,12 +134,13 @@ func (f *forward) head(l, h int, xq, xk, xv circuit.Circuit) circuit.Circuit {
 	if f.err != nil {
 		return nil
 	}
+	b := "B" + ax
 	scale := f.ok(circuit.NewScalar(1/math.Sqrt(float64(f.headDim)), nil, ""))
 	// Two operands and a scale, not a three-operand einsum: the runtime has GEMMs for pairs.
-	scores := f.ok(circuit.Mul(name+".scores", f.einsum("", "Bsj,Btj->Bst", q, k), scale))
+	scores := f.ok(circuit.Mul(name+".scores", f.einsum("", b+"sj,"+b+"tj->"+b+"st", q, k), scale))
 	probs := f.ok(circuit.NewGeneralFunction(name+".probs", "softmax", f.add(name+".masked", scores, mask)))
-	z := f.einsum(name+".z", "Bst,Btj->Bsj", probs, v)
-	return f.einsum(name, "ej,Bsj->Bse", at("o"), z)
+	z := f.einsum(name+".z", b+"st,"+b+"tj->"+b+"sj", probs, v)
+	return f.einsum(out, ax+"ej,"+b+"sj->"+b+"se", wo, z)
 }
 
 // posed is a query or key input after its layer norm: with shortformer
@@ -345,22 +355,7 @@ func (f *forward) layer(l int, xss [][]circuit.Circuit) []circuit.Circuit {
 		}
 		return f.add(a+"."+n+"_b", p, f.ok(circuit.Unsqueeze("", f.w[a+".w."+n+"_bias"], 1)))
 	}
-	last, mask := f.lastOnly(headName(l, 0)), f.mask
-	if last {
-		if sh := yq.Shape(); sh[len(sh)-2] != 1 {
-			yq = f.last(yq)
-		}
-		mask = f.index("t.mask.last", f.mask, circuit.Slice(f.seq-1, f.seq), circuit.All())
-	}
-	q, k, v := proj("q", f.posed(yq, last)), proj("k", f.posed(yk, false)), proj("v", yv)
-	if f.err != nil {
-		return nil
-	}
-	scale := f.ok(circuit.NewScalar(1/math.Sqrt(float64(f.headDim)), nil, ""))
-	scores := f.ok(circuit.Mul(a+".scores", f.einsum("", "Bhsj,Bhtj->Bhst", q, k), scale))
-	probs := f.ok(circuit.NewGeneralFunction(a+".probs", "softmax", f.add(a+".masked", scores, mask)))
-	z := f.einsum(a+".z", "Bhst,Bhtj->Bhsj", probs, v)
-	o := f.einsum(a+".heads", "hej,Bhsj->Bhse", f.w[a+".w.o"], z)
+	o := f.attend(a, a+".heads", "h", f.lastOnly(headName(l, 0)), yq, yk, yv, proj, f.w[a+".w.o"])
 	if f.err != nil {
 		return nil
 	}
