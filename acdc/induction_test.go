@@ -203,7 +203,9 @@ func TestInductionCircuit(t *testing.T) {
 			t.Errorf("%s keeps %g key edges, more than the previous-token head %s's %g", headName(0, h), keys[h], p, keys[argmax(prevScore)])
 		}
 	}
-	if r := spearman(prevScore, keys); r < 0.5 {
+	r := spearman(prevScore, keys)
+	t.Logf("rank correlation of previous-token scores and key edges kept: %.2f", r)
+	if r < 0.5 {
 		t.Errorf("rank correlation of previous-token scores and key edges kept %.2f, want at least 0.5", r)
 	}
 	// The induction heads receive them: the top half by induction score more than the rest.
@@ -222,6 +224,7 @@ func TestInductionCircuit(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("key edges into the top half of layer 1 by induction score %d, into the rest %d", top, rest)
 	if top <= rest {
 		t.Errorf("the top half of layer 1 by induction score receives %d key edges, the rest %d", top, rest)
 	}
