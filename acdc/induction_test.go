@@ -264,13 +264,16 @@ func spearman(xs, ys []float64) float64 {
 	return sxy / math.Sqrt(sxx*syy)
 }
 
-// On the trained model (q, k and v receivers), the batched plans keep the
-// edges of evaluating every variant as its own circuit.
+// On the trained model (q, k and v receivers, and one per head), the
+// batched plans keep the edges of evaluating every variant as its own
+// circuit.
 func TestBatchedMatchesUnbatchedInduction(t *testing.T) {
 	m := loadDay3(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	clean, other := repeated(rng, m.Config.Vocab, 10), repeated(rng, m.Config.Vocab, 10)
-	batchCase{m, clean, slices.Concat(other[:11], clean[11:]), Options{Metric: KL, Threshold: 0.002}}.check(t)
+	corrupt := slices.Concat(other[:11], clean[11:])
+	batchCase{m, clean, corrupt, Options{Metric: KL, Threshold: 0.002}}.check(t)
+	batchCase{m, clean, corrupt, Options{Metric: KL, Threshold: 0.002, Receivers: HeadReceivers}}.check(t)
 }
 
 // circopt keeps exactly the edges the PyTorch hook loop of
