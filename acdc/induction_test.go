@@ -212,7 +212,7 @@ func TestInductionCircuit(t *testing.T) {
 	}
 	r := spearman(prevScore, keys)
 	t.Logf("rank correlation of previous-token scores and key edges kept: %.2f", r)
-	if r < 0.5 {
+	if !(r >= 0.5) { // NaN when no head keeps a key edge
 		t.Errorf("rank correlation of previous-token scores and key edges kept %.2f, want at least 0.5", r)
 	}
 	// The induction heads receive them: the top half by induction score more than the rest.
