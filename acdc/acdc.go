@@ -26,6 +26,8 @@ type Options struct {
 // Receivers is how a head receives edges (Options.Receivers).
 type Receivers string
 
+// The receivers of a head: chosen by the model (QKV without MLPs, else
+// Heads), one per head, or its q, k and v inputs apart.
 const (
 	AutoReceivers Receivers = ""
 	HeadReceivers Receivers = "heads"
