@@ -42,6 +42,11 @@
 //     alone. Rows are spread by a product with a one-hot matrix, never a
 //     gather: the optimizer pushes gathers towards the inputs, which for a
 //     gather that repeats rows computes the head on every row.
+//   - A layer whose heads all run on every row of a plan (those after the
+//     step, and every layer of the clean and corrupt runs) runs as one: its
+//     heads' inputs stacked on a head axis, one layer norm per input kind,
+//     one attention (the equations of a single head, fewer plan values).
+//     The unbatched reference and Patterns run head by head.
 //   - Plans read tokens and masks only through bound Symbols, so they
 //     depend on the model, the token count and the step alone: a
 //     Discoverer keeps them across runs; a larger plan serves fewer
