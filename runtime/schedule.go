@@ -31,6 +31,10 @@ type Schedule struct {
 	// cached schedule so runs do not re-derive it for their stats (nil in
 	// schedules that did not come from the executor's cache).
 	flops map[int]int64
+	// prog is the program Order and PeakBytes refer to: the one asked for,
+	// or its fused form (fuse.go) with fused's kernels by root id.
+	prog  *ir.Program
+	fused map[int]*fusedKernel
 }
 
 // ErrOverMemory is what every refusal of a plan over its memory limit
@@ -54,7 +58,8 @@ func (e *OverMemoryError) Error() string {
 func (e *OverMemoryError) Unwrap() error { return ErrOverMemory }
 
 // PredictPeak is the peak bytes of running p with the fast executor in
-// program order, one value at a time, in run dtype dt.
+// program order, one value at a time, in run dtype dt (elementwise regions
+// fused, as the executor runs them: their intermediates take no memory).
 func PredictPeak(p *ir.Program, dt tensor.DType) (int64, error) {
 	s, err := PlanSchedule(p, dt, 0)
 	if err != nil {
@@ -75,7 +80,21 @@ func PlanSchedule(p *ir.Program, dt tensor.DType, maxMemory int64) (*Schedule, e
 	if !dt.IsFloat() {
 		return nil, fmt.Errorf("schedule: run dtype must be float32 or float64, got %v", dt)
 	}
-	return planSchedule(p, dt, maxMemory, nil)
+	return fusedSchedule(p, dt, maxMemory, nil, true)
+}
+
+// fusedSchedule is planSchedule on p's fused form (fuse) or on p.
+func fusedSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int, fuse bool) (*Schedule, error) {
+	q, kernels := p, map[int]*fusedKernel(nil)
+	if fuse {
+		q, kernels = fuseProgram(p, dt)
+	}
+	s, err := planSchedule(q, dt, maxMemory, prio)
+	if err != nil {
+		return nil, err
+	}
+	s.prog, s.fused = q, kernels
+	return s, nil
 }
 
 func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int) (*Schedule, error) {
