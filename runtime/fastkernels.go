@@ -96,6 +96,10 @@ func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *rowloop.Loo
 				if d32, ok := any(dst).([]float32); ok {
 					if f32 := fastUnary32(op); f32 != nil { // as fused regions compute it
 						a32 := any(a).([]float32)
+						if sa == 1 {
+							fastUnary32s(op)(d32, a32[pa:pa+n])
+							return
+						}
 						for i := range d32 {
 							d32[i] = f32(a32[pa+i*sa])
 						}

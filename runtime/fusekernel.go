@@ -162,11 +162,8 @@ func applyFused[T float](op *fusedOp, dst []T, slots [][]T) {
 		}
 	default:
 		if d32, ok := any(dst).([]float32); ok {
-			if f := fastUnary32(op.op); f != nil {
-				a32 := any(a).([]float32)
-				for i := range d32 {
-					d32[i] = f(a32[i])
-				}
+			if f := fastUnary32s(op.op); f != nil {
+				f(d32, any(a).([]float32))
 				return
 			}
 		}
@@ -177,7 +174,8 @@ func applyFused[T float](op *fusedOp, dst []T, slots [][]T) {
 }
 
 // fastUnary32 is the float32 kernel function of op (mathf32.go), nil when
-// float32 runs compute op through float64 math.
+// float32 runs compute op through float64 math; fastUnary32s its slice
+// form.
 func fastUnary32(op ir.Op) func(float32) float32 {
 	switch op {
 	case ir.OpExp:
@@ -188,6 +186,20 @@ func fastUnary32(op ir.Op) func(float32) float32 {
 		return tanh32
 	case ir.OpLog:
 		return log32
+	}
+	return nil
+}
+
+func fastUnary32s(op ir.Op) func(dst, a []float32) {
+	switch op {
+	case ir.OpExp:
+		return exp32s
+	case ir.OpSigmoid:
+		return sigmoid32s
+	case ir.OpTanh:
+		return tanh32s
+	case ir.OpLog:
+		return log32s
 	}
 	return nil
 }

@@ -17,45 +17,50 @@ const (
 )
 
 // exp64Small is e^x for |x| ≤ 150 (the range whose float32 result is
-// neither +Inf nor 0), to about 1e-10 relative: x = k·ln2 + r with
+// neither +Inf nor 0), to about 1e-8 relative: x = k·ln2 + r with
 // |r| ≤ ln2/2 (k rounded by the 1.5·2^52 shifter: math.Round is not an
-// intrinsic), e^r by its degree-8 Taylor polynomial (remainder below 3e-10
-// relative, 0.005 float32 ulp), scaled by 2^k through the exponent bits.
+// intrinsic), e^r by its degree-7 Taylor polynomial (remainder below
+// 5.3e-9 relative, under 0.1 float32 ulp), scaled by 2^k through the
+// exponent bits. Small enough to inline into the slice loops below.
 func exp64Small(x float64) float64 {
 	const shifter = 0x1.8p52
-	kf := x*log2e + shifter
-	k := kf - shifter
+	k := (x*log2e + shifter) - shifter
 	r := (x - k*ln2Hi) - k*ln2Lo
-	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320))))))))
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
 	return p * math.Float64frombits(uint64(int64(k)+1023)<<52)
 }
 
-// exp32 is e^x rounded to float32.
+// exp32 is e^x rounded to float32. Branch-free: clamped to [-150, 89],
+// beyond which the float32 result is 0 or +Inf anyway (e^89 overflows
+// float32 when rounded), NaN passing through.
 func exp32(x float32) float32 {
-	switch {
-	case x > 89: // e^89 overflows float32
-		return float32(math.Inf(1))
-	case x < -150: // below half the smallest denormal
-		return 0
-	case x != x:
-		return x
+	return float32(exp64Small(max(min(float64(x), 89), -150)))
+}
+
+// exp32s is dst[i] = exp32(a[i]), with exp64Small inlined.
+func exp32s(dst, a []float32) {
+	a = a[:len(dst)]
+	for i, x := range a {
+		dst[i] = float32(exp64Small(max(min(float64(x), 89), -150)))
 	}
-	return float32(exp64Small(float64(x)))
 }
 
 // sigmoid32 is 1/(1+e^-x) rounded to float32; for x < -150 the true value
 // is below float32's smallest denormal and the result is 0, for x > 150 it
-// is 1.
+// is 1. Branch-free: the clamp keeps e^-x finite (NaN passes through it
+// and through the arithmetic).
 func sigmoid32(x float32) float32 {
-	switch {
-	case x > 150:
-		return 1
-	case x < -150:
-		return 0
-	case x != x:
-		return x
+	c := max(min(float64(x), 150), -150)
+	return float32(1 / (1 + exp64Small(-c)))
+}
+
+// sigmoid32s is dst[i] = sigmoid32(a[i]), with exp64Small inlined.
+func sigmoid32s(dst, a []float32) {
+	a = a[:len(dst)]
+	for i, x := range a {
+		c := max(min(float64(x), 150), -150)
+		dst[i] = float32(1 / (1 + exp64Small(-c)))
 	}
-	return float32(1 / (1 + exp64Small(-float64(x))))
 }
 
 // tanh32 is tanh x rounded to float32: an odd polynomial near 0 (where
@@ -102,4 +107,19 @@ func log32(x float32) float32 {
 	f2 := f * f
 	s := 2 * f * (1 + f2*(1.0/3+f2*(1.0/5+f2*(1.0/7+f2*(1.0/9+f2*(1.0/11+f2*(1.0/13+f2*(1.0/15))))))))
 	return float32(float64(e)*ln2Hi + (s + float64(e)*ln2Lo))
+}
+
+// tanh32s and log32s are the slice forms of tanh32 and log32.
+func tanh32s(dst, a []float32) {
+	a = a[:len(dst)]
+	for i, x := range a {
+		dst[i] = tanh32(x)
+	}
+}
+
+func log32s(dst, a []float32) {
+	a = a[:len(dst)]
+	for i, x := range a {
+		dst[i] = log32(x)
+	}
 }
