@@ -48,14 +48,15 @@ type Fast struct {
 	// MaxMemory bounds the predicted and scheduled peak bytes (0: none).
 	MaxMemory int64
 	// Order optionally gives the priority order as value ids (a Schedule's
-	// Order); values not listed keep program order after the listed ones.
+	// Order); values not listed run right before their first listed
+	// reader, or after the listed ones in program order.
 	Order []int
 	// BLAS is the backend GEMMs call directly (zero: blas.ForRun's).
 	BLAS blas.Backend
 	// NoFusion runs every elementwise value as its own kernel instead of
-	// fusing regions of them (fuse.go); for comparisons. An Order from
-	// PlanSchedule (which fuses) does not list fused-away values, so pass
-	// none with NoFusion.
+	// fusing regions of them (fuse.go); for comparisons. With an Order from
+	// PlanSchedule (which fuses), the values it does not list run right
+	// before their first listed reader.
 	NoFusion bool
 }
 

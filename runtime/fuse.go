@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/ir/interp"
@@ -44,7 +43,7 @@ type fusedKernel struct {
 	leaves []fusedLeaf
 	ops    []fusedOp
 	nregs  int   // block-sized registers the ops write (the root writes the result)
-	ids    []int // the original values, in program order (for errors and tests)
+	ids    []int // the original values, in program order (for tests)
 	flops  int64
 }
 
@@ -310,14 +309,4 @@ func buildFused(p *ir.Program, root int, ms []int) (*fusedKernel, *ir.Value) {
 		}
 	}
 	return k, fv
-}
-
-// String describes a region for errors and debugging:
-// "fused[%3 scale, %7 add, %8 sigmoid]".
-func (k *fusedKernel) String(p *ir.Program) string {
-	var parts []string
-	for _, id := range k.ids {
-		parts = append(parts, fmt.Sprintf("%%%d %s", id, p.Value(id).Op))
-	}
-	return "fused[" + strings.Join(parts, ", ") + "]"
 }

@@ -322,3 +322,35 @@ output "y" %4
 		t.Errorf("stats %+v, want input, fused, einsum", st.Values)
 	}
 }
+
+// TestUnfusedRunOfFusedOrder: an Order from PlanSchedule (which lists the
+// fused program's values) still runs with NoFusion, the fused-away values
+// placed before their readers, with the same results.
+func TestUnfusedRunOfFusedOrder(t *testing.T) {
+	p := program(t, `%0 = input "x" : f64[100]
+%1 = exp %0 : f64[100]
+%2 = neg %1 : f64[100]
+%3 = tanh %2 : f64[100]
+%4 = einsum "a,a->" %3 %3 : f64[]
+output "y" %4
+`)
+	s, err := PlanSchedule(p, tensor.Float64, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Order) != 3 {
+		t.Fatalf("fused order %v, want input, fused, einsum", s.Order)
+	}
+	in := randInputs(p, 1)
+	want, _, err := Fast{}.Run(p, in, tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := Fast{NoFusion: true, Order: s.Order, MaxMemory: 1 << 20}.Run(p, in, tensor.Float64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameBits(got["y"], want["y"]) {
+		t.Errorf("unfused %v, fused %v", got["y"].Float64s(), want["y"].Float64s())
+	}
+}

@@ -22,7 +22,9 @@ import (
 // functions).
 
 // fuseBlock is the block length: 1024 elements keep a region's registers
-// within L1/L2 for regions of a few dozen values.
+// within L1/L2 for regions of a few dozen values. The block buffers
+// ((leaves + registers) × fuseBlock elements per goroutine, pooled) are
+// the kernel's only scratch; the memory schedule does not count them.
 const fuseBlock = 1024
 
 var blockPool32, blockPool64 sync.Pool

@@ -101,16 +101,34 @@ func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int) (
 	live := p.Live()
 	var ids []int
 	if len(prio) > 0 {
-		seen := map[int]bool{}
+		// Live values prio does not list (an order from the fused program
+		// run unfused lists no fused-away value) are placed right before
+		// their first listed reader, else at the end in program order.
+		listed, placed := map[int]bool{}, map[int]bool{}
 		for _, id := range prio {
-			if live[id] && !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
+			listed[id] = live[id]
+		}
+		var place func(id int)
+		place = func(id int) {
+			if placed[id] {
+				return
+			}
+			placed[id] = true
+			for _, o := range p.Value(id).Operands {
+				if !listed[o] {
+					place(o)
+				}
+			}
+			ids = append(ids, id)
+		}
+		for _, id := range prio {
+			if live[id] {
+				place(id)
 			}
 		}
 		for _, v := range p.Values {
-			if live[v.ID] && !seen[v.ID] {
-				ids = append(ids, v.ID)
+			if live[v.ID] {
+				place(v.ID)
 			}
 		}
 		if err := checkTopological(p, ids); err != nil {
