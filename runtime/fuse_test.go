@@ -295,17 +295,22 @@ output "e" %7
 	compareRuns(t, p, in, tensor.Float64, Fast{})
 }
 
-// TestFusedPeak: x -> exp -> neg -> tanh -> dot holds x and one fused
-// result (800 B in float64) where unfused it holds two of the chain's
-// values at once.
-func TestFusedPeak(t *testing.T) {
-	p := program(t, `%0 = input "x" : f64[100]
+// chainProgram is x -> exp -> neg -> tanh -> dot in float64 on 100 elements.
+func chainProgram(t *testing.T) *ir.Program {
+	return program(t, `%0 = input "x" : f64[100]
 %1 = exp %0 : f64[100]
 %2 = neg %1 : f64[100]
 %3 = tanh %2 : f64[100]
 %4 = einsum "a,a->" %3 %3 : f64[]
 output "y" %4
 `)
+}
+
+// TestFusedPeak: x -> exp -> neg -> tanh -> dot holds x and one fused
+// result (800 B in float64) where unfused it holds two of the chain's
+// values at once.
+func TestFusedPeak(t *testing.T) {
+	p := chainProgram(t)
 	x := f64t(t, []int{100}, make([]float64, 100)...)
 	_, st, err := Fast{}.Run(p, map[string]*tensor.Tensor{"x": x}, tensor.Float64)
 	if err != nil {
@@ -327,13 +332,7 @@ output "y" %4
 // fused program's values) still runs with NoFusion, the fused-away values
 // placed before their readers, with the same results.
 func TestUnfusedRunOfFusedOrder(t *testing.T) {
-	p := program(t, `%0 = input "x" : f64[100]
-%1 = exp %0 : f64[100]
-%2 = neg %1 : f64[100]
-%3 = tanh %2 : f64[100]
-%4 = einsum "a,a->" %3 %3 : f64[]
-output "y" %4
-`)
+	p := chainProgram(t)
 	s, err := PlanSchedule(p, tensor.Float64, 0)
 	if err != nil {
 		t.Fatal(err)
