@@ -64,20 +64,17 @@ func sigmoid32s(dst, a []float32) {
 }
 
 // tanh32 is tanh x rounded to float32: an odd polynomial near 0 (where
-// 1-2/(e^2x+1) would cancel), ±1 beyond |x| = 10 (1-tanh 10 < 2^-27).
+// 1-2/(e^2x+1) would cancel), else that formula with |x| clamped to 10
+// (1-tanh 10 < 2^-27, so the result is ±1 beyond) instead of a
+// data-dependent branch; NaN passes through the arithmetic.
 func tanh32(x float32) float32 {
 	a := math.Abs(float64(x))
 	var t float64
-	switch {
-	case a > 10:
-		t = 1
-	case a < 0.01:
+	if a < 0.01 {
 		a2 := a * a
 		t = a * (1 + a2*(-1.0/3+a2*(2.0/15+a2*(-17.0/315))))
-	case x != x:
-		return x
-	default:
-		t = 1 - 2/(exp64Small(2*a)+1)
+	} else {
+		t = 1 - 2/(exp64Small(2*min(a, 10))+1)
 	}
 	return float32(math.Copysign(t, float64(x))) // keeps -0
 }
@@ -110,10 +107,24 @@ func log32(x float32) float32 {
 }
 
 // tanh32s and log32s are the slice forms of tanh32 and log32.
+//
+// tanh32s has tanh32's body written out in the loop: called per element,
+// tanh32's first conversion (CVTSS2SD) merges into a register the previous
+// call's last instruction wrote, chaining every element's latency (30 ns
+// an element against 6 for the loop).
 func tanh32s(dst, a []float32) {
 	a = a[:len(dst)]
 	for i, x := range a {
-		dst[i] = tanh32(x)
+		v := float64(x)
+		m := math.Abs(v)
+		var t float64
+		if m < 0.01 {
+			m2 := m * m
+			t = m * (1 + m2*(-1.0/3+m2*(2.0/15+m2*(-17.0/315))))
+		} else {
+			t = 1 - 2/(exp64Small(2*min(m, 10))+1)
+		}
+		dst[i] = float32(math.Copysign(t, v))
 	}
 }
 
