@@ -33,8 +33,9 @@ import (
 // of op opFused at the root's id, whose operands are the leaves. Members are
 // never materialized, so PredictPeak and PlanSchedule count none of them.
 
-// opFused is the runtime-internal op of a fused region; it never appears
-// in programs outside the executor.
+// opFused is the runtime-internal op of a fused region: it appears in no
+// program outside the executor, only in Fast's Stats (one ValueStat per
+// region, at its root's id).
 const opFused ir.Op = "fused"
 
 // fusedKernel is one region: ops in dependency order, the last the root.
