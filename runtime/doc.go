@@ -12,7 +12,12 @@
 //     across GOMAXPROCS goroutines (iter.go, fastkernels.go); views that never
 //     copy; reference-counted storage released after its last reader and
 //     reused (memory.go); a memory schedule that predicts the peak, reorders
-//     under a MaxMemory limit or refuses before running (schedule.go).
+//     under a MaxMemory limit or refuses before running (schedule.go);
+//     elementwise fusion: regions of elementwise values of one shape run as
+//     one kernel that streams cache-sized blocks, their intermediates never
+//     materialized (fuse.go, fusekernel.go; Fast.NoFusion turns it off);
+//     float32 runs compute exp, sigmoid, tanh and log in float32 kernels
+//     within 1 ulp of float64 math rounded (mathf32.go).
 //   - Reference (run.go) is the straightforward interpreter: one value at a
 //     time in program order through ir/interp's reference kernels, each
 //     freed after its last use. Tests check Fast against
@@ -44,5 +49,11 @@
 //     Stats.PredictedPeakBytes are its prediction for a sequential run, and
 //     the scheduler keeps concurrent runs within 1.1× of it (or MaxMemory).
 //   - Fast is deterministic: kernels split work at boundaries that depend
-//     only on sizes and the worker count, never on timing.
+//     only on sizes and the worker count, never on timing. A fused region
+//     computes every element with the same operations in the same order as
+//     the unfused kernels, so fused and unfused results are bitwise equal
+//     (fuse_test.go).
+//   - PlanSchedule, PredictPeak and Fast's Stats describe the fused program:
+//     a region is one value (op "fused" at its root's id, FLOPs summed) and
+//     its intermediates take no memory.
 package runtime

@@ -37,16 +37,27 @@ import (
 //     constants, results and kernel scratch, each allocation counted once
 //     however many views share it.
 //   - Only values the outputs depend on run (dead values are skipped).
+//   - Elementwise fusion: regions of elementwise values of one shape run
+//     as one kernel streaming cache-sized blocks (fuse.go, fusekernel.go);
+//     their intermediates are never materialized, and the schedule, the
+//     peak prediction and Stats see one value (op "fused", the region's
+//     root id, FLOPs summed) per region.
 type Fast struct {
 	// Workers bounds the values in flight at once (0: GOMAXPROCS).
 	Workers int
 	// MaxMemory bounds the predicted and scheduled peak bytes (0: none).
 	MaxMemory int64
 	// Order optionally gives the priority order as value ids (a Schedule's
-	// Order); values not listed keep program order after the listed ones.
+	// Order); values not listed run right before their first listed
+	// reader, or after the listed ones in program order.
 	Order []int
 	// BLAS is the backend GEMMs call directly (zero: blas.ForRun's).
 	BLAS blas.Backend
+	// NoFusion runs every elementwise value as its own kernel instead of
+	// fusing regions of them (fuse.go); for comparisons. With an Order from
+	// PlanSchedule (which fuses), the values it does not list run right
+	// before their first listed reader.
+	NoFusion bool
 }
 
 // Run implements Executor.
@@ -68,7 +79,7 @@ func (f Fast) RunContext(ctx context.Context, p *ir.Program, inputs map[string]*
 	if err != nil {
 		return nil, nil, fmt.Errorf("runtime: %w", err)
 	}
-	sch, err := prepared(p, dt, f.MaxMemory, f.Order)
+	sch, err := prepared(p, dt, f.MaxMemory, f.Order, !f.NoFusion)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,7 +91,7 @@ func (f Fast) RunContext(ctx context.Context, p *ir.Program, inputs map[string]*
 	if nw <= 0 {
 		nw = workers()
 	}
-	r := &fastRun{p: p, dt: dt, inputs: inputs, x: newExecState(ctx, b), sch: sch, budget: budget, workers: nw}
+	r := &fastRun{p: sch.prog, dt: dt, inputs: inputs, x: newExecState(ctx, b), sch: sch, budget: budget, workers: nw}
 	out, stats, err := r.run()
 	r.x.donate()
 	if err != nil {
@@ -584,6 +595,11 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 		}
 	}()
 	dt := valueDType(v, r.dt)
+	if k := r.sch.fused[v.ID]; k != nil && v.Op == opFused {
+		out := newArr(dt, v.Shape(), outSt)
+		k.run(args, out)
+		return out, nil, nil
+	}
 	if v.Op == ir.OpReshape {
 		if view := args[0].reshapeView(v.Shape()); view != nil {
 			r.x.retain(args[0].st)
@@ -671,6 +687,7 @@ type prepKey struct {
 	dt    tensor.DType
 	limit int64
 	order string
+	fuse  bool
 }
 
 type prepEntry struct {
@@ -680,8 +697,8 @@ type prepEntry struct {
 
 const prepCacheMax = 256
 
-func prepared(p *ir.Program, dt tensor.DType, limit int64, order []int) (*Schedule, error) {
-	k := prepKey{p: p, dt: dt, limit: limit}
+func prepared(p *ir.Program, dt tensor.DType, limit int64, order []int, fuse bool) (*Schedule, error) {
+	k := prepKey{p: p, dt: dt, limit: limit, fuse: fuse}
 	if len(order) > 0 {
 		k.order = fmt.Sprint(order)
 	}
@@ -693,12 +710,17 @@ func prepared(p *ir.Program, dt tensor.DType, limit int64, order []int) (*Schedu
 	}
 	e.err = verifyForRun(p)
 	if e.err == nil {
-		if e.sch, e.err = planSchedule(p, dt, limit, order); e.err != nil {
+		if e.sch, e.err = fusedSchedule(p, dt, limit, order, fuse); e.err != nil {
 			e.err = fmt.Errorf("runtime: %w", e.err)
 		} else {
+			q := e.sch.prog
 			e.sch.flops = make(map[int]int64, len(e.sch.Order))
 			for _, id := range e.sch.Order {
-				e.sch.flops[id] = ir.FLOPsOf(p, p.Value(id))
+				if k := e.sch.fused[id]; k != nil {
+					e.sch.flops[id] = k.flops
+				} else {
+					e.sch.flops[id] = ir.FLOPsOf(q, q.Value(id))
+				}
 			}
 		}
 	}

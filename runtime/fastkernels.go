@@ -93,6 +93,19 @@ func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *rowloop.Loo
 					dst[i] = T(math.Abs(float64(a[pa+i*sa])))
 				}
 			default:
+				if d32, ok := any(dst).([]float32); ok {
+					if f32 := fastUnary32(op); f32 != nil { // as fused regions compute it
+						a32 := any(a).([]float32)
+						if sa == 1 {
+							fastUnary32s(op)(d32, a32[pa:pa+n])
+							return
+						}
+						for i := range d32 {
+							d32[i] = f32(a32[pa+i*sa])
+						}
+						return
+					}
+				}
 				for i := range dst {
 					dst[i] = T(f(float64(a[pa+i*sa])))
 				}

@@ -274,7 +274,11 @@ output "y" %3
 		dt   tensor.DType
 		peak int64
 	}{{tensor.Float32, 800}, {tensor.Float64, 1600}} {
-		out, st := run(t, p, map[string]*tensor.Tensor{"x": x}, c.dt)
+		// unfused, so that every value has its own stats (fused below)
+		out, st, err := Fast{NoFusion: true}.Run(p, map[string]*tensor.Tensor{"x": x}, c.dt)
+		if err != nil {
+			t.Fatal(err)
+		}
 		// Live sets: {x}, {x,exp}, {exp,neg}, {neg,dot}: two 100-element buffers at most.
 		if st.PeakBytes != c.peak {
 			t.Errorf("%v: PeakBytes %d want %d", c.dt, st.PeakBytes, c.peak)
@@ -289,6 +293,16 @@ output "y" %3
 		byOp := st.ByOp()
 		if len(byOp) != 4 {
 			t.Errorf("ByOp %+v", byOp)
+		}
+		expect(t, "y", out["y"], []int{}, 100)
+		// Fused, exp and neg are one value: live sets {x}, {x,fused},
+		// {fused,dot}; the region's FLOPs are its values' sum.
+		out, st = run(t, p, map[string]*tensor.Tensor{"x": x}, c.dt)
+		if st.PeakBytes != c.peak || st.TotalFLOPs != 700 {
+			t.Errorf("%v fused: PeakBytes %d want %d, TotalFLOPs %d", c.dt, st.PeakBytes, c.peak, st.TotalFLOPs)
+		}
+		if len(st.Values) != 3 || st.Values[1].Op != "fused" || st.Values[1].ID != 2 || st.Values[1].FLOPs != 500 {
+			t.Errorf("fused per-value stats %+v", st.Values)
 		}
 		expect(t, "y", out["y"], []int{}, 100)
 	}

@@ -31,6 +31,10 @@ type Schedule struct {
 	// cached schedule so runs do not re-derive it for their stats (nil in
 	// schedules that did not come from the executor's cache).
 	flops map[int]int64
+	// prog is the program Order and PeakBytes refer to: the one asked for,
+	// or its fused form (fuse.go) with fused's kernels by root id.
+	prog  *ir.Program
+	fused map[int]*fusedKernel
 }
 
 // ErrOverMemory is what every refusal of a plan over its memory limit
@@ -54,7 +58,8 @@ func (e *OverMemoryError) Error() string {
 func (e *OverMemoryError) Unwrap() error { return ErrOverMemory }
 
 // PredictPeak is the peak bytes of running p with the fast executor in
-// program order, one value at a time, in run dtype dt.
+// program order, one value at a time, in run dtype dt (elementwise regions
+// fused, as the executor runs them: their intermediates take no memory).
 func PredictPeak(p *ir.Program, dt tensor.DType) (int64, error) {
 	s, err := PlanSchedule(p, dt, 0)
 	if err != nil {
@@ -75,23 +80,55 @@ func PlanSchedule(p *ir.Program, dt tensor.DType, maxMemory int64) (*Schedule, e
 	if !dt.IsFloat() {
 		return nil, fmt.Errorf("schedule: run dtype must be float32 or float64, got %v", dt)
 	}
-	return planSchedule(p, dt, maxMemory, nil)
+	return fusedSchedule(p, dt, maxMemory, nil, true)
+}
+
+// fusedSchedule is planSchedule on p's fused form (fuse) or on p.
+func fusedSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int, fuse bool) (*Schedule, error) {
+	q, kernels := p, map[int]*fusedKernel(nil)
+	if fuse {
+		q, kernels = fuseProgram(p, dt)
+	}
+	s, err := planSchedule(q, dt, maxMemory, prio)
+	if err != nil {
+		return nil, err
+	}
+	s.prog, s.fused = q, kernels
+	return s, nil
 }
 
 func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int) (*Schedule, error) {
 	live := p.Live()
 	var ids []int
 	if len(prio) > 0 {
-		seen := map[int]bool{}
+		// Live values prio does not list (an order from the fused program
+		// run unfused lists no fused-away value) are placed right before
+		// their first listed reader, else at the end in program order.
+		listed, placed := map[int]bool{}, map[int]bool{}
 		for _, id := range prio {
-			if live[id] && !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
+			listed[id] = live[id]
+		}
+		var place func(id int)
+		place = func(id int) {
+			if placed[id] {
+				return
+			}
+			placed[id] = true
+			for _, o := range p.Value(id).Operands {
+				if !listed[o] {
+					place(o)
+				}
+			}
+			ids = append(ids, id)
+		}
+		for _, id := range prio {
+			if live[id] {
+				place(id)
 			}
 		}
 		for _, v := range p.Values {
-			if live[v.ID] && !seen[v.ID] {
-				ids = append(ids, v.ID)
+			if live[v.ID] {
+				place(v.ID)
 			}
 		}
 		if err := checkTopological(p, ids); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/runtime"
 	"github.com/circopt/circopt/tensor"
 	"github.com/circopt/circopt/transformer"
 )
@@ -114,6 +115,12 @@ func BenchmarkDay4a10kParts(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("eval", func(b *testing.B) { benchRuns(b, ex, s) })
+	// the same without elementwise fusion, for the fusion figure
+	b.Run("eval-unfused", func(b *testing.B) {
+		runtime.Use(runtime.Fast{NoFusion: true})
+		defer runtime.Use(nil)
+		benchRuns(b, ex, s)
+	})
 	b.Run("cold", func(b *testing.B) {
 		cpu := startCPU(b)
 		for b.Loop() {
@@ -244,6 +251,12 @@ func BenchmarkTransformerHeads(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("eval", func(b *testing.B) { benchRuns(b, ex, s) })
+	// the same without elementwise fusion, for the fusion figure
+	b.Run("eval-unfused", func(b *testing.B) {
+		runtime.Use(runtime.Fast{NoFusion: true})
+		defer runtime.Use(nil)
+		benchRuns(b, ex, s)
+	})
 }
 
 // TestWriteTransformerFixture writes, when SCRUB_TORCH_FIXTURE names a

@@ -119,7 +119,9 @@ func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, err
 	// Reference positions in group order (sorted keys), ascending within a
 	// group, by a stable counting sort: the draw order, hence the result,
 	// depends only on the seed.
-	gid := make([]int32, len(ref))
+	tmp := getSortScratch(2 * len(ref))
+	defer sortScratch.Put(tmp)
+	gid, pos := (*tmp)[:len(ref)], (*tmp)[len(ref):2*len(ref)]
 	start := make([]int, len(g.members)+1)
 	for p, i := range ref {
 		if i < 0 || i >= ds.Len() {
@@ -132,7 +134,6 @@ func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, err
 	for k := 1; k < len(start); k++ {
 		start[k] += start[k-1]
 	}
-	pos := make([]int32, len(ref))
 	for p, k := range gid {
 		pos[start[k]] = int32(p)
 		start[k]++
@@ -143,6 +144,20 @@ func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, err
 		out[p] = cands[rng.IntN(len(cands))]
 	}
 	return out, nil
+}
+
+// sortScratch holds FuncSampler.Sample's group ids and counting-sort
+// positions between calls: a 10,000-sample scrub would otherwise allocate
+// (and collect) 80 kB of them per interp node.
+var sortScratch sync.Pool
+
+func getSortScratch(n int) *[]int32 {
+	if p, _ := sortScratch.Get().(*[]int32); p != nil && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	b := make([]int32, n)
+	return &b
 }
 
 // UncondSampler draws uniformly, ignoring the reference.

@@ -1,0 +1,142 @@
+package runtime
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/circopt/circopt/ir"
+	"github.com/circopt/circopt/ir/interp"
+)
+
+// ulps32 is the distance between a and b in float32 steps (0 when both are
+// NaN, huge when only one is, or when they differ in sign beyond ±0).
+func ulps32(a, b float32) int64 {
+	if a != a || b != b {
+		if a != a && b != b {
+			return 0
+		}
+		return math.MaxInt64
+	}
+	if a == b {
+		return 0
+	}
+	ord := func(f float32) int64 { // monotone integer order of the floats
+		i := int64(math.Float32bits(f))
+		if i&(1<<31) != 0 {
+			return -(i &^ (1 << 31))
+		}
+		return i
+	}
+	d := ord(a) - ord(b)
+	if d < 0 {
+		d = -d
+	}
+	return d
+}
+
+// mathInputs are the float32 inputs the accuracy tests use: specials,
+// denormals, the extremes, neighbours of every overflow/underflow cutoff,
+// a dense sweep of [-200, 200] and random bit patterns.
+func mathInputs() []float32 {
+	in := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
+		math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, 1e-40, -1e-40, 1.1754944e-38, math.MaxFloat32, -math.MaxFloat32,
+		88.72, 88.73, 88.7228, 89, -87.33, -103.97, -103.98, -104, -149, -150, -151, 150, 10, -10, 0.01, -0.01, 1, -1, 2, 0.5}
+	for x := float32(-200); x <= 200; x += 0.0137 {
+		in = append(in, x)
+	}
+	for x := float32(1e-12); x < 1e-1; x *= 1.07 {
+		in = append(in, x, -x)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		in = append(in, math.Float32frombits(rng.Uint32()))
+	}
+	return in
+}
+
+// TestMathF32Accuracy: exp32, sigmoid32, tanh32 and log32 are within 2 ulp
+// (in practice 1) of float64 math rounded to float32 on every input, NaN
+// where it is NaN, and equal on the special values.
+func TestMathF32Accuracy(t *testing.T) {
+	ref := func(op ir.Op) func(float64) float64 { f, _ := interp.UnaryFunc(op); return f }
+	cases := []struct {
+		name string
+		f    func(float32) float32
+		ref  func(float64) float64
+	}{
+		{"exp", exp32, ref(ir.OpExp)},
+		{"sigmoid", sigmoid32, ref(ir.OpSigmoid)},
+		{"tanh", tanh32, ref(ir.OpTanh)},
+		{"log", log32, ref(ir.OpLog)},
+	}
+	in := mathInputs()
+	for _, c := range cases {
+		worst, at := int64(0), float32(0)
+		for _, x := range in {
+			got, want := c.f(x), float32(c.ref(float64(x)))
+			if d := ulps32(got, want); d > worst {
+				worst, at = d, x
+			}
+		}
+		t.Logf("%s: worst %d ulp at %g over %d inputs", c.name, worst, at, len(in))
+		if worst > 2 {
+			t.Errorf("%s(%g) = %g, float64 math says %g: %d ulp apart", c.name, at, c.f(at), float32(c.ref(float64(at))), worst)
+		}
+	}
+	for _, s := range []struct {
+		name      string
+		got, want float32
+	}{
+		{"exp(+Inf)", exp32(float32(math.Inf(1))), float32(math.Inf(1))},
+		{"exp(-Inf)", exp32(float32(math.Inf(-1))), 0},
+		{"exp(0)", exp32(0), 1},
+		{"sigmoid(0)", sigmoid32(0), 0.5},
+		{"sigmoid(-Inf)", sigmoid32(float32(math.Inf(-1))), 0},
+		{"sigmoid(+Inf)", sigmoid32(float32(math.Inf(1))), 1},
+		{"tanh(+Inf)", tanh32(float32(math.Inf(1))), 1},
+		{"tanh(-Inf)", tanh32(float32(math.Inf(-1))), -1},
+		{"log(1)", log32(1), 0},
+		{"log(0)", log32(0), float32(math.Inf(-1))},
+		{"log(+Inf)", log32(float32(math.Inf(1))), float32(math.Inf(1))},
+	} {
+		if s.got != s.want {
+			t.Errorf("%s = %g, want %g", s.name, s.got, s.want)
+		}
+	}
+	if v := log32(-1); v == v {
+		t.Errorf("log(-1) = %g, want NaN", v)
+	}
+	if v := tanh32(float32(math.Copysign(0, -1))); v != 0 || !math.Signbit(float64(v)) {
+		t.Errorf("tanh(-0) = %g, want -0", v)
+	}
+}
+
+func BenchmarkMathF32(b *testing.B) {
+	xs := make([]float32, 4096)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range xs {
+		xs[i] = float32(rng.NormFloat64() * 8) // GEMM outputs' spread: both tanh branches, some saturation
+	}
+	out := make([]float32, len(xs))
+	for _, c := range []struct {
+		name string
+		f    func(float32) float32
+		g    func(float64) float64
+	}{{"exp", exp32, math.Exp}, {"sigmoid", sigmoid32, func(x float64) float64 { f, _ := interp.UnaryFunc(ir.OpSigmoid); return f(x) }}, {"tanh", tanh32, math.Tanh}, {"log", log32, math.Log}} {
+		b.Run(c.name+"/f32", func(b *testing.B) {
+			for b.Loop() {
+				for i, x := range xs {
+					out[i] = c.f(x)
+				}
+			}
+		})
+		b.Run(c.name+"/f64math", func(b *testing.B) {
+			for b.Loop() {
+				for i, x := range xs {
+					out[i] = float32(c.g(float64(x)))
+				}
+			}
+		})
+	}
+}
