@@ -26,7 +26,7 @@ const (
 	day4bCheckSeed = 1
 )
 
-func loadDay4b(t *testing.T) (*ParenModel, *ParenCircuits, *scrub.Dataset) {
+func loadDay4b(t testing.TB) (*ParenModel, *ParenCircuits, *scrub.Dataset) {
 	t.Helper()
 	m, err := LoadParenModel(filepath.Join(day4bDir, "model.circ"), filepath.Join(day4bDir, "store"))
 	if err != nil {
