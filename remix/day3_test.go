@@ -18,7 +18,7 @@ import (
 
 const day3Dir = "../examples/day3"
 
-func loadDay3(t *testing.T) (*Day3Model, circuit.Circuit, *scrub.Dataset) {
+func loadDay3(t testing.TB) (*Day3Model, circuit.Circuit, *scrub.Dataset) {
 	t.Helper()
 	m, err := LoadDay3Model(filepath.Join(day3Dir, "model.circ"), filepath.Join(day3Dir, "store"))
 	if err != nil {

@@ -3,8 +3,6 @@ package remix
 import (
 	"context"
 	"fmt"
-
-	"github.com/circopt/circopt"
 	"path/filepath"
 	"slices"
 
@@ -70,57 +68,37 @@ func RunDay3Experiments(ctx context.Context, dir string, exps []Day3Experiment, 
 		return nil, fmt.Errorf("day 3: the experiments lack the baseline %s", Day3BaselineFile)
 	}
 	t := &Day3Table{N: n, Seed: seed, DType: dt}
-	// every scrub's circuits go into one compiled plan: the gathered inputs
-	// are Symbols named by (input, indices), so what the experiments share
-	// (the reference's forward pass, the random datum's) is computed once
-	cs := make([]circuit.Circuit, 2, 2+len(exps))
-	binds := map[string]*tensor.Tensor{}
-	for _, e := range exps {
-		path := filepath.Join(dir, e.File)
-		hyp, err := scrub.LoadHypothesis(path)
+	// every scrub goes into one compiled plan (RunScrubs): the reference's
+	// forward pass and each datum's are computed once, on the union of the
+	// sampled rows, and shared by the scrubs that use them
+	hyps := make([]*scrub.Hypothesis, len(exps))
+	for i, e := range exps {
+		h, err := scrub.LoadHypothesis(filepath.Join(dir, e.File))
 		if err != nil {
 			return nil, err
 		}
-		corr, err := hyp.Correspondence(ds)
-		if err != nil {
-			return nil, err
-		}
-		ex, err := scrub.NewExperiment(loss, ds, corr)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		s, err := ex.Sample(n, seed)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		b, err := ex.Build(s)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if cs[0] == nil {
-			// the reference and random draws come first, the same for every file
-			cs[0], cs[1] = b.Original, b.Random
-		}
-		cs = append(cs, b.Scrubbed)
-		for k, v := range b.Bindings {
-			binds[k] = v.Cast(dt)
-		}
-		t.Rows = append(t.Rows, Day3Row{Day3Experiment: e, Samples: s})
+		hyps[i] = h
 	}
-	vals, err := circopt.EvaluateManyContext(ctx, cs, binds, circopt.Options{DType: dt})
+	jobs, err := PrepareScrubs(ctx, hyps, loss, ds, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := RunScrubs(ctx, jobs, scrub.RunOptions{DType: dt})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("day 3: %w", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("day 3: evaluating the scrubs: %w", err)
 	}
-	t.Unscrubbed, t.Random = scrub.Summarize(vals[0].Float64s()), scrub.Summarize(vals[1].Float64s())
+	// the reference and random draws come first, the same for every file
+	t.Unscrubbed, t.Random = rs[0].Original, rs[0].Random
+	for i, e := range exps {
+		t.Rows = append(t.Rows, Day3Row{Day3Experiment: e, Samples: jobs[i].Samples, Loss: rs[i].Scrubbed.Mean, Stderr: rs[i].Scrubbed.Stderr})
+	}
 	var base float64
-	for i := range t.Rows {
-		r := scrub.Summarize(vals[2+i].Float64s())
-		t.Rows[i].Loss, t.Rows[i].Stderr = r.Mean, r.Stderr
-		if t.Rows[i].File == Day3BaselineFile {
-			base = r.Mean
+	for _, r := range t.Rows {
+		if r.File == Day3BaselineFile {
+			base = r.Loss
 		}
 	}
 	for i := range t.Rows {

@@ -169,15 +169,25 @@ func (b *parenBuilder) concat(name string, cs ...circuit.Circuit) circuit.Circui
 }
 
 // layerNorm is modlib's 'ln' on each row of x [s,56]: eps 1e-5, biased
-// variance, then weight p.ln.w.scale and bias p.ln.w.bias.
+// variance, then weight p.ln.w.scale and bias p.ln.w.bias. The row
+// statistics are [s] (unsqueezed to [s,1] where they broadcast), not
+// modlib's [s,1] einsum outputs: the fast runtime sums rows but has no
+// kernel for a sum that also inserts a size-1 axis.
 func (b *parenBuilder) layerNorm(name, p string, x circuit.Circuit) circuit.Circuit {
 	recip := b.scalar(1.0/ParenHidden, "")
-	neg := b.einsum(name+".neg_mean", "sh,z,->sz", x, b.scalar(-1, "", 1), recip)
-	sub := b.add(name+".mean_subbed", x, neg)
-	v := b.einsum(name+".var", "sh,sh,z,->sz", sub, sub, b.scalar(1, "", 1), recip)
+	neg := b.einsum(name+".neg_mean", "sh,,->s", x, b.scalar(-1, ""), recip)
+	sub := b.add(name+".mean_subbed", x, b.unsqueeze(name+".neg_mean_col", neg))
+	v := b.einsum(name+".var", "sh,sh,->s", sub, sub, recip)
 	rs := b.fn(name+".rsqrt", "rsqrt", b.add(name+".var_p_eps", v, b.scalar(1e-5, "")))
-	y := b.einsum(name+".y", "sh,sz->sh", sub, rs)
+	y := b.einsum(name+".y", "sh,s->sh", sub, rs)
 	return b.add(name, b.einsum(name+".y_scaled", "sh,h->sh", y, b.weight(p+".ln.w.scale")), b.weight(p+".ln.w.bias"))
+}
+
+func (b *parenBuilder) unsqueeze(name string, c circuit.Circuit) circuit.Circuit {
+	if b.err != nil {
+		return nil
+	}
+	return b.keep(circuit.Unsqueeze(name, c, c.Rank()))
 }
 
 // attnHead is head h of layer l ('a{l}.h{h}') on x [42,56], every

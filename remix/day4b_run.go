@@ -26,52 +26,43 @@ type ParenRow struct {
 
 // RunParen scrubs loss (BuildParen's Loss) under every experiment over n
 // reference examples of ds drawn with seed; one seed draws the same
-// references for all. ctx is checked between experiments. With dumpDir,
-// each experiment's sampled indices go to dumpDir/<name>.npz (what
+// references for all. All experiments run in one compiled plan (RunScrubs;
+// with opts.Naive, each on its own through the reference evaluator). With
+// dumpDir, each experiment's sampled indices go to dumpDir/<name>.npz (what
 // testdata/day4b/scrub_torch.py reads).
 func RunParen(ctx context.Context, loss circuit.Circuit, ds *scrub.Dataset, exps []ParenExperiment, n int, seed uint64, opts scrub.RunOptions, dumpDir string) ([]ParenRow, error) {
-	var rows []ParenRow
-	for _, e := range exps {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r, s, ex, err := runParenSamples(loss, ds, e, n, seed, opts)
-		if err != nil {
-			return nil, err
-		}
+	jobs, rs, err := runParen(ctx, loss, ds, exps, n, seed, opts)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]ParenRow, len(exps))
+	for i, e := range exps {
 		if dumpDir != "" {
-			if err := ex.DumpSamples(filepath.Join(dumpDir, e.Name+".npz"), s); err != nil {
+			if err := jobs[i].Experiment.DumpSamples(filepath.Join(dumpDir, e.Name+".npz"), jobs[i].Samples); err != nil {
 				return nil, err
 			}
 		}
-		rows = append(rows, parenRow(e, r))
+		rows[i] = parenRow(e, rs[i])
 	}
 	return rows, nil
 }
 
-// runParenSamples scrubs one experiment and also returns its samples and
-// the experiment (whose DumpSamples writes them).
-func runParenSamples(loss circuit.Circuit, ds *scrub.Dataset, e ParenExperiment, n int, seed uint64, opts scrub.RunOptions) (*scrub.Result, *scrub.Samples, *scrub.Experiment, error) {
-	hyp := e.Hypothesis()
-	corr, err := hyp.Correspondence(ds)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
+// runParen prepares every experiment and scrubs them all.
+func runParen(ctx context.Context, loss circuit.Circuit, ds *scrub.Dataset, exps []ParenExperiment, n int, seed uint64, opts scrub.RunOptions) ([]ScrubJob, []*scrub.Result, error) {
+	hyps := make([]*scrub.Hypothesis, len(exps))
+	for i, e := range exps {
+		hyps[i] = e.Hypothesis()
 	}
-	ex, err := scrub.NewExperiment(loss, ds, corr)
+	jobs, err := PrepareScrubs(ctx, hyps, loss, ds, n, seed)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
+		return nil, nil, fmt.Errorf("day 4b: %w", err)
 	}
-	s, err := ex.Sample(n, seed)
+	rs, err := RunScrubs(ctx, jobs, opts)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
+		return nil, nil, fmt.Errorf("day 4b: %w", err)
 	}
-	r, err := ex.Run(s, opts)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("day 4b experiment %s: %w", e.Name, err)
-	}
-	return r, s, ex, nil
+	return jobs, rs, nil
 }
-
 func parenRow(e ParenExperiment, r *scrub.Result) ParenRow {
 	right := 0
 	for _, v := range r.ScrubbedValues {

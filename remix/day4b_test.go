@@ -26,7 +26,7 @@ const (
 	day4bCheckSeed = 1
 )
 
-func loadDay4b(t *testing.T) (*ParenModel, *ParenCircuits, *scrub.Dataset) {
+func loadDay4b(t testing.TB) (*ParenModel, *ParenCircuits, *scrub.Dataset) {
 	t.Helper()
 	m, err := LoadParenModel(filepath.Join(day4bDir, "model.circ"), filepath.Join(day4bDir, "store"))
 	if err != nil {
@@ -193,13 +193,14 @@ func TestParenScrubMatchesTorch(t *testing.T) {
 		readJSON(t, filepath.Join(day4bTestdata, "torch_scrub.json"), &torch)
 	}
 	ref := torch.Experiments
-	for _, e := range ParenExperiments() {
-		start := time.Now()
-		r, s, ex, err := runParenSamples(pc.Loss, ds, e, day4bCheckN, day4bCheckSeed, scrub.RunOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%s: %v", e.Name, time.Since(start))
+	start := time.Now()
+	jobs, rs, err := runParen(t.Context(), pc.Loss, ds, ParenExperiments(), day4bCheckN, day4bCheckSeed, scrub.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("all experiments: %v", time.Since(start))
+	for i, e := range ParenExperiments() {
+		r, s, ex := rs[i], jobs[i].Samples, jobs[i].Experiment
 		if *updateDay4b {
 			dir := filepath.Join(day4bTestdata, "samples")
 			if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -13,6 +13,17 @@
 // Day3Loss builds the day's per-example loss with the heads split and the
 // induction heads' q/k/v inputs on separate nodes; RunDay3 scrubs the
 // hypothesis files there with package scrub, all in one compiled plan.
+// The day4b*.go files do REMIX day 4b on the paren balancer trained by
+// training/parens: BuildParen is its loss circuit, ParenExperiments the
+// day's hypotheses, RunParen the table.
+//
+// Both days run through RunScrubs (scrubs.go): every scrub of a table in
+// one compiled plan, the model evaluated once on the union U of the rows
+// any scrub samples. A subtree that reads a single sampled index vector v
+// is a subtree of the model, so it is computed as that model subtree on U
+// and gathered at v's positions; only what mixes vectors runs per scrub.
+// Day 4b's 42 per-position draws of head 2.1 (experiments 3a, 3b, 4) are
+// then 42 gathers of one forward pass, not 42 forward passes.
 //
 // Invariants:
 //   - The model circuit is a pure function of the state dict and the batch
@@ -36,6 +47,9 @@
 //   - Day 3's loss circuit is a pure function of the model file and the head
 //     split (fixed Symbol uuids), so examples/day3/loss.circ can be checked
 //     against a fresh build.
+//   - RunScrubs gives the values each scrub's own Experiment.Run gives (to
+//     rounding; checked in float64 against the reference evaluator): the
+//     gathered rows are the same rows, only computed once.
 //   - Loss and accuracy are computed from the logits exactly as the
 //     notebook's test(): cross-entropy with label smoothing (mean over
 //     examples) and argmax accuracy (ties go to the lowest class, as torch).

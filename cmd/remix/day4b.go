@@ -24,8 +24,7 @@ import (
 	"github.com/circopt/circopt/tensor"
 )
 
-// isDay4b reports whether args ask for day 4b (-day 4b, -day=4b).
-func isDay4b(args []string) bool { return dayArg(args) == "4b" }
+func init() { days["4b"] = runDay4b }
 
 // day4bConfig is day 4b's command line.
 type day4bConfig struct {

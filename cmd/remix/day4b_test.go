@@ -4,28 +4,40 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/circopt/circopt/remix"
 )
 
-func TestIsDay4b(t *testing.T) {
+// -day 4b, in any of the flag package's spellings, reaches day 4b through
+// the days registry, as day 3 does.
+func TestDay4bRegistered(t *testing.T) {
+	if days["4b"] == nil || days["3"] == nil {
+		t.Fatalf("days registry: %v", slices.Sorted(maps.Keys(days)))
+	}
 	for _, tc := range []struct {
 		args []string
-		want bool
+		want string
 	}{
-		{[]string{"-day", "4b"}, true},
-		{[]string{"-format", "json", "--day=4b"}, true},
-		{[]string{"-day", "3"}, false},
-		{[]string{"-only", "4b"}, false},
-		{nil, false},
+		{[]string{"-day", "4b"}, "4b"},
+		{[]string{"-format", "json", "--day=4b"}, "4b"},
+		{[]string{"-day", "3"}, "3"},
+		{[]string{"-only", "4b"}, ""},
+		{nil, ""},
 	} {
-		if got := isDay4b(tc.args); got != tc.want {
-			t.Errorf("isDay4b(%q) = %v, want %v", tc.args, got, tc.want)
+		if got := dayArg(tc.args); got != tc.want {
+			t.Errorf("dayArg(%q) = %q, want %q", tc.args, got, tc.want)
 		}
+	}
+	// -h of day 4b is day 4b's flag set, not day 1's
+	var out, errb bytes.Buffer
+	if st := run(context.Background(), []string{"-day=4b", "-h"}, &out, &errb); st != 0 || !strings.Contains(errb.String(), "dump-samples") {
+		t.Errorf("-day=4b -h: status %d, stderr %q", st, errb.String())
 	}
 }
 

@@ -7,6 +7,7 @@
 //	      [-ui HOST:PORT]
 //	remix [-models DIR] -circuit [-store DIR]
 //	remix -day 3 [flags]   (REMIX day 3, see day3.go)
+//	remix -day 4b [flags]  (REMIX day 4b, see day4b.go)
 //
 // Without -models the models shipped in the repository (remix/models, the
 // notebook's model_a.pickle and model_b.pickle converted to safetensors)
@@ -80,17 +81,14 @@ type config struct {
 var days = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status int) {
-	if d := dayArg(args); d != "" && d != "1" && days[d] != nil {
-		return days[d](ctx, args, stdout, stderr)
-	}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "remix: internal error: %v\n", r)
 			status = 1
 		}
 	}()
-	if isDay4b(args) {
-		return runDay4b(ctx, args, stdout, stderr)
+	if d := dayArg(args); d != "" && d != "1" && days[d] != nil {
+		return days[d](ctx, args, stdout, stderr)
 	}
 	cfg, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {

@@ -58,7 +58,7 @@ func run(dir string, gen bool, n int, seed uint64) error {
 	var rows []string
 	var base *scrub.Result
 	for _, h := range hypotheses {
-		r, err := scrubFile(filepath.Join(dir, h[0]), cs[0], ds, n, seed)
+		r, err := scrub.RunFile(filepath.Join(dir, h[0]), cs[0], ds, n, seed, scrub.RunOptions{})
 		if err != nil {
 			return err
 		}
@@ -79,26 +79,6 @@ func run(dir string, gen bool, n int, seed uint64) error {
 		fmt.Println(r)
 	}
 	return nil
-}
-
-func scrubFile(path string, model circuit.Circuit, ds *scrub.Dataset, n int, seed uint64) (*scrub.Result, error) {
-	hyp, err := scrub.LoadHypothesis(path)
-	if err != nil {
-		return nil, err
-	}
-	corr, err := hyp.Correspondence(ds)
-	if err != nil {
-		return nil, err
-	}
-	ex, err := scrub.NewExperiment(model, ds, corr)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	s, err := ex.Sample(n, seed)
-	if err != nil {
-		return nil, err
-	}
-	return ex.Run(s, scrub.RunOptions{})
 }
 
 // makeDataset draws n triples of digits 0-9 and the notebook's label

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Wall time of `remix -day 4b` and `remix -day 3` against the PyTorch
+# scripts computing the same scrubs on the same sampled indices, side by
+# side and alternating, one thread on each side (GOMAXPROCS=1; the scripts
+# call torch.set_num_threads(1)). Offline, from the repository's root:
+#
+#   cmd/remix/testdata/walltime.sh [RUNS] > times.csv
+#
+# Prints "what,wall_s,user_s,sys_s,loadavg1" per run.
+set -euo pipefail
+runs=${1:-5}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/remix" ./cmd/remix
+"$tmp/remix" -day 4b -dump-samples "$tmp/s4b" > /dev/null
+"$tmp/remix" -day 3 -dump-samples "$tmp/s3.npz" > /dev/null
+t() {
+	local what=$1
+	shift
+	/usr/bin/time -f %e,%U,%S -o "$tmp/t" "$@" > /dev/null
+	echo "$what,$(cat "$tmp/t"),$(cut -d' ' -f1 /proc/loadavg)"
+}
+for _ in $(seq "$runs"); do
+	GOMAXPROCS=1 t circopt_day4b "$tmp/remix" -day 4b
+	t torch_day4b /usr/bin/python3 testdata/day4b/scrub_torch.py \
+		--weights training/parens/out_finetune/weights.safetensors --samples "$tmp/s4b" --out "$tmp/torch4b.json"
+done
+for _ in $(seq "$runs"); do
+	GOMAXPROCS=1 t circopt_day3 "$tmp/remix" -day 3
+	t torch_day3 /usr/bin/python3 testdata/day3/scrub_torch.py "$tmp/s3.npz" float32
+done
