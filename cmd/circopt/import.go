@@ -43,7 +43,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := storeTensors(*store, slices.Collect(maps.Values(m.Weights))...); err != nil {
+	if err := storeHashed(*store, m.Weights, m.ContentHashes()); err != nil {
 		return err
 	}
 	_, err = fmt.Fprint(stdout, text)
@@ -60,6 +60,24 @@ func storeArrays(dir string, roots ...circuit.Circuit) error {
 		}
 	})
 	return storeTensors(dir, ts...)
+}
+
+// storeHashed adds the tensors ts to the store in dir (created if
+// missing) under their already computed content hashes.
+func storeHashed(dir string, ts map[string]*tensor.Tensor, hashes map[string]string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("%s: tensor store: %w", dir, err)
+	}
+	st, err := weights.OpenStore(dir)
+	if err != nil {
+		return fileErr(dir, err)
+	}
+	for _, n := range slices.Sorted(maps.Keys(ts)) {
+		if err := st.AddHashed(ts[n], hashes[n]); err != nil {
+			return fmt.Errorf("%s: tensor store: %w", dir, err)
+		}
+	}
+	return nil
 }
 
 // storeTensors adds ts to the store in dir (created if missing).
