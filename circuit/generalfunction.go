@@ -117,7 +117,7 @@ type GeneralFunction struct {
 func NewGeneralFunction(name, spec string, children ...Circuit) (*GeneralFunction, error) {
 	fs, ok := lookupSpec(spec)
 	if !ok {
-		return nil, nodeErr(KindGeneralFunction, name, "unknown function %q (known: %s and gen_index_at_<dim>[_batch_x][_no_batch_index][_c])", spec, strings.Join(FunctionNames(), ", "))
+		return nil, nodeErr(KindGeneralFunction, name, "unknown function %q (known: %s)", spec, strings.Join(FunctionNames(), ", "))
 	}
 	if len(children) != fs.Arity {
 		return nil, nodeErr(KindGeneralFunction, name, "%s takes %d input(s), got %d", spec, fs.Arity, len(children))
