@@ -6,6 +6,8 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
@@ -72,8 +74,23 @@ func storeHashed(dir string, ts map[string]*tensor.Tensor, hashes map[string]str
 	if err != nil {
 		return fileErr(dir, err)
 	}
-	for _, n := range slices.Sorted(maps.Keys(ts)) {
-		if err := st.AddHashed(ts[n], hashes[n]); err != nil {
+	// two writers: encoding 500 MB is CPU work that overlaps the other's I/O
+	names := slices.Sorted(maps.Keys(ts))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range min(2, len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
+				errs[i] = st.AddHashed(ts[names[i]], hashes[names[i]])
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs { // the first in name order, as one writer would report
+		if err != nil {
 			return fmt.Errorf("%s: tensor store: %w", dir, err)
 		}
 	}
