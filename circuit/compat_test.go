@@ -427,7 +427,7 @@ func TestCompatNumbers(t *testing.T) {
 func TestCompatUnsupported(t *testing.T) {
 	ccParseErr(t, "'a_topk.mask' [?, ?, ?] Symbol 122965a0-5226-4796-ab93-dd37cc0e1159", ParseOptions{}, "1", "symbolic size \"?\"")
 	// GeneralFunction specs rust_circuit prints that circopt lacks.
-	for _, spec := range []string{"gen_index_at_0_c", "multinomial_[3]", "q_from_qr", "my_fn [NOT_SERIALIZABLE]"} {
+	for _, spec := range []string{"gen_index_at_+0_c", "multinomial_[3]", "q_from_qr", "my_fn [NOT_SERIALIZABLE]"} {
 		ccParseErr(t, "0 GeneralFunction "+spec+"\n  1 [3] Scalar 1", ParseOptions{}, "1", "unknown function")
 	}
 }

@@ -304,6 +304,8 @@ func applyFunction(g *GeneralFunction, kids []*tensor.Tensor) (*tensor.Tensor, e
 	fs := g.FunctionSpec()
 	x := kids[0]
 	switch {
+	case fs.GenIndex != nil:
+		return evalGenIndex(g, *fs.GenIndex, kids[0], kids[1])
 	case fs.Elementwise != nil:
 		return tensor.Map(x, fs.Elementwise), nil
 	case g.Spec == "softmax":

@@ -180,6 +180,10 @@ func rebuildBatched(c Circuit, kids []expanded, batch []int) (Circuit, error) {
 		}
 		return NewAdd(name, cs...)
 	case *GeneralFunction:
+		if _, ok := n.GenIndex(); ok {
+			// which axes of x and of the index line up depends on the spec
+			return nil, nodeErr(KindGeneralFunction, name, "%s: batching its inputs (replacing them by larger ones) is not supported", n.Spec)
+		}
 		if n.FunctionSpec().Arity == 2 {
 			if err := alignBatched(n.Rank()); err != nil {
 				return nil, err

@@ -21,6 +21,9 @@ type FunctionSpec struct {
 	// LastDim is true when the value at a position depends on the whole last
 	// axis (softmax, log_softmax and the reductions); leading axes are batch axes.
 	LastDim bool
+	// GenIndex is set for rust_circuit's gen_index family (genindex.go),
+	// whose names carry their parameters.
+	GenIndex *GenIndexSpec
 }
 
 func gelu(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
@@ -79,11 +82,19 @@ func init() {
 
 // LookupFunction returns a copy of the spec of a GeneralFunction by name.
 func LookupFunction(name string) (FunctionSpec, bool) {
-	s, ok := functionSpecs[name]
+	s, ok := lookupSpec(name)
 	if !ok {
 		return FunctionSpec{}, false
 	}
 	return *s, true
+}
+
+// lookupSpec finds a spec by name: a fixed one or a gen_index name.
+func lookupSpec(name string) (*FunctionSpec, bool) {
+	if s, ok := functionSpecs[name]; ok {
+		return s, true
+	}
+	return genIndexSpec(name)
 }
 
 // FunctionNames lists every GeneralFunction spec name, sorted.
@@ -104,7 +115,7 @@ type GeneralFunction struct {
 
 // NewGeneralFunction applies spec to children.
 func NewGeneralFunction(name, spec string, children ...Circuit) (*GeneralFunction, error) {
-	fs, ok := functionSpecs[spec]
+	fs, ok := lookupSpec(spec)
 	if !ok {
 		return nil, nodeErr(KindGeneralFunction, name, "unknown function %q (known: %s)", spec, strings.Join(FunctionNames(), ", "))
 	}
@@ -118,6 +129,12 @@ func NewGeneralFunction(name, spec string, children ...Circuit) (*GeneralFunctio
 	}
 	shape := cloneInts(children[0].Shape())
 	switch {
+	case fs.GenIndex != nil:
+		s, err := checkGenIndex(name, *fs.GenIndex, children[0], children[1])
+		if err != nil {
+			return nil, err
+		}
+		shape = s
 	case fs.Arity == 2:
 		s, err := tensor.BroadcastShapes(children[0].Shape(), children[1].Shape())
 		if err != nil {
@@ -138,7 +155,10 @@ func NewGeneralFunction(name, spec string, children ...Circuit) (*GeneralFunctio
 }
 
 // FunctionSpec returns the node's spec.
-func (g *GeneralFunction) FunctionSpec() *FunctionSpec { return functionSpecs[g.Spec] }
+func (g *GeneralFunction) FunctionSpec() *FunctionSpec {
+	fs, _ := lookupSpec(g.Spec)
+	return fs
+}
 
 func (*GeneralFunction) Kind() Kind                                    { return KindGeneralFunction }
 func (g *GeneralFunction) writeFields(h *hasher)                       { h.str(g.Spec) }

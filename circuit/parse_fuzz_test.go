@@ -30,6 +30,10 @@ var ppFuzzSeeds = []string{
 	"0 Einsum fancy: batch hid, hid out -> batch out\n  1 [2,3] Scalar 1.5\n  2 [3,4] Scalar 2\n3 Einsum aα,αb->ab\n  1\n  2\n",
 	"0 [6] Index [t292d9fdb22 [6],0]\n  1 [10,10] Scalar 1\n2 [1_000, 2] Scalar 1_0.5\n3 Concat 0_0\n  2\n",
 	"0 Cumulant\n  1 [2, 3, 3] Scalar 1.0\n2 [?, 0s] Symbol\n▼\n",
+	// gen_index: a token embedding by a known index, a batched one by a Symbol, an out-of-range id
+	"0 'emb' GeneralFunction gen_index_at_0_c\n  1 'tab' [5,3] Array rand\n  2 'ids' [2,4] Scalar 3\n",
+	"0 GeneralFunction gen_index_at_-1_batch_x_c\n  1 [2,7] Array rand\n  2 'lab' [2] Symbol\n",
+	"0 GeneralFunction gen_index_at_-2_batch_x_no_batch_index\n  1 [5,3] Scalar 1\n  2 [4] Scalar 7\n",
 }
 
 // FuzzParseCircuits checks that no input makes the parser panic, that

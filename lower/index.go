@@ -3,7 +3,6 @@ package lower
 import (
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/ir"
-	"github.com/circopt/circopt/tensor"
 )
 
 // index lowers an orthogonal index: first one slice covering every slice
@@ -59,15 +58,7 @@ func (l *lowerer) index(n *circuit.Index, x int) (int, error) {
 		for i, p := range pos {
 			data[i] = int64(p)
 		}
-		t, err := tensor.FromInt64([]int{len(data)}, data)
-		if err != nil {
-			return -1, err
-		}
-		c, err := l.b.Const(t)
-		if err != nil {
-			return -1, err
-		}
-		if x, err = l.b.Add(ir.OpGather, ir.Attrs{"axis": ax}, x, c); err != nil {
+		if x, err = l.gather(x, ax, data); err != nil {
 			return -1, err
 		}
 	}

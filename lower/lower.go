@@ -116,6 +116,11 @@ func (l *lowerer) node(c circuit.Circuit) (int, error) {
 	if m, ok := c.(*circuit.Module); ok {
 		return l.lower(m.Substitute())
 	}
+	if g, ok := c.(*circuit.GeneralFunction); ok {
+		if s, ok := g.GenIndex(); ok {
+			return l.genIndex(g, s) // its index becomes a const, not a value
+		}
+	}
 	kids, err := l.children(c)
 	if err != nil {
 		return -1, err

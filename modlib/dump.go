@@ -72,6 +72,13 @@ func ModelWeightNames(p TransformerParams) []string {
 // shapes that agree on every symbolic size; the text is checked by loading
 // it back. Storing the tensors (so the hashes resolve) is the caller's job.
 func DumpModelString(info TransformerInfo, weights map[string]*tensor.Tensor) (string, error) {
+	return DumpModelStringHashed(info, weights, nil)
+}
+
+// DumpModelStringHashed is DumpModelString given hashes[n] =
+// tensor.ContentHashHex(weights[n]) for every weight (nil: computed here),
+// so a caller that also stores the weights hashes 500 MB once, not twice.
+func DumpModelStringHashed(info TransformerInfo, weights map[string]*tensor.Tensor, hashes map[string]string) (string, error) {
 	lib, err := Build(info.Params)
 	if err != nil {
 		return "", err
@@ -89,9 +96,16 @@ func DumpModelString(info TransformerInfo, weights map[string]*tensor.Tensor) (s
 			return "", fmt.Errorf("model weights: %q is not a weight of this model (want %s)", n, strings.Join(names, ", "))
 		}
 	}
-	hashes := make(map[string]string, len(weights))
-	for n, t := range weights {
-		hashes[n] = tensor.ContentHashHex(t)
+	if hashes == nil {
+		hashes = make(map[string]string, len(weights))
+		for n, t := range weights {
+			hashes[n] = tensor.ContentHashHex(t)
+		}
+	}
+	for n := range weights {
+		if len(hashes[n]) != 64 {
+			return "", fmt.Errorf("model weights: no content hash for %q", n)
+		}
 	}
 	header, err := infoJSON(info)
 	if err != nil {
@@ -122,7 +136,10 @@ func DumpModelString(info TransformerInfo, weights map[string]*tensor.Tensor) (s
 		b.WriteByte('\n')
 	}
 	text := b.String()
-	if _, _, err := LoadModelString(text, circuit.ParseOptions{File: "<dumped model>", Store: newMapResolver(weights, hashes)}); err != nil {
+	// The check is structural: every Array line carries its shape, so it
+	// parses unresolved, and the hashes are the weights' by construction
+	// (resolving them would hash every tensor again).
+	if _, _, err := LoadModelString(text, circuit.ParseOptions{File: "<dumped model>"}); err != nil {
 		return "", fmt.Errorf("model weights do not fit the module library: %w", err)
 	}
 	return text, nil

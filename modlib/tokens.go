@@ -10,8 +10,9 @@ import (
 // BindToInputTokens is rust_circuit's TransformerInfo.bind_to_input_tokens:
 // model (a Module such as 't.bind_w' whose free Symbols are t.input, a.mask
 // and, for shortformer models, a.pos_input) called on int64 token ids of
-// shape [seq] or [batch, seq]. The token embedding gathers rows of
-// tokEmbeds by id (gen_index with a known index), positions 0..seq-1 of
+// shape [seq] or [batch, seq]. The token embedding 't.tok_embeds' is
+// gen_index_at_-2_c of tokEmbeds by the ids (Array 't.toks'), as in
+// rust_circuit, positions 0..seq-1 of
 // posEmbeds are added to it (pos_enc_type "gpt") or bound to a.pos_input
 // ("shortformer"), and a.mask is the causal mask or all ones. The result is
 // Module 't.call'. Ids must lie in the vocabulary and seq within posEmbeds:
@@ -22,7 +23,12 @@ func BindToInputTokens(info TransformerInfo, model, tokEmbeds, posEmbeds circuit
 	}
 	sh := tokens.Shape()
 	seq := sh[len(sh)-1]
-	embedded, err := gatherRows(tokEmbeds, tokens)
+	ids, err := circuit.NewArray(tokens, "t.toks")
+	if err != nil {
+		return nil, err
+	}
+	// rust_circuit: GeneralFunction.gen_index(tok_embed_weights, toks, -2)
+	embedded, err := circuit.NewGenIndex("t.tok_embeds", TokenEmbedIndex, tokEmbeds, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +93,10 @@ func BindToInputTokens(info TransformerInfo, model, tokEmbeds, posEmbeds circuit
 	return circuit.NewModule("t.call", model, specs, args...)
 }
 
+// TokenEmbedIndex is the gen_index of the token embedding: rows of the
+// [vocab, hidden] table (axis -2) by each token id, the ids' axes first.
+var TokenEmbedIndex = circuit.GenIndexSpec{IndexDim: -2, BatchIndex: true, CheckInts: true}
+
 // CheckTokens refuses token ids that are not int64 [seq] or [batch, seq],
 // lie outside a vocabulary of vocab, or are more than ctx positions long,
 // naming the position.
@@ -115,25 +125,4 @@ func CheckTokens(tokens *tensor.Tensor, vocab, ctx int) error {
 		}
 	}
 	return nil
-}
-
-// gatherRows is table[tokens]: one Index by known positions per batch row,
-// concatenated, [..., seq, hidden].
-func gatherRows(table circuit.Circuit, tokens *tensor.Tensor) (circuit.Circuit, error) {
-	sh := tokens.Shape()
-	seq, ids := sh[len(sh)-1], tokens.Int64s()
-	if len(sh) == 1 {
-		return circuit.NewIndex("t.tok_embeds", []circuit.AxisIndex{circuit.Positions(ids...), circuit.All()}, table)
-	}
-	rows := make([]circuit.Circuit, sh[0])
-	for r := range rows {
-		g, err := circuit.NewIndex("", []circuit.AxisIndex{circuit.Positions(ids[r*seq : (r+1)*seq]...), circuit.All()}, table)
-		if err != nil {
-			return nil, err
-		}
-		if rows[r], err = circuit.Unsqueeze("", g, 0); err != nil {
-			return nil, err
-		}
-	}
-	return circuit.NewConcat("t.tok_embeds", 0, rows...)
 }

@@ -130,6 +130,8 @@ func (p *pusher) pushable(x *circuit.Index, n circuit.Circuit) []bool {
 	case *circuit.GeneralFunction:
 		fs := n.FunctionSpec()
 		switch {
+		case fs.GenIndex != nil:
+			return nil // its output axes are not its inputs' axes
 		case fs.Arity == 2 || fs.Elementwise != nil || fs.RemovesLastDim:
 			return all(true)
 		case fs.LastDim:

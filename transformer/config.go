@@ -62,8 +62,7 @@ func (c Config) Shapes() map[string][]int {
 type Model struct {
 	Config  Config
 	Weights map[string]*tensor.Tensor
-	// loaded caches the module library circuit (see Loaded).
-	loaded *Loaded
+	modelCache
 }
 
 // NewModel checks that weights hold exactly the tensors cfg needs, each of

@@ -20,7 +20,8 @@
 //     changes a value.
 //   - A Model caches its module circuit on first bind (hashing the weights
 //     is the expensive part of a bind); bind one Model from one goroutine.
-//   - Token ids are constants of the bound circuit: the token embedding is
-//     an Index of 't.w.tok_embeds' by the ids (one per batch row), which is
-//     rust_circuit's gen_index specialised to a known index.
+//   - Token ids are constants of the bound circuit: the token embedding
+//     't.tok_embeds' is rust_circuit's gen_index (GeneralFunction
+//     gen_index_at_-2_c) of 't.w.tok_embeds' by the Array 't.toks' of ids,
+//     which compiles to one gather.
 package transformer

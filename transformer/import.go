@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,7 +44,7 @@ func ImportGPT2(path string, opts ImportOptions) (*Model, error) {
 	if heads == 0 {
 		return nil, fmt.Errorf("%s: no head count: give -heads or put config.json (n_head) beside the file", path)
 	}
-	m, err := FromStateDict(sd, heads, eps)
+	m, err := fromStateDict(sd, heads, eps, true) // sd is ours: convert in place
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -91,7 +92,18 @@ func (s stateDict) get(key string, shape ...int) (*tensor.Tensor, error) {
 }
 
 // FromStateDict converts a GPT-2 state dict with the given head count.
+// sd is not modified; the model shares its tensors that need no
+// conversion (embeddings, biases, layer norms).
 func FromStateDict(sd map[string]*tensor.Tensor, heads int, eps float64) (*Model, error) {
+	return fromStateDict(sd, heads, eps, false)
+}
+
+// fromStateDict is FromStateDict; with inPlace (the caller owns sd and
+// drops it, and no two of its tensors share storage, as weights.Load
+// guarantees) each Conv1D matrix is transposed into its own storage
+// instead of new memory: importing GPT-2 small then allocates nothing
+// beyond the file's one buffer.
+func fromStateDict(sd map[string]*tensor.Tensor, heads int, eps float64, inPlace bool) (*Model, error) {
 	s := stateDict{sd: sd}
 	if _, ok := sd["transformer.wte.weight"]; ok {
 		s.prefix = "transformer."
@@ -117,17 +129,31 @@ func FromStateDict(sd map[string]*tensor.Tensor, heads int, eps float64) (*Model
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	c := converter{s: s, cfg: cfg, out: map[string]*tensor.Tensor{}}
+	c := &converter{s: s, cfg: cfg, inPlace: inPlace, out: map[string]*tensor.Tensor{}}
 	c.plain("t.w.tok_embeds", "wte.weight", cfg.Vocab, cfg.Hidden)
 	c.plain("t.w.pos_embeds", "wpe.weight", cfg.Ctx, cfg.Hidden)
 	c.out["t.w.unembed"] = c.out["t.w.tok_embeds"] // tied
 	c.plain("final.ln.w.scale", "ln_f.weight", cfg.Hidden)
 	c.plain("final.ln.w.bias", "ln_f.bias", cfg.Hidden)
-	for l := 0; l < cfg.Layers; l++ {
-		c.layer(l)
-	}
 	if c.err != nil {
 		return nil, c.err
+	}
+	// Layers touch disjoint tensors, so they convert in parallel, each
+	// worker with its own converter (scratch and output map).
+	layers := make([]*converter, cfg.Layers)
+	parallelFor(cfg.Layers, func(next func() (int, bool)) {
+		w := &converter{s: s, cfg: cfg, inPlace: inPlace}
+		for l, ok := next(); ok; l, ok = next() {
+			w.out, w.err = map[string]*tensor.Tensor{}, nil
+			w.layer(l)
+			layers[l] = &converter{out: w.out, err: w.err}
+		}
+	})
+	for _, lc := range layers { // the first error in layer order, as a serial loop gives
+		if lc.err != nil {
+			return nil, lc.err
+		}
+		maps.Copy(c.out, lc.out)
 	}
 	return NewModel(cfg, c.out)
 }
@@ -135,10 +161,14 @@ func FromStateDict(sd map[string]*tensor.Tensor, heads int, eps float64) (*Model
 // converter copies state dict tensors into the rust_circuit layout,
 // keeping the first error.
 type converter struct {
-	s   stateDict
-	cfg Config
-	out map[string]*tensor.Tensor
-	err error
+	s       stateDict
+	cfg     Config
+	inPlace bool
+	out     map[string]*tensor.Tensor
+	err     error
+	// scratch holds a matrix's original values while it is rewritten in place
+	scratch32 []float32
+	scratch64 []float64
 }
 
 func (c *converter) fetch(key string, shape ...int) *tensor.Tensor {
@@ -150,27 +180,42 @@ func (c *converter) fetch(key string, shape ...int) *tensor.Tensor {
 	return t
 }
 
-// transposed stores the columns c0..c0+n of w, a [rows, cols] tensor, as
-// rows of name: out[j][i] = w[i][c0+j], with shape (a view of [n, rows]).
-// Conv1D weights are [in, out] and rust_circuit's are [out, in], so every
-// matrix the import converts is such a transpose.
-func (c *converter) transposed(name string, w *tensor.Tensor, c0, n int, shape ...int) {
+// part is one output of a converted matrix: its name and shape.
+type part struct {
+	name  string
+	shape []int
+}
+
+// transposed stores w, a [rows, cols] matrix, as parts: part i is the
+// next n_i columns of w transposed (n_i = size of part i / rows), so
+// out[j][r] = w[r][c0+j]. Conv1D weights are [in, out] and
+// rust_circuit's are [out, in], so every matrix the import converts is
+// such a transpose.
+func (c *converter) transposed(w *tensor.Tensor, parts ...part) {
 	if c.err != nil {
 		return
 	}
 	rows, cols := w.Dim(0), w.Dim(1)
-	var t *tensor.Tensor
-	var err error
 	if d := w.Float32Data(); d != nil {
-		t, err = tensor.FromFloat32(shape, transposeBlock(d, rows, cols, c0, n))
+		src, dst := c.buffers32(d)
+		store(c, parts, splitTransposed(src, dst, rows, cols, c.widths(parts, rows)))
 	} else {
-		t, err = tensor.FromFloat64(shape, transposeBlock(w.Cast(tensor.Float64).Float64Data(), rows, cols, c0, n))
+		src, dst := c.buffers64(w.Cast(tensor.Float64).Float64Data())
+		store(c, parts, splitTransposed(src, dst, rows, cols, c.widths(parts, rows)))
 	}
-	if err != nil {
-		c.err = fmt.Errorf("weight %q: %w", name, err)
-		return
+}
+
+// widths are the column counts of parts of a matrix with rows rows.
+func (c *converter) widths(parts []part, rows int) []int {
+	ns := make([]int, len(parts))
+	for i, p := range parts {
+		n := 1
+		for _, x := range p.shape {
+			n *= x
+		}
+		ns[i] = n / rows
 	}
-	c.out[name] = t
+	return ns
 }
 
 // headsTransposed stores w [heads·hd, d] as [heads, d, hd]: each head's
@@ -181,44 +226,92 @@ func (c *converter) headsTransposed(name string, w *tensor.Tensor, heads int) {
 	}
 	rows, cols := w.Dim(0), w.Dim(1)
 	hd := rows / heads
-	var t *tensor.Tensor
-	var err error
+	ps := []part{{name, []int{heads, cols, hd}}}
 	if d := w.Float32Data(); d != nil {
-		t, err = tensor.FromFloat32([]int{heads, cols, hd}, perHead(d, heads, hd, cols))
+		src, dst := c.buffers32(d)
+		perHead(src, dst, heads, hd, cols)
+		store(c, ps, [][]float32{dst})
 	} else {
-		t, err = tensor.FromFloat64([]int{heads, cols, hd}, perHead(w.Cast(tensor.Float64).Float64Data(), heads, hd, cols))
+		src, dst := c.buffers64(w.Cast(tensor.Float64).Float64Data())
+		perHead(src, dst, heads, hd, cols)
+		store(c, ps, [][]float64{dst})
 	}
-	if err != nil {
-		c.err = fmt.Errorf("weight %q: %w", name, err)
-		return
-	}
-	c.out[name] = t
 }
 
-func perHead[T float32 | float64](src []T, heads, hd, cols int) []T {
-	out := make([]T, 0, len(src))
-	for h := range heads {
-		out = append(out, transposeBlock(src[h*hd*cols:(h+1)*hd*cols], hd, cols, 0, cols)...)
+// buffers32 are where a conversion of d reads and writes: in place, a
+// scratch copy of d and d itself; otherwise d and new memory.
+func (c *converter) buffers32(d []float32) (src, dst []float32) {
+	if !c.inPlace {
+		return d, make([]float32, len(d))
+	}
+	c.scratch32 = append(c.scratch32[:0], d...)
+	return c.scratch32, d
+}
+
+func (c *converter) buffers64(d []float64) (src, dst []float64) {
+	if !c.inPlace {
+		return d, make([]float64, len(d))
+	}
+	c.scratch64 = append(c.scratch64[:0], d...)
+	return c.scratch64, d
+}
+
+// store wraps converted data as the tensors of parts.
+func store[T float32 | float64](c *converter, parts []part, data [][]T) {
+	for i, p := range parts {
+		var t *tensor.Tensor
+		var err error
+		switch d := any(data[i]).(type) {
+		case []float32:
+			t, err = tensor.FromFloat32(p.shape, d)
+		case []float64:
+			t, err = tensor.FromFloat64(p.shape, d)
+		}
+		if err != nil {
+			c.err = fmt.Errorf("weight %q: %w", p.name, err)
+			return
+		}
+		c.out[p.name] = t
+	}
+}
+
+// splitTransposed writes into consecutive windows of dst, one per width
+// in ns, the next ns[i] columns of the row-major [rows, cols] src
+// transposed, and returns the windows (capacity capped, so they are
+// independent tensors).
+func splitTransposed[T float32 | float64](src, dst []T, rows, cols int, ns []int) [][]T {
+	out := make([][]T, len(ns))
+	off, c0 := 0, 0
+	for i, n := range ns {
+		w := dst[off : off+n*rows : off+n*rows]
+		transposeBlock(w, src, rows, cols, c0, n)
+		out[i] = w
+		off, c0 = off+n*rows, c0+n
 	}
 	return out
 }
 
-// transposeBlock is columns c0..c0+n of the row-major [rows, cols] src,
-// transposed to a row-major [n, rows], copied in cache-sized tiles.
-func transposeBlock[T float32 | float64](src []T, rows, cols, c0, n int) []T {
+// perHead writes the [heads·hd, cols] src as [heads, cols, hd] into dst.
+func perHead[T float32 | float64](src, dst []T, heads, hd, cols int) {
+	for h := range heads {
+		transposeBlock(dst[h*hd*cols:(h+1)*hd*cols], src[h*hd*cols:(h+1)*hd*cols], hd, cols, 0, cols)
+	}
+}
+
+// transposeBlock writes columns c0..c0+n of the row-major [rows, cols]
+// src, transposed, into the row-major [n, rows] dst, in cache-sized tiles.
+func transposeBlock[T float32 | float64](dst, src []T, rows, cols, c0, n int) {
 	const tile = 32
-	out := make([]T, n*rows)
 	for i0 := 0; i0 < rows; i0 += tile {
 		for j0 := 0; j0 < n; j0 += tile {
 			for i := i0; i < min(i0+tile, rows); i++ {
-				row := src[i*cols+c0 : i*cols+c0+n]
-				for j := j0; j < min(j0+tile, n); j++ {
-					out[j*rows+i] = row[j]
+				row := src[i*cols+c0+j0 : i*cols+c0+min(j0+tile, n)]
+				for j, v := range row {
+					dst[(j0+j)*rows+i] = v
 				}
 			}
 		}
 	}
-	return out
 }
 
 func (c *converter) plain(name, key string, shape ...int) {
@@ -234,9 +327,7 @@ func (c *converter) layer(l int) {
 	c.plain(a+"ln.w.bias", p+"ln_1.bias", d)
 	// Conv1D: y = x @ W with W [in, out]; out column h*hd+j is head h, dim j.
 	if w := c.fetch(p+"attn.c_attn.weight", d, 3*d); w != nil {
-		for i, n := range []string{"q", "k", "v"} {
-			c.transposed(a+"w."+n, w, i*d, d, h, hd, d)
-		}
+		c.transposed(w, part{a + "w.q", []int{h, hd, d}}, part{a + "w.k", []int{h, hd, d}}, part{a + "w.v", []int{h, hd, d}})
 	}
 	if b := c.fetch(p+"attn.c_attn.bias", 3*d); b != nil {
 		for i, n := range []string{"q", "k", "v"} {
@@ -260,11 +351,11 @@ func (c *converter) layer(l int) {
 	c.plain(m+"ln.w.scale", p+"ln_2.weight", d)
 	c.plain(m+"ln.w.bias", p+"ln_2.bias", d)
 	if w := c.fetch(p+"mlp.c_fc.weight", d, 4*d); w != nil {
-		c.transposed(m+"w.proj_in", w, 0, 4*d, 4*d, d)
+		c.transposed(w, part{m + "w.proj_in", []int{4 * d, d}})
 	}
 	c.plain(m+"w.in_bias", p+"mlp.c_fc.bias", 4*d)
 	if w := c.fetch(p+"mlp.c_proj.weight", 4*d, d); w != nil {
-		c.transposed(m+"w.proj_out", w, 0, d, d, 4*d)
+		c.transposed(w, part{m + "w.proj_out", []int{d, 4 * d}})
 	}
 	c.plain(m+"w.out_bias", p+"mlp.c_proj.bias", d)
 }

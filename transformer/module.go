@@ -38,7 +38,7 @@ func (c Config) Info() modlib.TransformerInfo {
 // 't.bind_w' in rust_circuit's layout (modlib.DumpModelString). Store the
 // weights (StoreArrays) for its hashes to resolve.
 func (m *Model) Dump() (string, error) {
-	return modlib.DumpModelString(m.Config.Info(), m.Weights)
+	return modlib.DumpModelStringHashed(m.Config.Info(), m.Weights, m.ContentHashes())
 }
 
 // Loaded is a model file read through the module library.
@@ -102,8 +102,8 @@ func fromCircuits(info modlib.TransformerInfo, cs []circuit.Circuit) (*Loaded, e
 	return l, nil
 }
 
-// Loaded is the model's module library circuit, built once: hashing 500 MB
-// of weights costs about a second, so every bind of the model shares it.
+// Loaded is the model's module library circuit, built once (on the
+// weights' ContentHashes), so every bind of the model shares it.
 func (m *Model) Loaded() (*Loaded, error) {
 	if m.loaded != nil {
 		return m.loaded, nil
@@ -116,8 +116,9 @@ func (m *Model) Loaded() (*Loaded, error) {
 	var specs []circuit.ModuleArgSpec
 	var args []circuit.Circuit
 	arrays := map[string]circuit.Circuit{}
+	hashes := m.ContentHashes()
 	for _, n := range sortedNames(m.Weights) {
-		a, err := circuit.NewArray(m.Weights[n], n+"_arr")
+		a, err := circuit.NewArrayHashed(m.Weights[n], hashes[n], n+"_arr")
 		if err != nil {
 			return nil, err
 		}

@@ -30,7 +30,10 @@
 //     integers; the state dict walk visits at most 2^20 entries, so a
 //     memo-shared "billion laughs" structure costs nothing.
 //   - Every tensor returned is contiguous (C order), owns its backing slice
-//     and has dtype float32, float64 or int64. Narrower integer and boolean
+//     and has dtype float32, float64 or int64. One exception, for speed:
+//     LoadSafetensors reads the file once and its float32 tensors are
+//     disjoint windows of that one buffer (capacity capped at each
+//     window), shared with nothing else. Narrower integer and boolean
 //     element types widen to int64 (a bool byte other than 0 is True, as in
 //     numpy); float16 and bfloat16 widen exactly to float32, subnormals
 //     included.

@@ -276,11 +276,21 @@ func WriteNpy(w io.Writer, t *tensor.Tensor) error {
 	if err := writeNpyHeader(w, descr, shape); err != nil {
 		return err
 	}
+	// a contiguous tensor is written from its own storage, not a copy
 	switch t.DType() {
 	case tensor.Float32:
+		if d := t.Float32Data(); d != nil {
+			return writeChunked(w, d)
+		}
 		return writeChunked(w, t.Float32s())
 	case tensor.Float64:
+		if d := t.Float64Data(); d != nil {
+			return writeChunked(w, d)
+		}
 		return writeChunked(w, t.Float64s())
+	}
+	if d := t.Int64Data(); d != nil {
+		return writeChunked(w, d)
 	}
 	return writeChunked(w, t.Int64s())
 }

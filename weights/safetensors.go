@@ -29,11 +29,15 @@ func LoadSafetensors(path string) (map[string]*tensor.Tensor, error) {
 	if err := checkSafetensorsHeader(bufio.NewReader(f), size, l); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	data := make([]byte, size)
+	var pre [8]byte // the header length, checked above; it places the data section
+	if _, err := f.ReadAt(pre[:], 0); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	data := alignedBytes(int(size), 8+int(binary.LittleEndian.Uint64(pre[:])))
 	if _, err := f.ReadAt(data, 0); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	m, err := DecodeSafetensors(data)
+	m, err := decodeSafetensors(data, true)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -55,6 +59,13 @@ var safetensorKinds = map[safetensors.DType]elemKind{
 // shape and dtype; F32, F64 and I64 are kept, F16 and BF16 widen to
 // float32, and the other integer and bool types widen to int64.
 func DecodeSafetensors(data []byte) (out map[string]*tensor.Tensor, err error) {
+	return decodeSafetensors(data, false)
+}
+
+// decodeSafetensors is DecodeSafetensors; with owned (data is the
+// loader's own buffer, see alignedBytes) float32 tensors are windows of
+// data instead of copies.
+func decodeSafetensors(data []byte, owned bool) (out map[string]*tensor.Tensor, err error) {
 	defer recoverAsError("safetensors", &err)
 	l, err := limits()
 	if err != nil {
@@ -67,7 +78,7 @@ func DecodeSafetensors(data []byte) (out map[string]*tensor.Tensor, err error) {
 	out = make(map[string]*tensor.Tensor, st.Len())
 	var total int64
 	for _, nt := range st.Tensors() {
-		t, err := safetensorToTensor(nt.TensorView, l)
+		t, err := safetensorToTensor(nt.TensorView, l, owned)
 		if err != nil {
 			return nil, fmt.Errorf("safetensors: tensor %s: %w", nt.Name, err)
 		}
@@ -80,7 +91,7 @@ func DecodeSafetensors(data []byte) (out map[string]*tensor.Tensor, err error) {
 	return out, nil
 }
 
-func safetensorToTensor(v safetensors.TensorView, l Limits) (*tensor.Tensor, error) {
+func safetensorToTensor(v safetensors.TensorView, l Limits, owned bool) (*tensor.Tensor, error) {
 	shape := make([]int, len(v.Shape()))
 	for i, d := range v.Shape() {
 		if d > tensor.MaxElements {
@@ -98,6 +109,11 @@ func safetensorToTensor(v safetensors.TensorView, l Limits) (*tensor.Tensor, err
 	}
 	if err := l.checkTensorBytes(fmt.Sprintf("shape %v", shape), n, k.dtype().Size()); err != nil {
 		return nil, err
+	}
+	if owned && k == elemF32 && len(v.Data()) == 4*n {
+		if f, ok := float32View(v.Data()); ok {
+			return tensor.FromFloat32(shape, f)
+		}
 	}
 	// The library already checks the data length; decodeTensor repeats
 	// it because its indexing relies on it.

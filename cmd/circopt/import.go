@@ -6,6 +6,8 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/circopt/circopt/circuit"
 	"github.com/circopt/circopt/tensor"
@@ -43,7 +45,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := storeTensors(*store, slices.Collect(maps.Values(m.Weights))...); err != nil {
+	if err := storeHashed(*store, m.Weights, m.ContentHashes()); err != nil {
 		return err
 	}
 	_, err = fmt.Fprint(stdout, text)
@@ -60,6 +62,39 @@ func storeArrays(dir string, roots ...circuit.Circuit) error {
 		}
 	})
 	return storeTensors(dir, ts...)
+}
+
+// storeHashed adds the tensors ts to the store in dir (created if
+// missing) under their already computed content hashes.
+func storeHashed(dir string, ts map[string]*tensor.Tensor, hashes map[string]string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("%s: tensor store: %w", dir, err)
+	}
+	st, err := weights.OpenStore(dir)
+	if err != nil {
+		return fileErr(dir, err)
+	}
+	// two writers: encoding 500 MB is CPU work that overlaps the other's I/O
+	names := slices.Sorted(maps.Keys(ts))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range min(2, len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
+				errs[i] = st.AddHashed(ts[names[i]], hashes[names[i]])
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs { // the first in name order, as one writer would report
+		if err != nil {
+			return fmt.Errorf("%s: tensor store: %w", dir, err)
+		}
+	}
+	return nil
 }
 
 // storeTensors adds ts to the store in dir (created if missing).
