@@ -139,7 +139,8 @@ def attn(w, l, x, pos, mask, q_in=None, k_in=None, v_in=None, heads=None):
     if heads is not None:
         comb, wo = comb[:, heads], wo[heads]
     b, h, s, c = comb.shape
-    out = comb.transpose(1, 2).reshape(b, s, h * c) @ wo.permute(0, 2, 1).reshape(h * c, -1)
+    # (an empty head list gives zeros: reshape's -1 would be ambiguous on 0 elements)
+    out = comb.transpose(1, 2).reshape(b, s, h * c) @ wo.permute(0, 2, 1).reshape(h * c, wo.shape[1])
     return out, probs
 
 
