@@ -190,23 +190,22 @@ func layerScores(t *testing.T, m *Day3Model, loss circuit.Circuit, ds *scrub.Dat
 	return in, out
 }
 
-// Day3TrainedHeads are what the day says, on this model where both
-// mechanisms are spread over several heads: the chosen induction heads
-// attend from a repeated token to the token after its first occurrence
-// more than the other layer-1 heads on average (each with at least 0.3 of
-// its attention), the chosen previous-token heads to the previous position
-// more than the other layer-0 heads (each at least 0.2, against about 0.13
-// for uniform causal attention).
+// Day3TrainedHeads are what the day says, on the data: the split is by
+// score (training/induction/out/report.json), so every chosen head attends
+// mostly where its name says (from a repeated token to the token after its
+// first occurrence; to the previous position) and every other head of its
+// layer clearly less (uniform causal attention scores about 0.13).
 func TestDay3HeadsDoWhatTheirNamesSay(t *testing.T) {
 	m, loss, ds := loadDay3(t)
 	for _, l := range []struct {
-		chosen, rest string
-		induction    bool
-		floor        float64
-	}{{"a1.ind", "a1.not_ind", true, 0.3}, {"b0.a.prev", "b0.a.not_prev", false, 0.2}} {
+		chosen, rest   string
+		induction      bool
+		floor, ceiling float64
+	}{{"a1.ind", "a1.not_ind", true, 0.5, 0.3}, {"b0.a.prev", "b0.a.not_prev", false, 0.45, 0.3}} {
 		in, out := layerScores(t, m, loss, ds, l.chosen, l.rest, l.induction)
-		if slices.Min(in) < l.floor || mean(in) <= mean(out) {
-			t.Errorf("%s: scores %.3f, the other heads' %.3f: want each ≥ %.1f and a higher mean", l.chosen, in, out, l.floor)
+		t.Logf("%s %.3f, %s %.3f", l.chosen, in, l.rest, out)
+		if len(in) == 0 || slices.Min(in) < l.floor || (len(out) > 0 && slices.Max(out) >= l.ceiling) {
+			t.Errorf("%s: scores %.3f, the other heads' %.3f: want each ≥ %.2f and the others' < %.2f", l.chosen, in, out, l.floor, l.ceiling)
 		}
 	}
 }
@@ -316,14 +315,6 @@ func TestDay3TableSubset(t *testing.T) {
 			}
 		}
 	}
-}
-
-func mean(xs []float64) float64 {
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	return s / float64(len(xs))
 }
 
 // A cancelled run stops with an error wrapping context.Canceled.

@@ -5,7 +5,7 @@
 SAMPLES.npz is written by `go run ./cmd/remix -day 3 -dump-samples FILE`:
 'ref' (the reference examples), 'datum_<node>' (each experiment's random
 datum), 'prev_heads' and 'ind_heads'. The model is train.py's forward on
-training/induction/out/weights.safetensors (float64) and the data
+examples/day3/model.circ and store/ (float64; export.load_weights) and the data
 examples/day3/data.npz. Each experiment runs the model on the reference
 tokens except on the paths its hypothesis file scrubs, which see the random
 datum's tokens; the loss is the mean next-token loss over the reference's

@@ -22,11 +22,12 @@ from train import forward, load_data, tokenize  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--train-out", default=os.path.join(HERE, "..", "..", "training", "parens", "out"))
+    ap.add_argument("--train-out", default=os.path.join(HERE, "..", "..", "training", "parens", "out"), help="holds heldout_idx.npy")
+    ap.add_argument("--weights", default=os.path.join(HERE, "..", "..", "examples", "day4b", "model.circ"), help="the shipped model (store beside it) or a weights.safetensors")
     ap.add_argument("--data", default="/work/shared/remix/parens.tsv.gz")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    w = {k: torch.tensor(v, dtype=torch.float32) for k, v in load_safetensors(os.path.join(args.train_out, "weights.safetensors")).items()}
+    w = {k: torch.tensor(v, dtype=torch.float32) for k, v in load_safetensors(args.weights).items()}
     strs, labels = load_data(args.data)
     idx = np.load(os.path.join(args.train_out, "heldout_idx.npy"))[:1000]
     toks = torch.tensor(tokenize([strs[i] for i in idx]))

@@ -167,7 +167,7 @@ def scrubbed_loss(M, S):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--weights", default="training/parens/out/weights.safetensors")
+    ap.add_argument("--weights", default="examples/day4b/model.circ", help="the shipped model (store beside it) or a weights.safetensors")
     ap.add_argument("--data", default="examples/day4b/dataset.npz")
     ap.add_argument("--samples", default="testdata/day4b/samples")
     ap.add_argument("--out", default="testdata/day4b/torch_scrub.json")

@@ -1,11 +1,14 @@
 """Export what circopt's day 3 needs from the trained induction model.
 
-Reads training/induction/out/weights.safetensors (train.py's output) and writes
+Reads the shipped model (examples/day3/model.circ and store/, written by
+`go run ./examples/day3` from train.py's output; $WEIGHTS=DIR reads
+DIR/weights.safetensors instead) and writes
   examples/day3/data.npz        the scrubbing dataset: 'toks' [N, SEQ+1] token
                                 ids as float32 (the circuit one-hot encodes
                                 them), 'repeated' [N, SEQ] float32 (1 where
                                 the next token repeats an earlier segment:
-                                the loss is taken there)
+                                the loss is taken there; every example
+                                has a repeated segment)
   testdata/day3/logits_torch.npz  'tok_ids' [2, SEQ] and the float64 logits
                                 [2, SEQ, VOCAB] of train.forward on them
 Run offline: /usr/bin/python3 training/induction/export.py
@@ -41,7 +44,16 @@ def read_safetensors(path):
 
 
 def load_weights(dtype=torch.float64):
-    w = read_safetensors(os.path.join(os.environ.get("WEIGHTS", os.path.join(ROOT, "training", "induction", "out")), "weights.safetensors"))
+    """The shipped model's tensors (examples/day3/model.circ and store/), or
+    with $WEIGHTS=DIR train.py's DIR/weights.safetensors."""
+    if os.environ.get("WEIGHTS"):
+        w = read_safetensors(os.path.join(os.environ["WEIGHTS"], "weights.safetensors"))
+    else:
+        sys.path.insert(0, os.path.join(ROOT, "training"))
+        import store_weights  # noqa: E402
+
+        day3 = os.path.join(ROOT, "examples", "day3")
+        w = {k: torch.from_numpy(v) for k, v in store_weights.load(os.path.join(day3, "model.circ"), os.path.join(day3, "store")).items()}
     return {k: v.to(dtype) for k, v in w.items()}
 
 
@@ -49,7 +61,12 @@ def main():
     torch.set_num_threads(1)
     w = load_weights()
     gen = torch.Generator().manual_seed(DATA_SEED)
-    toks, rep = train.make_batch(gen, N)
+    # the day's loss is a mean over an example's repeated tokens: keep the
+    # examples that have some (train.py also draws unrepeated ones)
+    toks, rep = train.make_batch(gen, 2 * N)
+    keep = torch.nonzero(rep.sum(1) > 0).flatten()[:N]
+    assert len(keep) == N
+    toks, rep = toks[keep], rep[keep]
     os.makedirs(os.path.join(ROOT, "examples", "day3"), exist_ok=True)
     np.savez_compressed(os.path.join(ROOT, "examples", "day3", "data.npz"),
                         toks=toks.numpy().astype(np.float32), repeated=rep.numpy().astype(np.float32))

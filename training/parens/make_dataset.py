@@ -3,7 +3,7 @@ the day's features as columns (REMIX remix_d4_part2_setup.py definitions).
 
 Offline only:
     /usr/bin/python3 training/parens/make_dataset.py \
-        --weights training/parens/out/weights.safetensors \
+        --weights examples/day4b/model.circ \
         --heldout training/parens/out/heldout_idx.npy --out examples/day4b/dataset.npz
 Arrays (leading axis = example):
   tokens [N,42,5] float32 one-hot, is_balanced [N], tokens_flat [N,42] int64,
@@ -25,7 +25,16 @@ from train import load_safetensors as train_load_safetensors  # noqa: E402
 
 
 def load_safetensors(path):
-    return {k: v.astype(np.float64) for k, v in train_load_safetensors(path).items()}
+    """float64 weights from train.py's safetensors or, for a .circ path, from
+    that shipped model file and the tensor store beside it."""
+    if path.endswith(".circ"):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+        import store_weights  # noqa: E402
+
+        w = store_weights.load(path, os.path.join(os.path.dirname(path), "store"))
+    else:
+        w = train_load_safetensors(path)
+    return {k: v.astype(np.float64) for k, v in w.items()}
 
 
 def cumsum_reversed(x):
@@ -130,7 +139,7 @@ def features(toks, labels, w):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="/work/shared/remix/parens.tsv.gz")
-    ap.add_argument("--weights", default="training/parens/out/weights.safetensors")
+    ap.add_argument("--weights", default="examples/day4b/model.circ", help="a shipped model.circ (store beside it) or train.py's weights.safetensors")
     ap.add_argument("--heldout", default="training/parens/out/heldout_idx.npy")
     ap.add_argument("--out", default="examples/day4b/dataset.npz")
     args = ap.parse_args()

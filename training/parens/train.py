@@ -139,12 +139,13 @@ def mlp(x, w, m):
     return F.relu(pre) @ w[m + ".w.proj_out"].T + w[m + ".w.out_bias"]
 
 
-def forward(w, toks):
+def forward(w, toks, resids=None):
     """Logits [b,2] at position 0 for tokens [b,s].
 
     Trailing [PAD]s may be cut (keys on them get weight exp(-10000) = 0), and
     the last layer runs only at position 0, the one read: both change nothing
-    at position 0."""
+    at position 0. With a list resids, the residual stream after each block
+    but the last is appended to it (for the training-only probes)."""
     onehot = F.one_hot(toks, VOCAB).to(torch.float32)
     x = onehot @ w["t.w.tok_embeds"] + w["t.w.pos_embeds"][: toks.shape[1]]
     mask = 1 - onehot[:, :, PAD]
@@ -156,8 +157,50 @@ def forward(w, toks):
         else:
             x = x + attention(ln, ln, mask, w, a)
         x = x + mlp(layer_norm(x, w, m), w, m)
+        if resids is not None and l < LAYERS - 1:
+            resids.append(x)
     x = layer_norm(x[:, 0], w, "final")
     return x @ w["t.w.unembed"].T + w["t.w.unembed_bias"]
+
+
+def probe_targets(toks):
+    """The day's features as training-only targets (REMIX day 4b definitions):
+    per position, whether the suffix from it holds more '(' than ')' (the
+    horizon fails there, p_open_after > 0.5), a mask of paren positions, and
+    per string the count test (as many '(' as ')') and the horizon test (no
+    position fails)."""
+    o = (toks == OPEN).float().flip(1).cumsum(1).flip(1)
+    c = (toks == CLOSE).float().flip(1).cumsum(1).flip(1)
+    fails = (o > c).float()
+    paren = ((toks == OPEN) | (toks == CLOSE)).float()
+    count = (o[:, 0] == c[:, 0]).float()
+    horizon = 1 - (fails * paren).amax(1)
+    return fails, paren, count, horizon
+
+
+def init_probes(gen):
+    """Linear probes read from the residual stream after blocks 0 and 1
+    (one logit per position for 'horizon fails here') and after block 1 at
+    position 0 (count test, horizon test). They add a training signal for
+    the features the day's hypotheses name and are never exported."""
+    p = {}
+    for l in range(LAYERS - 1):
+        p[f"probe{l}.w"] = torch.randn(1, HIDDEN, generator=gen) * 0.02
+        p[f"probe{l}.b"] = torch.zeros(1)
+    p["probe_tests.w"] = torch.randn(2, HIDDEN, generator=gen) * 0.02
+    p["probe_tests.b"] = torch.zeros(2)
+    return p
+
+
+def probe_loss(p, resids, toks):
+    fails, paren, count, horizon = probe_targets(toks)
+    loss = 0.0
+    for l, r in enumerate(resids):
+        z = (r @ p[f"probe{l}.w"].T + p[f"probe{l}.b"])[..., 0]
+        bce = F.binary_cross_entropy_with_logits(z, fails, reduction="none")
+        loss = loss + (bce * paren).sum() / paren.sum().clamp(min=1)
+    z = resids[-1][:, 0] @ p["probe_tests.w"].T + p["probe_tests.b"]
+    return loss + F.binary_cross_entropy_with_logits(z, torch.stack([count, horizon], 1))
 
 
 def save_safetensors(path, tensors):
@@ -207,10 +250,13 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--heldout", type=int, default=10000)
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--target", type=float, default=0.99, help="stop at this held-out accuracy")
-    ap.add_argument("--budget", type=float, default=45 * 60, help="seconds of training at most")
-    ap.add_argument("--max-epochs", type=int, default=200)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--target", type=float, default=0.999, help="stop at this held-out accuracy")
+    ap.add_argument("--budget", type=float, default=48 * 60, help="seconds of training at most")
+    ap.add_argument("--max-epochs", type=int, default=20, help="epochs; the cosine schedule spans them all")
+    ap.add_argument("--probe-weight", type=float, default=0.5, help="weight of the training-only probe loss (0: none)")
+    ap.add_argument("--clip", type=float, default=1.0, help="gradient norm clip (0: none)")
+    ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--init", default="", help="start from these weights (a weights.safetensors this script wrote)")
     ap.add_argument("--warmup", type=int, default=500, help="steps of linear learning-rate warmup")
     args = ap.parse_args()
@@ -231,12 +277,14 @@ def main():
     w = init_weights(gen)
     if args.init:
         w = {k: torch.tensor(load_safetensors(args.init)[k]) for k in w}
-    for t in w.values():
+    probes = init_probes(gen)
+    for t in list(w.values()) + list(probes.values()):
         t.requires_grad_(True)
-    decay = [t for n, t in w.items() if t.dim() >= 2]
-    no_decay = [t for n, t in w.items() if t.dim() < 2]
+    everything = {**w, **probes}
+    decay = [t for n, t in everything.items() if t.dim() >= 2]
+    no_decay = [t for n, t in everything.items() if t.dim() < 2]
     opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr
+        [{"params": decay, "weight_decay": args.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=args.lr
     )
     # batches of one string length, cut after [END]: no work on [PAD]s
     tr_len = (tr_x != PAD).sum(1)
@@ -250,7 +298,7 @@ def main():
             return args.lr * (step + 1) / warm
         return args.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, step / total)))
 
-    start, step, acc = time.time(), 0, 0.0
+    start, step, acc, best = time.time(), 0, 0.0, (-1.0, -1)
     log = []
     for epoch in range(args.max_epochs):
         batches = []
@@ -258,30 +306,41 @@ def main():
             p = g[torch.randperm(len(g), generator=gen)]
             batches += [p[i * args.batch : (i + 1) * args.batch] for i in range(len(g) // args.batch)]
         order = torch.randperm(len(batches), generator=gen)
-        run_loss = 0.0
+        run_loss, run_probe = 0.0, 0.0
         for bi in order.tolist():
             idx = batches[bi]
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             n = int(tr_len[idx[0]])
-            logits = forward(w, tr_x[idx, :n])
+            resids = [] if args.probe_weight > 0 else None
+            logits = forward(w, tr_x[idx, :n], resids)
             loss = F.cross_entropy(logits, tr_y[idx])
+            total_loss = loss
+            if resids is not None:
+                pl = probe_loss(probes, resids, tr_x[idx, :n])
+                total_loss = loss + args.probe_weight * pl
+                run_probe += pl.item()
             opt.zero_grad()
-            loss.backward()
+            total_loss.backward()
+            if args.clip > 0:
+                torch.nn.utils.clip_grad_norm_(list(everything.values()), args.clip)
             opt.step()
             run_loss += loss.item()
             step += 1
         acc = accuracy(w, ho_x, ho_y)
         el = time.time() - start
-        log.append({"epoch": epoch, "step": step, "train_loss": run_loss / steps_per_epoch, "heldout_acc": acc, "seconds": el})
+        log.append({"epoch": epoch, "step": step, "lr": lr_at(step - 1), "train_loss": run_loss / steps_per_epoch,
+                    "probe_loss": run_probe / steps_per_epoch, "heldout_acc": acc, "seconds": el})
         print(json.dumps(log[-1]), flush=True)
-        # a checkpoint per epoch, so a run cut short still leaves weights
-        save_safetensors(os.path.join(args.out, "weights.safetensors"), {n: t.detach() for n, t in w.items()})
+        # the best epoch on the held-out split is kept, so a run cut short still leaves weights
+        if acc > best[0]:
+            best = (acc, epoch)
+            save_safetensors(os.path.join(args.out, "weights.safetensors"), {n: t.detach() for n, t in w.items()})
         if acc >= args.target or el > args.budget:
             break
 
-    w = {n: t.detach() for n, t in w.items()}
-    save_safetensors(os.path.join(args.out, "weights.safetensors"), w)
+    w = {k: torch.tensor(v) for k, v in load_safetensors(os.path.join(args.out, "weights.safetensors")).items()}
+    acc = accuracy(w, ho_x, ho_y)
     with open(os.path.join(args.out, "info.json"), "w") as f:
         json.dump(INFO, f)
     summary = {
@@ -289,6 +348,7 @@ def main():
         "seed": args.seed,
         "heldout": args.heldout,
         "heldout_acc": acc,
+        "best_epoch": best[1],
         "train_acc_sample": accuracy(w, tr_x[:10000], tr_y[:10000]),
         "epochs": len(log),
         "seconds": time.time() - start,
