@@ -26,7 +26,7 @@ import train  # noqa: E402
 
 
 def main():
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "1")))  # walltime.sh sets it
     s = np.load(sys.argv[1])
     t0 = time.time()
     dtype = torch.float32 if sys.argv[2:] == ["float32"] else torch.float64

@@ -173,7 +173,7 @@ def main():
     ap.add_argument("--out", default="testdata/day4b/torch_scrub.json")
     ap.add_argument("--values", action="store_true", help="also write per-example losses")
     args = ap.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "1")))  # walltime.sh sets it
     start = time.time()
     M = Model(load_safetensors(args.weights), dict(np.load(args.data)))
     out = {}
