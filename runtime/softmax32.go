@@ -30,11 +30,7 @@ func softmaxRow32(op ir.Op, a []float32, p, d, sd int, dst []float32) {
 	s := 0.0
 	if op == ir.OpSoftmax {
 		if sd == 1 {
-			for i, x := range a[p : p+d] {
-				e := exp64Small(max(float64(x)-mf, -150))
-				s += e
-				dst[i] = float32(e)
-			}
+			s = expStore32(dst, a[p:p+d], mf)
 		} else {
 			for i := range dst {
 				e := exp64Small(max(float64(a[p+i*sd])-mf, -150))
@@ -98,6 +94,27 @@ func expSum32(r []float32, m float64) float64 {
 	}
 	for ; i < len(r); i++ {
 		s0 += exp64Small(max(float64(r[i])-m, -150))
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// expStore32 is expSum32 that also stores each e^(x-m), rounded, in dst.
+func expStore32(dst, r []float32, m float64) float64 {
+	r = r[:len(dst)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(r); i += 4 {
+		e0 := exp64Small(max(float64(r[i])-m, -150))
+		e1 := exp64Small(max(float64(r[i+1])-m, -150))
+		e2 := exp64Small(max(float64(r[i+2])-m, -150))
+		e3 := exp64Small(max(float64(r[i+3])-m, -150))
+		s0, s1, s2, s3 = s0+e0, s1+e1, s2+e2, s3+e3
+		dst[i], dst[i+1], dst[i+2], dst[i+3] = float32(e0), float32(e1), float32(e2), float32(e3)
+	}
+	for ; i < len(r); i++ {
+		e := exp64Small(max(float64(r[i])-m, -150))
+		s0 += e
+		dst[i] = float32(e)
 	}
 	return (s0 + s1) + (s2 + s3)
 }
