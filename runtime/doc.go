@@ -16,8 +16,10 @@
 //     elementwise fusion: regions of elementwise values of one shape run as
 //     one kernel that streams cache-sized blocks, their intermediates never
 //     materialized (fuse.go, fusekernel.go; Fast.NoFusion turns it off);
-//     float32 runs compute exp, sigmoid, tanh and log in float32 kernels
-//     within 1 ulp of float64 math rounded (mathf32.go).
+//     float32 runs compute exp, sigmoid, tanh, log and gelu_new in float32
+//     kernels within 1 ulp of float64 math rounded (mathf32.go), and
+//     softmax and log_softmax rows with the same exp, within 1 ulp of the
+//     float64 kernel (softmax32.go).
 //   - Reference (run.go) is the straightforward interpreter: one value at a
 //     time in program order through ir/interp's reference kernels, each
 //     freed after its last use. Tests check Fast against
