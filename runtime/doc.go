@@ -33,7 +33,9 @@
 // interp.EvalValue is the reference single-value kernel set, shared with
 // constant folding so it computes exactly what the reference would; Fast falls back to the same
 // kernels for anything it has no kernel of its own for (einsums with
-// repeated or one-sided labels, more or fewer than two operands).
+// repeated labels or more than two operands, two-operand einsums with
+// one-sided labels, one-operand einsums that both sum and broadcast or
+// reorder: unaryeinsum.go takes the other one-operand ones).
 //
 // Semantics and invariants (both executors):
 //   - Float values are computed in the dtype passed to Run whatever their
