@@ -146,3 +146,19 @@ func medianF(xs []float64) float64 {
 	slices.Sort(xs)
 	return xs[len(xs)/2]
 }
+
+// BenchmarkLastAxis times softmax and log_softmax over a vocabulary-sized
+// last axis (64 rows of 50,257: a batch of GPT-2 logits, day 3's
+// log_softmax), float32 through the fast executor.
+func BenchmarkLastAxis(b *testing.B) {
+	sh := map[string][]int{"x": {64, 50257}}
+	for _, op := range []string{"softmax", "log_softmax"} {
+		b.Run(op, func(b *testing.B) {
+			p, in := benchProgram(b, fmt.Sprintf(`%%0 = input "x" : f32[64,50257]
+%%1 = %s %%0 : f32[64,50257]
+output "o" %%1
+`, op), sh)
+			runBench(b, p, in)
+		})
+	}
+}

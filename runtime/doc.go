@@ -16,8 +16,10 @@
 //     elementwise fusion: regions of elementwise values of one shape run as
 //     one kernel that streams cache-sized blocks, their intermediates never
 //     materialized (fuse.go, fusekernel.go; Fast.NoFusion turns it off);
-//     float32 runs compute exp, sigmoid, tanh and log in float32 kernels
-//     within 1 ulp of float64 math rounded (mathf32.go).
+//     float32 runs compute exp, sigmoid, tanh, log and gelu_new in float32
+//     kernels within 1 ulp of float64 math rounded (mathf32.go), and
+//     softmax and log_softmax rows with the same exp, within 1 ulp of the
+//     float64 kernel (softmax32.go).
 //   - Reference (run.go) is the straightforward interpreter: one value at a
 //     time in program order through ir/interp's reference kernels, each
 //     freed after its last use. Tests check Fast against
@@ -31,7 +33,9 @@
 // interp.EvalValue is the reference single-value kernel set, shared with
 // constant folding so it computes exactly what the reference would; Fast falls back to the same
 // kernels for anything it has no kernel of its own for (einsums with
-// repeated or one-sided labels, more or fewer than two operands).
+// repeated labels or more than two operands, two-operand einsums with
+// one-sided labels, one-operand einsums that both sum and broadcast or
+// reorder: unaryeinsum.go takes the other one-operand ones).
 //
 // Semantics and invariants (both executors):
 //   - Float values are computed in the dtype passed to Run whatever their

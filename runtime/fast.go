@@ -623,6 +623,9 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 		} else if axes, ok := summedAxes(v); ok && args[0].dt == dt {
 			sumAxes(r.x, args[0], axes, out)
 			return out, nil, nil
+		} else if u, ok := planUnaryEinsum(v); ok && args[0].dt == dt {
+			runUnaryEinsum(r.x, u, args[0], out)
+			return out, nil, nil
 		} else if k, ok := fastKernels[v.Op]; ok {
 			err := k(r.x, v, args, out)
 			if err == nil {

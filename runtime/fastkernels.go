@@ -354,6 +354,10 @@ func lastAxisT[T float](op ir.Op, offs []int, d, sd int, a, o []T) {
 				}
 				o[row] = m
 			default:
+				if a32, ok := any(a).([]float32); ok { // float32 exp (softmax32.go)
+					softmaxRow32(op, a32, p, d, sd, any(o).([]float32)[row*d:row*d+d])
+					continue
+				}
 				m := math.Inf(-1)
 				for i := 0; i < d; i++ {
 					m = max(m, float64(a[p+i*sd]))

@@ -188,6 +188,8 @@ func fastUnary32(op ir.Op) func(float32) float32 {
 		return tanh32
 	case ir.OpLog:
 		return log32
+	case ir.OpGeluNew:
+		return geluNew32
 	}
 	return nil
 }
@@ -202,6 +204,8 @@ func fastUnary32s(op ir.Op) func(dst, a []float32) {
 		return tanh32s
 	case ir.OpLog:
 		return log32s
+	case ir.OpGeluNew:
+		return geluNew32s
 	}
 	return nil
 }

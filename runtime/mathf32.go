@@ -134,3 +134,36 @@ func log32s(dst, a []float32) {
 		dst[i] = log32(x)
 	}
 }
+
+// geluNew32 is GPT-2's gelu_new, ½x(1+tanh u) with u = √(2/π)(x+0.044715x³),
+// rounded to float32, computed as x/(1+e^(-2u)) (the same function: ½(1+tanh u)
+// is the sigmoid of 2u), which does not cancel where tanh u ≈ -1: for
+// x ≲ -5.5 the float64 formula's 1+tanh u keeps few correct bits, this keeps
+// all. -2u is clamped to [-150, 300] (beyond, the result is x, or below
+// float32's smallest denormal even for x = -MaxFloat32: exp64Small's
+// scaling holds to |y| ≈ 700), NaN passing through; x = -Inf gives NaN as ½x(1+tanh u)
+// does (-Inf·0).
+func geluNew32(x float32) float32 {
+	v := float64(x)
+	if math.IsInf(v, -1) {
+		return float32(math.NaN())
+	}
+	u := geluNewC * (v + 0.044715*v*v*v)
+	return float32(v / (1 + exp64Small(max(min(-2*u, 300), -150))))
+}
+
+const geluNewC = 0.7978845608028654 // √(2/π)
+
+// geluNew32s is dst[i] = geluNew32(a[i]), with the body written out (see tanh32s).
+func geluNew32s(dst, a []float32) {
+	a = a[:len(dst)]
+	for i, x := range a {
+		v := float64(x)
+		if math.IsInf(v, -1) {
+			dst[i] = float32(math.NaN())
+			continue
+		}
+		u := geluNewC * (v + 0.044715*v*v*v)
+		dst[i] = float32(v / (1 + exp64Small(max(min(-2*u, 300), -150))))
+	}
+}

@@ -140,3 +140,48 @@ func BenchmarkMathF32(b *testing.B) {
 		})
 	}
 }
+
+// TestGeluNew32Accuracy: geluNew32 is within 2 ulp (in practice 1) of
+// x/(1+e^(-2u)) in float64 math on every input, and of ir's float64
+// gelu_new (½x(1+tanh u)) wherever that one does not cancel (x ≥ -5);
+// -Inf gives NaN as the float64 kernel does; the slice form agrees bitwise.
+func TestGeluNew32Accuracy(t *testing.T) {
+	ref, _ := interp.UnaryFunc(ir.OpGeluNew)
+	exact := func(x float64) float64 {
+		if math.IsInf(x, -1) {
+			return math.NaN()
+		}
+		return x / (1 + math.Exp(-2*geluNewC*(x+0.044715*x*x*x)))
+	}
+	in := mathInputs()
+	got := make([]float32, len(in))
+	geluNew32s(got, in)
+	worstExact, worstRef := int64(0), int64(0)
+	for i, x := range in {
+		g := geluNew32(x)
+		if math.Float32bits(g) != math.Float32bits(got[i]) && (g == g || got[i] == got[i]) {
+			t.Fatalf("geluNew32s(%g) = %g, geluNew32 says %g", x, got[i], g)
+		}
+		if d := ulps32(g, float32(exact(float64(x)))); d > worstExact {
+			worstExact = d
+			if d > 2 {
+				t.Errorf("geluNew32(%g) = %g, x/(1+e^-2u) says %g: %d ulp", x, g, float32(exact(float64(x))), d)
+			}
+		}
+		if x >= -5 || x != x {
+			if d := ulps32(g, float32(ref(float64(x)))); d > worstRef {
+				worstRef = d
+				if d > 2 {
+					t.Errorf("geluNew32(%g) = %g, ir's gelu_new says %g: %d ulp", x, g, float32(ref(float64(x))), d)
+				}
+			}
+		}
+	}
+	t.Logf("gelu_new: worst %d ulp from x/(1+e^-2u), %d from ½x(1+tanh u) on x ≥ -5, over %d inputs", worstExact, worstRef, len(in))
+	if v := geluNew32(float32(math.Inf(-1))); v == v {
+		t.Errorf("gelu_new(-Inf) = %g, want NaN", v)
+	}
+	if v := geluNew32(float32(math.Inf(1))); !math.IsInf(float64(v), 1) {
+		t.Errorf("gelu_new(+Inf) = %g, want +Inf", v)
+	}
+}

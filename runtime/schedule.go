@@ -400,6 +400,9 @@ func (s *simulation) scratch(v *ir.Value, env map[int]*arr, out *arr) int64 {
 		if _, ok := summedAxes(v); ok { // runs as a sum, accumulating in float64
 			return v.Type.NumElements() * 8
 		}
+		if u, ok := planUnaryEinsum(v); ok && len(u.sum) > 0 { // the same sum (unaryeinsum.go)
+			return v.Type.NumElements() * 8
+		}
 	}
 	return 0
 }

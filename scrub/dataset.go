@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/circopt/circopt/tensor"
@@ -23,6 +24,7 @@ type Dataset struct {
 	keys   map[string][]string  // row keys per column, computed once (under mu)
 	vals   map[string][]float64 // each array's values, converted once (under mu)
 	vals32 map[string][]float32 // the same in float32, for float32 gathers (under mu)
+	groups map[string]*grouping // agree-on groups per column list, computed once (under mu)
 }
 
 // NewDataset checks that every array has rank >= 1 and the same leading
@@ -31,7 +33,7 @@ func NewDataset(arrays map[string]*tensor.Tensor) (*Dataset, error) {
 	if len(arrays) == 0 {
 		return nil, fmt.Errorf("dataset has no arrays")
 	}
-	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}, vals: map[string][]float64{}, vals32: map[string][]float32{}}
+	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}, vals: map[string][]float64{}, vals32: map[string][]float32{}, groups: map[string]*grouping{}}
 	for name := range arrays {
 		d.names = append(d.names, name)
 	}
@@ -98,6 +100,31 @@ func (d *Dataset) RowKeys(columns []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// agreeGroups is the partition of the examples by their values on
+// columns, computed once per column list: every Experiment on d agreeing
+// on the same columns (a day's hypotheses, say) shares it.
+func (d *Dataset) agreeGroups(columns []string) (*grouping, error) {
+	id := strings.Join(columns, "\x00")
+	d.mu.Lock()
+	g, ok := d.groups[id]
+	d.mu.Unlock()
+	if ok {
+		return g, nil
+	}
+	keys, err := d.RowKeys(columns) // takes mu itself
+	if err != nil {
+		return nil, err
+	}
+	g = groupKeys(keys)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if prev, ok := d.groups[id]; ok { // a concurrent caller got there first: the same groups
+		return prev, nil
+	}
+	d.groups[id] = g
+	return g, nil
 }
 
 func (d *Dataset) columnKeys(c string) ([]string, error) {

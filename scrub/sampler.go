@@ -39,6 +39,11 @@ type FuncSampler struct {
 
 	mu     sync.Mutex
 	groups map[*Dataset]*grouping // the feature's groups per dataset, computed once
+
+	// columns, for AgreeOn's samplers, are the agreed-on columns: their
+	// groups are cached on the Dataset, shared by every sampler (and
+	// Experiment) agreeing on the same columns.
+	columns []string
 }
 
 // grouping is a feature's partition of a dataset: group ids numbered in
@@ -54,6 +59,7 @@ func AgreeOn(columns ...string) *FuncSampler {
 	return &FuncSampler{
 		Name:    "agree_on(" + strings.Join(cols, ",") + ")",
 		Feature: func(ds *Dataset) ([]string, error) { return ds.RowKeys(cols) },
+		columns: cols,
 	}
 }
 
@@ -76,6 +82,9 @@ func (s *FuncSampler) EqClass(ref []int, ds *Dataset) (string, error) {
 // grouped computes the feature's groups on ds once: a dataset never
 // changes, and the feature is a function of it.
 func (s *FuncSampler) grouped(ds *Dataset) (*grouping, error) {
+	if s.columns != nil {
+		return ds.agreeGroups(s.columns)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if g, ok := s.groups[ds]; ok {
@@ -88,6 +97,17 @@ func (s *FuncSampler) grouped(ds *Dataset) (*grouping, error) {
 	if len(keys) != ds.Len() {
 		return nil, fmt.Errorf("%s: feature gave %d keys for %d examples", s.Name, len(keys), ds.Len())
 	}
+	g := groupKeys(keys)
+	if s.groups == nil {
+		s.groups = map[*Dataset]*grouping{}
+	}
+	s.groups[ds] = g
+	return g, nil
+}
+
+// groupKeys partitions examples by key: group ids in sorted key order,
+// members ascending.
+func groupKeys(keys []string) *grouping {
 	byKey := map[string][]int{}
 	for i, k := range keys {
 		byKey[k] = append(byKey[k], i)
@@ -104,11 +124,7 @@ func (s *FuncSampler) grouped(ds *Dataset) (*grouping, error) {
 			g.of[i] = int32(id)
 		}
 	}
-	if s.groups == nil {
-		s.groups = map[*Dataset]*grouping{}
-	}
-	s.groups[ds] = g
-	return g, nil
+	return g
 }
 
 func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, error) {

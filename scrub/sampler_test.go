@@ -239,3 +239,38 @@ func TestFuncSamplerNoAgreeingDatum(t *testing.T) {
 		t.Fatal("feature of the wrong length accepted")
 	}
 }
+
+// TestAgreeOnGroupsCachedOnDataset: AgreeOn samplers made separately (one
+// per Experiment, as hypothesis files make them) share one grouping per
+// dataset and column list, and draw exactly what a FuncSampler with the
+// same feature and its own grouping draws.
+func TestAgreeOnGroupsCachedOnDataset(t *testing.T) {
+	ds := intDataset(t, 300, 2, func(x []float64) float64 { return x[0] })
+	a, b := AgreeOn("labels"), AgreeOn("labels")
+	ga, err := a.grouped(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, _ := b.grouped(ds)
+	if ga != gb {
+		t.Error("two AgreeOn(labels) samplers grouped the dataset twice")
+	}
+	if gx, _ := AgreeOn("xs", "labels").grouped(ds); gx == ga {
+		t.Error("another column list reused labels' groups")
+	}
+	own := &FuncSampler{Name: "own", Feature: a.Feature}
+	ref := make([]int, 5000)
+	for i := range ref {
+		ref[i] = (i * 7) % ds.Len()
+	}
+	for seed := range uint64(5) {
+		got, err := a.Sample(ref, ds, NewRand(seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := own.Sample(ref, ds, NewRand(seed))
+		if !slices.Equal(got, want) {
+			t.Fatalf("seed %d: cached groups drew differently", seed)
+		}
+	}
+}
