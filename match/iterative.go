@@ -202,3 +202,8 @@ type stopMatcher struct{}
 func (stopMatcher) Step(circuit.Circuit) (Result, error) { return Result{}, nil }
 func (stopMatcher) String() string                       { return "term next" }
 func (stopMatcher) key() string                          { return "S" }
+
+// Key identifies what m does: matchers with equal keys find the same nodes in
+// every circuit (a Pred's key is unique to that Pred), so a caller may cache
+// a walk's result under it.
+func Key(m IterativeMatcher) string { return m.key() }

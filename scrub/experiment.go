@@ -66,10 +66,7 @@ func NewExperiment(model circuit.Circuit, ds *Dataset, corr *Correspondence) (*E
 		return nil, err
 	}
 	e.order = order
-	if e.tree, err = corr.Treeify(model, e.Inputs); err != nil {
-		return nil, err
-	}
-	if err := corr.CheckInjective(e.tree.Circuit); err != nil {
+	if e.tree, err = corr.treeifyChecked(model, e.Inputs); err != nil {
 		return nil, err
 	}
 	for u := range e.tree.Slots {

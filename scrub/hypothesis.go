@@ -215,10 +215,10 @@ func (h *Hypothesis) Correspondence(ds *Dataset) (*Correspondence, error) {
 	for _, n := range h.Nodes {
 		var m match.IterativeMatcher
 		if n.Match == "" {
-			m = RootMatcher()
+			m = rootMatcher
 		} else {
 			var err error
-			if m, err = match.ParseMatcher(n.Match); err != nil {
+			if m, err = parseMatcherShared(n.Match); err != nil {
 				return nil, at(n, fmt.Errorf("match: %w", err))
 			}
 		}

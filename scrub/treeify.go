@@ -3,6 +3,7 @@ package scrub
 import (
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/circopt/circopt/circuit"
@@ -101,21 +102,29 @@ func (c *Correspondence) checkUnder(root circuit.Circuit, n, p *InterpNode) erro
 	if err != nil {
 		return corrErr(ErrNoMatch, p.Name, "%v", err)
 	}
+	below := subtreeHashes(theirs)
 	for _, x := range mine {
-		under := false
-		for _, y := range theirs {
-			ok, err := match.AnyFound(y, match.Exact(x))
-			if err != nil {
-				return corrErr(ErrNoMatch, n.Name, "%v", err)
-			}
-			if ok {
-				under = true
-				break
-			}
-		}
-		if !under {
+		if !below[x.Hash()] {
 			return corrErr(ErrNotUnderParent, n.Name, "it matches %s, which is not below anything %q matches", circuit.Label(x), p.Name)
 		}
 	}
 	return nil
+}
+
+// subtreeHashes is the set of every node at or below the roots: one walk of
+// the shared DAG, where a walk per (node, root) pair was quadratic on the
+// many-node hypotheses of day 4b.
+func subtreeHashes(roots []circuit.Circuit) map[circuit.Hash]bool {
+	seen := map[circuit.Hash]bool{}
+	stack := slices.Clone(roots)
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[c.Hash()] {
+			continue
+		}
+		seen[c.Hash()] = true
+		stack = append(stack, c.Children()...)
+	}
+	return seen
 }
