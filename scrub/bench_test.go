@@ -124,6 +124,7 @@ func BenchmarkDay4a10kParts(b *testing.B) {
 	b.Run("cold", func(b *testing.B) {
 		cpu := startCPU(b)
 		for b.Loop() {
+			forgetTreeifications() // cold: treeify as a fresh process would
 			fresh := loadDay4a(b, "hypothesis.json")
 			if _, err := fresh.Run(s, RunOptions{}); err != nil {
 				b.Fatal(err)

@@ -86,3 +86,10 @@ func TestParsedMatchersShared(t *testing.T) {
 		t.Errorf("a malformed matcher parsed")
 	}
 }
+
+// forgetTreeifications empties the cache, for benchmarks of a cold start.
+func forgetTreeifications() {
+	treeifyCache.Lock()
+	clear(treeifyCache.entries)
+	treeifyCache.Unlock()
+}
