@@ -216,15 +216,16 @@ func checkFused(t interface {
 // bitwise and the reference interpreter within rounding, in float64 and
 // float32; most of them do fuse.
 func TestFusedMatchesUnfused(t *testing.T) {
-	fusedAny := 0
+	fusedAny, runs := 0, 0 // rapid runs fewer cases under -short
 	rapid.Check(t, func(rt *rapid.T) {
 		seed := rapid.Uint64().Draw(rt, "seed")
+		runs++
 		if checkFused(rt, elementwiseDAG(seed, tensor.Float64), seed) > 0 {
 			fusedAny++
 		}
 	})
-	if fusedAny < 50 {
-		t.Errorf("only %d of 100 random DAGs had a fused region", fusedAny)
+	if 2*fusedAny < runs {
+		t.Errorf("only %d of %d random DAGs had a fused region", fusedAny, runs)
 	}
 }
 
