@@ -513,15 +513,34 @@ func runGemms(x *execState, pl *gemmPlan, oa, ob *gemmOperand, target *arr) erro
 
 // gemmBlockFLOPs bounds the work of one GEMM call, so that a canceled run
 // stops within tens of milliseconds even inside one large product.
-var gemmBlockFLOPs = 1 << 30
+var gemmBlockFLOPs = 1 << 32
 
-// gemmRows runs C = L·R (rows×cols, inner dimension k) as GEMMs over blocks
-// of L's rows, checking for cancellation between blocks.
+// gemmRows runs C = L·R (rows×cols, inner dimension k) as GEMMs over blocks,
+// checking for cancellation between blocks. Every block repacks the operand
+// it does not split, so the split is along whichever side keeps that copy
+// small: rows when L is the bigger operand, columns when R is (an
+// unembedding's 768×50257 R would otherwise be repacked for every row block).
 func gemmRows(x *execState, l *gemmOperand, loff int, r *gemmOperand, roff int, target *arr, coff, rows, cols, k, ldc int) {
-	block := rows
-	if per := 2 * cols * max(k, 1); rows*per > gemmBlockFLOPs {
-		block = max(256, gemmBlockFLOPs/per)
+	total := 2 * rows * cols * max(k, 1)
+	if total <= gemmBlockFLOPs {
+		gemmCall(x, l, loff, r, roff, target, coff, rows, cols, ldc)
+		return
 	}
+	if cols > rows {
+		block := max(256, gemmBlockFLOPs/(2*rows*max(k, 1)))
+		step := 1 // a row-major R's next column, or a row of its stored transpose
+		if r.trans {
+			step = r.ld
+		}
+		for lo := 0; lo < cols && !x.canceled(); lo += block {
+			n := min(block, cols-lo)
+			sub := *r
+			sub.cols = n
+			gemmCall(x, l, loff, &sub, roff+lo*step, target, coff+lo, rows, n, ldc)
+		}
+		return
+	}
+	block := max(256, gemmBlockFLOPs/(2*cols*max(k, 1)))
 	for lo := 0; lo < rows && !x.canceled(); lo += block {
 		n := min(block, rows-lo)
 		sub := *l
