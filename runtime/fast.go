@@ -66,7 +66,7 @@ func (f Fast) Run(p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DTy
 }
 
 // RunContext implements ContextExecutor: ctx is checked before each value
-// starts and inside GEMMs between blocks of rows.
+// starts and inside GEMMs between blocks of rows or columns.
 func (f Fast) RunContext(ctx context.Context, p *ir.Program, inputs map[string]*tensor.Tensor, dt tensor.DType) (map[string]*tensor.Tensor, *Stats, error) {
 	if p == nil {
 		return nil, nil, fmt.Errorf("runtime: nil program")
