@@ -45,3 +45,29 @@ func BenchmarkShapes(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPackB: one k×n block of a B stored transposed (a weight read as
+// [n, k], as GPT-2's unembedding is) and one stored as is, packed into
+// micro-panels the way serial() packs them per kc slice.
+func BenchmarkPackB(b *testing.B) {
+	const k, n, nr, kc = 1024, 4096, 32, 512 // the AVX-512 kernel's nr and kc
+	src := make([]float32, k*n)
+	for i := range src {
+		src[i] = float32(i)
+	}
+	dst := make([]float32, kc*n)
+	for _, trans := range []bool{true, false} {
+		ld := n
+		if trans {
+			ld = k
+		}
+		b.Run(map[bool]string{true: "trans", false: "notrans"}[trans], func(b *testing.B) {
+			b.SetBytes(int64(4 * k * n))
+			for b.Loop() {
+				for pc := 0; pc < k; pc += kc {
+					packB(dst, trans, src, ld, pc, kc, 0, n, nr)
+				}
+			}
+		})
+	}
+}

@@ -34,6 +34,9 @@ func packA[T float](dst []T, aTrans bool, a []T, lda, i0, mc, p0, kc, mr int) {
 	}
 }
 
+// packBSlice is how many rows of a transposed B panel are packed at a time.
+const packBSlice = 16
+
 // packB copies the kc×nc block of op(B) whose top-left element is
 // op(B)[p0, j0] into dst as ceil(nc/nr) micro-panels of kc×nr, each stored
 // row by row (kc groups of nr elements), columns past nc zero-filled.
@@ -53,11 +56,28 @@ func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 			}
 			continue
 		}
-		for j := 0; j < cols; j++ {
-			src := b[(c0+j)*ldb+p0:]
-			src = src[:kc]
-			for p, v := range src {
-				d[p*nr+j] = v
+		// A transpose, in slices of packBSlice rows of the panel: each column's
+		// slice is one or two cache lines read, and the slice's rows of d stay
+		// in L1 while every column writes them (a whole k×nr panel does not fit,
+		// and writing it column by column missed on nearly every store).
+		for ps := 0; ps < kc; ps += packBSlice {
+			pe := min(ps+packBSlice, kc)
+			w := pe - ps
+			j := 0
+			for ; j+8 <= cols; j += 8 { // eight columns at once: one 32-byte run of d per row
+				at := func(c int) []T { o := (c0+j+c)*ldb + p0 + ps; return b[o : o+w] }
+				s0, s1, s2, s3, s4, s5, s6, s7 := at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)
+				for q := range w {
+					row := d[(ps+q)*nr+j : (ps+q)*nr+j+8]
+					row[0], row[1], row[2], row[3] = s0[q], s1[q], s2[q], s3[q]
+					row[4], row[5], row[6], row[7] = s4[q], s5[q], s6[q], s7[q]
+				}
+			}
+			for ; j < cols; j++ {
+				src := b[(c0+j)*ldb+p0+ps : (c0+j)*ldb+p0+pe]
+				for q, v := range src {
+					d[(ps+q)*nr+j] = v
+				}
 			}
 		}
 		if cols < nr {
