@@ -18,14 +18,7 @@ import (
 
 func loadDay4a(b *testing.B, hypothesis string) *Experiment {
 	b.Helper()
-	ds, err := LoadDataset("../examples/day4a/data.npz")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cs, err := circuit.ParseFile("../examples/day4a/model.circ", circuit.ParseOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	model, ds := day4a(b)
 	h, err := LoadHypothesis("../examples/day4a/" + hypothesis)
 	if err != nil {
 		b.Fatal(err)
@@ -34,7 +27,7 @@ func loadDay4a(b *testing.B, hypothesis string) *Experiment {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ex, err := NewExperiment(cs[0], ds, corr)
+	ex, err := NewExperiment(model, ds, corr)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,7 +10,8 @@ import (
 	"github.com/circopt/circopt/circuit"
 )
 
-func day4a(t *testing.T) (circuit.Circuit, *Dataset) {
+// day4a is the day 4a example's model and dataset.
+func day4a(t testing.TB) (circuit.Circuit, *Dataset) {
 	t.Helper()
 	ds, err := LoadDataset("../examples/day4a/data.npz")
 	if err != nil {

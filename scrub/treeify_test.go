@@ -184,14 +184,7 @@ func TestToInputs(t *testing.T) {
 // and runs; the all-exact "shuffled labels" baseline differs from the
 // original only through the labels.
 func TestDay4aHypothesesRun(t *testing.T) {
-	ds, err := LoadDataset("../examples/day4a/data.npz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := circuit.ParseFile("../examples/day4a/model.circ", circuit.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	model, ds := day4a(t)
 	files, _ := filepath.Glob("../examples/day4a/*.json")
 	if len(files) < 7 {
 		t.Fatalf("found %d hypothesis files", len(files))
@@ -205,7 +198,7 @@ func TestDay4aHypothesesRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex, err := NewExperiment(cs[0], ds, corr)
+		ex, err := NewExperiment(model, ds, corr)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
