@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -21,7 +20,6 @@ type Dataset struct {
 	names  []string
 	arrays map[string]*tensor.Tensor
 	mu     sync.Mutex
-	keys   map[string][]string  // row keys per column, computed once (under mu)
 	vals   map[string][]float64 // each array's values, converted once (under mu)
 	vals32 map[string][]float32 // the same in float32, for float32 gathers (under mu)
 	groups map[string]*grouping // agree-on groups per column list, computed once (under mu)
@@ -33,7 +31,7 @@ func NewDataset(arrays map[string]*tensor.Tensor) (*Dataset, error) {
 	if len(arrays) == 0 {
 		return nil, fmt.Errorf("dataset has no arrays")
 	}
-	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, keys: map[string][]string{}, vals: map[string][]float64{}, vals32: map[string][]float32{}, groups: map[string]*grouping{}}
+	d := &Dataset{n: -1, arrays: map[string]*tensor.Tensor{}, vals: map[string][]float64{}, vals32: map[string][]float32{}, groups: map[string]*grouping{}}
 	for name := range arrays {
 		d.names = append(d.names, name)
 	}
@@ -53,6 +51,10 @@ func NewDataset(arrays map[string]*tensor.Tensor) (*Dataset, error) {
 	}
 	if d.n == 0 {
 		return nil, fmt.Errorf("dataset has no examples")
+	}
+	if d.n > math.MaxInt32 {
+		// the samplers' groups index examples with int32
+		return nil, fmt.Errorf("dataset has %d examples; at most %d are supported", d.n, math.MaxInt32)
 	}
 	return d, nil
 }
@@ -127,12 +129,10 @@ func (d *Dataset) agreeGroups(columns []string) (*grouping, error) {
 	return g, nil
 }
 
+// columnKeys is one column's row keys. They are not kept: the samplers
+// keep the groups made from them, and tens of thousands of live strings
+// would be rescanned by every garbage collection of every scrub.
 func (d *Dataset) columnKeys(c string) ([]string, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if ks, ok := d.keys[c]; ok {
-		return ks, nil
-	}
 	t, err := d.Array(c)
 	if err != nil {
 		return nil, err
@@ -150,16 +150,13 @@ func (d *Dataset) columnKeys(c string) ([]string, error) {
 		}
 		ks[i] = string(buf)
 	}
-	d.keys[c] = ks
 	return ks, nil
 }
 
 // Uniform draws n example indices uniformly, with replacement.
-func (d *Dataset) Uniform(n int, rng *rand.Rand) []int {
+func (d *Dataset) Uniform(n int, draws *Draws) []int {
 	out := make([]int, n)
-	for i := range out {
-		out[i] = rng.IntN(d.n)
-	}
+	draws.Uniform(out, d.n)
 	return out
 }
 

@@ -37,11 +37,15 @@
 //     scrubs after the first (other seeds) only gather and run.
 //   - Run's float32 gathers use recycled buffers: a Result holds copies,
 //     never the bound inputs; Build's bindings are the caller's to keep.
-//   - Sampling is deterministic given the seed: the reference first, then
-//     one independent random datum per input array in name order (so the
-//     original and random baselines do not depend on the hypothesis), then
-//     the interp nodes parent-first in the correspondence's stable
-//     topological order (cond datum, then other-inputs datum for non-leaves).
+//   - Sampling is deterministic given the seed: every vector is drawn from
+//     its own child stream of the seed's counter-based Draws, taken in this
+//     order: the reference, then one independent random datum per input
+//     array in name order (so the original and random baselines do not
+//     depend on the hypothesis), then the interp nodes parent-first in the
+//     correspondence's stable topological order (cond datum, then
+//     other-inputs datum for non-leaves). A draw is a function of (stream,
+//     position), so vectors are drawn in parallel and the indices never
+//     depend on GOMAXPROCS.
 //   - A correspondence is checked before anything is sampled; every failure
 //     is a *CorrespondenceError naming the interp node, whose Kind is one of
 //     the Err* sentinels (errors.Is works on the returned error).

@@ -92,24 +92,26 @@ type Samples struct {
 	Random map[string][]int
 }
 
-// NewRand is the generator every draw of a run uses.
+// NewRand is a math/rand generator seeded from seed, for callers that
+// make synthetic data (tests, examples); scrubs draw through Draws.
 func NewRand(seed uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
 // Sample draws n reference examples and everything the hypothesis needs,
-// in the order doc.go states.
+// in the order doc.go states, each vector from its own stream of the
+// seed's Draws.
 func (e *Experiment) Sample(n int, seed uint64) (*Samples, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("need at least one sample, got %d", n)
 	}
-	rng := NewRand(seed)
+	root := NewDraws(seed)
 	s := &Samples{Seed: seed, Datum: map[string][]int{}, Other: map[string][]int{}, Random: map[string][]int{}}
-	s.Ref = e.Data.Uniform(n, rng)
+	s.Ref = e.Data.Uniform(n, root.Stream())
 	// the baseline draws come before the hypothesis's, so that one seed
 	// gives the same original and random numbers under every hypothesis
 	for _, in := range e.Inputs {
-		s.Random[in] = e.Data.Uniform(n, rng)
+		s.Random[in] = e.Data.Uniform(n, root.Stream())
 	}
 	parent := e.Corr.parents()
 	ps := pools{}
@@ -118,13 +120,13 @@ func (e *Experiment) Sample(n int, seed uint64) (*Samples, error) {
 		if p := parent[node]; p != nil {
 			from = s.Datum[p.Name]
 		}
-		d, err := ps.sampleWithPool(node.Cond, from, e.Data, rng)
+		d, err := ps.sampleWithPool(node.Cond, from, e.Data, root.Stream())
 		if err != nil {
 			return nil, fmt.Errorf("interp node %q: %w", node.Name, err)
 		}
 		s.Datum[node.Name] = d
 		if !node.IsLeaf() {
-			o, err := ps.sampleWithPool(node.Other, d, e.Data, rng)
+			o, err := ps.sampleWithPool(node.Other, d, e.Data, root.Stream())
 			if err != nil {
 				return nil, fmt.Errorf("interp node %q other inputs: %w", node.Name, err)
 			}

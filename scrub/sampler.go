@@ -2,7 +2,6 @@ package scrub
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -11,8 +10,9 @@ import (
 // A Sampler draws a sampled dataset (n example indices) given a reference
 // one: the datum for each reference example. It is rust_circuit's CondSampler.
 type Sampler interface {
-	// Sample draws one index per entry of ref.
-	Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, error)
+	// Sample draws one index per entry of ref from d, a stream of its
+	// own (every call gets a fresh one).
+	Sample(ref []int, ds *Dataset, d *Draws) ([]int, error)
 	// EqClass says which reference datasets share a pool: equal classes
 	// may reuse each other's draws.
 	EqClass(ref []int, ds *Dataset) (string, error)
@@ -46,12 +46,15 @@ type FuncSampler struct {
 	columns []string
 }
 
-// grouping is a feature's partition of a dataset: group ids numbered in
-// sorted key order, and each group's examples in ascending order.
+// grouping is a feature's partition of a dataset: the examples listed
+// group by group (groups in sorted key order, members ascending), and for
+// each example the span of its group in that list — one lookup per draw.
 type grouping struct {
-	of      []int32
-	members [][]int
+	members []int32
+	span    []groupSpan // per example
 }
+
+type groupSpan struct{ start, n int32 }
 
 // AgreeOn is the FuncSampler whose feature is the named dataset columns.
 func AgreeOn(columns ...string) *FuncSampler {
@@ -117,63 +120,37 @@ func groupKeys(keys []string) *grouping {
 		order = append(order, k)
 	}
 	sort.Strings(order)
-	g := &grouping{of: make([]int32, len(keys)), members: make([][]int, len(order))}
-	for id, k := range order {
-		g.members[id] = byKey[k]
+	g := &grouping{members: make([]int32, 0, len(keys)), span: make([]groupSpan, len(keys))}
+	for _, k := range order {
+		sp := groupSpan{int32(len(g.members)), int32(len(byKey[k]))}
 		for _, i := range byKey[k] {
-			g.of[i] = int32(id)
+			g.span[i] = sp
+			g.members = append(g.members, int32(i))
 		}
 	}
 	return g
 }
 
-func (s *FuncSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, error) {
+func (s *FuncSampler) Sample(ref []int, ds *Dataset, d *Draws) ([]int, error) {
 	g, err := s.grouped(ds)
 	if err != nil {
 		return nil, err
 	}
-	// Reference positions in group order (sorted keys), ascending within a
-	// group, by a stable counting sort: the draw order, hence the result,
-	// depends only on the seed.
-	tmp := getSortScratch(2 * len(ref))
-	defer sortScratch.Put(tmp)
-	gid, pos := (*tmp)[:len(ref)], (*tmp)[len(ref):2*len(ref)]
-	start := make([]int, len(g.members)+1)
-	for p, i := range ref {
+	for _, i := range ref {
 		if i < 0 || i >= ds.Len() {
 			return nil, fmt.Errorf("%s: reference example %d out of range [0,%d)", s.Name, i, ds.Len())
 		}
-		k := g.of[i]
-		gid[p] = k
-		start[k+1]++
 	}
-	for k := 1; k < len(start); k++ {
-		start[k] += start[k-1]
-	}
-	for p, k := range gid {
-		pos[start[k]] = int32(p)
-		start[k]++
-	}
+	// draw p is the stream's number base+p, whatever the split
 	out := make([]int, len(ref))
-	for _, p := range pos {
-		cands := g.members[gid[p]]
-		out[p] = cands[rng.IntN(len(cands))]
-	}
+	base := d.take(len(ref))
+	splitDraws(len(ref), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			sp := g.span[ref[p]]
+			out[p] = int(g.members[int(sp.start)+below(d.at(base+uint64(p)), int(sp.n))])
+		}
+	})
 	return out, nil
-}
-
-// sortScratch holds FuncSampler.Sample's group ids and counting-sort
-// positions between calls: a 10,000-sample scrub would otherwise allocate
-// (and collect) 80 kB of them per interp node.
-var sortScratch sync.Pool
-
-func getSortScratch(n int) *[]int32 {
-	if p, _ := sortScratch.Get().(*[]int32); p != nil && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
-	}
-	b := make([]int32, n)
-	return &b
 }
 
 // UncondSampler draws uniformly, ignoring the reference.
@@ -182,8 +159,8 @@ type UncondSampler struct{ Pool Pool }
 func (s *UncondSampler) String() string                          { return "uncond" }
 func (s *UncondSampler) PoolOf() Pool                            { return s.Pool }
 func (s *UncondSampler) EqClass([]int, *Dataset) (string, error) { return "", nil }
-func (s *UncondSampler) Sample(ref []int, ds *Dataset, rng *rand.Rand) ([]int, error) {
-	return ds.Uniform(len(ref), rng), nil
+func (s *UncondSampler) Sample(ref []int, ds *Dataset, d *Draws) ([]int, error) {
+	return ds.Uniform(len(ref), d), nil
 }
 
 // DefaultTogetherID groups every UncondTogether sampler made with it.
@@ -201,7 +178,7 @@ type ExactSampler struct{}
 func (ExactSampler) String() string                                { return "exact" }
 func (ExactSampler) PoolOf() Pool                                  { return Pool{} }
 func (ExactSampler) EqClass(ref []int, _ *Dataset) (string, error) { return fmt.Sprint(ref), nil }
-func (ExactSampler) Sample(ref []int, _ *Dataset, _ *rand.Rand) ([]int, error) {
+func (ExactSampler) Sample(ref []int, _ *Dataset, _ *Draws) ([]int, error) {
 	return append([]int(nil), ref...), nil
 }
 
@@ -213,7 +190,7 @@ func (s *FixedOtherSampler) PoolOf() Pool   { return Pool{} }
 func (s *FixedOtherSampler) EqClass(ref []int, _ *Dataset) (string, error) {
 	return "", nil
 }
-func (s *FixedOtherSampler) Sample(ref []int, ds *Dataset, _ *rand.Rand) ([]int, error) {
+func (s *FixedOtherSampler) Sample(ref []int, ds *Dataset, _ *Draws) ([]int, error) {
 	if len(s.Other) != len(ref) {
 		return nil, fmt.Errorf("fixed sampler holds %d examples, the reference has %d", len(s.Other), len(ref))
 	}
@@ -229,11 +206,12 @@ func (s *FixedOtherSampler) Sample(ref []int, ds *Dataset, _ *rand.Rand) ([]int,
 type pools map[string]map[string][][]int
 
 // sampleWithPool draws through s's pool when it has one: a random slot of
-// the pool for (sampler, reference class), filled lazily.
-func (ps pools) sampleWithPool(s Sampler, ref []int, ds *Dataset, rng *rand.Rand) ([]int, error) {
+// the pool for (sampler, reference class), filled lazily. d is the call's
+// own stream: the slot is its first number, the sampler draws from a child.
+func (ps pools) sampleWithPool(s Sampler, ref []int, ds *Dataset, d *Draws) ([]int, error) {
 	p := s.PoolOf()
 	if p.Size <= 0 {
-		return s.Sample(ref, ds, rng)
+		return s.Sample(ref, ds, d)
 	}
 	cls, err := s.EqClass(ref, ds)
 	if err != nil {
@@ -248,13 +226,13 @@ func (ps pools) sampleWithPool(s Sampler, ref []int, ds *Dataset, rng *rand.Rand
 		slots = make([][]int, p.Size)
 		ps[key][cls] = slots
 	}
-	k := rng.IntN(len(slots))
+	k := d.IntN(len(slots))
 	if slots[k] == nil {
-		d, err := s.Sample(ref, ds, rng)
+		v, err := s.Sample(ref, ds, d.Stream())
 		if err != nil {
 			return nil, err
 		}
-		slots[k] = d
+		slots[k] = v
 	}
 	return append([]int(nil), slots[k]...), nil
 }

@@ -43,7 +43,7 @@ func corrcoef(a, b []int) float64 {
 
 func TestUncondSampler(t *testing.T) {
 	ds := rangeDS(t, 100)
-	rng := NewRand(1)
+	rng := NewDraws(1)
 	s := &UncondSampler{}
 	a, _ := s.Sample(iota(100), ds, rng)
 	b, _ := s.Sample(iota(100), ds, rng)
@@ -63,7 +63,7 @@ func TestUncondSampler(t *testing.T) {
 func TestExactSampler(t *testing.T) {
 	ds := rangeDS(t, 100)
 	ref := iota(100)
-	got, _ := ExactSampler{}.Sample(ref, ds, NewRand(1))
+	got, _ := ExactSampler{}.Sample(ref, ds, NewDraws(1))
 	if !slices.Equal(got, ref) {
 		t.Fatal("exact sampler changed the reference")
 	}
@@ -111,7 +111,7 @@ func TestFixedOtherSampler(t *testing.T) {
 	if !slices.Equal(s.Datum["B"], other) {
 		t.Fatal("fixed sampler did not return its dataset")
 	}
-	if _, err := (&FixedOtherSampler{Other: other[:3]}).Sample(iota(5), ds, NewRand(0)); err == nil {
+	if _, err := (&FixedOtherSampler{Other: other[:3]}).Sample(iota(5), ds, NewDraws(0)); err == nil {
 		t.Fatal("fixed sampler of the wrong length accepted")
 	}
 }
@@ -127,7 +127,7 @@ func TestFuncSamplerAgreesAndIsUniform(t *testing.T) {
 	for i := range ref {
 		ref[i] = i % ds.Len()
 	}
-	got, err := s.Sample(ref, ds, NewRand(5))
+	got, err := s.Sample(ref, ds, NewDraws(5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestFuncSamplerNoAgreeingDatum(t *testing.T) {
 	ds := rangeDS(t, 10)
 	// a feature computed on another dataset's examples cannot be matched
 	s := &FuncSampler{Name: "broken", Feature: func(*Dataset) ([]string, error) { return []string{"a"}, nil }}
-	if _, err := s.Sample([]int{0}, ds, NewRand(0)); err == nil {
+	if _, err := s.Sample([]int{0}, ds, NewDraws(0)); err == nil {
 		t.Fatal("feature of the wrong length accepted")
 	}
 }
@@ -264,11 +264,11 @@ func TestAgreeOnGroupsCachedOnDataset(t *testing.T) {
 		ref[i] = (i * 7) % ds.Len()
 	}
 	for seed := range uint64(5) {
-		got, err := a.Sample(ref, ds, NewRand(seed))
+		got, err := a.Sample(ref, ds, NewDraws(seed))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := own.Sample(ref, ds, NewRand(seed))
+		want, _ := own.Sample(ref, ds, NewDraws(seed))
 		if !slices.Equal(got, want) {
 			t.Fatalf("seed %d: cached groups drew differently", seed)
 		}
