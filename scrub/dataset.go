@@ -193,9 +193,6 @@ func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tenso
 	if err != nil {
 		return nil, err
 	}
-	if err := d.checkIndices(name, idx); err != nil {
-		return nil, err
-	}
 	row := t.Size() / d.n
 	shape := append([]int{len(idx)}, t.Shape()[1:]...)
 	if dt == tensor.Float32 {
@@ -204,13 +201,21 @@ func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tenso
 		if err != nil {
 			return nil, err
 		}
-		return tensor.FromFloat32(shape, gatherRows(make([]float32, len(idx)*row), vals, idx, row))
+		out := make([]float32, len(idx)*row)
+		if err := gather(d, name, out, vals, idx, row); err != nil {
+			return nil, err
+		}
+		return tensor.FromFloat32(shape, out)
 	}
 	vals, err := d.values(name)
 	if err != nil {
 		return nil, err
 	}
-	g, err := tensor.FromFloat64(shape, gatherRows(make([]float64, len(idx)*row), vals, idx, row))
+	out := make([]float64, len(idx)*row)
+	if err := gather(d, name, out, vals, idx, row); err != nil {
+		return nil, err
+	}
+	g, err := tensor.FromFloat64(shape, out)
 	if err != nil {
 		return nil, err
 	}
@@ -237,49 +242,81 @@ func (d *Dataset) gatherPooled(name string, idx []int) (*tensor.Tensor, []float3
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := d.checkIndices(name, idx); err != nil {
-		return nil, nil, err
-	}
 	vals, err := d.values32(name)
 	if err != nil {
 		return nil, nil, err
 	}
 	row := t.Size() / d.n
 	buf := getF32(len(idx) * row)
-	gatherRows(buf, vals, idx, row)
+	if err := gather(d, name, buf, vals, idx, row); err != nil {
+		putF32(buf)
+		return nil, nil, err
+	}
 	g, err := tensor.FromFloat32(append([]int{len(idx)}, t.Shape()[1:]...), buf)
 	return g, buf, err
 }
 
-func (d *Dataset) checkIndices(name string, idx []int) error {
-	for _, i := range idx {
-		if i < 0 || i >= d.n {
-			return fmt.Errorf("%s: example %d out of range [0,%d)", name, i, d.n)
+// gather copies name's rows at idx into out, in parallel parts for big
+// gathers (a part is at least gatherPart elements); an index out of range
+// is an error naming the first one.
+func gather[T float32 | float64](d *Dataset, name string, out, vals []T, idx []int, row int) error {
+	var mu sync.Mutex
+	first := len(idx)
+	splitWork(len(idx), max(1, gatherPart/row), func(lo, hi int) {
+		if k := gatherRows(out[lo*row:hi*row], vals, idx[lo:hi], row); k >= 0 {
+			mu.Lock()
+			first = min(first, lo+k)
+			mu.Unlock()
 		}
+	})
+	if first < len(idx) {
+		return fmt.Errorf("%s: example %d out of range [0,%d)", name, idx[first], d.n)
 	}
 	return nil
 }
 
-// gatherRows copies the rows of vals (row elements each) at idx into out.
-func gatherRows[T float32 | float64](out, vals []T, idx []int, row int) []T {
+// gatherPart is the fewest elements a goroutine of a gather copies.
+const gatherPart = 8192
+
+// gatherRows copies the rows of vals (row elements each) at idx into out
+// and returns -1, or stops at the first index out of range and returns
+// its position. The range check is also the bounds check the copy needs.
+func gatherRows[T float32 | float64](out, vals []T, idx []int, row int) int {
 	if row == 1 {
+		out = out[:len(idx)]
 		for k, i := range idx {
+			if uint(i) >= uint(len(vals)) {
+				return k
+			}
 			out[k] = vals[i]
 		}
-		return out
+		return -1
 	}
-	if row <= 16 {
-		// short rows: an element loop beats a memmove call per row
+	n := len(vals) / row
+	if row == 3 {
+		// triples (day 4a's digits): unrolled, one bounds check per side
 		for k, i := range idx {
-			dst, src := out[k*row:(k+1)*row], vals[i*row:(i+1)*row]
+			if uint(i) >= uint(n) {
+				return k
+			}
+			o, v := out[3*k:3*k+3:3*k+3], vals[3*i:3*i+3:3*i+3]
+			o[0], o[1], o[2] = v[0], v[1], v[2]
+		}
+		return -1
+	}
+	for k, i := range idx {
+		if uint(i) >= uint(n) {
+			return k
+		}
+		dst, src := out[k*row:(k+1)*row], vals[i*row:(i+1)*row]
+		if row <= 16 {
+			// short rows: an element loop beats a memmove call per row
 			for j := range dst {
 				dst[j] = src[j]
 			}
+			continue
 		}
-		return out
+		copy(dst, src)
 	}
-	for k, i := range idx {
-		copy(out[k*row:(k+1)*row], vals[i*row:(i+1)*row])
-	}
-	return out
+	return -1
 }

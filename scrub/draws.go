@@ -90,8 +90,12 @@ const parallelDraws = 8192
 // splitDraws runs f over [0, n) in at most GOMAXPROCS contiguous parts
 // (one when n is small). Callers compute each position independently, so
 // the split never changes a result.
-func splitDraws(n int, f func(lo, hi int)) {
-	parts := min(runtime.GOMAXPROCS(0), n/(parallelDraws/2))
+func splitDraws(n int, f func(lo, hi int)) { splitWork(n, parallelDraws/2, f) }
+
+// splitWork runs f over [0, n) in at most GOMAXPROCS contiguous parts of
+// at least least positions each.
+func splitWork(n, least int, f func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), n/least)
 	if parts <= 1 {
 		f(0, n)
 		return

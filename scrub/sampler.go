@@ -47,14 +47,14 @@ type FuncSampler struct {
 }
 
 // grouping is a feature's partition of a dataset: the examples listed
-// group by group (groups in sorted key order, members ascending), and for
-// each example the span of its group in that list — one lookup per draw.
+// group by group (groups in sorted key order, members ascending), each
+// group's start in that list (and the end, last), and each example's group.
+// A draw reads one group id, two starts (a small table) and one member.
 type grouping struct {
 	members []int32
-	span    []groupSpan // per example
+	start   []int32  // per group, then len(members)
+	of      []uint32 // per example
 }
-
-type groupSpan struct{ start, n int32 }
 
 // AgreeOn is the FuncSampler whose feature is the named dataset columns.
 func AgreeOn(columns ...string) *FuncSampler {
@@ -120,14 +120,15 @@ func groupKeys(keys []string) *grouping {
 		order = append(order, k)
 	}
 	sort.Strings(order)
-	g := &grouping{members: make([]int32, 0, len(keys)), span: make([]groupSpan, len(keys))}
-	for _, k := range order {
-		sp := groupSpan{int32(len(g.members)), int32(len(byKey[k]))}
+	g := &grouping{members: make([]int32, 0, len(keys)), start: make([]int32, 0, len(order)+1), of: make([]uint32, len(keys))}
+	for id, k := range order {
+		g.start = append(g.start, int32(len(g.members)))
 		for _, i := range byKey[k] {
-			g.span[i] = sp
+			g.of[i] = uint32(id)
 			g.members = append(g.members, int32(i))
 		}
 	}
+	g.start = append(g.start, int32(len(g.members)))
 	return g
 }
 
@@ -146,8 +147,9 @@ func (s *FuncSampler) Sample(ref []int, ds *Dataset, d *Draws) ([]int, error) {
 	base := d.take(len(ref))
 	splitDraws(len(ref), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
-			sp := g.span[ref[p]]
-			out[p] = int(g.members[int(sp.start)+below(d.at(base+uint64(p)), int(sp.n))])
+			id := g.of[ref[p]]
+			s, e := g.start[id], g.start[id+1]
+			out[p] = int(g.members[int(s)+below(d.at(base+uint64(p)), int(e-s))])
 		}
 	})
 	return out, nil

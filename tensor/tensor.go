@@ -357,6 +357,18 @@ func (t *Tensor) forEachOffset(f func(pos int)) {
 
 // Float64s returns the elements in C order as a new float64 slice.
 func (t *Tensor) Float64s() []float64 {
+	if t.IsContiguous() && t.dtype != Int64 {
+		// the common case (a plan's outputs) as one conversion loop
+		out := make([]float64, t.Size())
+		if t.dtype == Float32 {
+			for i, v := range t.f32[t.offset : t.offset+len(out)] {
+				out[i] = float64(v)
+			}
+		} else {
+			copy(out, t.f64[t.offset:t.offset+len(out)])
+		}
+		return out
+	}
 	out := make([]float64, 0, t.Size())
 	t.forEachOffset(func(p int) { out = append(out, t.getFlat(p)) })
 	return out
