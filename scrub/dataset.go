@@ -236,8 +236,10 @@ func getF32(n int) []float32 {
 func putF32(b []float32) { f32Pool.Put(&b) }
 
 // gatherPooled is a float32 Gather into a buffer from f32Pool, returned
-// with the tensor so that its owner can hand it back.
-func (d *Dataset) gatherPooled(name string, idx []int) (*tensor.Tensor, []float32, error) {
+// with the tensor so that its owner can hand it back. columnar lays the
+// rows of a rank-2 array out column by column: the same [n, r] tensor,
+// strided (1, n), whose columns are contiguous.
+func (d *Dataset) gatherPooled(name string, idx []int, columnar bool) (*tensor.Tensor, []float32, error) {
 	t, err := d.Array(name)
 	if err != nil {
 		return nil, nil, err
@@ -248,12 +250,70 @@ func (d *Dataset) gatherPooled(name string, idx []int) (*tensor.Tensor, []float3
 	}
 	row := t.Size() / d.n
 	buf := getF32(len(idx) * row)
+	if columnar && t.Rank() == 2 {
+		if err := gatherColumns(d, name, buf, vals, idx, row); err != nil {
+			putF32(buf)
+			return nil, nil, err
+		}
+		g, err := tensor.FromFloat32([]int{row, len(idx)}, buf)
+		if err != nil {
+			return nil, nil, err
+		}
+		g, err = g.Permute([]int{1, 0})
+		return g, buf, err
+	}
 	if err := gather(d, name, buf, vals, idx, row); err != nil {
 		putF32(buf)
 		return nil, nil, err
 	}
 	g, err := tensor.FromFloat32(append([]int{len(idx)}, t.Shape()[1:]...), buf)
 	return g, buf, err
+}
+
+// gatherColumns is gather into a column-by-column layout: element c of
+// row k at out[c*len(idx)+k]. Parts of big gathers run in parallel.
+func gatherColumns(d *Dataset, name string, out, vals []float32, idx []int, row int) error {
+	var mu sync.Mutex
+	first := len(idx)
+	splitWork(len(idx), max(1, gatherPart/row), func(lo, hi int) {
+		if k := gatherColumnsPart(out, vals, idx, row, lo, hi); k >= 0 {
+			mu.Lock()
+			first = min(first, k)
+			mu.Unlock()
+		}
+	})
+	if first < len(idx) {
+		return fmt.Errorf("%s: example %d out of range [0,%d)", name, idx[first], d.n)
+	}
+	return nil
+}
+
+// gatherColumnsPart gathers rows [lo, hi) of idx, returning the first
+// position out of range or -1.
+func gatherColumnsPart(out, vals []float32, idx []int, row, lo, hi int) int {
+	n, m := len(idx), len(vals)/row
+	if row == 3 {
+		c0, c1, c2 := out[:n], out[n:2*n], out[2*n:3*n]
+		for k := lo; k < hi; k++ {
+			i := idx[k]
+			if uint(i) >= uint(m) {
+				return k
+			}
+			v := vals[3*i : 3*i+3 : 3*i+3]
+			c0[k], c1[k], c2[k] = v[0], v[1], v[2]
+		}
+		return -1
+	}
+	for k := lo; k < hi; k++ {
+		i := idx[k]
+		if uint(i) >= uint(m) {
+			return k
+		}
+		for c, v := range vals[i*row : (i+1)*row] {
+			out[c*n+k] = v
+		}
+	}
+	return -1
 }
 
 // gather copies name's rows at idx into out, in parallel parts for big

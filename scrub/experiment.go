@@ -30,6 +30,9 @@ type Experiment struct {
 	slotOrder []string
 	mu        sync.Mutex
 	shapes    map[string]*shaped // by batch shape (gatherer.sig)
+	// columnar holds the inputs the model reads one element at a time
+	// (see columnarInputs): Run gathers them column by column.
+	columnar map[string]bool
 }
 
 // NewExperiment checks the correspondence against the model (including
@@ -58,6 +61,7 @@ func NewExperiment(model circuit.Circuit, ds *Dataset, corr *Correspondence) (*E
 		return nil, fmt.Errorf("the model has no free Symbols to resample")
 	}
 	sort.Strings(e.Inputs)
+	e.columnar = columnarInputs(model, e.symbols)
 	if err := corr.Check(model, e.Inputs); err != nil {
 		return nil, err
 	}
@@ -183,7 +187,7 @@ const maxShapes = 16
 // bindings. pooled float32 gathers take recycled buffers, which the caller
 // hands back (g.recycle) once the bindings are no longer used.
 func (e *Experiment) build(s *Samples, dt tensor.DType, pooled bool) (*shaped, *gatherer, error) {
-	g := &gatherer{data: e.Data, dt: dt, pooled: pooled && dt == tensor.Float32, binds: map[string]*tensor.Tensor{}, seen: map[string][]gatheredVec{}}
+	g := &gatherer{data: e.Data, dt: dt, pooled: pooled && dt == tensor.Float32, columnar: e.columnar, binds: map[string]*tensor.Tensor{}, seen: map[string][]gatheredVec{}}
 	fmt.Fprintf(&g.sig, "%d", len(s.Ref))
 	ref, random := map[string]string{}, map[string]string{}
 	for _, in := range e.Inputs {
@@ -254,10 +258,12 @@ type gatherer struct {
 	data   *Dataset
 	dt     tensor.DType
 	pooled bool
-	bufs   [][]float32 // pooled buffers behind binds
-	binds  map[string]*tensor.Tensor
-	seen   map[string][]gatheredVec
-	sig    strings.Builder // the names in use order: the batch's shape
+	// columnar inputs' pooled gathers are laid out column by column
+	columnar map[string]bool
+	bufs     [][]float32 // pooled buffers behind binds
+	binds    map[string]*tensor.Tensor
+	seen     map[string][]gatheredVec
+	sig      strings.Builder // the names in use order: the batch's shape
 }
 
 type gatheredVec struct {
@@ -283,7 +289,7 @@ func (g *gatherer) use(into map[string]string, key, input string, idx []int) err
 		var err error
 		if g.pooled {
 			var buf []float32
-			t, buf, err = g.data.gatherPooled(input, idx)
+			t, buf, err = g.data.gatherPooled(input, idx, g.columnar[input])
 			g.bufs = append(g.bufs, buf)
 		} else {
 			t, err = g.data.Gather(input, idx, g.dt)
@@ -407,4 +413,38 @@ func (e *Experiment) Run(s *Samples, opts RunOptions) (*Result, error) {
 	r.Random = summarize(r.RandomValues)
 	r.LossRecovered = (r.Random.Mean - r.Scrubbed.Mean) / (r.Random.Mean - r.Original.Mean)
 	return r, nil
+}
+
+// columnarInputs are the rank-1 inputs (per example) that the model reads
+// only through Index nodes picking one element: each use reads one column
+// of the gathered [n, r] batch, which a column-by-column layout makes
+// contiguous. Inputs read whole (matrix products, elementwise ops over the
+// row) keep the row layout.
+func columnarInputs(model circuit.Circuit, symbols map[string]*circuit.Symbol) map[string]bool {
+	byHash := map[circuit.Hash]string{}
+	out := map[string]bool{}
+	for name, s := range symbols {
+		if len(s.Shape()) == 1 && s.Shape()[0] > 1 {
+			byHash[s.Hash()] = name
+			out[name] = true
+		}
+	}
+	circuit.Walk([]circuit.Circuit{model}, func(c circuit.Circuit) {
+		for _, ch := range c.Children() {
+			name, ok := byHash[ch.Hash()]
+			if !ok {
+				continue
+			}
+			ix, isIndex := c.(*circuit.Index)
+			if !isIndex || len(ix.Idx) != 1 || ix.Idx[0].Kind != circuit.IndexInt {
+				out[name] = false
+			}
+		}
+	})
+	for name, ok := range out {
+		if !ok {
+			delete(out, name)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package scrub
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -29,10 +30,11 @@ func checkGathers(t *testing.T, ds *Dataset) {
 		all, _ := ds.Array(name)
 		want := all.Float64s()
 		row := len(want) / 100
-		for _, pooled := range []bool{false, true} {
+		for _, mode := range []string{"fresh", "pooled", "columnar"} {
+			pooled := mode != "fresh"
 			var got []float64
 			if pooled {
-				g, buf, err := ds.gatherPooled(name, idx)
+				g, buf, err := ds.gatherPooled(name, idx, mode == "columnar")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -47,7 +49,7 @@ func checkGathers(t *testing.T, ds *Dataset) {
 			}
 			for p, i := range idx {
 				if !slices.Equal(got[p*row:(p+1)*row], want[i*row:(i+1)*row]) {
-					t.Fatalf("%s pooled=%v: row %d is not example %d", name, pooled, p, i)
+					t.Fatalf("%s %s: row %d is not example %d", name, mode, p, i)
 				}
 			}
 		}
@@ -62,9 +64,65 @@ func checkGathers(t *testing.T, ds *Dataset) {
 			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("example %d out of range", bad.val)) {
 				t.Errorf("%s: index %d at %d: got %v", name, bad.val, bad.at, err)
 			}
-			if _, _, err := ds.gatherPooled(name, b); err == nil {
-				t.Errorf("%s: pooled gather took index %d", name, bad.val)
+			for _, columnar := range []bool{false, true} {
+				if _, _, err := ds.gatherPooled(name, b, columnar); err == nil || !strings.Contains(err.Error(), "out of range") {
+					t.Errorf("%s: pooled gather (columnar %v) took index %d: %v", name, columnar, bad.val, err)
+				}
 			}
 		}
+	}
+}
+
+// Day 4a's model reads xs one digit at a time, so its float32 runs gather
+// xs column by column; a model that reads rows whole keeps rows. Both
+// layouts give the float64 naive evaluation's numbers.
+func TestColumnarGathersKeepTheNumbers(t *testing.T) {
+	model, ds := day4a(t)
+	h, err := LoadHypothesis("../examples/day4a/hypothesis.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	corr, err := h.Correspondence(ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := NewExperiment(model, ds, corr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ex.columnar["xs"] || ex.columnar["labels"] || len(ex.columnar) != 1 {
+		t.Fatalf("columnar inputs %v, want xs only", ex.columnar)
+	}
+	s, err := ex.Sample(3000, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ex.Run(s, RunOptions{DType: tensor.Float64, Naive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, naive := range []bool{false, true} {
+		got, err := ex.Run(s, RunOptions{Naive: naive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range want.ScrubbedValues {
+			for _, pair := range [][2]float64{{got.OriginalValues[i], want.OriginalValues[i]}, {got.ScrubbedValues[i], w}, {got.RandomValues[i], want.RandomValues[i]}} {
+				if math.Abs(pair[0]-pair[1]) > 1e-5*max(1, math.Abs(pair[1])) {
+					t.Fatalf("naive %v, sample %d: float32 %g, float64 %g", naive, i, pair[0], pair[1])
+				}
+			}
+		}
+	}
+
+	rows := parseModel(t, `'loss' Einsum i,i->
+  'xs' [3] Symbol
+  'xs'`)
+	ex2, err := NewExperiment(rows, ds, corrOf(t, NewInterpNode("root", ExactSampler{}, nil), RootMatcher()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex2.columnar) != 0 {
+		t.Errorf("a model reading xs whole gathers %v column by column", ex2.columnar)
 	}
 }
