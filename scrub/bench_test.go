@@ -16,7 +16,7 @@ import (
 	"github.com/circopt/circopt/transformer"
 )
 
-func loadDay4a(b *testing.B, hypothesis string) *Experiment {
+func loadDay4a(b testing.TB, hypothesis string) *Experiment {
 	b.Helper()
 	model, ds := day4a(b)
 	h, err := LoadHypothesis("../examples/day4a/" + hypothesis)

@@ -77,19 +77,8 @@ func checkGathers(t *testing.T, ds *Dataset) {
 // xs column by column; a model that reads rows whole keeps rows. Both
 // layouts give the float64 naive evaluation's numbers.
 func TestColumnarGathersKeepTheNumbers(t *testing.T) {
-	model, ds := day4a(t)
-	h, err := LoadHypothesis("../examples/day4a/hypothesis.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	corr, err := h.Correspondence(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := NewExperiment(model, ds, corr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := loadDay4a(t, "hypothesis.json")
+	ds := ex.Data
 	if !ex.columnar["xs"] || ex.columnar["labels"] || len(ex.columnar) != 1 {
 		t.Fatalf("columnar inputs %v, want xs only", ex.columnar)
 	}
