@@ -75,12 +75,15 @@ func below(x uint64, n int) int {
 // Uniform fills dst with indices drawn uniformly from [0, n), taking
 // len(dst) numbers.
 func (d *Draws) Uniform(dst []int, n int) {
-	base := d.take(len(dst))
-	splitDraws(len(dst), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			dst[p] = below(d.at(base+uint64(p)), n)
-		}
-	})
+	base := int(d.take(len(dst)))
+	splitDraws(len(dst), func(lo, hi int) { d.fill(dst[lo:hi], n, base+lo) })
+}
+
+// fill sets dst[p] to the bounded draw of number first+p, in [0, n).
+func (d *Draws) fill(dst []int, n, first int) {
+	for p := range dst {
+		dst[p] = below(d.at(uint64(first+p)), n)
+	}
 }
 
 // parallelDraws is the block size above which draws are split across

@@ -91,3 +91,51 @@ func BenchmarkDrawsUniform(b *testing.B) {
 		d.Uniform(out, 10000)
 	}
 }
+
+// A scrub big enough to be drawn in ranges of positions (one goroutine
+// per range) gives the vectors the sequential path gives: the first n
+// positions of a long draw equal a short draw's (which is sequential), and
+// GOMAXPROCS changes nothing.
+func TestSampleByRangeIsTheSequentialDraw(t *testing.T) {
+	ex := loadDay4a(t, "hypothesis.json")
+	if !ex.byRange() {
+		t.Fatal("day 4a's hypothesis should be drawn by range")
+	}
+	long := 3*parallelDraws + 17
+	var prev *Samples
+	for _, procs := range []int{1, 2, 4} {
+		old := runtime.GOMAXPROCS(procs)
+		s, err := ex.Sample(long, 21)
+		runtime.GOMAXPROCS(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev != nil && !sameSamples(s, prev, long) {
+			t.Fatalf("GOMAXPROCS %d drew other samples", procs)
+		}
+		prev = s
+	}
+	short, err := ex.Sample(parallelDraws-1, 21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSamples(short, prev, parallelDraws-1) {
+		t.Fatal("the range-drawn samples differ from the sequential draw")
+	}
+}
+
+// sameSamples compares the first n positions of every vector of a and b.
+func sameSamples(a, b *Samples, n int) bool {
+	eq := func(x, y []int) bool { return len(x) >= n && len(y) >= n && slices.Equal(x[:n], y[:n]) }
+	if !eq(a.Ref, b.Ref) || len(a.Datum) != len(b.Datum) || len(a.Other) != len(b.Other) || len(a.Random) != len(b.Random) {
+		return false
+	}
+	for _, m := range [][2]map[string][]int{{a.Datum, b.Datum}, {a.Other, b.Other}, {a.Random, b.Random}} {
+		for k, v := range m[0] {
+			if !eq(v, m[1][k]) {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -111,11 +111,19 @@ func (e *Experiment) Sample(n int, seed uint64) (*Samples, error) {
 	}
 	root := NewDraws(seed)
 	s := &Samples{Seed: seed, Datum: map[string][]int{}, Other: map[string][]int{}, Random: map[string][]int{}}
-	s.Ref = e.Data.Uniform(n, root.Stream())
+	refDraws := root.Stream()
 	// the baseline draws come before the hypothesis's, so that one seed
 	// gives the same original and random numbers under every hypothesis
-	for _, in := range e.Inputs {
-		s.Random[in] = e.Data.Uniform(n, root.Stream())
+	random := make([]*Draws, len(e.Inputs))
+	for k := range random {
+		random[k] = root.Stream()
+	}
+	if e.byRange() && n >= parallelDraws {
+		return s, e.sampleByRange(s, n, root, refDraws, random)
+	}
+	s.Ref = e.Data.Uniform(n, refDraws)
+	for k, in := range e.Inputs {
+		s.Random[in] = e.Data.Uniform(n, random[k])
 	}
 	parent := e.Corr.parents()
 	ps := pools{}
@@ -138,6 +146,83 @@ func (e *Experiment) Sample(n int, seed uint64) (*Samples, error) {
 		}
 	}
 	return s, nil
+}
+
+// byRange reports whether every sampler of the hypothesis draws position
+// by position, so that a scrub's vectors can be drawn in ranges.
+func (e *Experiment) byRange() bool {
+	for _, node := range e.order {
+		if _, ok := byRange(node.Cond); !ok {
+			return false
+		}
+		if _, ok := byRange(node.Other); !ok && !node.IsLeaf() {
+			return false
+		}
+	}
+	return true
+}
+
+// sampleByRange is Sample's draw cut into ranges of positions, each drawn
+// whole (reference, baselines, every node in order) by one goroutine: a
+// position's draws depend on nothing outside it, and every vector takes
+// the stream Sample's sequential path would give it, so the samples are
+// the same. One fork per scrub instead of one per vector.
+func (e *Experiment) sampleByRange(s *Samples, n int, root, refDraws *Draws, random []*Draws) error {
+	type step struct {
+		node                *InterpNode
+		from, cond, other   []int
+		condDraws, othDraws *Draws
+	}
+	s.Ref = make([]int, n)
+	for _, in := range e.Inputs {
+		s.Random[in] = make([]int, n)
+	}
+	parent := e.Corr.parents()
+	steps := make([]step, len(e.order))
+	for k, node := range e.order {
+		st := step{node: node, cond: make([]int, n), condDraws: root.Stream()}
+		st.from = s.Ref
+		if p := parent[node]; p != nil {
+			st.from = s.Datum[p.Name]
+		}
+		s.Datum[node.Name] = st.cond
+		if !node.IsLeaf() {
+			st.other, st.othDraws = make([]int, n), root.Stream()
+			s.Other[node.Name] = st.other
+		}
+		steps[k] = st
+	}
+	var mu sync.Mutex
+	var first error
+	firstAt := n
+	splitDraws(n, func(lo, hi int) {
+		fail := func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if lo < firstAt {
+				first, firstAt = err, lo
+			}
+		}
+		refDraws.fill(s.Ref[lo:hi], e.Data.Len(), lo)
+		for k, in := range e.Inputs {
+			random[k].fill(s.Random[in][lo:hi], e.Data.Len(), lo)
+		}
+		for _, st := range steps {
+			c, _ := byRange(st.node.Cond)
+			if err := c.drawRange(st.cond[lo:hi], st.from[lo:hi], e.Data, st.condDraws, lo); err != nil {
+				fail(fmt.Errorf("interp node %q: %w", st.node.Name, err))
+				return
+			}
+			if st.other != nil {
+				o, _ := byRange(st.node.Other)
+				if err := o.drawRange(st.other[lo:hi], st.cond[lo:hi], e.Data, st.othDraws, lo); err != nil {
+					fail(fmt.Errorf("interp node %q other inputs: %w", st.node.Name, err))
+					return
+				}
+			}
+		}
+	})
+	return first
 }
 
 // SlotDatum is the datum a slot's input takes.

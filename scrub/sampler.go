@@ -142,17 +142,37 @@ func (s *FuncSampler) Sample(ref []int, ds *Dataset, d *Draws) ([]int, error) {
 			return nil, fmt.Errorf("%s: reference example %d out of range [0,%d)", s.Name, i, ds.Len())
 		}
 	}
-	// draw p is the stream's number base+p, whatever the split
 	out := make([]int, len(ref))
 	base := d.take(len(ref))
-	splitDraws(len(ref), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			id := g.of[ref[p]]
-			s, e := g.start[id], g.start[id+1]
-			out[p] = int(g.members[int(s)+below(d.at(base+uint64(p)), int(e-s))])
-		}
-	})
+	splitDraws(len(ref), func(lo, hi int) { g.draw(out[lo:hi], ref[lo:hi], d, base+uint64(lo)) })
 	return out, nil
+}
+
+// draw fills out[p] with a member of ref[p]'s group, chosen by the
+// stream's number first+p; ref must be in range.
+func (g *grouping) draw(out, ref []int, d *Draws, first uint64) {
+	out = out[:len(ref)]
+	for p, i := range ref {
+		id := g.of[i]
+		s, e := g.start[id], g.start[id+1]
+		out[p] = int(g.members[int(s)+below(d.at(first+uint64(p)), int(e-s))])
+	}
+}
+
+// drawRange is Sample's positions [lo, lo+len(ref)) for Experiment.Sample's
+// parallel path: out[p] is what Sample's out[lo+p] would be.
+func (s *FuncSampler) drawRange(out, ref []int, ds *Dataset, d *Draws, lo int) error {
+	g, err := s.grouped(ds)
+	if err != nil {
+		return err
+	}
+	for _, i := range ref {
+		if i < 0 || i >= ds.Len() {
+			return fmt.Errorf("%s: reference example %d out of range [0,%d)", s.Name, i, ds.Len())
+		}
+	}
+	g.draw(out, ref, d, uint64(lo))
+	return nil
 }
 
 // UncondSampler draws uniformly, ignoring the reference.
@@ -163,6 +183,11 @@ func (s *UncondSampler) PoolOf() Pool                            { return s.Pool
 func (s *UncondSampler) EqClass([]int, *Dataset) (string, error) { return "", nil }
 func (s *UncondSampler) Sample(ref []int, ds *Dataset, d *Draws) ([]int, error) {
 	return ds.Uniform(len(ref), d), nil
+}
+
+func (s *UncondSampler) drawRange(out, _ []int, ds *Dataset, d *Draws, lo int) error {
+	d.fill(out, ds.Len(), lo)
+	return nil
 }
 
 // DefaultTogetherID groups every UncondTogether sampler made with it.
@@ -182,6 +207,28 @@ func (ExactSampler) PoolOf() Pool                                  { return Pool
 func (ExactSampler) EqClass(ref []int, _ *Dataset) (string, error) { return fmt.Sprint(ref), nil }
 func (ExactSampler) Sample(ref []int, _ *Dataset, _ *Draws) ([]int, error) {
 	return append([]int(nil), ref...), nil
+}
+
+func (ExactSampler) drawRange(out, ref []int, _ *Dataset, _ *Draws, _ int) error {
+	copy(out, ref)
+	return nil
+}
+
+// rangeSampler is a sampler whose draw at position p depends only on the
+// reference at p and its stream's number p: a vector can be drawn in
+// ranges (Experiment.Sample's parallel path) and equal the whole draw.
+// drawRange fills out (positions [lo, lo+len(out)) of the vector) from
+// the matching range of the reference, reading d's numbers from lo on.
+// Pooled samplers are not: a pool slot is chosen per whole vector.
+type rangeSampler interface {
+	Sampler
+	drawRange(out, ref []int, ds *Dataset, d *Draws, lo int) error
+}
+
+// byRange reports whether s draws position by position (unpooled).
+func byRange(s Sampler) (rangeSampler, bool) {
+	r, ok := s.(rangeSampler)
+	return r, ok && s.PoolOf().Size <= 0
 }
 
 // FixedOtherSampler returns a fixed dataset of the reference's length.
