@@ -3,12 +3,15 @@ package runtime
 import (
 	"math"
 
+	"github.com/circopt/circopt/internal/vec32"
 	"github.com/circopt/circopt/ir"
 )
 
 // softmaxRow32 writes softmax (op OpSoftmax) or log_softmax of one float32
 // row — d elements of a from p at stride sd — into dst, computing e^(x-max)
-// with mathf32.go's exp64Small instead of math.Exp. Everything else is
+// with vec32's Exp64 instead of math.Exp (contiguous rows through its
+// ExpSum and ExpStore kernels, which add in a fixed order of four partial
+// sums; strided rows add one at a time). Everything else is
 // lastAxisT's float64 arithmetic: the max, the float64 sum, one math.Log
 // per row, the same roundings. exp64Small is within 5.3e-9 relative and
 // exact at 0 (the row's max), so the sum is off by at most that fraction of
@@ -30,10 +33,10 @@ func softmaxRow32(op ir.Op, a []float32, p, d, sd int, dst []float32) {
 	s := 0.0
 	if op == ir.OpSoftmax {
 		if sd == 1 {
-			s = expStore32(dst, a[p:p+d], mf)
+			s = vec32.ExpStore(dst, a[p:p+d], mf)
 		} else {
 			for i := range dst {
-				e := exp64Small(max(float64(a[p+i*sd])-mf, -150))
+				e := vec32.Exp64(max(float64(a[p+i*sd])-mf, -150))
 				s += e
 				dst[i] = float32(e)
 			}
@@ -45,10 +48,10 @@ func softmaxRow32(op ir.Op, a []float32, p, d, sd int, dst []float32) {
 		return
 	}
 	if sd == 1 {
-		s = expSum32(a[p:p+d], mf)
+		s = vec32.ExpSum(a[p:p+d], mf)
 	} else {
 		for i := 0; i < d; i++ {
-			s += exp64Small(max(float64(a[p+i*sd])-mf, -150))
+			s += vec32.Exp64(max(float64(a[p+i*sd])-mf, -150))
 		}
 	}
 	ls := mf + math.Log(s)
@@ -78,43 +81,4 @@ func max32(r []float32) float32 {
 		m0 = max(m0, r[i])
 	}
 	return max(max(m0, m1), max(m2, m3))
-}
-
-// expSum32 is the float64 sum of e^(x-m) over r, in four interleaved
-// partial sums (a fixed order, so deterministic) that overlap the
-// exponentials' latency.
-func expSum32(r []float32, m float64) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(r); i += 4 {
-		s0 += exp64Small(max(float64(r[i])-m, -150))
-		s1 += exp64Small(max(float64(r[i+1])-m, -150))
-		s2 += exp64Small(max(float64(r[i+2])-m, -150))
-		s3 += exp64Small(max(float64(r[i+3])-m, -150))
-	}
-	for ; i < len(r); i++ {
-		s0 += exp64Small(max(float64(r[i])-m, -150))
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// expStore32 is expSum32 that also stores each e^(x-m), rounded, in dst.
-func expStore32(dst, r []float32, m float64) float64 {
-	r = r[:len(dst)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(r); i += 4 {
-		e0 := exp64Small(max(float64(r[i])-m, -150))
-		e1 := exp64Small(max(float64(r[i+1])-m, -150))
-		e2 := exp64Small(max(float64(r[i+2])-m, -150))
-		e3 := exp64Small(max(float64(r[i+3])-m, -150))
-		s0, s1, s2, s3 = s0+e0, s1+e1, s2+e2, s3+e3
-		dst[i], dst[i+1], dst[i+2], dst[i+3] = float32(e0), float32(e1), float32(e2), float32(e3)
-	}
-	for ; i < len(r); i++ {
-		e := exp64Small(max(float64(r[i])-m, -150))
-		s0 += e
-		dst[i] = float32(e)
-	}
-	return (s0 + s1) + (s2 + s3)
 }
