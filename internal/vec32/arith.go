@@ -4,43 +4,16 @@ package vec32
 // operation per element, so any order of lanes gives the same bits).
 
 // Add is dst[i] = a[i] + b[i].
-func Add(dst, a, b []float32) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	n := 0
-	if useAVX2 {
-		if n = len(dst) &^ 7; n > 0 {
-			addAVX2(dst[:n], a[:n], b[:n])
-		}
-	}
-	addGo(dst[n:], a[n:], b[n:])
-}
+func Add(dst, a, b []float32) { split2(dst, a, b, addAVX2, addGo) }
 
 // Mul is dst[i] = a[i] * b[i].
-func Mul(dst, a, b []float32) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	n := 0
-	if useAVX2 {
-		if n = len(dst) &^ 7; n > 0 {
-			mulAVX2(dst[:n], a[:n], b[:n])
-		}
-	}
-	mulGo(dst[n:], a[n:], b[n:])
-}
+func Mul(dst, a, b []float32) { split2(dst, a, b, mulAVX2, mulGo) }
 
 // AddTo is dst[i] += a[i].
 func AddTo(dst, a []float32) { split(dst, a, addToAVX2, addToGo) }
 
 // Scale is dst[i] = a[i] * f.
-func Scale(dst, a []float32, f float32) {
-	a = a[:len(dst)]
-	n := 0
-	if useAVX2 {
-		if n = len(dst) &^ 7; n > 0 {
-			scaleAVX2(dst[:n], a[:n], f)
-		}
-	}
-	scaleGo(dst[n:], a[n:], f)
-}
+func Scale(dst, a []float32, f float32) { splitArg(dst, a, f, scaleAVX2, scaleGo) }
 
 // Relu is dst[i] = max(a[i], 0): NaN stays NaN, -0 becomes +0.
 func Relu(dst, a []float32) { split(dst, a, reluAVX2, reluGo) }

@@ -48,3 +48,12 @@ func reluAVX2(dst, a []float32)
 
 //go:noescape
 func negAVX2(dst, a []float32)
+
+//go:noescape
+func mulF64AVX2(dst, a []float32, f float64)
+
+//go:noescape
+func subF64AVX2(dst, a []float32, f float64)
+
+//go:noescape
+func maxAVX2(r []float32, lanes *[8]float32) bool

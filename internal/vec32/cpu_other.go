@@ -11,7 +11,10 @@ var (
 	addToAVX2, reluAVX2, negAVX2                    = addToGo, reluGo, negGo
 	addAVX2, mulAVX2                                = addGo, mulGo
 	scaleAVX2                                       = scaleGo
+	mulF64AVX2, subF64AVX2                          = mulF64Go, subF64Go
 )
+
+func maxAVX2(r []float32, lanes *[8]float32) bool { panic("vec32: no AVX2") }
 
 func expSumAVX2(r []float32, m float64, s *[4]float64)        { panic("vec32: no AVX2") }
 func expStoreAVX2(dst, r []float32, m float64, s *[4]float64) { panic("vec32: no AVX2") }

@@ -79,7 +79,8 @@ func FuzzBinary(f *testing.F) {
 	})
 }
 
-// FuzzExpSum: ExpSum and ExpStore against their definition (expSumRef)
+// FuzzExpSum: Max against Go's max one at a time, ExpSum and ExpStore
+// against their definition (expSumRef)
 // with m the row's maximum or the fuzzer's m (skipped when some finite
 // x-m leaves Exp64's range).
 func FuzzExpSum(f *testing.F) {
@@ -87,6 +88,9 @@ func FuzzExpSum(f *testing.F) {
 	f.Add(seedBytes(-3, 1, 2, 0.5, 7, 7, -100, 3, 2, 1), 7.0)
 	f.Fuzz(func(t *testing.T, data []byte, m float64) {
 		r := floats(data)
+		if got, want := Max(r), maxRef(r); !same32(got, want) {
+			t.Fatalf("Max = %g, want %g", got, want)
+		}
 		mx, mf := math.Inf(-1), math.Inf(-1) // the maximum (NaN if any is), the finite maximum
 		for _, x := range r {
 			mx = max(mx, float64(x))

@@ -136,14 +136,16 @@ type unary struct {
 	name   string
 	consts []string // loaded into Y12, Y13, ... in order
 	body   func(s set) []string
+	// f64 adds a float64 argument f, broadcast into Y15.
+	f64 bool
 }
 
 var unaries = []unary{
-	{"expsAVX2", []string{"p89", "m150"}, func(s set) []string {
+	{name: "expsAVX2", consts: []string{"p89", "m150"}, body: func(s set) []string {
 		return cat(clamp(s, "Y12", "Y13"), expBody(s))
 	}},
 	// 1/(1 + Exp64(-c)), c = x clamped to ±150.
-	{"sigmoidsAVX2", []string{"p150", "m150", "one"}, func(s set) []string {
+	{name: "sigmoidsAVX2", consts: []string{"p150", "m150", "one"}, body: func(s set) []string {
 		return cat(clamp(s, "Y12", "Y13"),
 			[]string{"VXORPD " + c("sign") + ", " + s.x + ", " + s.x},
 			expBody(s),
@@ -155,7 +157,7 @@ var unaries = []unary{
 	// m = |v|; large: 1 - 2/(Exp64(2·min(m, 10)) + 1); small (m < 0.01):
 	// m·(1 + m²(-1/3 + m²(2/15 + m²·(-17/315)))); blended by m < 0.01,
 	// then v's sign copied on.
-	{"tanhsAVX2", []string{"p10", "two", "one"}, func(s set) []string {
+	{name: "tanhsAVX2", consts: []string{"p10", "two", "one"}, body: func(s set) []string {
 		v, m := s.u, s.w
 		return cat(
 			[]string{
@@ -186,7 +188,7 @@ var unaries = []unary{
 	}},
 	// v / (1 + Exp64(clamp(-2u, 300, -150))), u = geluC·(v + ((0.044715·v)·v)·v);
 	// NaN (all ones) where v = -Inf.
-	{"geluNewsAVX2", []string{"p300", "m150"}, func(s set) []string {
+	{name: "geluNewsAVX2", consts: []string{"p300", "m150"}, body: func(s set) []string {
 		v := s.u
 		return cat(
 			[]string{
@@ -206,6 +208,14 @@ var unaries = []unary{
 				"VCMPPD $0, " + c("ninf") + ", " + v + ", " + s.t,
 				"VORPD " + s.t + ", " + s.x + ", " + s.x,
 			})
+	}},
+	// The softmax rows' last pass: float32(float64(x) · f), and
+	// log_softmax's float32(float64(x) - f).
+	{name: "mulF64AVX2", f64: true, body: func(s set) []string {
+		return []string{"VMULPD Y15, " + s.x + ", " + s.x}
+	}},
+	{name: "subF64AVX2", f64: true, body: func(s set) []string {
+		return []string{"VSUBPD Y15, " + s.x + ", " + s.x}
 	}},
 }
 
@@ -236,14 +246,22 @@ func (w *writer) loadConsts(names []string) {
 }
 
 func (w *writer) genUnary(u unary) {
-	w.p("// func %s(dst, a []float32)", u.name)
-	w.p("TEXT ·%s(SB), NOSPLIT, $0-48", u.name)
+	if u.f64 {
+		w.p("// func %s(dst, a []float32, f float64)", u.name)
+		w.p("TEXT ·%s(SB), NOSPLIT, $0-56", u.name)
+	} else {
+		w.p("// func %s(dst, a []float32)", u.name)
+		w.p("TEXT ·%s(SB), NOSPLIT, $0-48", u.name)
+	}
 	w.p("\tMOVQ dst_base+0(FP), DI")
 	w.p("\tMOVQ dst_len+8(FP), CX")
 	w.p("\tMOVQ a_base+24(FP), SI")
 	w.p("\tSHRQ $3, CX")
 	w.p("\tJZ   done")
 	w.loadConsts(u.consts)
+	if u.f64 {
+		w.p("\tVBROADCASTSD f+48(FP), Y15")
+	}
 	w.p("loop:")
 	w.p("\tVCVTPS2PD (SI), %s", sets[0].x)
 	w.p("\tVCVTPS2PD 16(SI), %s", sets[1].x)
@@ -351,6 +369,65 @@ var ariths = []arith{
 		op:    func(y, _ int, _ string) []string { return []string{fmt.Sprintf("VXORPS Y15, Y%d, Y%d", y, y)} }},
 }
 
+// genMax writes maxAVX2(r []float32, lanes *[8]float32) bool: four
+// running maxima of eight lanes, x as VMAXPS's first source so a NaN x
+// leaves the maximum alone (the returned flag says a NaN was seen) and a
+// NaN never gets in; then the four folded into lanes. Zeros of either sign
+// may come out as either: the caller fixes the sign of a zero maximum.
+func (w *writer) genMax() {
+	w.p("// func maxAVX2(r []float32, lanes *[8]float32) bool")
+	w.p("TEXT ·maxAVX2(SB), NOSPLIT, $0-33")
+	w.p("\tMOVQ r_base+0(FP), SI")
+	w.p("\tMOVQ r_len+8(FP), CX")
+	w.p("\tMOVQ lanes+24(FP), DI")
+	w.p("\tVBROADCASTSS %s, Y0", "ninf32<>(SB)")
+	w.p("\tVMOVAPS Y0, Y1")
+	w.p("\tVMOVAPS Y0, Y2")
+	w.p("\tVMOVAPS Y0, Y3")
+	w.p("\tVXORPS Y8, Y8, Y8") // NaN lanes seen
+	w.p("\tSHRQ $3, CX")
+	w.p("\tJZ   fold")
+	w.p("\tCMPQ CX, $4")
+	w.p("\tJB   one")
+	w.p("four:")
+	for u := range 4 {
+		w.p("\tVMOVUPS %d(SI), Y%d", 32*u, 4+u)
+	}
+	for u := range 4 {
+		w.p("\tVCMPPS $3, Y%d, Y%d, Y%d", 4+u, 4+u, 9+u)
+		w.p("\tVMAXPS Y%d, Y%d, Y%d", u, 4+u, u)
+	}
+	w.p("\tVORPS Y9, Y10, Y9")
+	w.p("\tVORPS Y11, Y12, Y11")
+	w.p("\tVORPS Y9, Y8, Y8")
+	w.p("\tVORPS Y11, Y8, Y8")
+	w.p("\tADDQ $128, SI")
+	w.p("\tSUBQ $4, CX")
+	w.p("\tCMPQ CX, $4")
+	w.p("\tJAE  four")
+	w.p("\tTESTQ CX, CX")
+	w.p("\tJZ   fold")
+	w.p("one:")
+	w.p("\tVMOVUPS (SI), Y4")
+	w.p("\tVCMPPS $3, Y4, Y4, Y9")
+	w.p("\tVMAXPS Y0, Y4, Y0")
+	w.p("\tVORPS Y9, Y8, Y8")
+	w.p("\tADDQ $32, SI")
+	w.p("\tDECQ CX")
+	w.p("\tJNZ  one")
+	w.p("fold:")
+	w.p("\tVMAXPS Y1, Y0, Y0")
+	w.p("\tVMAXPS Y3, Y2, Y2")
+	w.p("\tVMAXPS Y2, Y0, Y0")
+	w.p("\tVMOVUPS Y0, (DI)")
+	w.p("\tVMOVMSKPS Y8, AX")
+	w.p("\tTESTL AX, AX")
+	w.p("\tSETNE ret+32(FP)")
+	w.p("\tVZEROUPPER")
+	w.p("\tRET")
+	w.p("")
+}
+
 func (w *writer) genArith(a arith) {
 	w.p("// func %s(%s)", a.name, a.sig)
 	w.p("TEXT ·%s(SB), NOSPLIT, $0-%s", a.name, a.frame)
@@ -423,12 +500,15 @@ func main() {
 	}
 	w.p("DATA sign32<>+0(SB)/4, $0x80000000")
 	w.p("GLOBL sign32<>(SB), RODATA|NOPTR, $4")
+	w.p("DATA ninf32<>+0(SB)/4, $0x%08x", math.Float32bits(float32(math.Inf(-1))))
+	w.p("GLOBL ninf32<>(SB), RODATA|NOPTR, $4")
 	w.p("")
 	for _, u := range unaries {
 		w.genUnary(u)
 	}
 	w.genExpSum(false)
 	w.genExpSum(true)
+	w.genMax()
 	for _, a := range ariths {
 		w.genArith(a)
 	}

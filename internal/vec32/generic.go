@@ -139,3 +139,33 @@ func negGo(dst, a []float32) {
 		dst[i] = -a[i]
 	}
 }
+
+func mulF64Go(dst, a []float32, f float64) {
+	a = a[:len(dst)]
+	for i, x := range a {
+		dst[i] = float32(float64(x) * f)
+	}
+}
+
+func subF64Go(dst, a []float32, f float64) {
+	a = a[:len(dst)]
+	for i, x := range a {
+		dst[i] = float32(float64(x) - f)
+	}
+}
+
+// maxGo continues Max from m over r: four independent running maxima
+// (max is associative and commutative, NaN and ±0 included, so the
+// result is the one-at-a-time loop's, without its chain of dependent
+// compares).
+func maxGo(r []float32, m float32) float32 {
+	m0, m1, m2, m3 := m, m, m, m
+	i := 0
+	for ; i+4 <= len(r); i += 4 {
+		m0, m1, m2, m3 = max(m0, r[i]), max(m1, r[i+1]), max(m2, r[i+2]), max(m3, r[i+3])
+	}
+	for ; i < len(r); i++ {
+		m0 = max(m0, r[i])
+	}
+	return max(max(m0, m1), max(m2, m3))
+}

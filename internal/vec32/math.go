@@ -10,16 +10,3 @@ func GeluNews(dst, a []float32) { split(dst, a, geluNewsAVX2, geluNewsGo) }
 // Logs has no vector kernel yet: log's range reduction (exponent split,
 // the √2 fold, four special cases) is the branchy one.
 func Logs(dst, a []float32) { logsGo(dst, a) }
-
-// split runs the vector kernel vec on the first len(dst)&^7 elements when
-// the CPU has AVX2 and the Go kernel gen on the rest.
-func split(dst, a []float32, vec, gen func(dst, a []float32)) {
-	a = a[:len(dst)]
-	n := 0
-	if useAVX2 {
-		if n = len(dst) &^ 7; n > 0 {
-			vec(dst[:n], a[:n])
-		}
-	}
-	gen(dst[n:], a[n:])
-}

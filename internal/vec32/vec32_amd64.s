@@ -146,6 +146,8 @@ DATA abs<>+24(SB)/8, $0x7fffffffffffffff
 GLOBL abs<>(SB), RODATA|NOPTR, $32
 DATA sign32<>+0(SB)/4, $0x80000000
 GLOBL sign32<>(SB), RODATA|NOPTR, $4
+DATA ninf32<>+0(SB)/4, $0xff800000
+GLOBL ninf32<>(SB), RODATA|NOPTR, $4
 
 // func expsAVX2(dst, a []float32)
 TEXT ·expsAVX2(SB), NOSPLIT, $0-48
@@ -517,6 +519,56 @@ loop:
 done:
 	RET
 
+// func mulF64AVX2(dst, a []float32, f float64)
+TEXT ·mulF64AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	SHRQ $3, CX
+	JZ   done
+	VBROADCASTSD f+48(FP), Y15
+loop:
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y6
+	VMULPD Y15, Y0, Y0
+	VMULPD Y15, Y6, Y6
+	VCVTPD2PSY Y0, X0
+	VCVTPD2PSY Y6, X6
+	VMOVUPS X0, (DI)
+	VMOVUPS X6, 16(DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop
+	VZEROUPPER
+done:
+	RET
+
+// func subF64AVX2(dst, a []float32, f float64)
+TEXT ·subF64AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ a_base+24(FP), SI
+	SHRQ $3, CX
+	JZ   done
+	VBROADCASTSD f+48(FP), Y15
+loop:
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y6
+	VSUBPD Y15, Y0, Y0
+	VSUBPD Y15, Y6, Y6
+	VCVTPD2PSY Y0, X0
+	VCVTPD2PSY Y6, X6
+	VMOVUPS X0, (DI)
+	VMOVUPS X6, 16(DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop
+	VZEROUPPER
+done:
+	RET
+
 // func expSumAVX2(r []float32, m float64, s *[4]float64)
 TEXT ·expSumAVX2(SB), NOSPLIT, $0-40
 	MOVQ r_base+0(FP), SI
@@ -671,6 +723,62 @@ loop:
 	VMOVUPD Y14, (DX)
 	VZEROUPPER
 done:
+	RET
+
+// func maxAVX2(r []float32, lanes *[8]float32) bool
+TEXT ·maxAVX2(SB), NOSPLIT, $0-33
+	MOVQ r_base+0(FP), SI
+	MOVQ r_len+8(FP), CX
+	MOVQ lanes+24(FP), DI
+	VBROADCASTSS ninf32<>(SB), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VXORPS Y8, Y8, Y8
+	SHRQ $3, CX
+	JZ   fold
+	CMPQ CX, $4
+	JB   one
+four:
+	VMOVUPS 0(SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VCMPPS $3, Y4, Y4, Y9
+	VMAXPS Y0, Y4, Y0
+	VCMPPS $3, Y5, Y5, Y10
+	VMAXPS Y1, Y5, Y1
+	VCMPPS $3, Y6, Y6, Y11
+	VMAXPS Y2, Y6, Y2
+	VCMPPS $3, Y7, Y7, Y12
+	VMAXPS Y3, Y7, Y3
+	VORPS Y9, Y10, Y9
+	VORPS Y11, Y12, Y11
+	VORPS Y9, Y8, Y8
+	VORPS Y11, Y8, Y8
+	ADDQ $128, SI
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JAE  four
+	TESTQ CX, CX
+	JZ   fold
+one:
+	VMOVUPS (SI), Y4
+	VCMPPS $3, Y4, Y4, Y9
+	VMAXPS Y0, Y4, Y0
+	VORPS Y9, Y8, Y8
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  one
+fold:
+	VMAXPS Y1, Y0, Y0
+	VMAXPS Y3, Y2, Y2
+	VMAXPS Y2, Y0, Y0
+	VMOVUPS Y0, (DI)
+	VMOVMSKPS Y8, AX
+	TESTL AX, AX
+	SETNE ret+32(FP)
+	VZEROUPPER
 	RET
 
 // func addAVX2(dst, a, b []float32)

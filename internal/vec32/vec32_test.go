@@ -55,6 +55,8 @@ var unaries = []struct {
 	{"relu", Relu, func(x float32) float32 { return max(x, 0) }},
 	{"neg", Neg, func(x float32) float32 { return -x }},
 	{"scale", func(dst, a []float32) { Scale(dst, a, -0.3711) }, func(x float32) float32 { return x * -0.3711 }},
+	{"mulF64", func(dst, a []float32) { MulF64(dst, a, 1/7.3) }, func(x float32) float32 { return float32(float64(x) * (1 / 7.3)) }},
+	{"subF64", func(dst, a []float32) { SubF64(dst, a, 3.0000001) }, func(x float32) float32 { return float32(float64(x) - 3.0000001) }},
 }
 
 // binaries are the two-operand ones; addTo reads dst as its first operand.
@@ -291,4 +293,64 @@ func TestGoKernelsMatchVector(t *testing.T) {
 	if v, g := ExpSum(in[:9999], 3), expSumGo(in[:9999], 3, 0, [4]float64{}); !same64(v, g) {
 		t.Fatalf("ExpSum: vector %g, Go %g", v, g)
 	}
+}
+
+// maxRef is Max's definition: Go's max one element at a time from -Inf.
+func maxRef(r []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, x := range r {
+		m = max(m, x)
+	}
+	return m
+}
+
+// TestMaxBits: Max equals the one-at-a-time max bit for bit (NaN as NaN)
+// on every length 0..70 at offsets 0..7 of random rows, with a NaN, a +0
+// among -0s (the zero-sign repair), all -0, all -Inf and ±Inf planted at
+// every position class, and on the long input list.
+func TestMaxBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	negz := float32(math.Copysign(0, -1))
+	paths(t, func(t *testing.T) {
+		check := func(r []float32, what string) {
+			if got, want := Max(r), maxRef(r); !same32(got, want) {
+				t.Fatalf("Max(%s, len %d) = %g (%#x), want %g (%#x)", what, len(r), got, math.Float32bits(got), want, math.Float32bits(want))
+			}
+		}
+		for n := 0; n <= 70; n++ {
+			for off := 0; off < 8; off++ {
+				r := make([]float32, off+n)[off:]
+				for i := range r {
+					r[i] = float32(rng.NormFloat64() * 10)
+				}
+				check(r, "random")
+				if n == 0 {
+					continue
+				}
+				p := rng.IntN(n)
+				for _, plant := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+					s := append([]float32(nil), r...)
+					s[p] = plant
+					check(s, "planted")
+				}
+				z := make([]float32, n)
+				for i := range z {
+					z[i] = -float32(rng.Float64()) - 1
+				}
+				z[p] = negz
+				check(z, "max -0")
+				z[rng.IntN(n)] = 0
+				check(z, "max -0 and +0")
+				for i := range z {
+					z[i] = negz
+				}
+				check(z, "all -0")
+				for i := range z {
+					z[i] = float32(math.Inf(-1))
+				}
+				check(z, "all -Inf")
+			}
+		}
+		check(inputs(), "inputs")
+	})
 }
