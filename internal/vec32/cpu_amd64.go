@@ -57,3 +57,6 @@ func subF64AVX2(dst, a []float32, f float64)
 
 //go:noescape
 func maxAVX2(r []float32, lanes *[8]float32) bool
+
+//go:noescape
+func logsAVX2(dst, a []float32)

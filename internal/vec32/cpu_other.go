@@ -12,6 +12,7 @@ var (
 	addAVX2, mulAVX2                                = addGo, mulGo
 	scaleAVX2                                       = scaleGo
 	mulF64AVX2, subF64AVX2                          = mulF64Go, subF64Go
+	logsAVX2                                        = logsGo
 )
 
 func maxAVX2(r []float32, lanes *[8]float32) bool { panic("vec32: no AVX2") }

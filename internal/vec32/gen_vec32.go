@@ -59,6 +59,20 @@ var consts = []struct {
 	{"geluc", math.Float64bits(geluC)},
 	{"gelu3", math.Float64bits(0.044715)},
 	{"ninf", math.Float64bits(math.Inf(-1))},
+	{"mant", 1<<52 - 1},
+	{"expoff", math.Float64bits(shifter) - 1023},
+	{"sqrt2", math.Float64bits(math.Sqrt2)},
+	{"half", math.Float64bits(0.5)},
+	{"l3", math.Float64bits(1.0 / 3)},
+	{"l5", math.Float64bits(1.0 / 5)},
+	{"l7", math.Float64bits(1.0 / 7)},
+	{"l9", math.Float64bits(1.0 / 9)},
+	{"l11", math.Float64bits(1.0 / 11)},
+	{"l13", math.Float64bits(1.0 / 13)},
+	{"l15", math.Float64bits(1.0 / 15)},
+	{"zero", 0},
+	{"pinf", math.Float64bits(math.Inf(1))},
+	{"nan", math.Float64bits(math.NaN())},
 	{"sign", 1 << 63},
 	{"abs", 1<<63 - 1},
 }
@@ -208,6 +222,50 @@ var unaries = []unary{
 				"VCMPPD $0, " + c("ninf") + ", " + v + ", " + s.t,
 				"VORPD " + s.t + ", " + s.x + ", " + s.x,
 			})
+	}},
+	// Log: v = m·2^e with m in [1, 2) from v's bits, float64(e) through
+	// the shifter (e + bits(shifter), as a float, less shifter), m halved
+	// and e incremented where m > √2 (blends), then Log's series and sum;
+	// finally the special cases blended in: ±0 → -Inf, +Inf → +Inf,
+	// negative or NaN → NaN.
+	{name: "logsAVX2", body: func(s set) []string {
+		v, x, t, k, r := s.u, s.x, s.t, s.k, s.r
+		out := []string{
+			"VMOVAPD " + x + ", " + v,
+			"VANDPD " + c("mant") + ", " + v + ", " + x,
+			"VORPD " + c("one") + ", " + x + ", " + x,
+			"VPSRLQ $52, " + v + ", " + t,
+			"VPADDQ " + c("expoff") + ", " + t + ", " + t,
+			"VSUBPD " + c("shifter") + ", " + t + ", " + t,
+			"VCMPPD $0x1e, " + c("sqrt2") + ", " + x + ", " + k, // m > √2
+			"VMULPD " + c("half") + ", " + x + ", " + r,
+			"VBLENDVPD " + k + ", " + r + ", " + x + ", " + x,
+			"VANDPD " + c("one") + ", " + k + ", " + r,
+			"VADDPD " + r + ", " + t + ", " + t,
+			"VSUBPD " + c("one") + ", " + x + ", " + r,
+			"VADDPD " + c("one") + ", " + x + ", " + x,
+			"VDIVPD " + x + ", " + r + ", " + r, // f
+			"VMULPD " + r + ", " + r + ", " + k, // f²
+			"VMULPD " + c("l15") + ", " + k + ", " + x,
+			"VADDPD " + c("l13") + ", " + x + ", " + x,
+		}
+		for _, cn := range []string{"l11", "l9", "l7", "l5", "l3", "one"} {
+			out = append(out, "VMULPD "+k+", "+x+", "+x, "VADDPD "+c(cn)+", "+x+", "+x)
+		}
+		return append(out,
+			"VADDPD "+r+", "+r+", "+r, // 2f
+			"VMULPD "+x+", "+r+", "+x, // s
+			"VMULPD "+c("ln2lo")+", "+t+", "+r,
+			"VADDPD "+r+", "+x+", "+x,
+			"VMULPD "+c("ln2hi")+", "+t+", "+r,
+			"VADDPD "+x+", "+r+", "+x,
+			"VCMPPD $0, "+c("zero")+", "+v+", "+k,
+			"VBLENDVPD "+k+", "+c("ninf")+", "+x+", "+x,
+			"VCMPPD $0, "+c("pinf")+", "+v+", "+k,
+			"VBLENDVPD "+k+", "+c("pinf")+", "+x+", "+x,
+			"VCMPPD $0x19, "+c("zero")+", "+v+", "+k, // !(v >= 0), NaN included
+			"VBLENDVPD "+k+", "+c("nan")+", "+x+", "+x,
+		)
 	}},
 	// The softmax rows' last pass: float32(float64(x) · f), and
 	// log_softmax's float32(float64(x) - f).

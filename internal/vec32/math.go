@@ -7,6 +7,4 @@ func Sigmoids(dst, a []float32) { split(dst, a, sigmoidsAVX2, sigmoidsGo) }
 func Tanhs(dst, a []float32)    { split(dst, a, tanhsAVX2, tanhsGo) }
 func GeluNews(dst, a []float32) { split(dst, a, geluNewsAVX2, geluNewsGo) }
 
-// Logs has no vector kernel yet: log's range reduction (exponent split,
-// the √2 fold, four special cases) is the branchy one.
-func Logs(dst, a []float32) { logsGo(dst, a) }
+func Logs(dst, a []float32) { split(dst, a, logsAVX2, logsGo) }

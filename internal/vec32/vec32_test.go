@@ -281,7 +281,7 @@ func TestGoKernelsMatchVector(t *testing.T) {
 		name     string
 		vec, gen func(dst, a []float32)
 	}{{"exp", Exps, expsGo}, {"sigmoid", Sigmoids, sigmoidsGo}, {"tanh", Tanhs, tanhsGo}, {"gelu_new", GeluNews, geluNewsGo},
-		{"relu", Relu, reluGo}, {"neg", Neg, negGo}} {
+		{"log", Logs, logsGo}, {"relu", Relu, reluGo}, {"neg", Neg, negGo}} {
 		k.vec(vec, in)
 		k.gen(gen, in)
 		for i := range in {
