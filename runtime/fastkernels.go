@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/circopt/circopt/internal/rowloop"
+	"github.com/circopt/circopt/internal/vec32"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/ir/interp"
 	"github.com/circopt/circopt/tensor"
@@ -72,6 +73,9 @@ func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *rowloop.Loo
 		l.Each(lo, hi, []int{0, aoff}, func(p []int) {
 			po, pa := p[0], p[1]
 			dst := o[po : po+n]
+			if d32, ok := any(dst).([]float32); ok && sa == 1 && unary32s(op, float32(factor), d32, any(a[pa:pa+n]).([]float32)) {
+				return // vec32's kernel (mathf32.go)
+			}
 			switch op {
 			case ir.OpRelu:
 				// max is branch-free (a data-dependent branch mispredicts on
@@ -96,10 +100,6 @@ func unaryT[T float](op ir.Op, f func(float64) float64, factor T, l *rowloop.Loo
 				if d32, ok := any(dst).([]float32); ok {
 					if f32 := fastUnary32(op); f32 != nil { // as fused regions compute it
 						a32 := any(a).([]float32)
-						if sa == 1 {
-							fastUnary32s(op)(d32, a32[pa:pa+n])
-							return
-						}
 						for i := range d32 {
 							d32[i] = f32(a32[pa+i*sa])
 						}
@@ -139,6 +139,10 @@ func binaryT[T float](op ir.Op, l *rowloop.Loop, o, a []T, aoff int, b []T, boff
 			case ir.OpAdd:
 				if sa == 1 && sb == 1 {
 					x, y := a[pa:pa+n], b[pb:pb+n]
+					if d32, ok := any(dst).([]float32); ok {
+						vec32.Add(d32, any(x).([]float32), any(y).([]float32))
+						return
+					}
 					for i := range dst {
 						dst[i] = x[i] + y[i]
 					}
@@ -150,6 +154,10 @@ func binaryT[T float](op ir.Op, l *rowloop.Loop, o, a []T, aoff int, b []T, boff
 			case ir.OpMul:
 				if sa == 1 && sb == 1 {
 					x, y := a[pa:pa+n], b[pb:pb+n]
+					if d32, ok := any(dst).([]float32); ok {
+						vec32.Mul(d32, any(x).([]float32), any(y).([]float32))
+						return
+					}
 					for i := range dst {
 						dst[i] = x[i] * y[i]
 					}
@@ -176,6 +184,10 @@ func accumulateT[T float](l *rowloop.Loop, o, a []T, aoff int) {
 			dst := o[po : po+n]
 			if sa == 1 {
 				x := a[pa : pa+n]
+				if d32, ok := any(dst).([]float32); ok {
+					vec32.AddTo(d32, any(x).([]float32))
+					return
+				}
 				for i := range dst {
 					dst[i] += x[i]
 				}

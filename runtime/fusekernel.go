@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/circopt/circopt/internal/rowloop"
+	"github.com/circopt/circopt/internal/vec32"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/tensor"
 )
@@ -122,6 +123,9 @@ func fusedRunT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leav
 // applyFused computes one op of a block into dst (never one of its
 // arguments).
 func applyFused[T float](op *fusedOp, dst []T, slots [][]T) {
+	if d32, ok := any(dst).([]float32); ok && applyFused32(op, d32, any(slots).([][]float32)) {
+		return
+	}
 	a := slots[op.args[0]][:len(dst)]
 	switch op.op {
 	case ir.OpAdd:
@@ -163,49 +167,30 @@ func applyFused[T float](op *fusedOp, dst []T, slots [][]T) {
 			dst[i] = -a[i]
 		}
 	default:
-		if d32, ok := any(dst).([]float32); ok {
-			if f := fastUnary32s(op.op); f != nil {
-				f(d32, any(a).([]float32))
-				return
-			}
-		}
 		for i := range dst {
 			dst[i] = T(op.fn(float64(a[i])))
 		}
 	}
 }
 
-// fastUnary32 is the float32 kernel function of op (mathf32.go), nil when
-// float32 runs compute op through float64 math; fastUnary32s its slice
-// form.
-func fastUnary32(op ir.Op) func(float32) float32 {
-	switch op {
-	case ir.OpExp:
-		return exp32
-	case ir.OpSigmoid:
-		return sigmoid32
-	case ir.OpTanh:
-		return tanh32
-	case ir.OpLog:
-		return log32
-	case ir.OpGeluNew:
-		return geluNew32
+// applyFused32 is applyFused's float32 form for the ops vec32 has
+// kernels for (the same float32 operations, so the same bits), reporting
+// false for the others (pow, copies, float64-math functions).
+func applyFused32(op *fusedOp, dst []float32, slots [][]float32) bool {
+	a := slots[op.args[0]][:len(dst)]
+	switch op.op {
+	case ir.OpAdd:
+		if len(op.args) == 1 {
+			return false
+		}
+		vec32.Add(dst, a, slots[op.args[1]])
+		for _, s := range op.args[2:] {
+			vec32.AddTo(dst, slots[s])
+		}
+		return true
+	case ir.OpMul:
+		vec32.Mul(dst, a, slots[op.args[1]])
+		return true
 	}
-	return nil
-}
-
-func fastUnary32s(op ir.Op) func(dst, a []float32) {
-	switch op {
-	case ir.OpExp:
-		return exp32s
-	case ir.OpSigmoid:
-		return sigmoid32s
-	case ir.OpTanh:
-		return tanh32s
-	case ir.OpLog:
-		return log32s
-	case ir.OpGeluNew:
-		return geluNew32s
-	}
-	return nil
+	return unary32s(op.op, float32(op.factor), dst, a)
 }

@@ -5,9 +5,19 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/circopt/circopt/internal/vec32"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/ir/interp"
 )
+
+// The float32 functions float32 runs use (internal/vec32's), under the
+// names these tests have always used.
+var (
+	exp32, sigmoid32, tanh32, log32, geluNew32 = vec32.Exp, vec32.Sigmoid, vec32.Tanh, vec32.Log, vec32.GeluNew
+	geluNew32s                                 = vec32.GeluNews
+)
+
+const geluNewC = vec32.GeluNewC
 
 // ulps32 is the distance between a and b in float32 steps (0 when both are
 // NaN, huge when only one is, or when they differ in sign beyond ±0).

@@ -3,24 +3,27 @@ package runtime
 import (
 	"math"
 
+	"github.com/circopt/circopt/internal/vec32"
 	"github.com/circopt/circopt/ir"
 )
 
 // softmaxRow32 writes softmax (op OpSoftmax) or log_softmax of one float32
 // row — d elements of a from p at stride sd — into dst, computing e^(x-max)
-// with mathf32.go's exp64Small instead of math.Exp. Everything else is
-// lastAxisT's float64 arithmetic: the max, the float64 sum, one math.Log
-// per row, the same roundings. exp64Small is within 5.3e-9 relative and
-// exact at 0 (the row's max), so the sum is off by at most that fraction of
-// its non-max part and every output stays within 1 float32 ulp of the
-// float64 kernel's (softmax32_test.go). x-max is clamped at -150 (e^-150
-// rounds to float32 0 and is ~1e-65 of a sum that is at least 1); NaN
-// passes through the clamp, so rows holding NaN or +Inf, and all -Inf
-// (masked) rows, give NaN as before.
+// with vec32's Exp64 instead of math.Exp; contiguous rows go through vec32's
+// row kernels (Max, ExpSum or ExpStore, MulF64 or SubF64: vectorized,
+// ExpSum adding in a fixed order of four partial sums), strided rows one
+// element at a time. Everything else is lastAxisT's float64 arithmetic:
+// the max, the float64 sum, one math.Log per row, the same roundings.
+// Exp64 is within 5.3e-9 relative and exact at 0 (the row's max), so the
+// sum is off by at most that fraction of its non-max part and every output
+// stays within 1 float32 ulp of the float64 kernel's (softmax32_test.go).
+// x-max is clamped at -150 (e^-150 rounds to float32 0 and is ~1e-65 of a
+// sum that is at least 1); NaN passes through the clamp, so rows holding
+// NaN or +Inf, and all -Inf (masked) rows, give NaN as before.
 func softmaxRow32(op ir.Op, a []float32, p, d, sd int, dst []float32) {
 	m := float32(math.Inf(-1))
 	if sd == 1 {
-		m = max32(a[p : p+d])
+		m = vec32.Max(a[p : p+d])
 	} else {
 		for i := 0; i < d; i++ {
 			m = max(m, a[p+i*sd])
@@ -30,91 +33,30 @@ func softmaxRow32(op ir.Op, a []float32, p, d, sd int, dst []float32) {
 	s := 0.0
 	if op == ir.OpSoftmax {
 		if sd == 1 {
-			s = expStore32(dst, a[p:p+d], mf)
+			s = vec32.ExpStore(dst, a[p:p+d], mf)
 		} else {
 			for i := range dst {
-				e := exp64Small(max(float64(a[p+i*sd])-mf, -150))
+				e := vec32.Exp64(max(float64(a[p+i*sd])-mf, -150))
 				s += e
 				dst[i] = float32(e)
 			}
 		}
-		inv := 1 / s
-		for i := range dst {
-			dst[i] = float32(float64(dst[i]) * inv)
-		}
+		vec32.MulF64(dst, dst, 1/s)
 		return
 	}
 	if sd == 1 {
-		s = expSum32(a[p:p+d], mf)
+		s = vec32.ExpSum(a[p:p+d], mf)
 	} else {
 		for i := 0; i < d; i++ {
-			s += exp64Small(max(float64(a[p+i*sd])-mf, -150))
+			s += vec32.Exp64(max(float64(a[p+i*sd])-mf, -150))
 		}
 	}
 	ls := mf + math.Log(s)
 	if sd == 1 {
-		for i, x := range a[p : p+d] {
-			dst[i] = float32(float64(x) - ls)
-		}
+		vec32.SubF64(dst, a[p:p+d], ls)
 		return
 	}
 	for i := range dst {
 		dst[i] = float32(float64(a[p+i*sd]) - ls)
 	}
-}
-
-// max32 is the largest of r (-Inf if empty, NaN if any is NaN) over four
-// independent running maxima: max is associative and commutative, NaN and
-// ±0 included, so the result is the one-at-a-time loop's, without its
-// chain of dependent compares.
-func max32(r []float32) float32 {
-	inf := float32(math.Inf(-1))
-	m0, m1, m2, m3 := inf, inf, inf, inf
-	i := 0
-	for ; i+4 <= len(r); i += 4 {
-		m0, m1, m2, m3 = max(m0, r[i]), max(m1, r[i+1]), max(m2, r[i+2]), max(m3, r[i+3])
-	}
-	for ; i < len(r); i++ {
-		m0 = max(m0, r[i])
-	}
-	return max(max(m0, m1), max(m2, m3))
-}
-
-// expSum32 is the float64 sum of e^(x-m) over r, in four interleaved
-// partial sums (a fixed order, so deterministic) that overlap the
-// exponentials' latency.
-func expSum32(r []float32, m float64) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(r); i += 4 {
-		s0 += exp64Small(max(float64(r[i])-m, -150))
-		s1 += exp64Small(max(float64(r[i+1])-m, -150))
-		s2 += exp64Small(max(float64(r[i+2])-m, -150))
-		s3 += exp64Small(max(float64(r[i+3])-m, -150))
-	}
-	for ; i < len(r); i++ {
-		s0 += exp64Small(max(float64(r[i])-m, -150))
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// expStore32 is expSum32 that also stores each e^(x-m), rounded, in dst.
-func expStore32(dst, r []float32, m float64) float64 {
-	r = r[:len(dst)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(r); i += 4 {
-		e0 := exp64Small(max(float64(r[i])-m, -150))
-		e1 := exp64Small(max(float64(r[i+1])-m, -150))
-		e2 := exp64Small(max(float64(r[i+2])-m, -150))
-		e3 := exp64Small(max(float64(r[i+3])-m, -150))
-		s0, s1, s2, s3 = s0+e0, s1+e1, s2+e2, s3+e3
-		dst[i], dst[i+1], dst[i+2], dst[i+3] = float32(e0), float32(e1), float32(e2), float32(e3)
-	}
-	for ; i < len(r); i++ {
-		e := exp64Small(max(float64(r[i])-m, -150))
-		s0 += e
-		dst[i] = float32(e)
-	}
-	return (s0 + s1) + (s2 + s3)
 }

@@ -1,0 +1,63 @@
+package vec32
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkKernels times every kernel on 1024-element slices (the fused
+// kernel's block), on the vector path ("vec") and the Go kernels ("go"),
+// reporting ns/elem. Inputs spread like GEMM outputs (σ = 8: both tanh
+// branches, some saturation).
+func BenchmarkKernels(b *testing.B) {
+	const n = 1024
+	rng := rand.New(rand.NewPCG(7, 8))
+	a, c, dst := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range a {
+		a[i], c[i] = float32(rng.NormFloat64()*8), float32(rng.NormFloat64()*8)
+	}
+	m := float64(a[0])
+	for _, x := range a {
+		m = max(m, float64(x))
+	}
+	cases := []struct {
+		name string
+		f    func()
+	}{
+		{"exp", func() { Exps(dst, a) }},
+		{"sigmoid", func() { Sigmoids(dst, a) }},
+		{"tanh", func() { Tanhs(dst, a) }},
+		{"gelu_new", func() { GeluNews(dst, a) }},
+		{"log", func() { Logs(dst, a) }},
+		{"expsum", func() { ExpSum(a, m) }},
+		{"expstore", func() { ExpStore(dst, a, m) }},
+		{"max", func() { Max(a) }},
+		{"mulf64", func() { MulF64(dst, a, 1/m) }},
+		{"subf64", func() { SubF64(dst, a, m) }},
+		{"add", func() { Add(dst, a, c) }},
+		{"addto", func() { AddTo(dst, a) }},
+		{"mul", func() { Mul(dst, a, c) }},
+		{"scale", func() { Scale(dst, a, 0.125) }},
+		{"relu", func() { Relu(dst, a) }},
+		{"neg", func() { Neg(dst, a) }},
+	}
+	saved := useAVX2
+	defer func() { useAVX2 = saved }()
+	for _, k := range cases {
+		for _, path := range []struct {
+			name string
+			vec  bool
+		}{{"vec", true}, {"go", false}} {
+			if path.vec && !saved {
+				continue
+			}
+			b.Run(k.name+"/"+path.name, func(b *testing.B) {
+				useAVX2 = path.vec
+				for b.Loop() {
+					k.f()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/elem")
+			})
+		}
+	}
+}

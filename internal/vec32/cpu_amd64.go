@@ -1,0 +1,62 @@
+package vec32
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_vec32.go vec32_amd64.s
+
+// useAVX2 selects the assembly kernels (vec32_amd64.s); x/sys/cpu folds in
+// whether the OS saves the YMM state. A variable so tests can run the Go
+// kernels on the same machine.
+var useAVX2 = cpu.X86.HasAVX2
+
+// The assembly kernels each take a length that is a multiple of 8 (dst's;
+// operands at least as long); ExpSum's and ExpStore's add their lanes into
+// s in place.
+
+//go:noescape
+func expsAVX2(dst, a []float32)
+
+//go:noescape
+func sigmoidsAVX2(dst, a []float32)
+
+//go:noescape
+func tanhsAVX2(dst, a []float32)
+
+//go:noescape
+func geluNewsAVX2(dst, a []float32)
+
+//go:noescape
+func expSumAVX2(r []float32, m float64, s *[4]float64)
+
+//go:noescape
+func expStoreAVX2(dst, r []float32, m float64, s *[4]float64)
+
+//go:noescape
+func addAVX2(dst, a, b []float32)
+
+//go:noescape
+func addToAVX2(dst, a []float32)
+
+//go:noescape
+func mulAVX2(dst, a, b []float32)
+
+//go:noescape
+func scaleAVX2(dst, a []float32, f float32)
+
+//go:noescape
+func reluAVX2(dst, a []float32)
+
+//go:noescape
+func negAVX2(dst, a []float32)
+
+//go:noescape
+func mulF64AVX2(dst, a []float32, f float64)
+
+//go:noescape
+func subF64AVX2(dst, a []float32, f float64)
+
+//go:noescape
+func maxAVX2(r []float32, lanes *[8]float32) bool
+
+//go:noescape
+func logsAVX2(dst, a []float32)

@@ -1,0 +1,21 @@
+//go:build !amd64
+
+package vec32
+
+// Only amd64 has assembly kernels; elsewhere the Go kernels run and the
+// vector names, never called, stand for them.
+var useAVX2 = false
+
+var (
+	expsAVX2, sigmoidsAVX2, tanhsAVX2, geluNewsAVX2 = expsGo, sigmoidsGo, tanhsGo, geluNewsGo
+	addToAVX2, reluAVX2, negAVX2                    = addToGo, reluGo, negGo
+	addAVX2, mulAVX2                                = addGo, mulGo
+	scaleAVX2                                       = scaleGo
+	mulF64AVX2, subF64AVX2                          = mulF64Go, subF64Go
+	logsAVX2                                        = logsGo
+)
+
+func maxAVX2(r []float32, lanes *[8]float32) bool { panic("vec32: no AVX2") }
+
+func expSumAVX2(r []float32, m float64, s *[4]float64)        { panic("vec32: no AVX2") }
+func expStoreAVX2(dst, r []float32, m float64, s *[4]float64) { panic("vec32: no AVX2") }

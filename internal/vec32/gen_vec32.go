@@ -1,0 +1,576 @@
+//go:build ignore
+
+// gen_vec32 writes vec32_amd64.s: the AVX2 kernels. Generated rather than
+// hand-written because the four transcendental kernels and the two
+// softmax sums share one exponential, written here once (expBody) and
+// interleaved over two register sets, and every constant is emitted from
+// the same Go constant expression scalar.go uses, so the float64 bits
+// cannot drift.
+//
+// Run with `go generate ./internal/vec32` (see cpu_amd64.go).
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"log"
+	"math"
+	"os"
+)
+
+const (
+	log2e   = 1.4426950408889634
+	ln2Hi   = 6.93147180369123816490e-01
+	ln2Lo   = 1.90821492927058770002e-10
+	shifter = 0x1.8p52
+	geluC   = 0.7978845608028654 // vec32.GeluNewC
+)
+
+// consts are the float64 constants, each stored four times (one YMM).
+var consts = []struct {
+	name string
+	bits uint64
+}{
+	{"log2e", math.Float64bits(log2e)},
+	{"shifter", math.Float64bits(shifter)},
+	{"ln2hi", math.Float64bits(ln2Hi)},
+	{"ln2lo", math.Float64bits(ln2Lo)},
+	{"c2", math.Float64bits(1.0 / 2)},
+	{"c3", math.Float64bits(1.0 / 6)},
+	{"c4", math.Float64bits(1.0 / 24)},
+	{"c5", math.Float64bits(1.0 / 120)},
+	{"c6", math.Float64bits(1.0 / 720)},
+	{"c7", math.Float64bits(1.0 / 5040)},
+	{"one", math.Float64bits(1)},
+	{"two", math.Float64bits(2)},
+	{"m2", math.Float64bits(-2)},
+	// bits(k+shifter) + bias, shifted left 52, is 2^k: shifter's low 52
+	// bits are 2^51, and the exponent bias is 1023 (higher bits shift out).
+	{"bias", biasBits()},
+	{"p89", math.Float64bits(89)},
+	{"p150", math.Float64bits(150)},
+	{"m150", math.Float64bits(-150)},
+	{"p300", math.Float64bits(300)},
+	{"p10", math.Float64bits(10)},
+	{"p001", math.Float64bits(0.01)},
+	{"t3", math.Float64bits(-1.0 / 3)},
+	{"t5", math.Float64bits(2.0 / 15)},
+	{"t7", math.Float64bits(-17.0 / 315)},
+	{"geluc", math.Float64bits(geluC)},
+	{"gelu3", math.Float64bits(0.044715)},
+	{"ninf", math.Float64bits(math.Inf(-1))},
+	{"mant", 1<<52 - 1},
+	{"expoff", math.Float64bits(shifter) - 1023},
+	{"sqrt2", math.Float64bits(math.Sqrt2)},
+	{"half", math.Float64bits(0.5)},
+	{"l3", math.Float64bits(1.0 / 3)},
+	{"l5", math.Float64bits(1.0 / 5)},
+	{"l7", math.Float64bits(1.0 / 7)},
+	{"l9", math.Float64bits(1.0 / 9)},
+	{"l11", math.Float64bits(1.0 / 11)},
+	{"l13", math.Float64bits(1.0 / 13)},
+	{"l15", math.Float64bits(1.0 / 15)},
+	{"zero", 0},
+	{"pinf", math.Float64bits(math.Inf(1))},
+	{"nan", math.Float64bits(math.NaN())},
+	{"sign", 1 << 63},
+	{"abs", 1<<63 - 1},
+}
+
+// set is one group of four float64 lanes' registers: x holds the input
+// and, after expBody, e^x; t, k, r are scratch; u, w are the kernels' own.
+type set struct{ x, t, k, r, u, w string }
+
+var sets = [2]set{
+	{"Y0", "Y1", "Y2", "Y3", "Y4", "Y5"},
+	{"Y6", "Y7", "Y8", "Y9", "Y10", "Y11"},
+}
+
+func biasBits() uint64 {
+	b := uint64(1023)
+	return b - 1<<51 // modulo 2^64: a negative offset
+}
+
+func c(name string) string { return name + "<>(SB)" }
+
+// expBody replaces x (|x| ≤ 700, or NaN) by Exp64(x), with Exp64's
+// operations in Exp64's order: k = (x·log2e + shifter) - shifter,
+// r = (x - k·ln2Hi) - k·ln2Lo, the Horner polynomial, times 2^k.
+func expBody(s set) []string {
+	return []string{
+		"VMULPD " + c("log2e") + ", " + s.x + ", " + s.t,
+		"VADDPD " + c("shifter") + ", " + s.t + ", " + s.t,
+		"VSUBPD " + c("shifter") + ", " + s.t + ", " + s.k,
+		"VMULPD " + c("ln2hi") + ", " + s.k + ", " + s.r,
+		"VSUBPD " + s.r + ", " + s.x + ", " + s.r,
+		"VMULPD " + c("ln2lo") + ", " + s.k + ", " + s.k,
+		"VSUBPD " + s.k + ", " + s.r + ", " + s.r,
+		"VMULPD " + c("c7") + ", " + s.r + ", " + s.x,
+		"VADDPD " + c("c6") + ", " + s.x + ", " + s.x,
+		"VMULPD " + s.r + ", " + s.x + ", " + s.x,
+		"VADDPD " + c("c5") + ", " + s.x + ", " + s.x,
+		"VMULPD " + s.r + ", " + s.x + ", " + s.x,
+		"VADDPD " + c("c4") + ", " + s.x + ", " + s.x,
+		"VMULPD " + s.r + ", " + s.x + ", " + s.x,
+		"VADDPD " + c("c3") + ", " + s.x + ", " + s.x,
+		"VMULPD " + s.r + ", " + s.x + ", " + s.x,
+		"VADDPD " + c("c2") + ", " + s.x + ", " + s.x,
+		"VMULPD " + s.r + ", " + s.x + ", " + s.x,
+		"VADDPD " + c("one") + ", " + s.x + ", " + s.x,
+		"VMULPD " + s.r + ", " + s.x + ", " + s.x,
+		"VADDPD " + c("one") + ", " + s.x + ", " + s.x,
+		"VPADDQ " + c("bias") + ", " + s.t + ", " + s.t,
+		"VPSLLQ $52, " + s.t + ", " + s.t,
+		"VMULPD " + s.t + ", " + s.x + ", " + s.x,
+	}
+}
+
+// clamp is x = max(min(x, hi), lo) with the constants (in registers) as
+// the first source operand, so a NaN x passes through as Go's min and
+// max pass it (VMINPD/VMAXPD return the second source when either is NaN).
+func clamp(s set, hi, lo string) []string {
+	return []string{
+		"VMINPD " + s.x + ", " + hi + ", " + s.x,
+		"VMAXPD " + s.x + ", " + lo + ", " + s.x,
+	}
+}
+
+func cat(parts ...[]string) []string {
+	var out []string
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// unary is one transcendental kernel: the registers it loads constants
+// into (Y12-Y15) and its body for one set, from x = float64(a) to the
+// float64 result in x.
+type unary struct {
+	name   string
+	consts []string // loaded into Y12, Y13, ... in order
+	body   func(s set) []string
+	// f64 adds a float64 argument f, broadcast into Y15.
+	f64 bool
+}
+
+var unaries = []unary{
+	{name: "expsAVX2", consts: []string{"p89", "m150"}, body: func(s set) []string {
+		return cat(clamp(s, "Y12", "Y13"), expBody(s))
+	}},
+	// 1/(1 + Exp64(-c)), c = x clamped to ±150.
+	{name: "sigmoidsAVX2", consts: []string{"p150", "m150", "one"}, body: func(s set) []string {
+		return cat(clamp(s, "Y12", "Y13"),
+			[]string{"VXORPD " + c("sign") + ", " + s.x + ", " + s.x},
+			expBody(s),
+			[]string{
+				"VADDPD " + c("one") + ", " + s.x + ", " + s.x,
+				"VDIVPD " + s.x + ", Y14, " + s.x,
+			})
+	}},
+	// m = |v|; large: 1 - 2/(Exp64(2·min(m, 10)) + 1); small (m < 0.01):
+	// m·(1 + m²(-1/3 + m²(2/15 + m²·(-17/315)))); blended by m < 0.01,
+	// then v's sign copied on.
+	{name: "tanhsAVX2", consts: []string{"p10", "two", "one"}, body: func(s set) []string {
+		v, m := s.u, s.w
+		return cat(
+			[]string{
+				"VMOVAPD " + s.x + ", " + v,
+				"VANDPD " + c("abs") + ", " + v + ", " + m,
+				"VMINPD " + m + ", Y12, " + s.x,
+				"VADDPD " + s.x + ", " + s.x + ", " + s.x,
+			},
+			expBody(s),
+			[]string{
+				"VADDPD " + c("one") + ", " + s.x + ", " + s.x,
+				"VDIVPD " + s.x + ", Y13, " + s.x,
+				"VSUBPD " + s.x + ", Y14, " + s.x,
+				"VMULPD " + m + ", " + m + ", " + s.k, // m²
+				"VMULPD " + c("t7") + ", " + s.k + ", " + s.t,
+				"VADDPD " + c("t5") + ", " + s.t + ", " + s.t,
+				"VMULPD " + s.k + ", " + s.t + ", " + s.t,
+				"VADDPD " + c("t3") + ", " + s.t + ", " + s.t,
+				"VMULPD " + s.k + ", " + s.t + ", " + s.t,
+				"VADDPD " + c("one") + ", " + s.t + ", " + s.t,
+				"VMULPD " + s.t + ", " + m + ", " + s.t,
+				"VCMPPD $1, " + c("p001") + ", " + m + ", " + s.k, // m < 0.01 (false for NaN)
+				"VBLENDVPD " + s.k + ", " + s.t + ", " + s.x + ", " + s.x,
+				"VANDPD " + c("abs") + ", " + s.x + ", " + s.x,
+				"VANDPD " + c("sign") + ", " + v + ", " + v,
+				"VORPD " + v + ", " + s.x + ", " + s.x,
+			})
+	}},
+	// v / (1 + Exp64(clamp(-2u, 300, -150))), u = geluC·(v + ((0.044715·v)·v)·v);
+	// NaN (all ones) where v = -Inf.
+	{name: "geluNewsAVX2", consts: []string{"p300", "m150"}, body: func(s set) []string {
+		v := s.u
+		return cat(
+			[]string{
+				"VMOVAPD " + s.x + ", " + v,
+				"VMULPD " + c("gelu3") + ", " + v + ", " + s.x,
+				"VMULPD " + v + ", " + s.x + ", " + s.x,
+				"VMULPD " + v + ", " + s.x + ", " + s.x,
+				"VADDPD " + s.x + ", " + v + ", " + s.x,
+				"VMULPD " + c("geluc") + ", " + s.x + ", " + s.x,
+				"VMULPD " + c("m2") + ", " + s.x + ", " + s.x,
+			},
+			clamp(s, "Y12", "Y13"),
+			expBody(s),
+			[]string{
+				"VADDPD " + c("one") + ", " + s.x + ", " + s.x,
+				"VDIVPD " + s.x + ", " + v + ", " + s.x,
+				"VCMPPD $0, " + c("ninf") + ", " + v + ", " + s.t,
+				"VORPD " + s.t + ", " + s.x + ", " + s.x,
+			})
+	}},
+	// Log: v = m·2^e with m in [1, 2) from v's bits, float64(e) through
+	// the shifter (e + bits(shifter), as a float, less shifter), m halved
+	// and e incremented where m > √2 (blends), then Log's series and sum;
+	// finally the special cases blended in: ±0 → -Inf, +Inf → +Inf,
+	// negative or NaN → NaN.
+	{name: "logsAVX2", body: func(s set) []string {
+		v, x, t, k, r := s.u, s.x, s.t, s.k, s.r
+		out := []string{
+			"VMOVAPD " + x + ", " + v,
+			"VANDPD " + c("mant") + ", " + v + ", " + x,
+			"VORPD " + c("one") + ", " + x + ", " + x,
+			"VPSRLQ $52, " + v + ", " + t,
+			"VPADDQ " + c("expoff") + ", " + t + ", " + t,
+			"VSUBPD " + c("shifter") + ", " + t + ", " + t,
+			"VCMPPD $0x1e, " + c("sqrt2") + ", " + x + ", " + k, // m > √2
+			"VMULPD " + c("half") + ", " + x + ", " + r,
+			"VBLENDVPD " + k + ", " + r + ", " + x + ", " + x,
+			"VANDPD " + c("one") + ", " + k + ", " + r,
+			"VADDPD " + r + ", " + t + ", " + t,
+			"VSUBPD " + c("one") + ", " + x + ", " + r,
+			"VADDPD " + c("one") + ", " + x + ", " + x,
+			"VDIVPD " + x + ", " + r + ", " + r, // f
+			"VMULPD " + r + ", " + r + ", " + k, // f²
+			"VMULPD " + c("l15") + ", " + k + ", " + x,
+			"VADDPD " + c("l13") + ", " + x + ", " + x,
+		}
+		for _, cn := range []string{"l11", "l9", "l7", "l5", "l3", "one"} {
+			out = append(out, "VMULPD "+k+", "+x+", "+x, "VADDPD "+c(cn)+", "+x+", "+x)
+		}
+		return append(out,
+			"VADDPD "+r+", "+r+", "+r, // 2f
+			"VMULPD "+x+", "+r+", "+x, // s
+			"VMULPD "+c("ln2lo")+", "+t+", "+r,
+			"VADDPD "+r+", "+x+", "+x,
+			"VMULPD "+c("ln2hi")+", "+t+", "+r,
+			"VADDPD "+x+", "+r+", "+x,
+			"VCMPPD $0, "+c("zero")+", "+v+", "+k,
+			"VBLENDVPD "+k+", "+c("ninf")+", "+x+", "+x,
+			"VCMPPD $0, "+c("pinf")+", "+v+", "+k,
+			"VBLENDVPD "+k+", "+c("pinf")+", "+x+", "+x,
+			"VCMPPD $0x19, "+c("zero")+", "+v+", "+k, // !(v >= 0), NaN included
+			"VBLENDVPD "+k+", "+c("nan")+", "+x+", "+x,
+		)
+	}},
+	// The softmax rows' last pass: float32(float64(x) · f), and
+	// log_softmax's float32(float64(x) - f).
+	{name: "mulF64AVX2", f64: true, body: func(s set) []string {
+		return []string{"VMULPD Y15, " + s.x + ", " + s.x}
+	}},
+	{name: "subF64AVX2", f64: true, body: func(s set) []string {
+		return []string{"VSUBPD Y15, " + s.x + ", " + s.x}
+	}},
+}
+
+// zip interleaves two sets' instruction streams so their dependency
+// chains overlap.
+func zip(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	for i := range a {
+		out = append(out, a[i], b[i])
+	}
+	return out
+}
+
+type writer struct{ bytes.Buffer }
+
+func (w *writer) p(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+
+func (w *writer) ins(lines []string) {
+	for _, l := range lines {
+		w.p("\t%s", l)
+	}
+}
+
+func (w *writer) loadConsts(names []string) {
+	for i, n := range names {
+		w.p("\tVMOVUPD %s, Y%d", c(n), 12+i)
+	}
+}
+
+func (w *writer) genUnary(u unary) {
+	if u.f64 {
+		w.p("// func %s(dst, a []float32, f float64)", u.name)
+		w.p("TEXT ·%s(SB), NOSPLIT, $0-56", u.name)
+	} else {
+		w.p("// func %s(dst, a []float32)", u.name)
+		w.p("TEXT ·%s(SB), NOSPLIT, $0-48", u.name)
+	}
+	w.p("\tMOVQ dst_base+0(FP), DI")
+	w.p("\tMOVQ dst_len+8(FP), CX")
+	w.p("\tMOVQ a_base+24(FP), SI")
+	w.p("\tSHRQ $3, CX")
+	w.p("\tJZ   done")
+	w.loadConsts(u.consts)
+	if u.f64 {
+		w.p("\tVBROADCASTSD f+48(FP), Y15")
+	}
+	w.p("loop:")
+	w.p("\tVCVTPS2PD (SI), %s", sets[0].x)
+	w.p("\tVCVTPS2PD 16(SI), %s", sets[1].x)
+	w.ins(zip(u.body(sets[0]), u.body(sets[1])))
+	w.p("\tVCVTPD2PSY %s, X0", sets[0].x)
+	w.p("\tVCVTPD2PSY %s, X6", sets[1].x)
+	w.p("\tVMOVUPS X0, (DI)")
+	w.p("\tVMOVUPS X6, 16(DI)")
+	w.p("\tADDQ $32, SI")
+	w.p("\tADDQ $32, DI")
+	w.p("\tDECQ CX")
+	w.p("\tJNZ  loop")
+	w.p("\tVZEROUPPER")
+	w.p("done:")
+	w.p("\tRET")
+	w.p("")
+}
+
+// genExpSum writes expSumAVX2 (store false) or expStoreAVX2: the lanes
+// of the running sum are ExpSum's four partial sums, so the first four
+// elements' exponentials are added before the next four's.
+func (w *writer) genExpSum(store bool) {
+	if store {
+		w.p("// func expStoreAVX2(dst, r []float32, m float64, s *[4]float64)")
+		w.p("TEXT ·expStoreAVX2(SB), NOSPLIT, $0-64")
+		w.p("\tMOVQ dst_base+0(FP), DI")
+		w.p("\tMOVQ dst_len+8(FP), CX")
+		w.p("\tMOVQ r_base+24(FP), SI")
+		w.p("\tVBROADCASTSD m+48(FP), Y12")
+		w.p("\tMOVQ s+56(FP), DX")
+	} else {
+		w.p("// func expSumAVX2(r []float32, m float64, s *[4]float64)")
+		w.p("TEXT ·expSumAVX2(SB), NOSPLIT, $0-40")
+		w.p("\tMOVQ r_base+0(FP), SI")
+		w.p("\tMOVQ r_len+8(FP), CX")
+		w.p("\tVBROADCASTSD m+24(FP), Y12")
+		w.p("\tMOVQ s+32(FP), DX")
+	}
+	w.p("\tSHRQ $3, CX")
+	w.p("\tJZ   done")
+	w.p("\tVMOVUPD %s, Y13", c("m150"))
+	w.p("\tVMOVUPD (DX), Y14")
+	w.p("loop:")
+	w.p("\tVCVTPS2PD (SI), %s", sets[0].x)
+	w.p("\tVCVTPS2PD 16(SI), %s", sets[1].x)
+	body := func(s set) []string {
+		return cat([]string{
+			"VSUBPD Y12, " + s.x + ", " + s.x,
+			"VMAXPD " + s.x + ", Y13, " + s.x,
+		}, expBody(s))
+	}
+	w.ins(zip(body(sets[0]), body(sets[1])))
+	w.p("\tVADDPD %s, Y14, Y14", sets[0].x)
+	w.p("\tVADDPD %s, Y14, Y14", sets[1].x)
+	if store {
+		w.p("\tVCVTPD2PSY %s, X0", sets[0].x)
+		w.p("\tVCVTPD2PSY %s, X6", sets[1].x)
+		w.p("\tVMOVUPS X0, (DI)")
+		w.p("\tVMOVUPS X6, 16(DI)")
+		w.p("\tADDQ $32, DI")
+	}
+	w.p("\tADDQ $32, SI")
+	w.p("\tDECQ CX")
+	w.p("\tJNZ  loop")
+	w.p("\tVMOVUPD Y14, (DX)")
+	w.p("\tVZEROUPPER")
+	w.p("done:")
+	w.p("\tRET")
+	w.p("")
+}
+
+// arith is one float32 op: load (a, and b for binary ops), op, store,
+// over four YMM (32 elements) per iteration, then one at a time.
+type arith struct {
+	name, sig, frame string
+	binary           bool // b operand (base at b_base+48)
+	acc              bool // dst is also the first operand (AddTo)
+	setup            []string
+	op               func(y, t int, src2 string) []string // Y<y> = op(Y<y>, src2), Y<t> scratch
+}
+
+var ariths = []arith{
+	{name: "addAVX2", sig: "dst, a, b []float32", frame: "72", binary: true,
+		op: func(y, _ int, b string) []string { return []string{fmt.Sprintf("VADDPS %s, Y%d, Y%d", b, y, y)} }},
+	{name: "mulAVX2", sig: "dst, a, b []float32", frame: "72", binary: true,
+		op: func(y, _ int, b string) []string { return []string{fmt.Sprintf("VMULPS %s, Y%d, Y%d", b, y, y)} }},
+	{name: "addToAVX2", sig: "dst, a []float32", frame: "48", acc: true,
+		op: func(y, _ int, a string) []string { return []string{fmt.Sprintf("VADDPS %s, Y%d, Y%d", a, y, y)} }},
+	{name: "scaleAVX2", sig: "dst, a []float32, f float32", frame: "52",
+		setup: []string{"VBROADCASTSS f+48(FP), Y15"},
+		op:    func(y, _ int, _ string) []string { return []string{fmt.Sprintf("VMULPS Y15, Y%d, Y%d", y, y)} }},
+	// max with x as the first source turns -0 into +0 but NaN into 0;
+	// the unordered compare puts NaN lanes back.
+	{name: "reluAVX2", sig: "dst, a []float32", frame: "48",
+		setup: []string{"VXORPS Y15, Y15, Y15"},
+		op: func(y, t int, _ string) []string {
+			return []string{
+				fmt.Sprintf("VCMPPS $3, Y%d, Y%d, Y%d", y, y, t),
+				fmt.Sprintf("VMAXPS Y15, Y%d, Y%d", y, t+1),
+				fmt.Sprintf("VBLENDVPS Y%d, Y%d, Y%d, Y%d", t, y, t+1, y),
+			}
+		}},
+	{name: "negAVX2", sig: "dst, a []float32", frame: "48",
+		setup: []string{"VBROADCASTSS " + c("sign32") + ", Y15"},
+		op:    func(y, _ int, _ string) []string { return []string{fmt.Sprintf("VXORPS Y15, Y%d, Y%d", y, y)} }},
+}
+
+// genMax writes maxAVX2(r []float32, lanes *[8]float32) bool: four
+// running maxima of eight lanes, x as VMAXPS's first source so a NaN x
+// leaves the maximum alone (the returned flag says a NaN was seen) and a
+// NaN never gets in; then the four folded into lanes. Zeros of either sign
+// may come out as either: the caller fixes the sign of a zero maximum.
+func (w *writer) genMax() {
+	w.p("// func maxAVX2(r []float32, lanes *[8]float32) bool")
+	w.p("TEXT ·maxAVX2(SB), NOSPLIT, $0-33")
+	w.p("\tMOVQ r_base+0(FP), SI")
+	w.p("\tMOVQ r_len+8(FP), CX")
+	w.p("\tMOVQ lanes+24(FP), DI")
+	w.p("\tVBROADCASTSS %s, Y0", "ninf32<>(SB)")
+	w.p("\tVMOVAPS Y0, Y1")
+	w.p("\tVMOVAPS Y0, Y2")
+	w.p("\tVMOVAPS Y0, Y3")
+	w.p("\tVXORPS Y8, Y8, Y8") // NaN lanes seen
+	w.p("\tSHRQ $3, CX")
+	w.p("\tJZ   fold")
+	w.p("\tCMPQ CX, $4")
+	w.p("\tJB   one")
+	w.p("four:")
+	for u := range 4 {
+		w.p("\tVMOVUPS %d(SI), Y%d", 32*u, 4+u)
+	}
+	for u := range 4 {
+		w.p("\tVCMPPS $3, Y%d, Y%d, Y%d", 4+u, 4+u, 9+u)
+		w.p("\tVMAXPS Y%d, Y%d, Y%d", u, 4+u, u)
+	}
+	w.p("\tVORPS Y9, Y10, Y9")
+	w.p("\tVORPS Y11, Y12, Y11")
+	w.p("\tVORPS Y9, Y8, Y8")
+	w.p("\tVORPS Y11, Y8, Y8")
+	w.p("\tADDQ $128, SI")
+	w.p("\tSUBQ $4, CX")
+	w.p("\tCMPQ CX, $4")
+	w.p("\tJAE  four")
+	w.p("\tTESTQ CX, CX")
+	w.p("\tJZ   fold")
+	w.p("one:")
+	w.p("\tVMOVUPS (SI), Y4")
+	w.p("\tVCMPPS $3, Y4, Y4, Y9")
+	w.p("\tVMAXPS Y0, Y4, Y0")
+	w.p("\tVORPS Y9, Y8, Y8")
+	w.p("\tADDQ $32, SI")
+	w.p("\tDECQ CX")
+	w.p("\tJNZ  one")
+	w.p("fold:")
+	w.p("\tVMAXPS Y1, Y0, Y0")
+	w.p("\tVMAXPS Y3, Y2, Y2")
+	w.p("\tVMAXPS Y2, Y0, Y0")
+	w.p("\tVMOVUPS Y0, (DI)")
+	w.p("\tVMOVMSKPS Y8, AX")
+	w.p("\tTESTL AX, AX")
+	w.p("\tSETNE ret+32(FP)")
+	w.p("\tVZEROUPPER")
+	w.p("\tRET")
+	w.p("")
+}
+
+func (w *writer) genArith(a arith) {
+	w.p("// func %s(%s)", a.name, a.sig)
+	w.p("TEXT ·%s(SB), NOSPLIT, $0-%s", a.name, a.frame)
+	w.p("\tMOVQ dst_base+0(FP), DI")
+	w.p("\tMOVQ dst_len+8(FP), CX")
+	w.p("\tMOVQ a_base+24(FP), SI")
+	if a.binary {
+		w.p("\tMOVQ b_base+48(FP), DX")
+	}
+	w.p("\tSHRQ $3, CX")
+	w.p("\tJZ   done")
+	w.ins(a.setup)
+	// first is where the first operand comes from, second the memory
+	// operand of the op (b, or a for AddTo).
+	first, second := "SI", "DX"
+	if a.acc {
+		first, second = "DI", "SI"
+	}
+	step := func(units int, label string) {
+		w.p("%s:", label)
+		for u := range units {
+			w.p("\tVMOVUPS %d(%s), Y%d", 32*u, first, u)
+		}
+		for u := range units {
+			w.ins(a.op(u, 4+2*u, fmt.Sprintf("%d(%s)", 32*u, second)))
+		}
+		for u := range units {
+			w.p("\tVMOVUPS Y%d, %d(DI)", u, 32*u)
+		}
+		w.p("\tADDQ $%d, SI", 32*units)
+		w.p("\tADDQ $%d, DI", 32*units)
+		if a.binary {
+			w.p("\tADDQ $%d, DX", 32*units)
+		}
+	}
+	w.p("\tCMPQ CX, $4")
+	w.p("\tJB   one")
+	step(4, "four")
+	w.p("\tSUBQ $4, CX")
+	w.p("\tCMPQ CX, $4")
+	w.p("\tJAE  four")
+	w.p("\tTESTQ CX, CX")
+	w.p("\tJZ   end")
+	step(1, "one")
+	w.p("\tDECQ CX")
+	w.p("\tJNZ  one")
+	w.p("end:")
+	w.p("\tVZEROUPPER")
+	w.p("done:")
+	w.p("\tRET")
+	w.p("")
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		log.Fatal("usage: go run gen_vec32.go out.s")
+	}
+	var w writer
+	w.p("// Code generated by gen_vec32.go; DO NOT EDIT.")
+	w.p("")
+	w.p("//go:build amd64")
+	w.p("")
+	w.p("#include \"textflag.h\"")
+	w.p("")
+	for _, k := range consts {
+		for i := range 4 {
+			w.p("DATA %s<>+%d(SB)/8, $0x%016x", k.name, 8*i, k.bits)
+		}
+		w.p("GLOBL %s<>(SB), RODATA|NOPTR, $32", k.name)
+	}
+	w.p("DATA sign32<>+0(SB)/4, $0x80000000")
+	w.p("GLOBL sign32<>(SB), RODATA|NOPTR, $4")
+	w.p("DATA ninf32<>+0(SB)/4, $0x%08x", math.Float32bits(float32(math.Inf(-1))))
+	w.p("GLOBL ninf32<>(SB), RODATA|NOPTR, $4")
+	w.p("")
+	for _, u := range unaries {
+		w.genUnary(u)
+	}
+	w.genExpSum(false)
+	w.genExpSum(true)
+	w.genMax()
+	for _, a := range ariths {
+		w.genArith(a)
+	}
+	if err := os.WriteFile(os.Args[1], w.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
