@@ -137,26 +137,41 @@ func (s *FuncSampler) Sample(ref []int, ds *Dataset, d *Draws) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, i := range ref {
-		if i < 0 || i >= ds.Len() {
-			return nil, fmt.Errorf("%s: reference example %d out of range [0,%d)", s.Name, i, ds.Len())
-		}
-	}
 	out := make([]int, len(ref))
 	base := d.take(len(ref))
-	splitDraws(len(ref), func(lo, hi int) { g.draw(out[lo:hi], ref[lo:hi], d, base+uint64(lo)) })
+	var mu sync.Mutex
+	bad := len(ref)
+	splitDraws(len(ref), func(lo, hi int) {
+		if k := g.draw(out[lo:hi], ref[lo:hi], d, base+uint64(lo)); k >= 0 {
+			mu.Lock()
+			bad = min(bad, lo+k)
+			mu.Unlock()
+		}
+	})
+	if bad < len(ref) {
+		return nil, s.outOfRange(ref[bad], ds)
+	}
 	return out, nil
 }
 
+func (s *FuncSampler) outOfRange(i int, ds *Dataset) error {
+	return fmt.Errorf("%s: reference example %d out of range [0,%d)", s.Name, i, ds.Len())
+}
+
 // draw fills out[p] with a member of ref[p]'s group, chosen by the
-// stream's number first+p; ref must be in range.
-func (g *grouping) draw(out, ref []int, d *Draws, first uint64) {
+// stream's number first+p. It stops at the first reference out of range
+// and returns its position, else -1.
+func (g *grouping) draw(out, ref []int, d *Draws, first uint64) int {
 	out = out[:len(ref)]
 	for p, i := range ref {
+		if uint(i) >= uint(len(g.of)) {
+			return p
+		}
 		id := g.of[i]
 		s, e := g.start[id], g.start[id+1]
 		out[p] = int(g.members[int(s)+below(d.at(first+uint64(p)), int(e-s))])
 	}
+	return -1
 }
 
 // drawRange is Sample's positions [lo, lo+len(ref)) for Experiment.Sample's
@@ -166,12 +181,9 @@ func (s *FuncSampler) drawRange(out, ref []int, ds *Dataset, d *Draws, lo int) e
 	if err != nil {
 		return err
 	}
-	for _, i := range ref {
-		if i < 0 || i >= ds.Len() {
-			return fmt.Errorf("%s: reference example %d out of range [0,%d)", s.Name, i, ds.Len())
-		}
+	if k := g.draw(out, ref, d, uint64(lo)); k >= 0 {
+		return s.outOfRange(ref[k], ds)
 	}
-	g.draw(out, ref, d, uint64(lo))
 	return nil
 }
 

@@ -3,6 +3,7 @@ package scrub
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -271,6 +272,25 @@ func TestAgreeOnGroupsCachedOnDataset(t *testing.T) {
 		want, _ := own.Sample(ref, ds, NewDraws(seed))
 		if !slices.Equal(got, want) {
 			t.Fatalf("seed %d: cached groups drew differently", seed)
+		}
+	}
+}
+
+// A reference out of range is an error naming it, whether the vector is
+// drawn whole, in parallel parts, or by range.
+func TestFuncSamplerRejectsBadReferences(t *testing.T) {
+	ds := intDataset(t, 200, 2, func(x []float64) float64 { return x[0] })
+	s := AgreeOn("labels")
+	for _, n := range []int{3, 3 * parallelDraws} {
+		ref := make([]int, n)
+		ref[n-1] = 200
+		ref[n/2] = -4
+		_, err := s.Sample(ref, ds, NewDraws(1))
+		if err == nil || !strings.Contains(err.Error(), "reference example -4 out of range") {
+			t.Errorf("n %d: got %v", n, err)
+		}
+		if err := s.drawRange(make([]int, n), ref, ds, NewDraws(1), 0); err == nil {
+			t.Errorf("n %d: drawRange took a bad reference", n)
 		}
 	}
 }
