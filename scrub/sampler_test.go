@@ -294,3 +294,37 @@ func TestFuncSamplerRejectsBadReferences(t *testing.T) {
 		}
 	}
 }
+
+// Agree-on draws are the plain definition: member below(number p, size)
+// of ref[p]'s group, members ascending, on small and large datasets with
+// few and many groups.
+func TestFuncSamplerDrawsByDefinition(t *testing.T) {
+	for _, n := range []int{1000, 70000} {
+		for _, groups := range []int{3, 300} {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = float64((i * 7919) % groups)
+			}
+			ds := datasetOf(t, n, 1, xs, xs)
+			byValue := map[float64][]int{}
+			for i, v := range xs {
+				byValue[v] = append(byValue[v], i)
+			}
+			ref := make([]int, 5000)
+			for p := range ref {
+				ref[p] = (p * 104729) % n
+			}
+			got, err := AgreeOn("labels").Sample(ref, ds, NewDraws(uint64(n+groups)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := NewDraws(uint64(n + groups))
+			for p, r := range ref {
+				m := byValue[xs[r]]
+				if want := m[below(d.at(uint64(p)), len(m))]; got[p] != want {
+					t.Fatalf("n %d, %d groups: draw %d is %d, want %d", n, groups, p, got[p], want)
+				}
+			}
+		}
+	}
+}
