@@ -55,6 +55,7 @@ func benchScrubs(b *testing.B, ex *Experiment, n int) {
 		if _, err := ex.Run(s, RunOptions{}); err != nil {
 			b.Fatal(err)
 		}
+		s.Release() // a loop of scrubs draws into the last one's vectors
 	}
 	cpu.report(b)
 }
@@ -97,9 +98,11 @@ func BenchmarkDay4a10kParts(b *testing.B) {
 	b.Run("sample", func(b *testing.B) {
 		cpu := startCPU(b)
 		for i := 0; b.Loop(); i++ {
-			if _, err := ex.Sample(10000, uint64(i)); err != nil {
+			s, err := ex.Sample(10000, uint64(i))
+			if err != nil {
 				b.Fatal(err)
 			}
+			s.Release()
 		}
 		cpu.report(b)
 	})

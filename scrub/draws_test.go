@@ -139,3 +139,33 @@ func sameSamples(a, b *Samples, n int) bool {
 	}
 	return true
 }
+
+// Released samples' vectors are drawn into again, and the draws are the
+// same as into fresh memory.
+func TestReleasedSamplesAreRedrawn(t *testing.T) {
+	ex := loadDay4a(t, "hypothesis.json")
+	n := parallelDraws + 3
+	fresh, err := ex.Sample(n, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := ex.Sample(n, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slab := first.slab
+	first.Release()
+	if first.Ref != nil || first.Datum != nil {
+		t.Error("a released Samples still holds vectors")
+	}
+	again, err := ex.Sample(n, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSamples(again, fresh, n) {
+		t.Fatal("drawing into released vectors changed the draws")
+	}
+	if again.slab != slab {
+		t.Log("the released slab was not reused (the pool was emptied by a collection)")
+	}
+}

@@ -94,6 +94,34 @@ type Samples struct {
 	Other map[string][]int
 	// Random is one independent datum per input array (the random baseline).
 	Random map[string][]int
+	// slab backs the vectors when they were drawn by range (Release).
+	slab *[]int
+}
+
+// Release hands s's index vectors back for later scrubs to draw into, and
+// empties s: a loop of scrubs that releases each one draws into memory it
+// already touched instead of fresh pages every time. s must not be used
+// after (its vectors will be overwritten); releasing is optional.
+func (s *Samples) Release() {
+	if s.slab != nil {
+		indexSlabs.Put(s.slab)
+		s.slab = nil
+	}
+	s.Ref, s.Datum, s.Other, s.Random = nil, nil, nil, nil
+}
+
+// indexSlabs recycles released samples' vectors (getIndexSlab).
+var indexSlabs sync.Pool
+
+// getIndexSlab is a slice of n ints, recycled when one big enough was
+// released; its contents are garbage.
+func getIndexSlab(n int) *[]int {
+	if p, _ := indexSlabs.Get().(*[]int); p != nil && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	b := make([]int, n)
+	return &b
 }
 
 // NewRand is a math/rand generator seeded from seed, for callers that
@@ -173,21 +201,35 @@ func (e *Experiment) sampleByRange(s *Samples, n int, root, refDraws *Draws, ran
 		from, cond, other   []int
 		condDraws, othDraws *Draws
 	}
-	s.Ref = make([]int, n)
+	vectors := 1 + len(e.Inputs)
+	for _, node := range e.order {
+		vectors++
+		if !node.IsLeaf() {
+			vectors++
+		}
+	}
+	s.slab = getIndexSlab(vectors * n)
+	used := 0
+	next := func() []int {
+		v := (*s.slab)[used : used+n : used+n]
+		used += n
+		return v
+	}
+	s.Ref = next()
 	for _, in := range e.Inputs {
-		s.Random[in] = make([]int, n)
+		s.Random[in] = next()
 	}
 	parent := e.Corr.parents()
 	steps := make([]step, len(e.order))
 	for k, node := range e.order {
-		st := step{node: node, cond: make([]int, n), condDraws: root.Stream()}
+		st := step{node: node, cond: next(), condDraws: root.Stream()}
 		st.from = s.Ref
 		if p := parent[node]; p != nil {
 			st.from = s.Datum[p.Name]
 		}
 		s.Datum[node.Name] = st.cond
 		if !node.IsLeaf() {
-			st.other, st.othDraws = make([]int, n), root.Stream()
+			st.other, st.othDraws = next(), root.Stream()
 			s.Other[node.Name] = st.other
 		}
 		steps[k] = st
