@@ -16,6 +16,8 @@ import (
 	"log"
 	"math"
 	"os"
+	"regexp"
+	"strings"
 )
 
 const (
@@ -201,7 +203,7 @@ var unaries = []unary{
 			})
 	}},
 	// v / (1 + Exp64(clamp(-2u, 300, -150))), u = geluC·(v + ((0.044715·v)·v)·v);
-	// NaN (all ones) where v = -Inf.
+	// NaN where v = -Inf.
 	{name: "geluNewsAVX2", consts: []string{"p300", "m150"}, body: func(s set) []string {
 		v := s.u
 		return cat(
@@ -220,7 +222,7 @@ var unaries = []unary{
 				"VADDPD " + c("one") + ", " + s.x + ", " + s.x,
 				"VDIVPD " + s.x + ", " + v + ", " + s.x,
 				"VCMPPD $0, " + c("ninf") + ", " + v + ", " + s.t,
-				"VORPD " + s.t + ", " + s.x + ", " + s.x,
+				"VBLENDVPD " + s.t + ", " + c("nan") + ", " + s.x + ", " + s.x,
 			})
 	}},
 	// Log: v = m·2^e with m in [1, 2) from v's bits, float64(e) through
@@ -240,8 +242,8 @@ var unaries = []unary{
 			"VCMPPD $0x1e, " + c("sqrt2") + ", " + x + ", " + k, // m > √2
 			"VMULPD " + c("half") + ", " + x + ", " + r,
 			"VBLENDVPD " + k + ", " + r + ", " + x + ", " + x,
-			"VANDPD " + c("one") + ", " + k + ", " + r,
-			"VADDPD " + r + ", " + t + ", " + t,
+			"VADDPD " + c("one") + ", " + t + ", " + r,
+			"VBLENDVPD " + k + ", " + r + ", " + t + ", " + t, // e+1 where m was halved
 			"VSUBPD " + c("one") + ", " + x + ", " + r,
 			"VADDPD " + c("one") + ", " + x + ", " + x,
 			"VDIVPD " + x + ", " + r + ", " + r, // f
@@ -330,6 +332,73 @@ func (w *writer) genUnary(u unary) {
 	w.p("\tVMOVUPS X6, 16(DI)")
 	w.p("\tADDQ $32, SI")
 	w.p("\tADDQ $32, DI")
+	w.p("\tDECQ CX")
+	w.p("\tJNZ  loop")
+	w.p("\tVZEROUPPER")
+	w.p("done:")
+	w.p("\tRET")
+	w.p("")
+}
+
+// to512 is an AVX2 body line in AVX-512 form: Z registers, memory
+// constants as embedded broadcasts (the first 8 bytes), the bitwise ops as
+// their EVEX integer forms, compares into the mask register kreg and
+// VBLENDVPD's vector mask as that register (VBLENDMPD).
+func to512(l, kreg string) string {
+	l = regexp.MustCompile(`\bY(\d+)\b`).ReplaceAllString(l, "Z$1")
+	op, rest, _ := strings.Cut(l, " ")
+	args := strings.Split(rest, ", ")
+	switch op {
+	case "VXORPD":
+		op = "VPXORQ"
+	case "VANDPD":
+		op = "VPANDQ"
+	case "VORPD":
+		op = "VPORQ"
+	case "VCMPPD":
+		args[len(args)-1] = kreg
+	case "VBLENDVPD": // mask, b, a, dst: dst = mask ? b : a
+		op, args = "VBLENDMPD", []string{args[1], args[2], kreg, args[3]}
+	}
+	rest = strings.Join(args, ", ")
+	if strings.Contains(rest, "<>(SB)") {
+		op += ".BCST"
+	}
+	return op + " " + rest
+}
+
+// genUnary512 writes the AVX-512 form of a transcendental kernel: the
+// same body on eight lanes a set, 16 elements an iteration, constants
+// loaded into Z12... by broadcast.
+func (w *writer) genUnary512(u unary) {
+	name := strings.TrimSuffix(u.name, "AVX2") + "AVX512"
+	w.p("// func %s(dst, a []float32)", name)
+	w.p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	w.p("\tMOVQ dst_base+0(FP), DI")
+	w.p("\tMOVQ dst_len+8(FP), CX")
+	w.p("\tMOVQ a_base+24(FP), SI")
+	w.p("\tSHRQ $4, CX")
+	w.p("\tJZ   done")
+	for i, n := range u.consts {
+		w.p("\tVBROADCASTSD %s, Z%d", c(n), 12+i)
+	}
+	w.p("loop:")
+	w.p("\tVCVTPS2PD (SI), Z0")
+	w.p("\tVCVTPS2PD 32(SI), Z6")
+	var a, b []string
+	for _, l := range u.body(sets[0]) {
+		a = append(a, to512(l, "K1"))
+	}
+	for _, l := range u.body(sets[1]) {
+		b = append(b, to512(l, "K2"))
+	}
+	w.ins(zip(a, b))
+	w.p("\tVCVTPD2PS Z0, Y0")
+	w.p("\tVCVTPD2PS Z6, Y6")
+	w.p("\tVMOVUPS Y0, (DI)")
+	w.p("\tVMOVUPS Y6, 32(DI)")
+	w.p("\tADDQ $64, SI")
+	w.p("\tADDQ $64, DI")
 	w.p("\tDECQ CX")
 	w.p("\tJNZ  loop")
 	w.p("\tVZEROUPPER")
@@ -563,6 +632,11 @@ func main() {
 	w.p("")
 	for _, u := range unaries {
 		w.genUnary(u)
+	}
+	for _, u := range unaries {
+		if !u.f64 {
+			w.genUnary512(u)
+		}
 	}
 	w.genExpSum(false)
 	w.genExpSum(true)
