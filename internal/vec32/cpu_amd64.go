@@ -83,3 +83,9 @@ func geluNewsAVX512(dst, a []float32)
 
 //go:noescape
 func logsAVX512(dst, a []float32)
+
+//go:noescape
+func expSumAVX512(r []float32, m float64, s *[4]float64)
+
+//go:noescape
+func expStoreAVX512(dst, r []float32, m float64, s *[4]float64)

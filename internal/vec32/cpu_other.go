@@ -19,5 +19,7 @@ var (
 
 func maxAVX2(r []float32, lanes *[8]float32) bool { panic("vec32: no AVX2") }
 
-func expSumAVX2(r []float32, m float64, s *[4]float64)        { panic("vec32: no AVX2") }
-func expStoreAVX2(dst, r []float32, m float64, s *[4]float64) { panic("vec32: no AVX2") }
+func expSumAVX2(r []float32, m float64, s *[4]float64)          { panic("vec32: no AVX2") }
+func expSumAVX512(r []float32, m float64, s *[4]float64)        { panic("vec32: no AVX-512") }
+func expStoreAVX512(dst, r []float32, m float64, s *[4]float64) { panic("vec32: no AVX-512") }
+func expStoreAVX2(dst, r []float32, m float64, s *[4]float64)   { panic("vec32: no AVX2") }

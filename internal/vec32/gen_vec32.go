@@ -407,50 +407,80 @@ func (w *writer) genUnary512(u unary) {
 	w.p("")
 }
 
-// genExpSum writes expSumAVX2 (store false) or expStoreAVX2: the lanes
-// of the running sum are ExpSum's four partial sums, so the first four
-// elements' exponentials are added before the next four's.
-func (w *writer) genExpSum(store bool) {
+// genExpSum writes expSumAVX2 (store false) or expStoreAVX2, or their
+// AVX-512 forms: the lanes of the running sum (a YMM either way) are
+// ExpSum's four partial sums, so each group of four elements'
+// exponentials is added before the next group's.
+func (w *writer) genExpSum(store, avx512 bool) {
+	name, step, shift, half := "expSumAVX2", 16, 3, "X"
 	if store {
-		w.p("// func expStoreAVX2(dst, r []float32, m float64, s *[4]float64)")
-		w.p("TEXT ·expStoreAVX2(SB), NOSPLIT, $0-64")
+		name = "expStoreAVX2"
+	}
+	if avx512 {
+		name, step, shift, half = strings.TrimSuffix(name, "AVX2")+"AVX512", 32, 4, "Y"
+	}
+	v := func(i int) string { // set i's input register, Y or Z
+		if avx512 {
+			return "Z" + sets[i].x[1:]
+		}
+		return sets[i].x
+	}
+	if store {
+		w.p("// func %s(dst, r []float32, m float64, s *[4]float64)", name)
+		w.p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
 		w.p("\tMOVQ dst_base+0(FP), DI")
 		w.p("\tMOVQ dst_len+8(FP), CX")
 		w.p("\tMOVQ r_base+24(FP), SI")
-		w.p("\tVBROADCASTSD m+48(FP), Y12")
+		w.p("\tVBROADCASTSD m+48(FP), %s12", v(0)[:1])
 		w.p("\tMOVQ s+56(FP), DX")
 	} else {
-		w.p("// func expSumAVX2(r []float32, m float64, s *[4]float64)")
-		w.p("TEXT ·expSumAVX2(SB), NOSPLIT, $0-40")
+		w.p("// func %s(r []float32, m float64, s *[4]float64)", name)
+		w.p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
 		w.p("\tMOVQ r_base+0(FP), SI")
 		w.p("\tMOVQ r_len+8(FP), CX")
-		w.p("\tVBROADCASTSD m+24(FP), Y12")
+		w.p("\tVBROADCASTSD m+24(FP), %s12", v(0)[:1])
 		w.p("\tMOVQ s+32(FP), DX")
 	}
-	w.p("\tSHRQ $3, CX")
+	w.p("\tSHRQ $%d, CX", shift)
 	w.p("\tJZ   done")
-	w.p("\tVMOVUPD %s, Y13", c("m150"))
+	w.p("\tVBROADCASTSD %s, %s13", c("m150"), v(0)[:1])
 	w.p("\tVMOVUPD (DX), Y14")
 	w.p("loop:")
-	w.p("\tVCVTPS2PD (SI), %s", sets[0].x)
-	w.p("\tVCVTPS2PD 16(SI), %s", sets[1].x)
-	body := func(s set) []string {
-		return cat([]string{
+	w.p("\tVCVTPS2PD (SI), %s", v(0))
+	w.p("\tVCVTPS2PD %d(SI), %s", step, v(1))
+	body := func(s set, k string) []string {
+		b := cat([]string{
 			"VSUBPD Y12, " + s.x + ", " + s.x,
 			"VMAXPD " + s.x + ", Y13, " + s.x,
 		}, expBody(s))
+		if avx512 {
+			for i, l := range b {
+				b[i] = to512(l, k)
+			}
+		}
+		return b
 	}
-	w.ins(zip(body(sets[0]), body(sets[1])))
-	w.p("\tVADDPD %s, Y14, Y14", sets[0].x)
-	w.p("\tVADDPD %s, Y14, Y14", sets[1].x)
+	w.ins(zip(body(sets[0], "K1"), body(sets[1], "K2")))
+	if avx512 {
+		// Lanes 4-7 hold the next group of four: added after lanes 0-3.
+		w.p("\tVEXTRACTF64X4 $1, Z0, Y1")
+		w.p("\tVEXTRACTF64X4 $1, Z6, Y7")
+		w.p("\tVADDPD Y0, Y14, Y14")
+		w.p("\tVADDPD Y1, Y14, Y14")
+		w.p("\tVADDPD Y6, Y14, Y14")
+		w.p("\tVADDPD Y7, Y14, Y14")
+	} else {
+		w.p("\tVADDPD Y0, Y14, Y14")
+		w.p("\tVADDPD Y6, Y14, Y14")
+	}
 	if store {
-		w.p("\tVCVTPD2PSY %s, X0", sets[0].x)
-		w.p("\tVCVTPD2PSY %s, X6", sets[1].x)
-		w.p("\tVMOVUPS X0, (DI)")
-		w.p("\tVMOVUPS X6, 16(DI)")
-		w.p("\tADDQ $32, DI")
+		w.p("\tVCVTPD2PS%s %s, %s0", map[bool]string{false: "Y", true: ""}[avx512], v(0), half)
+		w.p("\tVCVTPD2PS%s %s, %s6", map[bool]string{false: "Y", true: ""}[avx512], v(1), half)
+		w.p("\tVMOVUPS %s0, (DI)", half)
+		w.p("\tVMOVUPS %s6, %d(DI)", half, step)
+		w.p("\tADDQ $%d, DI", 2*step)
 	}
-	w.p("\tADDQ $32, SI")
+	w.p("\tADDQ $%d, SI", 2*step)
 	w.p("\tDECQ CX")
 	w.p("\tJNZ  loop")
 	w.p("\tVMOVUPD Y14, (DX)")
@@ -638,8 +668,10 @@ func main() {
 			w.genUnary512(u)
 		}
 	}
-	w.genExpSum(false)
-	w.genExpSum(true)
+	for _, avx512 := range []bool{false, true} {
+		w.genExpSum(false, avx512)
+		w.genExpSum(true, avx512)
+	}
 	w.genMax()
 	for _, a := range ariths {
 		w.genArith(a)
