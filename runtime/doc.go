@@ -17,9 +17,11 @@
 //     one kernel that streams cache-sized blocks, their intermediates never
 //     materialized (fuse.go, fusekernel.go; Fast.NoFusion turns it off);
 //     float32 runs compute exp, sigmoid, tanh, log and gelu_new in float32
-//     kernels within 1 ulp of float64 math rounded (mathf32.go), and
+//     kernels within 1 ulp of float64 math rounded, and
 //     softmax and log_softmax rows with the same exp, within 1 ulp of the
-//     float64 kernel (softmax32.go).
+//     float64 kernel (softmax32.go); those and contiguous float32 add, mul,
+//     scale, relu and neg run internal/vec32's vector kernels, which give
+//     the scalar functions' bits (mathf32.go).
 //   - Reference (run.go) is the straightforward interpreter: one value at a
 //     time in program order through ir/interp's reference kernels, each
 //     freed after its last use. Tests check Fast against

@@ -6,7 +6,8 @@ import (
 )
 
 // BenchmarkKernels times every kernel on 1024-element slices (the fused
-// kernel's block), on the vector path ("vec") and the Go kernels ("go"),
+// kernel's block), on each path the CPU has ("avx512": the same as "avx2"
+// for kernels without an AVX-512 form; "avx2"; "go", the fallback),
 // reporting ns/elem. Inputs spread like GEMM outputs (σ = 8: both tanh
 // branches, some saturation).
 func BenchmarkKernels(b *testing.B) {
@@ -41,18 +42,18 @@ func BenchmarkKernels(b *testing.B) {
 		{"relu", func() { Relu(dst, a) }},
 		{"neg", func() { Neg(dst, a) }},
 	}
-	saved := useAVX2
-	defer func() { useAVX2 = saved }()
+	saved2, saved512 := useAVX2, useAVX512
+	defer func() { useAVX2, useAVX512 = saved2, saved512 }()
 	for _, k := range cases {
 		for _, path := range []struct {
-			name string
-			vec  bool
-		}{{"vec", true}, {"go", false}} {
-			if path.vec && !saved {
+			name         string
+			avx512, avx2 bool
+		}{{"avx512", true, true}, {"avx2", false, true}, {"go", false, false}} {
+			if path.avx512 && !saved512 || path.avx2 && !saved2 {
 				continue
 			}
 			b.Run(k.name+"/"+path.name, func(b *testing.B) {
-				useAVX2 = path.vec
+				useAVX2, useAVX512 = path.avx2, path.avx512
 				for b.Loop() {
 					k.f()
 				}

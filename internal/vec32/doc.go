@@ -3,12 +3,16 @@
 // fused kernel's cheap elementwise ops (add, multiply, scale, relu,
 // negate; arith.go), each as an AVX2 kernel (vec32_amd64.s, written by
 // gen_vec32.go) with a pure-Go form (generic.go) that runs on other CPUs
-// and on the last len%8 elements.
+// and on the last len%8 elements. The transcendental ones also have an
+// AVX-512 form (the same instructions on eight lanes, compares into mask
+// registers) for the first len&^15 elements where the CPU has it.
+// dispatch.go picks.
 //
 // Invariants:
 //   - Bit identity: every slice kernel stores exactly what its element
 //     function in scalar.go gives (NaN compared as NaN), whatever the CPU,
-//     the length, the alignment or whether dst is a (vec32_test.go). The
+//     the length, the alignment or whether dst is a (vec32_test.go runs
+//     every path the CPU has: AVX-512, AVX2, Go). The
 //     transcendental kernels get there by doing the scalar code's IEEE
 //     float64 operations in the same order on four lanes at a time
 //     (VCVTPS2PD, then no fused multiply-add, 2^k built from the

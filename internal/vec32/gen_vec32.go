@@ -16,6 +16,8 @@ import (
 	"log"
 	"math"
 	"os"
+	"regexp"
+	"strings"
 )
 
 const (
@@ -201,7 +203,7 @@ var unaries = []unary{
 			})
 	}},
 	// v / (1 + Exp64(clamp(-2u, 300, -150))), u = geluC·(v + ((0.044715·v)·v)·v);
-	// NaN (all ones) where v = -Inf.
+	// NaN where v = -Inf.
 	{name: "geluNewsAVX2", consts: []string{"p300", "m150"}, body: func(s set) []string {
 		v := s.u
 		return cat(
@@ -220,7 +222,7 @@ var unaries = []unary{
 				"VADDPD " + c("one") + ", " + s.x + ", " + s.x,
 				"VDIVPD " + s.x + ", " + v + ", " + s.x,
 				"VCMPPD $0, " + c("ninf") + ", " + v + ", " + s.t,
-				"VORPD " + s.t + ", " + s.x + ", " + s.x,
+				"VBLENDVPD " + s.t + ", " + c("nan") + ", " + s.x + ", " + s.x,
 			})
 	}},
 	// Log: v = m·2^e with m in [1, 2) from v's bits, float64(e) through
@@ -240,8 +242,8 @@ var unaries = []unary{
 			"VCMPPD $0x1e, " + c("sqrt2") + ", " + x + ", " + k, // m > √2
 			"VMULPD " + c("half") + ", " + x + ", " + r,
 			"VBLENDVPD " + k + ", " + r + ", " + x + ", " + x,
-			"VANDPD " + c("one") + ", " + k + ", " + r,
-			"VADDPD " + r + ", " + t + ", " + t,
+			"VADDPD " + c("one") + ", " + t + ", " + r,
+			"VBLENDVPD " + k + ", " + r + ", " + t + ", " + t, // e+1 where m was halved
 			"VSUBPD " + c("one") + ", " + x + ", " + r,
 			"VADDPD " + c("one") + ", " + x + ", " + x,
 			"VDIVPD " + x + ", " + r + ", " + r, // f
@@ -338,50 +340,147 @@ func (w *writer) genUnary(u unary) {
 	w.p("")
 }
 
-// genExpSum writes expSumAVX2 (store false) or expStoreAVX2: the lanes
-// of the running sum are ExpSum's four partial sums, so the first four
-// elements' exponentials are added before the next four's.
-func (w *writer) genExpSum(store bool) {
+// to512 is an AVX2 body line in AVX-512 form: Z registers, memory
+// constants as embedded broadcasts (the first 8 bytes), the bitwise ops as
+// their EVEX integer forms, compares into the mask register kreg and
+// VBLENDVPD's vector mask as that register (VBLENDMPD).
+func to512(l, kreg string) string {
+	l = regexp.MustCompile(`\bY(\d+)\b`).ReplaceAllString(l, "Z$1")
+	op, rest, _ := strings.Cut(l, " ")
+	args := strings.Split(rest, ", ")
+	switch op {
+	case "VXORPD":
+		op = "VPXORQ"
+	case "VANDPD":
+		op = "VPANDQ"
+	case "VORPD":
+		op = "VPORQ"
+	case "VCMPPD":
+		args[len(args)-1] = kreg
+	case "VBLENDVPD": // mask, b, a, dst: dst = mask ? b : a
+		op, args = "VBLENDMPD", []string{args[1], args[2], kreg, args[3]}
+	}
+	rest = strings.Join(args, ", ")
+	if strings.Contains(rest, "<>(SB)") {
+		op += ".BCST"
+	}
+	return op + " " + rest
+}
+
+// genUnary512 writes the AVX-512 form of a transcendental kernel: the
+// same body on eight lanes a set, 16 elements an iteration, constants
+// loaded into Z12... by broadcast.
+func (w *writer) genUnary512(u unary) {
+	name := strings.TrimSuffix(u.name, "AVX2") + "AVX512"
+	w.p("// func %s(dst, a []float32)", name)
+	w.p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
+	w.p("\tMOVQ dst_base+0(FP), DI")
+	w.p("\tMOVQ dst_len+8(FP), CX")
+	w.p("\tMOVQ a_base+24(FP), SI")
+	w.p("\tSHRQ $4, CX")
+	w.p("\tJZ   done")
+	for i, n := range u.consts {
+		w.p("\tVBROADCASTSD %s, Z%d", c(n), 12+i)
+	}
+	w.p("loop:")
+	w.p("\tVCVTPS2PD (SI), Z0")
+	w.p("\tVCVTPS2PD 32(SI), Z6")
+	var a, b []string
+	for _, l := range u.body(sets[0]) {
+		a = append(a, to512(l, "K1"))
+	}
+	for _, l := range u.body(sets[1]) {
+		b = append(b, to512(l, "K2"))
+	}
+	w.ins(zip(a, b))
+	w.p("\tVCVTPD2PS Z0, Y0")
+	w.p("\tVCVTPD2PS Z6, Y6")
+	w.p("\tVMOVUPS Y0, (DI)")
+	w.p("\tVMOVUPS Y6, 32(DI)")
+	w.p("\tADDQ $64, SI")
+	w.p("\tADDQ $64, DI")
+	w.p("\tDECQ CX")
+	w.p("\tJNZ  loop")
+	w.p("\tVZEROUPPER")
+	w.p("done:")
+	w.p("\tRET")
+	w.p("")
+}
+
+// genExpSum writes expSumAVX2 (store false) or expStoreAVX2, or their
+// AVX-512 forms: the lanes of the running sum (a YMM either way) are
+// ExpSum's four partial sums, so each group of four elements'
+// exponentials is added before the next group's.
+func (w *writer) genExpSum(store, avx512 bool) {
+	name, step, shift, half := "expSumAVX2", 16, 3, "X"
 	if store {
-		w.p("// func expStoreAVX2(dst, r []float32, m float64, s *[4]float64)")
-		w.p("TEXT ·expStoreAVX2(SB), NOSPLIT, $0-64")
+		name = "expStoreAVX2"
+	}
+	if avx512 {
+		name, step, shift, half = strings.TrimSuffix(name, "AVX2")+"AVX512", 32, 4, "Y"
+	}
+	v := func(i int) string { // set i's input register, Y or Z
+		if avx512 {
+			return "Z" + sets[i].x[1:]
+		}
+		return sets[i].x
+	}
+	if store {
+		w.p("// func %s(dst, r []float32, m float64, s *[4]float64)", name)
+		w.p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
 		w.p("\tMOVQ dst_base+0(FP), DI")
 		w.p("\tMOVQ dst_len+8(FP), CX")
 		w.p("\tMOVQ r_base+24(FP), SI")
-		w.p("\tVBROADCASTSD m+48(FP), Y12")
+		w.p("\tVBROADCASTSD m+48(FP), %s12", v(0)[:1])
 		w.p("\tMOVQ s+56(FP), DX")
 	} else {
-		w.p("// func expSumAVX2(r []float32, m float64, s *[4]float64)")
-		w.p("TEXT ·expSumAVX2(SB), NOSPLIT, $0-40")
+		w.p("// func %s(r []float32, m float64, s *[4]float64)", name)
+		w.p("TEXT ·%s(SB), NOSPLIT, $0-40", name)
 		w.p("\tMOVQ r_base+0(FP), SI")
 		w.p("\tMOVQ r_len+8(FP), CX")
-		w.p("\tVBROADCASTSD m+24(FP), Y12")
+		w.p("\tVBROADCASTSD m+24(FP), %s12", v(0)[:1])
 		w.p("\tMOVQ s+32(FP), DX")
 	}
-	w.p("\tSHRQ $3, CX")
+	w.p("\tSHRQ $%d, CX", shift)
 	w.p("\tJZ   done")
-	w.p("\tVMOVUPD %s, Y13", c("m150"))
+	w.p("\tVBROADCASTSD %s, %s13", c("m150"), v(0)[:1])
 	w.p("\tVMOVUPD (DX), Y14")
 	w.p("loop:")
-	w.p("\tVCVTPS2PD (SI), %s", sets[0].x)
-	w.p("\tVCVTPS2PD 16(SI), %s", sets[1].x)
-	body := func(s set) []string {
-		return cat([]string{
+	w.p("\tVCVTPS2PD (SI), %s", v(0))
+	w.p("\tVCVTPS2PD %d(SI), %s", step, v(1))
+	body := func(s set, k string) []string {
+		b := cat([]string{
 			"VSUBPD Y12, " + s.x + ", " + s.x,
 			"VMAXPD " + s.x + ", Y13, " + s.x,
 		}, expBody(s))
+		if avx512 {
+			for i, l := range b {
+				b[i] = to512(l, k)
+			}
+		}
+		return b
 	}
-	w.ins(zip(body(sets[0]), body(sets[1])))
-	w.p("\tVADDPD %s, Y14, Y14", sets[0].x)
-	w.p("\tVADDPD %s, Y14, Y14", sets[1].x)
+	w.ins(zip(body(sets[0], "K1"), body(sets[1], "K2")))
+	if avx512 {
+		// Lanes 4-7 hold the next group of four: added after lanes 0-3.
+		w.p("\tVEXTRACTF64X4 $1, Z0, Y1")
+		w.p("\tVEXTRACTF64X4 $1, Z6, Y7")
+		w.p("\tVADDPD Y0, Y14, Y14")
+		w.p("\tVADDPD Y1, Y14, Y14")
+		w.p("\tVADDPD Y6, Y14, Y14")
+		w.p("\tVADDPD Y7, Y14, Y14")
+	} else {
+		w.p("\tVADDPD Y0, Y14, Y14")
+		w.p("\tVADDPD Y6, Y14, Y14")
+	}
 	if store {
-		w.p("\tVCVTPD2PSY %s, X0", sets[0].x)
-		w.p("\tVCVTPD2PSY %s, X6", sets[1].x)
-		w.p("\tVMOVUPS X0, (DI)")
-		w.p("\tVMOVUPS X6, 16(DI)")
-		w.p("\tADDQ $32, DI")
+		w.p("\tVCVTPD2PS%s %s, %s0", map[bool]string{false: "Y", true: ""}[avx512], v(0), half)
+		w.p("\tVCVTPD2PS%s %s, %s6", map[bool]string{false: "Y", true: ""}[avx512], v(1), half)
+		w.p("\tVMOVUPS %s0, (DI)", half)
+		w.p("\tVMOVUPS %s6, %d(DI)", half, step)
+		w.p("\tADDQ $%d, DI", 2*step)
 	}
-	w.p("\tADDQ $32, SI")
+	w.p("\tADDQ $%d, SI", 2*step)
 	w.p("\tDECQ CX")
 	w.p("\tJNZ  loop")
 	w.p("\tVMOVUPD Y14, (DX)")
@@ -564,8 +663,15 @@ func main() {
 	for _, u := range unaries {
 		w.genUnary(u)
 	}
-	w.genExpSum(false)
-	w.genExpSum(true)
+	for _, u := range unaries {
+		if !u.f64 {
+			w.genUnary512(u)
+		}
+	}
+	for _, avx512 := range []bool{false, true} {
+		w.genExpSum(false, avx512)
+		w.genExpSum(true, avx512)
+	}
 	w.genMax()
 	for _, a := range ariths {
 		w.genArith(a)

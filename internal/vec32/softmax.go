@@ -19,9 +19,15 @@ import (
 func ExpSum(r []float32, m float64) float64 {
 	var s [4]float64
 	n := 0
+	if useAVX512 {
+		if n = len(r) &^ 15; n > 0 {
+			expSumAVX512(r[:n], m, &s)
+		}
+	}
 	if useAVX2 {
-		if n = len(r) &^ 7; n > 0 {
-			expSumAVX2(r[:n], m, &s)
+		if k := (len(r) - n) &^ 7; k > 0 {
+			expSumAVX2(r[n:n+k], m, &s)
+			n += k
 		}
 	}
 	return expSumGo(r, m, n, s)
@@ -33,9 +39,15 @@ func ExpStore(dst, r []float32, m float64) float64 {
 	r = r[:len(dst)]
 	var s [4]float64
 	n := 0
+	if useAVX512 {
+		if n = len(dst) &^ 15; n > 0 {
+			expStoreAVX512(dst[:n], r[:n], m, &s)
+		}
+	}
 	if useAVX2 {
-		if n = len(dst) &^ 7; n > 0 {
-			expStoreAVX2(dst[:n], r[:n], m, &s)
+		if k := (len(dst) - n) &^ 7; k > 0 {
+			expStoreAVX2(dst[n:n+k], r[n:n+k], m, &s)
+			n += k
 		}
 	}
 	return expStoreGo(dst, r, m, n, s)

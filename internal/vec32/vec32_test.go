@@ -70,12 +70,18 @@ var binaries = []struct {
 	{"addTo", func(dst, a, b []float32) { copy(dst, a); AddTo(dst, b) }, func(a, b float32) float32 { return a + b }},
 }
 
-// paths runs f once on the vector kernels (when the CPU has them) and once
-// on the Go ones.
+// paths runs f on every path the CPU has: the AVX-512 kernels (with
+// AVX2 and Go for what they leave), AVX2 and Go, Go alone.
 func paths(t *testing.T, f func(t *testing.T)) {
-	saved := useAVX2
-	defer func() { useAVX2 = saved }()
-	if saved {
+	saved2, saved512 := useAVX2, useAVX512
+	defer func() { useAVX2, useAVX512 = saved2, saved512 }()
+	if saved512 {
+		t.Run("avx512", f)
+	} else {
+		t.Log("no AVX-512: its kernels do not run")
+	}
+	useAVX512 = false
+	if saved2 {
 		t.Run("avx2", f)
 	} else {
 		t.Log("no AVX2: only the Go kernels run")
@@ -275,6 +281,9 @@ func TestGoKernelsMatchVector(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("no AVX2 on this CPU")
 	}
+	saved := useAVX512
+	defer func() { useAVX512 = saved }()
+	useAVX512 = false // the AVX2 kernels here; TestVector512MatchesAVX2 compares those
 	in := inputs()
 	vec, gen := make([]float32, len(in)), make([]float32, len(in))
 	for _, k := range []struct {
@@ -353,4 +362,29 @@ func TestMaxBits(t *testing.T) {
 		}
 		check(inputs(), "inputs")
 	})
+}
+
+// TestVector512MatchesAVX2: on an AVX-512 machine, the AVX-512 and AVX2
+// forms of each transcendental kernel give the same bits on the same
+// long input.
+func TestVector512MatchesAVX2(t *testing.T) {
+	if !useAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	in := inputs()
+	n := len(in) &^ 15
+	v512, v2 := make([]float32, n), make([]float32, n)
+	for _, k := range []struct {
+		name       string
+		v512, avx2 func(dst, a []float32)
+	}{{"exp", expsAVX512, expsAVX2}, {"sigmoid", sigmoidsAVX512, sigmoidsAVX2}, {"tanh", tanhsAVX512, tanhsAVX2},
+		{"gelu_new", geluNewsAVX512, geluNewsAVX2}, {"log", logsAVX512, logsAVX2}} {
+		k.v512(v512, in[:n])
+		k.avx2(v2, in[:n])
+		for i := range v2 {
+			if !same32(v512[i], v2[i]) {
+				t.Fatalf("%s(%g): AVX-512 %g, AVX2 %g", k.name, in[i], v512[i], v2[i])
+			}
+		}
+	}
 }
