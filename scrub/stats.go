@@ -11,34 +11,42 @@ func summarize(xs []float64) Summary {
 	if n == 0 {
 		return Summary{Mean: math.NaN(), Stderr: math.NaN()}
 	}
-	var s [4]float64
-	i := 0
-	for ; i+4 <= len(xs); i += 4 {
-		s[0] += xs[i]
-		s[1] += xs[i+1]
-		s[2] += xs[i+2]
-		s[3] += xs[i+3]
-	}
-	for k := 0; i < len(xs); i, k = i+1, k+1 {
-		s[k] += xs[i]
-	}
-	mean := ((s[0] + s[1]) + (s[2] + s[3])) / n
+	mean := sum4(xs, 0, false) / n
 	if len(xs) < 2 {
 		return Summary{Mean: mean}
 	}
-	s = [4]float64{}
-	i = 0
-	for ; i+4 <= len(xs); i += 4 {
-		d0, d1, d2, d3 := xs[i]-mean, xs[i+1]-mean, xs[i+2]-mean, xs[i+3]-mean
-		s[0] += d0 * d0
-		s[1] += d1 * d1
-		s[2] += d2 * d2
-		s[3] += d3 * d3
-	}
-	for k := 0; i < len(xs); i, k = i+1, k+1 {
-		d := xs[i] - mean
-		s[k] += d * d
-	}
-	ss := (s[0] + s[1]) + (s[2] + s[3])
+	ss := sum4(xs, mean, true)
 	return Summary{Mean: mean, Stderr: math.Sqrt(ss/(n-1)) / math.Sqrt(n)}
+}
+
+// sum4 is the sum of xs (squares, the sum of (x-c)²) in four partial sums
+// held in registers, element i into sum i mod 4.
+func sum4(xs []float64, c float64, squares bool) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	if squares {
+		for ; i+4 <= len(xs); i += 4 {
+			d0, d1, d2, d3 := xs[i]-c, xs[i+1]-c, xs[i+2]-c, xs[i+3]-c
+			s0 += d0 * d0
+			s1 += d1 * d1
+			s2 += d2 * d2
+			s3 += d3 * d3
+		}
+	} else {
+		for ; i+4 <= len(xs); i += 4 {
+			s0 += xs[i]
+			s1 += xs[i+1]
+			s2 += xs[i+2]
+			s3 += xs[i+3]
+		}
+	}
+	tail := [3]float64{}
+	for k := 0; i < len(xs); i, k = i+1, k+1 {
+		x := xs[i]
+		if squares {
+			x = (x - c) * (x - c)
+		}
+		tail[k] = x
+	}
+	return ((s0 + tail[0]) + (s1 + tail[1])) + ((s2 + tail[2]) + s3)
 }
