@@ -293,11 +293,12 @@ func gatherColumns(d *Dataset, name string, out, vals []float32, idx []int, row 
 func gatherColumnsPart(out, vals []float32, idx []int, row, lo, hi int) int {
 	n, m := len(idx), len(vals)/row
 	if row == 3 {
-		c0, c1, c2 := out[:n], out[n:2*n], out[2*n:3*n]
-		for k := lo; k < hi; k++ {
-			i := idx[k]
+		ids := idx[lo:hi]
+		c0, c1, c2 := out[lo:hi], out[n+lo:n+hi], out[2*n+lo:2*n+hi]
+		c0, c1, c2 = c0[:len(ids)], c1[:len(ids)], c2[:len(ids)]
+		for k, i := range ids {
 			if uint(i) >= uint(m) {
-				return k
+				return lo + k
 			}
 			v := vals[3*i : 3*i+3 : 3*i+3]
 			c0[k], c1[k], c2[k] = v[0], v[1], v[2]
