@@ -136,6 +136,10 @@ type unionBatcher struct {
 	union  []int                            // sorted rows of every vector
 	pos    map[int]int                      // row -> position in union
 	unionS map[string]circuit.Circuit       // input -> Symbol [len(union), ...]
+	// canonHash is each one-vector node's model subtree (by hash); uses
+	// counts the vectors that read each model subtree (countUses).
+	canonHash map[circuit.Hash]circuit.Hash
+	uses      map[circuit.Hash]int
 }
 
 func newUnionBatcher(ds *Dataset) *unionBatcher {
@@ -331,20 +335,99 @@ func (b *unionBatcher) cuts(roots []circuit.Circuit, f func(c circuit.Circuit, k
 	return err
 }
 
-// batch is root over n examples: every maximal subtree reading one vector
-// becomes that model subtree on the union's rows gathered at the vector's
-// positions; what mixes vectors is rebuilt around them with a batch axis.
+// batch is root over n examples. A subtree reading one vector is computed
+// on the union's rows and gathered at the vector's positions when that
+// costs no more rows than computing it per vector: when |U| <= n·uses, uses
+// being how many vectors read the same model subtree. So the model's lower
+// layers, which many vectors read, run once on U, while what only the
+// reference reads (the original's top layers) runs on its n rows, not on
+// U. What mixes vectors, or stays per vector, is rebuilt around them with a
+// batch axis; an input kept per vector is a gather of its union rows.
 func (b *unionBatcher) batch(root circuit.Circuit) (circuit.Circuit, error) {
+	if b.uses == nil {
+		if err := b.countUses(); err != nil {
+			return nil, err
+		}
+	}
 	repl := map[circuit.Hash]circuit.Circuit{}
-	err := b.cuts([]circuit.Circuit{root}, func(c circuit.Circuit, k int) error {
-		g, err := b.gathered(c, k)
-		repl[c.Hash()] = g
-		return err
-	})
+	done := map[circuit.Hash]bool{}
+	var err error
+	var visit func(c circuit.Circuit)
+	visit = func(c circuit.Circuit) {
+		h := c.Hash()
+		if err != nil || done[h] {
+			return
+		}
+		done[h] = true
+		k := b.vecOf(c)
+		_, isInput := b.syms[h]
+		switch {
+		case k == noVec:
+		case k >= 0 && (isInput || len(b.union) <= len(b.idx[k])*b.uses[b.canonHash[h]]):
+			repl[h], err = b.gathered(c, k)
+		default:
+			for _, ch := range c.Children() {
+				visit(ch)
+			}
+		}
+	}
+	visit(root)
 	if err != nil {
 		return nil, err
 	}
 	return circuit.ReplaceExpand(root, repl)
+}
+
+// countUses sets canonHash (each one-vector node's model subtree) and uses
+// (how many vectors read each model subtree) over every root.
+func (b *unionBatcher) countUses() error {
+	b.canonHash = map[circuit.Hash]circuit.Hash{}
+	memo := map[circuit.Hash]circuit.Circuit{}
+	vecs := map[circuit.Hash]map[int]bool{}
+	var canon func(x circuit.Circuit) (circuit.Circuit, error)
+	canon = func(x circuit.Circuit) (circuit.Circuit, error) {
+		h := x.Hash()
+		if c, ok := memo[h]; ok {
+			return c, nil
+		}
+		c := x
+		if sv, ok := b.syms[h]; ok {
+			c = b.canon[sv.input]
+		} else if b.vecOf(x) != noVec {
+			chs := x.Children()
+			cs := make([]circuit.Circuit, len(chs))
+			for i, ch := range chs {
+				var err error
+				if cs[i], err = canon(ch); err != nil {
+					return nil, err
+				}
+			}
+			var err error
+			if c, err = x.WithChildren(cs); err != nil {
+				return nil, err
+			}
+		}
+		memo[h] = c
+		if k := b.vecOf(x); k >= 0 {
+			ch := c.Hash()
+			b.canonHash[h] = ch
+			if vecs[ch] == nil {
+				vecs[ch] = map[int]bool{}
+			}
+			vecs[ch][k] = true
+		}
+		return c, nil
+	}
+	for _, r := range b.roots {
+		if _, err := canon(r); err != nil {
+			return err
+		}
+	}
+	b.uses = make(map[circuit.Hash]int, len(vecs))
+	for h, v := range vecs {
+		b.uses[h] = len(v)
+	}
+	return nil
 }
 
 // canonical is c (reading only vector k) as the model's own subtree: each

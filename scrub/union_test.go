@@ -225,3 +225,47 @@ func TestRunManyErrors(t *testing.T) {
 		t.Errorf("two datasets: %v", err)
 	}
 }
+
+// What only the reference reads (the original's top: its loss) runs on its
+// n rows, not on the union's, while what several vectors read runs once on
+// the union: the batched original is not a gather of the model on U, and
+// the scrubbed circuit does gather lifted subtrees.
+func TestRunManyLiftsOnlyWhatPays(t *testing.T) {
+	cfg := benchGPT
+	m, model := transformerScrubModel(t, cfg)
+	ds := transformerDataset(t, m, 300, cfg.Vocab)
+	ex := headsExperiment(t, model, ds, cfg, func(h int) string { return fmt.Sprintf(`["tok%d"]`, h) })
+	s, err := ex.Sample(80, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newUnion([]Job{{ex, s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batched, _, err := b.circuits(tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.union) <= 80 {
+		t.Fatalf("union of %d rows: the test needs |U| > n", len(b.union))
+	}
+	// a gather of a lifted subtree: an Index whose child is not a Symbol
+	lifted := func(c circuit.Circuit) int {
+		n := 0
+		circuit.Walk([]circuit.Circuit{c}, func(x circuit.Circuit) {
+			if ix, ok := x.(*circuit.Index); ok {
+				if _, sym := ix.Children()[0].(*circuit.Symbol); !sym {
+					n++
+				}
+			}
+		})
+		return n
+	}
+	if _, ok := batched[0].(*circuit.Index); ok {
+		t.Error("the original is a gather of the whole model on U; only the reference reads its top, so that should run on its own rows")
+	}
+	if lifted(batched[1]) == 0 {
+		t.Error("the scrubbed circuit gathers no lifted subtree: the heads' shared layers did not run on the union")
+	}
+}
