@@ -21,9 +21,10 @@
 // one plan and run once.
 //
 // Union evaluation (union.go): RunMany evaluates many scrubs in one plan,
-// every subtree that reads a single index vector computed once on the
-// union U of all sampled rows and gathered at each vector's positions;
-// only what mixes vectors runs per scrub. Run takes that way for one scrub
+// every subtree that reads a single index vector and that at least |U|/n
+// vectors read computed once on the union U of all sampled rows and
+// gathered at each vector's positions; what mixes vectors, or what fewer
+// vectors read, runs per scrub on n rows. Run takes that way for one scrub
 // when it does less work (unioncost.go: n·(work per distinct (node,
 // vector)) against |U|·(work per distinct model node) plus the gathers and
 // a measured host cost per gathered position) — a transformer whose heads

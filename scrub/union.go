@@ -28,9 +28,10 @@ type Job struct {
 // computes may depend on one vector only. Every maximal subtree that reads
 // a single index vector v (all its gathered inputs at the same rows) is a
 // subtree of the model, so it equals that subtree computed on the union U
-// of all rows any job samples, gathered at v's positions in U. So the
-// model runs once on U, shared by every job and vector, and only the parts
-// that mix vectors run per job on n rows. ctx stops the evaluation.
+// of all rows any job samples, gathered at v's positions in U. So what
+// many vectors read runs once on U, shared by every job and vector, and
+// only the parts that mix vectors, or that too few vectors read to pay for
+// |U| rows (batch), run per job on n rows. ctx stops the evaluation.
 //
 // With opts.Naive the same circuits go through the reference evaluator
 // (circuit.EvaluateAll, whose memo shares hash-equal subtrees), which
