@@ -158,7 +158,7 @@ func TestRunChoosesByWork(t *testing.T) {
 }
 
 func TestUnionCheaperBounds(t *testing.T) {
-	w := unionWork{perVec: 10, canon: 4, gathers: 1, vectors: 3}
+	w := unionWork{perVec: 10, byUses: map[int]float64{3: 4}, gathers: 1, vectors: 3}
 	called := false
 	rows := func() int { called = true; return 200 }
 	// n=100: union costs 100·|U|·4/100 + 100; direct 1000
@@ -169,8 +169,8 @@ func TestUnionCheaperBounds(t *testing.T) {
 	if !w.unionCheaper(100, 200, rows) || called {
 		t.Error("a dataset of 200 rows bounds |U|: decided without counting")
 	}
-	if (unionWork{perVec: 5, canon: 4, gathers: 1, vectors: 3}).unionCheaper(100, 1000, func() int { t.Error("counted"); return 0 }) {
-		t.Error("canon+gathers >= perVec: never the union")
+	if (unionWork{perVec: 5, byUses: map[int]float64{3: 4}, gathers: 1, vectors: 3}).unionCheaper(100, 1000, func() int { t.Error("counted"); return 0 }) {
+		t.Error("byUses+gathers >= perVec: never the union")
 	}
 }
 

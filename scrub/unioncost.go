@@ -1,14 +1,20 @@
 package scrub
 
-import "github.com/circopt/circopt/circuit"
+import (
+	"maps"
+	"slices"
+
+	"github.com/circopt/circopt/circuit"
+)
 
 // unionWork is what deciding between Run's two evaluations needs, per
 // batch shape: the work per example of each, in nodeWork units.
 //
 //   - perVec: every distinct node that reads exactly one vector (a
 //     (node, vector) pair), as the direct evaluation computes it on n rows;
-//   - canon: every distinct node of those subtrees written over the model's
-//     own inputs, as the union evaluation computes it on |U| rows;
+//   - byUses: the same nodes written over the model's own inputs, each
+//     model subtree once, summed by how many vectors read it (uses): the
+//     union evaluation computes one on min(|U|, n·uses) rows (batch);
 //   - gathers: the outputs of the maximal one-vector subtrees (the cuts),
 //     which the union evaluation gathers at each vector's n positions;
 //   - cuts: how many there are. Each cut's n positions are built into an
@@ -16,10 +22,12 @@ import "github.com/circopt/circopt/circuit"
 //     positionWork units per position (measured, below).
 //
 // What mixes vectors, or reads none, costs the same either way and is left
-// out. Direct costs n·perVec, union |U|·canon + n·(gathers +
-// positionWork·cuts).
+// out. Direct costs n·perVec, union Σ min(|U|, n·uses)·byUses[uses] +
+// n·(gathers + positionWork·cuts); the gathers are counted at the maximal
+// cuts, an upper bound where the union evaluation stops lower.
 type unionWork struct {
-	perVec, canon, gathers, cuts float64
+	perVec, gathers, cuts float64
+	byUses                map[int]float64
 	// vectors is the number of distinct index vectors, bounding |U| by
 	// vectors·n.
 	vectors int
@@ -27,44 +35,25 @@ type unionWork struct {
 
 // measureUnion is the unionWork of b's roots.
 func measureUnion(b *unionBatcher) (unionWork, error) {
-	w := unionWork{vectors: len(b.idx)}
-	inputs := map[circuit.Hash]bool{}
-	for _, s := range b.canon {
-		inputs[s.Hash()] = true
-	}
-	// reads: whether a node reads an input (a per-vector Symbol, or in a
-	// canonical subtree the model's own); the rest costs the same either way
-	reads := map[circuit.Hash]bool{}
-	var readsInput func(x circuit.Circuit) bool
-	readsInput = func(x circuit.Circuit) bool {
-		h := x.Hash()
-		if r, ok := reads[h]; ok {
-			return r
-		}
-		_, r := b.syms[h]
-		r = r || inputs[h]
-		for _, ch := range x.Children() {
-			r = readsInput(ch) || r
-		}
-		reads[h] = r
-		return r
+	w := unionWork{vectors: len(b.idx), byUses: map[int]float64{}}
+	if err := b.countUses(); err != nil {
+		return w, err
 	}
 	seenVec, seenCanon := map[circuit.Hash]bool{}, map[circuit.Hash]bool{}
-	add := func(c circuit.Circuit, seen map[circuit.Hash]bool, sum *float64) {
+	err := b.cuts(b.roots, func(c circuit.Circuit, _ int) error {
 		circuit.Walk([]circuit.Circuit{c}, func(x circuit.Circuit) {
-			if !seen[x.Hash()] && readsInput(x) {
-				seen[x.Hash()] = true
-				*sum += nodeWork(x)
+			// what reads no vector costs the same either way
+			if b.vecOf(x) < 0 || seenVec[x.Hash()] {
+				return
+			}
+			seenVec[x.Hash()] = true
+			nw := nodeWork(x)
+			w.perVec += nw
+			if ch := b.canonHash[x.Hash()]; !seenCanon[ch] {
+				seenCanon[ch] = true
+				w.byUses[b.uses[ch]] += nw
 			}
 		})
-	}
-	err := b.cuts(b.roots, func(c circuit.Circuit, _ int) error {
-		add(c, seenVec, &w.perVec)
-		canon, err := b.canonical(c)
-		if err != nil {
-			return err
-		}
-		add(canon, seenCanon, &w.canon)
 		w.gathers += float64(elements(c))
 		w.cuts++
 		return nil
@@ -106,7 +95,13 @@ func elements(c circuit.Circuit) int {
 // when the bounds n <= |U| <= min(N, vectors·n) do not decide.
 func (w unionWork) unionCheaper(n, datasetLen int, rows func() int) bool {
 	direct := float64(n) * w.perVec
-	cost := func(u int) float64 { return float64(u)*w.canon + float64(n)*(w.gathers+positionWork*w.cuts) }
+	cost := func(u int) float64 {
+		c := float64(n) * (w.gathers + positionWork*w.cuts)
+		for _, uses := range slices.Sorted(maps.Keys(w.byUses)) { // a fixed order: the same sum every time
+			c += float64(min(u, n*uses)) * w.byUses[uses]
+		}
+		return c
+	}
 	if cost(n) >= direct {
 		return false
 	}
