@@ -17,8 +17,8 @@
 // training/parens: BuildParen is its loss circuit, ParenExperiments the
 // day's hypotheses, RunParen the table.
 //
-// Both days run through RunScrubs (scrubs.go): every scrub of a table in
-// one compiled plan, the model evaluated once on the union U of the rows
+// Both days run through RunScrubs (scrubs.go, scrub.RunMany): every scrub
+// of a table in one compiled plan, the model evaluated once on the union U of the rows
 // any scrub samples. A subtree that reads a single sampled index vector v
 // is a subtree of the model, so it is computed as that model subtree on U
 // and gathered at v's positions; only what mixes vectors runs per scrub.

@@ -437,12 +437,81 @@ func kGatherFast(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 		idx[j] = int(i)
 	}
 	block := a.size() / max(1, a.shape[axis])
+	if a.isContiguous() && out.isContiguous() {
+		// rows are runs of memory: copy them, no views (a scrub gathers
+		// 10,000 one-element rows)
+		switch a.dt {
+		case tensor.Float32:
+			gatherRuns(a.f32[a.off:], out.f32[out.off:], a.shape, axis, idx)
+		case tensor.Float64:
+			gatherRuns(a.f64[a.off:], out.f64[out.off:], a.shape, axis, idx)
+		default:
+			gatherRuns(a.i64[a.off:], out.i64[out.off:], a.shape, axis, idx)
+		}
+		return nil
+	}
+	if out.isContiguous() {
+		switch a.dt {
+		case tensor.Float32:
+			gatherStrided(a.f32, out.f32[out.off:], a, axis, idx)
+		case tensor.Float64:
+			gatherStrided(a.f64, out.f64[out.off:], a, axis, idx)
+		default:
+			gatherStrided(a.i64, out.i64[out.off:], a, axis, idx)
+		}
+		return nil
+	}
 	parFor(n, block, func(lo, hi int) {
 		for j := lo; j < hi; j++ {
 			copyInto(selectView(out, axis, j), selectView(a, axis, idx[j]))
 		}
 	})
 	return nil
+}
+
+// gatherStrided is a gather from a strided view (a slice of a broadcast,
+// a permuted value) into a C-ordered out: the offsets of the axes before
+// and after axis are listed once, so each element is one load.
+func gatherStrided[T elem](src, out []T, a *arr, axis int, idx []int) {
+	offsets := func(shape, strides []int) []int {
+		offs := []int{0}
+		for d := len(shape) - 1; d >= 0; d-- {
+			next := make([]int, 0, len(offs)*shape[d])
+			for i := range shape[d] {
+				for _, o := range offs {
+					next = append(next, i*strides[d]+o)
+				}
+			}
+			offs = next
+		}
+		return offs
+	}
+	pre := offsets(a.shape[:axis], a.strides[:axis])
+	post := offsets(a.shape[axis+1:], a.strides[axis+1:])
+	n, inner, st := len(idx), len(post), a.strides[axis]
+	parFor(len(pre)*n, inner, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			base := a.off + pre[r/n] + idx[r%n]*st
+			dst := out[r*inner : (r+1)*inner]
+			for k, o := range post {
+				dst[k] = src[base+o]
+			}
+		}
+	})
+}
+
+// gatherRuns is a gather along axis between C-ordered arrays: out holds,
+// for each position of the axes before axis, the inner runs at idx.
+func gatherRuns[T elem](a, out []T, shape []int, axis int, idx []int) {
+	outer, inner := numel(shape[:axis]), numel(shape[axis+1:])
+	d, n := shape[axis], len(idx)
+	parFor(outer*n, inner, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			o, j := r/n, r%n
+			src := (o*d + idx[j]) * inner
+			copy(out[r*inner:(r+1)*inner], a[src:src+inner])
+		}
+	})
 }
 
 func kConcatFast(_ *execState, v *ir.Value, args []*arr, out *arr) error {

@@ -295,3 +295,48 @@ func TestWriteTransformerFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkEvalWays times Run's two evaluations forced, on fixed samples,
+// for the work rule (unioncost.go): day 4a (10,000 of 10,000 rows) and
+// the transformer heads (500 of 2000). "union-cold" compiles the union
+// plan each time, as a scrub with new samples does.
+func BenchmarkEvalWays(b *testing.B) {
+	ex4a := loadDay4a(b, "hypothesis.json")
+	s4a, err := ex4a.Sample(10000, 5)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _, heads := benchHeads(b)
+	sh, err := heads.Sample(500, 5)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		ex   *Experiment
+		s    *Samples
+	}{{"day4a", ex4a, s4a}, {"heads", heads, sh}} {
+		for _, way := range []struct {
+			name string
+			way  evalWay
+		}{{"direct", wayDirect}, {"union", wayUnion}} {
+			b.Run(tc.name+"/"+way.name, func(b *testing.B) {
+				tc.ex.way = way.way
+				defer func() { tc.ex.way = wayAuto }()
+				benchRuns(b, tc.ex, tc.s)
+			})
+		}
+		b.Run(tc.name+"/union-cold", func(b *testing.B) {
+			tc.ex.way = wayUnion
+			defer func() { tc.ex.way = wayAuto }()
+			cpu := startCPU(b)
+			for b.Loop() {
+				clear(tc.ex.unionPlans)
+				if _, err := tc.ex.Run(tc.s, RunOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b)
+		})
+	}
+}

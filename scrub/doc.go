@@ -20,6 +20,16 @@
 // becomes [n]. The original, scrubbed and random circuits are compiled into
 // one plan and run once.
 //
+// Union evaluation (union.go): RunMany evaluates many scrubs in one plan,
+// every subtree that reads a single index vector and that at least |U|/n
+// vectors read computed once on the union U of all sampled rows and
+// gathered at each vector's positions; what mixes vectors, or what fewer
+// vectors read, runs per scrub on n rows. Run takes that way for one scrub
+// when it does less work (unioncost.go: n·(work per distinct (node,
+// vector)) against |U|·(work per distinct model node) plus the gathers and
+// a measured host cost per gathered position) — a transformer whose heads
+// read their own data, not day 4a's tiny model.
+//
 // Hypothesis files (ParseHypothesis) describe the same trees in JSON; there
 // the root's datum is always the reference, while in Go a root's Cond draws
 // relative to the reference as in rust_circuit.
@@ -49,5 +59,9 @@
 //   - A correspondence is checked before anything is sampled; every failure
 //     is a *CorrespondenceError naming the interp node, whose Kind is one of
 //     the Err* sentinels (errors.Is works on the returned error).
+//   - Run's way depends only on the batch's shape, n, |U| and the dataset's
+//     size (never on timing): the same samples take the same way, and both
+//     ways give the same values to rounding (checked per example, float64
+//     naive and float32 compiled).
 //   - Nothing here panics on user input; hypothesis files report FILE:LINE.
 package scrub

@@ -33,6 +33,12 @@ type Experiment struct {
 	// columnar holds the inputs the model reads one element at a time
 	// (see columnarInputs): Run gathers them column by column.
 	columnar map[string]bool
+	// works is each batch shape's unionWork; unionPlans the union
+	// evaluation's plans by its circuits (see unionrun.go).
+	works      map[string]unionWork
+	unionPlans map[string]*circopt.Plan
+	// way forces Run's evaluation (tests and benchmarks compare them).
+	way evalWay
 }
 
 // NewExperiment checks the correspondence against the model (including
@@ -78,6 +84,8 @@ func NewExperiment(model circuit.Circuit, ds *Dataset, corr *Correspondence) (*E
 	}
 	sort.Strings(e.slotOrder)
 	e.shapes = map[string]*shaped{}
+	e.works = map[string]unionWork{}
+	e.unionPlans = map[string]*circopt.Plan{}
 	return e, nil
 }
 
@@ -315,24 +323,9 @@ const maxShapes = 16
 // hands back (g.recycle) once the bindings are no longer used.
 func (e *Experiment) build(s *Samples, dt tensor.DType, pooled bool) (*shaped, *gatherer, error) {
 	g := &gatherer{data: e.Data, dt: dt, pooled: pooled && dt == tensor.Float32, columnar: e.columnar, binds: map[string]*tensor.Tensor{}, seen: map[string][]gatheredVec{}}
-	fmt.Fprintf(&g.sig, "%d", len(s.Ref))
-	ref, random := map[string]string{}, map[string]string{}
-	for _, in := range e.Inputs {
-		if err := g.use(ref, in, in, s.Ref); err != nil {
-			return nil, nil, err
-		}
-	}
-	for _, in := range e.Inputs {
-		if err := g.use(random, in, in, s.Random[in]); err != nil {
-			return nil, nil, err
-		}
-	}
-	slots := map[string]string{}
-	for _, u := range e.slotOrder {
-		sl := e.tree.Slots[u]
-		if err := g.use(slots, u, sl.Input, s.SlotDatum(sl)); err != nil {
-			return nil, nil, err
-		}
+	ref, random, slots, err := e.useAll(g, s)
+	if err != nil {
+		return nil, nil, err
 	}
 	key := g.sig.String()
 	e.mu.Lock()
@@ -342,7 +335,6 @@ func (e *Experiment) build(s *Samples, dt tensor.DType, pooled bool) (*shaped, *
 		return sh, g, nil
 	}
 	sh = &shaped{plans: map[planKey]*circopt.Plan{}}
-	var err error
 	if sh.original, err = e.withInputs(g.binds, ref); err != nil {
 		return nil, nil, err
 	}
@@ -377,6 +369,40 @@ func (e *Experiment) build(s *Samples, dt tensor.DType, pooled bool) (*shaped, *
 	return sh, g, nil
 }
 
+// useAll names (and unless g.dry gathers) every input s uses: the
+// reference's, the random baseline's, then each slot's in slotOrder. The
+// maps send an input (ref, random) or a slot's uuid to its Symbol's name.
+func (e *Experiment) useAll(g *gatherer, s *Samples) (ref, random, slots map[string]string, err error) {
+	fmt.Fprintf(&g.sig, "%d", len(s.Ref))
+	ref, random, slots = map[string]string{}, map[string]string{}, map[string]string{}
+	for _, in := range e.Inputs {
+		if err := g.use(ref, in, in, s.Ref); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	for _, in := range e.Inputs {
+		if err := g.use(random, in, in, s.Random[in]); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	for _, u := range e.slotOrder {
+		sl := e.tree.Slots[u]
+		if err := g.use(slots, u, sl.Input, s.SlotDatum(sl)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return ref, random, slots, nil
+}
+
+// shapeKey is s's batch shape, gathering nothing.
+func (e *Experiment) shapeKey(s *Samples) (string, error) {
+	g := &gatherer{data: e.Data, dry: true, seen: map[string][]gatheredVec{}}
+	if _, _, _, err := e.useAll(g, s); err != nil {
+		return "", err
+	}
+	return g.sig.String(), nil
+}
+
 // gatherer names each distinct (input, datum vector) of one scrub
 // INPUT@k, k counting the input's distinct vectors in the order they are
 // used, so that equal vectors give one Symbol (CSE shares everything
@@ -385,6 +411,7 @@ type gatherer struct {
 	data   *Dataset
 	dt     tensor.DType
 	pooled bool
+	dry    bool // name only: gather nothing
 	// columnar inputs' pooled gathers are laid out column by column
 	columnar map[string]bool
 	bufs     [][]float32 // pooled buffers behind binds
@@ -412,19 +439,21 @@ func (g *gatherer) use(into map[string]string, key, input string, idx []int) err
 	}
 	if name == "" {
 		name = input + "@" + strconv.Itoa(len(g.seen[input]))
-		var t *tensor.Tensor
-		var err error
-		if g.pooled {
-			var buf []float32
-			t, buf, err = g.data.gatherPooled(input, idx, g.columnar[input])
-			g.bufs = append(g.bufs, buf)
-		} else {
-			t, err = g.data.Gather(input, idx, g.dt)
+		if !g.dry {
+			var t *tensor.Tensor
+			var err error
+			if g.pooled {
+				var buf []float32
+				t, buf, err = g.data.gatherPooled(input, idx, g.columnar[input])
+				g.bufs = append(g.bufs, buf)
+			} else {
+				t, err = g.data.Gather(input, idx, g.dt)
+			}
+			if err != nil {
+				return err
+			}
+			g.binds[name] = t
 		}
-		if err != nil {
-			return err
-		}
-		g.binds[name] = t
 		g.seen[input] = append(g.seen[input], gatheredVec{idx, name})
 	}
 	into[key] = name
@@ -506,10 +535,30 @@ type RunOptions struct {
 // Run evaluates the original, scrubbed and random circuits in one compiled
 // run (shared work is computed once) and summarizes them. The model's root
 // must be one number per example.
+//
+// Run evaluates one of two ways, whichever does less work (union.go,
+// unioncost.go): directly, the model on each distinct gathered copy of
+// the inputs (n rows each), or as RunMany does, every subtree that reads
+// one index vector computed once on the union U of the sampled rows and
+// gathered. The choice depends only on the batch's shape, n, |U| and the
+// dataset's size, never on timing, so the same samples always take the
+// same way; both give the same values to rounding.
 func (e *Experiment) Run(s *Samples, opts RunOptions) (*Result, error) {
 	if r := e.Model.Rank(); r != 0 {
 		return nil, fmt.Errorf("the model's root %s has shape %v; scrubbing needs one number per example (a scalar root)", circuit.Label(e.Model), e.Model.Shape())
 	}
+	union, err := e.useUnion(s)
+	if err != nil {
+		return nil, err
+	}
+	if union {
+		return e.runUnion(s, opts)
+	}
+	return e.runDirect(s, opts)
+}
+
+// runDirect evaluates the model on each distinct gathered input copy.
+func (e *Experiment) runDirect(s *Samples, opts RunOptions) (*Result, error) {
 	dt := opts.DType
 	if dt == 0 {
 		dt = tensor.Float32
@@ -533,13 +582,7 @@ func (e *Experiment) Run(s *Samples, opts RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluating the scrub: %w", err)
 	}
-	r := &Result{N: len(s.Ref), Seed: s.Seed,
-		OriginalValues: vals[0].Float64s(), ScrubbedValues: vals[1].Float64s(), RandomValues: vals[2].Float64s()}
-	r.Original = summarize(r.OriginalValues)
-	r.Scrubbed = summarize(r.ScrubbedValues)
-	r.Random = summarize(r.RandomValues)
-	r.LossRecovered = (r.Random.Mean - r.Scrubbed.Mean) / (r.Random.Mean - r.Original.Mean)
-	return r, nil
+	return newResult(s, vals), nil
 }
 
 // columnarInputs are the rank-1 inputs (per example) that the model reads

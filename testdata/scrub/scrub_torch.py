@@ -34,9 +34,12 @@ import math
 import statistics
 import time
 
-import numpy as np
-import torch
-from torch import nn
+from timing_util import check_agreement, pin_threads, summary  # beside this one
+
+pin_threads()  # OpenBLAS's threads too, before torch loads it
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 class Unit(nn.Module):
@@ -92,25 +95,6 @@ HYPOTHESIS = {
     "y'": ("out", ("labels",)),
 }
 CHILDREN = {n: [c for c, (p, _) in HYPOTHESIS.items() if p == n] for n in HYPOTHESIS}
-
-
-def summary(v):
-    n = v.shape[0]
-    return {"mean": v.mean().item(), "stderr": (v.std() / math.sqrt(n)).item()}
-
-
-def check_agreement(got, want, n, tol):
-    """Prints both scrub results and exits unless they agree to tol (relative)."""
-    worst = abs(got["loss_recovered"] - want["loss_recovered"]) / abs(want["loss_recovered"])
-    for k in ("original", "scrubbed", "random"):
-        for q in ("mean", "stderr"):
-            worst = max(worst, abs(got[k][q] - want[k][q]) / abs(want[k][q]))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; n {n}")
-    print("torch  ", json.dumps(got))
-    print("circopt", json.dumps({k: want[k] for k in got}))
-    print(f"largest relative difference {worst:.2e}")
-    if worst > tol:
-        raise SystemExit("torch and circopt disagree")
 
 
 class Scrubber:

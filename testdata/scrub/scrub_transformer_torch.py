@@ -18,21 +18,20 @@ then times the scrub given the draws (what BenchmarkTransformerHeads/eval
 times):
 
     mkdir -p /tmp/tfix && SCRUB_TORCH_FIXTURE=/tmp/tfix go test ./scrub -run TestWriteTransformerFixture
-    /usr/bin/python3 testdata/scrub/scrub_transformer_torch.py /tmp/tfix -reps 20
+    /usr/bin/python3 testdata/scrub/scrub_transformer_torch.py /tmp/tfix -reps 20 -threads 1
 
 (needs torch; run offline, not in CI; timing.txt keeps the figures.)
 """
 import argparse
 import json
 import math
-import statistics
-import time
 
-import numpy as np
-import torch
-from torch import nn
+from timing_util import check_agreement, pin_threads, summary, time_reps  # beside this one
 
-from scrub_torch import check_agreement, summary  # the day 4a script, beside this one
+pin_threads()  # OpenBLAS's threads too, before torch loads it
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 class Model(nn.Module):
@@ -121,15 +120,8 @@ def main():
     got = scrub(model, embeds, target, s, layers - 1, heads)
     # loss_recovered divides by random - original, small here: 1e-4
     check_agreement(got, want, len(s["ref"]), 1e-4)
-    times = []
-    c0 = time.process_time()
-    for _ in range(args.reps):
-        t0 = time.perf_counter()
-        scrub(model, embeds, target, s, layers - 1, heads)
-        times.append(time.perf_counter() - t0)
-    cpu = (time.process_time() - c0) / args.reps
-    print(f"scrub_transformer_torch eval median {statistics.median(times) * 1e3:.2f} ms/op ({cpu * 1e3:.2f} cpu-ms/op)  reps {args.reps}")
-
+    wall, cpu = time_reps(lambda: scrub(model, embeds, target, s, layers - 1, heads), args.reps)
+    print(f"scrub_transformer_torch eval median {wall * 1e3:.2f} ms/op ({cpu * 1e3:.2f} cpu-ms/op)  reps {args.reps} threads {args.threads}")
 
 if __name__ == "__main__":
     main()
