@@ -41,7 +41,11 @@ func wymix(s uint64) uint64 {
 }
 
 // at is the stream's k-th number.
-func (d *Draws) at(k uint64) uint64 { return wymix(d.key + (k+1)*wyP0) }
+func (d *Draws) at(k uint64) uint64 { return wymix(d.state(k)) }
+
+// state is the generator state of number k; number k+1's is state(k)+wyP0,
+// which loops over consecutive numbers step to instead of multiplying.
+func (d *Draws) state(k uint64) uint64 { return d.key + (k+1)*wyP0 }
 
 // Uint64 takes the stream's next number.
 func (d *Draws) Uint64() uint64 {
@@ -81,8 +85,10 @@ func (d *Draws) Uniform(dst []int, n int) {
 
 // fill sets dst[p] to the bounded draw of number first+p, in [0, n).
 func (d *Draws) fill(dst []int, n, first int) {
+	st := d.state(uint64(first))
 	for p := range dst {
-		dst[p] = below(d.at(uint64(first+p)), n)
+		dst[p] = below(wymix(st), n)
+		st += wyP0
 	}
 }
 

@@ -163,13 +163,15 @@ func (s *FuncSampler) outOfRange(i int, ds *Dataset) error {
 // and returns its position, else -1.
 func (g *grouping) draw(out, ref []int, d *Draws, first uint64) int {
 	out = out[:len(ref)]
+	st := d.state(first)
 	for p, i := range ref {
 		if uint(i) >= uint(len(g.of)) {
 			return p
 		}
 		id := g.of[i]
 		s, e := g.start[id], g.start[id+1]
-		out[p] = int(g.members[int(s)+below(d.at(first+uint64(p)), int(e-s))])
+		out[p] = int(g.members[int(s)+below(wymix(st), int(e-s))])
+		st += wyP0
 	}
 	return -1
 }
