@@ -47,6 +47,12 @@
 //     scrubs after the first (other seeds) only gather and run.
 //   - Run's float32 gathers use recycled buffers: a Result holds copies,
 //     never the bound inputs; Build's bindings are the caller's to keep.
+//     An input the model reads only one element at a time (an Index
+//     picking one position of its per-example axis, as day 4a reads its
+//     digits) is gathered column by column, so each of its columns is
+//     contiguous; the tensor is the same [n, r] array, strided.
+//   - Samples drawn by range own one slab of index vectors, which Release
+//     hands to the next scrub's draw; nothing else ever reuses a vector.
 //   - Sampling is deterministic given the seed: every vector is drawn from
 //     its own child stream of the seed's counter-based Draws, taken in this
 //     order: the reference, then one independent random datum per input
