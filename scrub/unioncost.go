@@ -31,7 +31,7 @@ import (
 // cuts, an upper bound where the union evaluation stops lower.
 type unionWork struct {
 	perVec, gathers, cuts, nodes float64
-	byUses                map[int]float64
+	byUses                       map[int]float64
 	// vectors is the number of distinct index vectors, bounding |U| by
 	// vectors·n.
 	vectors int
