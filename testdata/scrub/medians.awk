@@ -11,7 +11,7 @@ function median(list,    n, a, i, j, t) {
     name = $1 " " $2; sub(/-[0-9]+$/, "", name)
     wall[name] = wall[name] " " $4 / 1e6; cpu[name] = cpu[name] " " $6; runs[name]++
 }
-/^(base|new) threads=[0-9]+ Benchmark/ {
+/^(base|new)[0-9]* threads=[0-9]+ Benchmark/ {
     # timing_days.sh's before/after lines: "base|new threads=T BenchmarkX ..."
     name = $1 " " $2 " " $3; sub(/-[0-9]+$/, "", name)
     wall[name] = wall[name] " " $5 / 1e6; cpu[name] = cpu[name] " " $7; runs[name]++
