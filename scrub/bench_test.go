@@ -132,7 +132,7 @@ func BenchmarkDay4a10kParts(b *testing.B) {
 
 // branchesModel is loss = (sum_k sum_h relu(w_k[h] xs[k]) - labels)^2 over
 // 20 branches named b0..b19, each reading its own element of xs.
-func branchesModel(b *testing.B) circuit.Circuit {
+func branchesModel(b testing.TB) circuit.Circuit {
 	b.Helper()
 	var sb strings.Builder
 	sb.WriteString("'sum' Add\n")
@@ -148,7 +148,7 @@ func branchesModel(b *testing.B) circuit.Circuit {
 	return parseModel(b, sb.String())
 }
 
-func branchesData(b *testing.B) *Dataset {
+func branchesData(b testing.TB) *Dataset {
 	b.Helper()
 	n := 2000
 	xs := make([]float64, n*20)

@@ -150,6 +150,27 @@ func TestRunChoosesByWork(t *testing.T) {
 	if err != nil || u {
 		t.Errorf("day 4a: union %v, %v; want the direct evaluation", u, err)
 	}
+	// a small model where the union saves a few percent of the work: not
+	// worth compiling a plan for each new set of samples
+	root := NewInterpNode("root", ExactSampler{}, nil)
+	c := NewCorrespondence()
+	if err := c.Add(root, RootMatcher()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Add(root.MakeDescendant("b0'", AgreeOn("x0"), nil), pm(t, "'b0'")); err != nil {
+		t.Fatal(err)
+	}
+	branches, err := NewExperiment(branchesModel(t), branchesData(t), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := branches.Sample(500, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := branches.useUnion(sb); err != nil || u {
+		t.Errorf("20 branches, 2 interp nodes: union %v, %v; want the direct evaluation", u, err)
+	}
 	got, err := ex4a.Run(s4a, RunOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -19,15 +19,19 @@ import (
 //     which the union evaluation gathers at each vector's n positions;
 //   - cuts: how many there are. Each cut's n positions are built into an
 //     Index node, hashed and compiled into the plan: host work that costs
-//     positionWork units per position (measured, below).
+//     positionWork units per position (measured, below);
+//   - nodes: the nodes of the per-example circuits. The union plan holds
+//     the positions, so every new set of samples compiles it again, where
+//     the direct plan serves every set of one shape: compileWork units a
+//     node, charged once per run (not per example).
 //
 // What mixes vectors, or reads none, costs the same either way and is left
 // out. Direct costs n·perVec, union Σ min(|U|, n·uses)·byUses[uses] +
 // n·(gathers + positionWork·cuts); the gathers are counted at the maximal
 // cuts, an upper bound where the union evaluation stops lower.
 type unionWork struct {
-	perVec, gathers, cuts float64
-	byUses                map[int]float64
+	perVec, gathers, cuts, nodes float64
+	byUses                       map[int]float64
 	// vectors is the number of distinct index vectors, bounding |U| by
 	// vectors·n.
 	vectors int
@@ -39,6 +43,7 @@ func measureUnion(b *unionBatcher) (unionWork, error) {
 	if err := b.countUses(); err != nil {
 		return w, err
 	}
+	circuit.Walk(b.roots, func(circuit.Circuit) { w.nodes++ })
 	seenVec, seenCanon := map[circuit.Hash]bool{}, map[circuit.Hash]bool{}
 	err := b.cuts(b.roots, func(c circuit.Circuit, _ int) error {
 		circuit.Walk([]circuit.Circuit{c}, func(x circuit.Circuit) {
@@ -69,6 +74,16 @@ func measureUnion(b *unionBatcher) (unionWork, error) {
 // position than its work explains; 60/1.8 ≈ 35.
 const positionWork = 35
 
+// compileWork is compiling one node of the union plan, in nodeWork units.
+// Measured: BenchmarkInterpNodes/nodes=2 (280 nodes, a new seed each run)
+// took 37 ms the union way against 18 ms direct, where the work counted
+// above saw a 4% gain; the union plan's compile of day 4a's 76 nodes
+// (BenchmarkEvalWays union-cold against union) took ~14 ms. At day 4a's
+// ~1.8 ns a unit that is 50,000-100,000 units a node; the lower bound is
+// used, which still sends those two scrubs the direct way and the
+// transformer heads (568 nodes, ~40% less work) the union way.
+const compileWork = 50000
+
 // nodeWork is a node's work per example: an Einsum's multiply-adds (the
 // product of its label sizes), any other node's output elements.
 func nodeWork(c circuit.Circuit) float64 {
@@ -96,7 +111,7 @@ func elements(c circuit.Circuit) int {
 func (w unionWork) unionCheaper(n, datasetLen int, rows func() int) bool {
 	direct := float64(n) * w.perVec
 	cost := func(u int) float64 {
-		c := float64(n) * (w.gathers + positionWork*w.cuts)
+		c := float64(n)*(w.gathers+positionWork*w.cuts) + compileWork*w.nodes
 		for _, uses := range slices.Sorted(maps.Keys(w.byUses)) { // a fixed order: the same sum every time
 			c += float64(min(u, n*uses)) * w.byUses[uses]
 		}
