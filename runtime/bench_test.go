@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,5 +161,43 @@ output "o" %%1
 `, op), sh)
 			runBench(b, p, in)
 		})
+	}
+}
+
+// BenchmarkGemmLayouts times contractions whose output groups do not
+// collapse, with each layout forced (loop: one GEMM per index of the
+// leading labels; scratch: one GEMM into a scratch block, then a permute)
+// and as the cost model picks (cost), float32 on one goroutine. The shapes
+// are a transformer's per-head projections (x[b,s,k]·W[h,d,k] ->
+// [b,h,s,d] and back, z[b,h,s,d]·W[h,m,d] -> [b,h,s,m]) over 1,663
+// examples and over 8, and wide heads (d 128, 64 examples), where the
+// per-GEMM work is largest and the two layouts come closest.
+//
+//	go test ./runtime -run '^$' -bench GemmLayouts -cpu 1
+func BenchmarkGemmLayouts(b *testing.B) {
+	cases := []struct {
+		name, spec string
+		x, y, out  []int
+	}{
+		{"qkv-1663", "bsk,hdk->bhsd", []int{1663, 8, 64}, []int{4, 16, 64}, []int{1663, 4, 8, 16}},
+		{"qkv-8", "bsk,hdk->bhsd", []int{8, 8, 64}, []int{4, 16, 64}, []int{8, 4, 8, 16}},
+		{"out-1663", "bhsd,hmd->bhsm", []int{1663, 4, 8, 16}, []int{4, 64, 16}, []int{1663, 4, 8, 64}},
+		{"qkv-wide", "bsk,hdk->bhsd", []int{64, 128, 256}, []int{4, 128, 256}, []int{64, 4, 128, 128}},
+	}
+	dims := func(s []int) string { return strings.Trim(strings.Join(strings.Fields(fmt.Sprint(s)), ","), "[]") }
+	defer func(f int) { forcedLayout = f }(forcedLayout)
+	for _, c := range cases {
+		src := fmt.Sprintf("%%0 = input \"x\" : f32[%s]\n%%1 = input \"y\" : f32[%s]\n%%2 = einsum %q %%0 %%1 : f32[%s]\noutput \"o\" %%2\n",
+			dims(c.x), dims(c.y), c.spec, dims(c.out))
+		for _, f := range []struct {
+			name  string
+			force int
+		}{{"loop", layoutPreferLoop}, {"scratch", layoutPreferScratch}, {"cost", layoutByCost}} {
+			b.Run(c.name+"/"+f.name, func(b *testing.B) {
+				p, in := benchProgram(b, src, map[string][]int{"x": c.x, "y": c.y})
+				forcedLayout = f.force
+				runBench(b, p, in)
+			})
+		}
 	}
 }

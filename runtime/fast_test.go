@@ -373,10 +373,10 @@ func TestContractionLayouts(t *testing.T) {
 		"xsd,dhe->xhse", "xsd,dhe->hxes", "abc,cde->adbe", "mk,kn->nm",
 	}
 	size := map[byte]int{'m': 17, 'n': 13, 'k': 19, 'b': 3, 'i': 5, 'j': 7, 'a': 4, 'c': 6, 'h': 2, 'q': 9, 'd': 8, 'l': 3, 'x': 3, 's': 17, 'e': 13}
-	defer func(w int) { loopMinWork = w }(loopMinWork)
+	defer func(f int) { forcedLayout = f }(forcedLayout)
 	for _, spec := range specs {
 		for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
-			loopMinWork = map[tensor.DType]int{tensor.Float64: 0, tensor.Float32: 1 << 40}[dt]
+			forcedLayout = map[tensor.DType]int{tensor.Float64: layoutPreferLoop, tensor.Float32: layoutPreferScratch}[dt]
 			lhs, rhs, _ := strings.Cut(spec, "->")
 			terms := strings.Split(lhs, ",")
 			var src strings.Builder

@@ -281,6 +281,7 @@ type gemmPlan struct {
 	copyA, copyB    bool // operands laid out in scratch first
 	nothing, zero   bool // empty result; K empty (the result is zeros)
 	scratchBytes    int64
+	copyElems       int // elements copied: operand copies and the permuted result
 }
 
 // planContract lays out out = einsum(la,lb->lo)(a, b). out is contiguous
@@ -310,38 +311,64 @@ func planContract(c *contraction, a, b, out *arr) *gemmPlan {
 		pl.zero = true
 		return pl
 	}
-	elt := int64(out.dt.Size())
-
 	// Where the result goes: straight into out when its M and N groups
-	// collapse there with one of them innermost. Failing that, leading M or
-	// N labels become loop labels (one GEMM per index, like batch labels,
-	// the operand without the label reading it with stride 0) when the
-	// GEMMs left are still sizeable; otherwise the GEMM writes a scratch
-	// [batch, M, N] block that is permuted into out afterwards.
-	pl.tLabels = c.lo
-	pl.cm, pl.cn, pl.batch = c.m, c.n, c.batch
-	pl.swap, pl.direct = outLayout(pl.cm, pl.cn, c.lo, out)
-	for i := 0; !pl.direct && i <= len(c.m); i++ {
+	// collapse there with one of them innermost. Failing that, either
+	// leading M or N labels become loop labels (one GEMM per index, like
+	// batch labels, the operand without the label reading it with stride
+	// 0), or the GEMM writes a scratch [batch, M, N] block that is
+	// permuted into out afterwards; layoutCost picks the cheaper. Looping
+	// a projection over examples (x[b,s,k]·W[h,d,k] -> [b,h,s,d]) gives
+	// thousands of 8×16×64 GEMMs, each costing its packing several times
+	// over; one big GEMM and a permute cost a sixth of that.
+	var best *gemmPlan
+	bestCost := 0.0
+	consider := func(cm, cn, batch []int, swap, direct bool) {
+		cand := layoutContract(c, a, b, out, pl.size, cm, cn, batch, swap, direct)
+		cost := cand.layoutCost(forcedLayout)
+		if best == nil || cost < bestCost {
+			best, bestCost = cand, cost
+		}
+	}
+	if swap, ok := outLayout(c.m, c.n, c.lo, out); ok {
+		consider(c.m, c.n, c.batch, swap, true)
+		return best
+	}
+	for i := 0; i <= len(c.m); i++ {
 		for j := 0; j <= len(c.n); j++ {
 			if i+j == 0 {
 				continue
 			}
-			if s, ok := outLayout(c.m[i:], c.n[j:], c.lo, out); ok && prod(c.m[i:])*prod(c.n[j:])*K >= loopMinWork {
-				pl.cm, pl.cn, pl.swap, pl.direct = c.m[i:], c.n[j:], s, true
-				pl.batch = slices.Concat(c.batch, c.m[:i], c.n[:j])
-				break
+			if swap, ok := outLayout(c.m[i:], c.n[j:], c.lo, out); ok {
+				consider(c.m[i:], c.n[j:], slices.Concat(c.batch, c.m[:i], c.n[:j]), swap, true)
 			}
 		}
 	}
-	pl.M, pl.N, pl.NB = prod(pl.cm), prod(pl.cn), prod(pl.batch)
+	consider(c.m, c.n, c.batch, false, false)
+	return best
+}
+
+// layoutContract plans the operands of one choice of GEMM labels and
+// result placement (planContract): cm and cn the GEMM's M and N labels,
+// batch its loop labels, swap and direct as in gemmPlan.
+func layoutContract(c *contraction, a, b, out *arr, size map[int]int, cm, cn, batch []int, swap, direct bool) *gemmPlan {
+	pl := &gemmPlan{size: size, cm: cm, cn: cn, batch: batch, swap: swap, direct: direct, tLabels: c.lo}
+	prod := func(ls []int) int {
+		p := 1
+		for _, l := range ls {
+			p *= size[l]
+		}
+		return p
+	}
+	elt := int64(out.dt.Size())
+	pl.M, pl.N, pl.K, pl.NB = prod(pl.cm), prod(pl.cn), prod(c.k), prod(pl.batch)
 	if !pl.direct {
-		pl.swap = false
 		pl.tLabels = slices.Concat(pl.batch, pl.cm, pl.cn)
 		pl.tShape = make([]int, len(pl.tLabels))
 		for i, l := range pl.tLabels {
-			pl.tShape[i] = pl.size[l]
+			pl.tShape[i] = size[l]
 		}
 		pl.scratchBytes += int64(numel(pl.tShape)) * elt
+		pl.copyElems += numel(pl.tShape)
 	}
 
 	// Operands: try each K order, keep the one that copies least.
@@ -384,6 +411,7 @@ func planContract(c *contraction, a, b, out *arr) *gemmPlan {
 	for _, o := range []*gemmOperand{&pl.oa, &pl.ob} {
 		if o.copied {
 			pl.scratchBytes += int64(o.a.size()) * elt
+			pl.copyElems += o.a.size()
 		}
 	}
 	return pl
@@ -553,9 +581,44 @@ func gemmRows(x *execState, l *gemmOperand, loff int, r *gemmOperand, roff int, 
 	}
 }
 
-// loopMinWork is the per-GEMM multiply count above which looping over
-// output labels beats computing into scratch and permuting.
-var loopMinWork = 4096 // a var so tests can force either path
+// Layout choices that tests force (forcedLayout); the default compares
+// costs.
+const (
+	layoutByCost = iota
+	layoutPreferLoop
+	layoutPreferScratch
+)
+
+// forcedLayout is layoutByCost except in tests, which force each path.
+var forcedLayout = layoutByCost
+
+// The cost model of one GEMM call, in nanoseconds, fitted to the AVX-512
+// and AVX2 float32 kernels on 8×8×16 to 13304×64×64 problems (BenchmarkGemmLayouts):
+// a fixed cost per call, packing per operand element, the C tile per
+// result element, and the multiply-adds at the kernel's rate. Only its
+// comparisons matter, between layouts of one contraction.
+const (
+	gemmCallNs    = 300
+	gemmPackNs    = 0.5
+	gemmResultNs  = 0.25
+	gemmMaddPerNs = 40
+	// copyNs is the cost per element of a permuting copy (operand copies and
+	// the permute of a scratch result into out).
+	copyNs = 1.0
+)
+
+// layoutCost estimates the time of the plan: its GEMM calls and its
+// copies. A forced preference makes the preferred kind of layout win.
+func (pl *gemmPlan) layoutCost(force int) float64 {
+	m, n, k := float64(pl.M), float64(pl.N), float64(pl.K)
+	call := gemmCallNs + gemmPackNs*(m*k+k*n) + gemmResultNs*m*n + m*n*k/gemmMaddPerNs
+	cost := float64(pl.NB)*call + copyNs*float64(pl.copyElems)
+	switch {
+	case force == layoutPreferLoop && !pl.direct, force == layoutPreferScratch && pl.direct:
+		cost += 1e30
+	}
+	return cost
+}
 
 // outLayout reports whether the result can be written in place: the M and
 // N groups each collapse in out and one of them is innermost (swap: N
