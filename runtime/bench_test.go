@@ -201,3 +201,46 @@ func BenchmarkGemmLayouts(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFusedRows times, fused and unfused, float32 on one goroutine:
+// a layer norm's elementwise tail over rows of 56 (a region whose blocks
+// span whole rows, fusedRowsT) and a nine-operand add of [9971,42,56]
+// arrays (a region of one value, read once per operand).
+//
+//	go test ./runtime -run '^$' -bench FusedRows -cpu 1
+func BenchmarkFusedRows(b *testing.B) {
+	cases := []struct {
+		name, src string
+		shapes    map[string][]int
+	}{
+		{"layernorm", `%0 = input "x" : f32[1000,42,56]
+%1 = input "m" : f32[1000,42,1]
+%2 = input "r" : f32[1000,42,1]
+%3 = input "w" : f32[56]
+%4 = input "c" : f32[56]
+%5 = add %0 %1 : f32[1000,42,56]
+%6 = mul %5 %2 : f32[1000,42,56]
+%7 = mul %6 %3 : f32[1000,42,56]
+%8 = add %7 %4 : f32[1000,42,56]
+%9 = tanh %8 : f32[1000,42,56]
+output "o" %9
+`, map[string][]int{"x": {1000, 42, 56}, "m": {1000, 42, 1}, "r": {1000, 42, 1}, "w": {56}, "c": {56}}},
+		{"add9", `%0 = input "x" : f32[9971,42,56]
+%1 = input "y" : f32[9971,42,56]
+%2 = add %0 %1 %0 %1 %0 %1 %0 %1 %0 : f32[9971,42,56]
+output "o" %2
+`, map[string][]int{"x": {9971, 42, 56}, "y": {9971, 42, 56}}},
+	}
+	for _, c := range cases {
+		for _, nf := range []bool{false, true} {
+			b.Run(c.name+map[bool]string{false: "/fused", true: "/unfused"}[nf], func(b *testing.B) {
+				p, in := benchProgram(b, c.src, c.shapes)
+				for b.Loop() {
+					if _, _, err := (Fast{NoFusion: nf}).Run(p, in, tensor.Float32); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -18,6 +18,12 @@ import (
 // axes, scalars, strided selects and slices, and permuted inputs read by
 // permuting einsums; a few intermediates are outputs too.
 func elementwiseDAG(seed uint64, dt tensor.DType) *ir.Program {
+	return elementwiseDAGShaped(seed, dt, nil)
+}
+
+// elementwiseDAGShaped is elementwiseDAG at a given shape (nil: a random
+// one).
+func elementwiseDAGShaped(seed uint64, dt tensor.DType, shape []int) *ir.Program {
 	rng := rand.New(rand.NewPCG(seed, 11))
 	b := ir.NewBuilder()
 	must := func(id int, err error) int {
@@ -26,11 +32,11 @@ func elementwiseDAG(seed uint64, dt tensor.DType) *ir.Program {
 		}
 		return id
 	}
-	var shape []int
-	switch rng.IntN(4) {
-	case 0:
+	switch k := rng.IntN(4); {
+	case shape != nil:
+	case k == 0:
 		shape = []int{1 + rng.IntN(3000)}
-	case 1:
+	case k == 1:
 		shape = []int{1 + rng.IntN(5), 1 + rng.IntN(700)}
 	default:
 		for range rng.IntN(4) {
@@ -227,6 +233,17 @@ func TestFusedMatchesUnfused(t *testing.T) {
 	if 2*fusedAny < runs {
 		t.Errorf("only %d of %d random DAGs had a fused region", fusedAny, runs)
 	}
+}
+
+// TestFusedShortRows: DAGs over [rows, n] with n from 1 to 12 and up to
+// 400 rows, where blocks span many rows (fusedRowsT) and broadcast leaves
+// are filled row by row, equal the unfused kernels bitwise.
+func TestFusedShortRows(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		seed := rapid.Uint64().Draw(rt, "seed")
+		shape := []int{rapid.IntRange(1, 400).Draw(rt, "rows"), rapid.IntRange(1, 12).Draw(rt, "n")}
+		checkFused(rt, elementwiseDAGShaped(seed, tensor.Float64, shape), seed)
+	})
 }
 
 // TestFusedRandomPrograms: the general random programs of fast_test.go

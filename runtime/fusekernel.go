@@ -47,19 +47,46 @@ func (k *fusedKernel) run(args []*arr, out *arr) {
 		strides[i+1], base[i+1] = st, a.off
 	}
 	l := rowloop.New(k.shape, strides...)
-	if out.dt == tensor.Float32 {
-		leaves := make([][]float32, len(k.leaves))
-		for i, lf := range k.leaves {
-			leaves[i] = args[lf.operand].f32
+	if l.RowLen() < fuseBlock/2 {
+		// Short rows (a bias broadcast over [..., 28], a mean over [..., 56]):
+		// blocks of whole rows, so the per-block cost is paid per 1,024
+		// elements and not per row.
+		likeOut := make([]bool, len(k.leaves))
+		for i := range k.leaves {
+			likeOut[i] = sameLayout(k.shape, strides[i+1], strides[0])
 		}
-		fusedRunT(k, l, base, out.f32, leaves, &blockPool32)
-	} else {
-		leaves := make([][]float64, len(k.leaves))
-		for i, lf := range k.leaves {
-			leaves[i] = args[lf.operand].f64
+		if out.dt == tensor.Float32 {
+			fusedRowsT(k, l, base, out.f32, leafData(k, args, func(a *arr) []float32 { return a.f32 }), likeOut, &blockPool32)
+		} else {
+			fusedRowsT(k, l, base, out.f64, leafData(k, args, func(a *arr) []float64 { return a.f64 }), likeOut, &blockPool64)
 		}
-		fusedRunT(k, l, base, out.f64, leaves, &blockPool64)
+		return
 	}
+	if out.dt == tensor.Float32 {
+		fusedRunT(k, l, base, out.f32, leafData(k, args, func(a *arr) []float32 { return a.f32 }), &blockPool32)
+	} else {
+		fusedRunT(k, l, base, out.f64, leafData(k, args, func(a *arr) []float64 { return a.f64 }), &blockPool64)
+	}
+}
+
+// leafData is each leaf's backing slice.
+func leafData[T float](k *fusedKernel, args []*arr, data func(*arr) []T) [][]T {
+	leaves := make([][]T, len(k.leaves))
+	for i, lf := range k.leaves {
+		leaves[i] = data(args[lf.operand])
+	}
+	return leaves
+}
+
+// sameLayout reports whether strides a and b agree on every axis of shape
+// longer than 1: then consecutive rows of a lie as b's do.
+func sameLayout(shape, a, b []int) bool {
+	for j, d := range shape {
+		if d > 1 && a[j] != b[j] {
+			return false
+		}
+	}
+	return true
 }
 
 func fusedRunT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leaves [][]T, pool *sync.Pool) {
@@ -70,19 +97,10 @@ func fusedRunT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leav
 	bs := min(n, fuseBlock)
 	per := (n + bs - 1) / bs
 	nl := len(k.leaves)
-	cost := 0
-	for _, op := range k.ops {
-		cost += unaryCostOf(op.op)
-	}
+	cost := k.cost()
 	parFor(rows*per, bs*cost, func(lo, hi int) {
-		need := (nl + k.nregs) * bs
-		bp, _ := pool.Get().(*[]T)
-		if bp == nil || cap(*bp) < need {
-			b := make([]T, need)
-			bp = &b
-		}
+		bp, buf := blockBuffers[T](pool, (nl+k.nregs)*bs)
 		defer pool.Put(bp)
-		buf := (*bp)[:need]
 		slots := make([][]T, nl+k.nregs)
 		offs := make([]int, len(base))
 		so := l.Stride(0)
@@ -107,15 +125,112 @@ func fusedRunT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leav
 			for r := range k.nregs {
 				slots[nl+r] = buf[(nl+r)*bs : (nl+r)*bs+m]
 			}
-			po := offs[0] + i0*so
-			for i := range k.ops {
-				op := &k.ops[i]
-				dst := o[po : po+m]
-				if op.dst >= 0 {
-					dst = slots[nl+op.dst]
+			applyRegion(k, o[offs[0]+i0*so:], m, slots)
+		}
+	})
+}
+
+// cost is the per-element cost of the region's ops, for parFor.
+func (k *fusedKernel) cost() int {
+	c := 0
+	for _, op := range k.ops {
+		c += unaryCostOf(op.op)
+	}
+	return c
+}
+
+// blockBuffers takes a pooled buffer of at least need elements.
+func blockBuffers[T float](pool *sync.Pool, need int) (*[]T, []T) {
+	bp, _ := pool.Get().(*[]T)
+	if bp == nil || cap(*bp) < need {
+		b := make([]T, need)
+		bp = &b
+	}
+	return bp, (*bp)[:need]
+}
+
+// applyRegion runs k's ops on one block of m elements whose leaves and
+// registers are in slots, the root writing o[:m].
+func applyRegion[T float](k *fusedKernel, o []T, m int, slots [][]T) {
+	nl := len(k.leaves)
+	for i := range k.ops {
+		op := &k.ops[i]
+		dst := o[:m]
+		if op.dst >= 0 {
+			dst = slots[nl+op.dst]
+		}
+		applyFused(op, dst, slots)
+	}
+}
+
+// fusedRowsT is fusedRunT for rows shorter than half a block: each block
+// is fuseBlock/n whole rows. out is contiguous, so a block's result is one
+// run of it; so is a leaf laid out like out (likeOut), read in place; any
+// other leaf is copied row by row into its block buffer (a broadcast row
+// filled). The ops then run once over the block, each element computed as
+// fusedRunT computes it.
+func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leaves [][]T, likeOut []bool, pool *sync.Pool) {
+	n, rows := l.RowLen(), l.Rows()
+	if rows == 0 || n == 0 {
+		return
+	}
+	per := fuseBlock / n
+	bs := per * n
+	units := (rows + per - 1) / per
+	nl := len(k.leaves)
+	cost := k.cost()
+	copied := false
+	for _, lk := range likeOut {
+		copied = copied || !lk
+	}
+	parFor(units, bs*cost, func(lo, hi int) {
+		bp, buf := blockBuffers[T](pool, (nl+k.nregs)*bs)
+		defer pool.Put(bp)
+		slots := make([][]T, nl+k.nregs)
+		offs := make([]int, len(base))
+		r := 0
+		fill := func(p []int) {
+			for li, d := range leaves {
+				if likeOut[li] {
+					continue
 				}
-				applyFused(op, dst, slots)
+				b := buf[li*bs+r*n : li*bs+(r+1)*n]
+				q := p[li+1]
+				switch s := l.Stride(li + 1); s {
+				case 1:
+					copy(b, d[q:q+n])
+				case 0:
+					v := d[q]
+					for i := range b {
+						b[i] = v
+					}
+				default:
+					for i := range b {
+						b[i] = d[q+i*s]
+					}
+				}
 			}
+			r++
+		}
+		for u := lo; u < hi; u++ {
+			r0, r1 := u*per, min((u+1)*per, rows)
+			m := (r1 - r0) * n
+			l.Offsets(r0, base, offs)
+			if copied {
+				r = 0
+				l.Each(r0, r1, base, fill)
+			}
+			for li, d := range leaves {
+				if likeOut[li] {
+					slots[li] = d[offs[li+1] : offs[li+1]+m]
+				} else {
+					slots[li] = buf[li*bs : li*bs+m]
+				}
+			}
+			for r := range k.nregs {
+				slots[nl+r] = buf[(nl+r)*bs : (nl+r)*bs+m]
+			}
+			applyRegion(k, o[offs[0]:], m, slots)
 		}
 	})
 }
