@@ -166,8 +166,9 @@ output "o" %%1
 
 // BenchmarkGemmLayouts times contractions whose output groups do not
 // collapse, with each layout forced (loop: one GEMM per index of the
-// leading labels; scratch: one GEMM into a scratch block, then a permute)
-// and as the cost model picks (cost), float32 on one goroutine. The shapes
+// leading labels; block: one GEMM into a block whose permuted view is the
+// result, copied here because it is the program's output) and as the cost
+// model picks (cost), float32 on one goroutine. The shapes
 // are a transformer's per-head projections (x[b,s,k]·W[h,d,k] ->
 // [b,h,s,d] and back, z[b,h,s,d]·W[h,m,d] -> [b,h,s,m]) over 1,663
 // examples and over 8, and wide heads (d 128, 64 examples), where the
@@ -192,7 +193,7 @@ func BenchmarkGemmLayouts(b *testing.B) {
 		for _, f := range []struct {
 			name  string
 			force int
-		}{{"loop", layoutPreferLoop}, {"scratch", layoutPreferScratch}, {"cost", layoutByCost}} {
+		}{{"loop", layoutPreferLoop}, {"block", layoutPreferBlock}, {"cost", layoutByCost}} {
 			b.Run(c.name+"/"+f.name, func(b *testing.B) {
 				p, in := benchProgram(b, src, map[string][]int{"x": c.x, "y": c.y})
 				forcedLayout = f.force

@@ -615,10 +615,11 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 	if dt.IsFloat() {
 		if v.Op == ir.OpEinsum && len(args) == 2 {
 			if c, ok := classifyEinsum(v.Attrs.String("spec")); ok {
-				if err := contract(r.x, c, args[0], args[1], out); err != nil {
+				res, err := contract(r.x, c, args[0], args[1], out)
+				if err != nil {
 					return nil, outSt, err
 				}
-				return out, nil, nil
+				return res, nil, nil
 			}
 		} else if axes, ok := summedAxes(v); ok && args[0].dt == dt {
 			sumAxes(r.x, args[0], axes, out)

@@ -369,14 +369,14 @@ func TestContractionLayouts(t *testing.T) {
 		"bmk,bkn->bmn", "bkm,bnk->bnm", "mbk,kbn->bmn", "bik,kj->bij", "abk,kc->acb",
 		"bhqd,bhkd->bhqk", "bhqk,bhkd->bqhd", "ij,jk->", "i,i->", "i,j->ij", "ab,ab->a",
 		"ak,k->a", "k,kn->n", "bmk,kn->mbn", "mkl,lkn->nm",
-		// output groups that do not collapse: loop labels or a permuted scratch
+		// output groups that do not collapse: loop labels or a permuted block
 		"xsd,dhe->xhse", "xsd,dhe->hxes", "abc,cde->adbe", "mk,kn->nm",
 	}
 	size := map[byte]int{'m': 17, 'n': 13, 'k': 19, 'b': 3, 'i': 5, 'j': 7, 'a': 4, 'c': 6, 'h': 2, 'q': 9, 'd': 8, 'l': 3, 'x': 3, 's': 17, 'e': 13}
 	defer func(f int) { forcedLayout = f }(forcedLayout)
 	for _, spec := range specs {
 		for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
-			forcedLayout = map[tensor.DType]int{tensor.Float64: layoutPreferLoop, tensor.Float32: layoutPreferScratch}[dt]
+			forcedLayout = map[tensor.DType]int{tensor.Float64: layoutPreferLoop, tensor.Float32: layoutPreferBlock}[dt]
 			lhs, rhs, _ := strings.Cut(spec, "->")
 			terms := strings.Split(lhs, ",")
 			var src strings.Builder

@@ -275,13 +275,13 @@ type gemmPlan struct {
 	cm, cn, batch   []int       // the GEMM's M and N labels and its loop labels
 	M, N, K, NB     int
 	swap, direct    bool  // swap: computed as Cᵀ = Bᵀ·Aᵀ; direct: written straight into out
-	tLabels, tShape []int // the scratch result's labels and shape when not direct
+	tLabels, tShape []int // the GEMM block's labels and shape when not direct
 	bestK           []int // K label order
 	oa, ob          gemmOperand
 	copyA, copyB    bool // operands laid out in scratch first
 	nothing, zero   bool // empty result; K empty (the result is zeros)
 	scratchBytes    int64
-	copyElems       int // elements copied: operand copies and the permuted result
+	copyElems       int // elements of operands copied
 }
 
 // planContract lays out out = einsum(la,lb->lo)(a, b). out is contiguous
@@ -315,11 +315,11 @@ func planContract(c *contraction, a, b, out *arr) *gemmPlan {
 	// collapse there with one of them innermost. Failing that, either
 	// leading M or N labels become loop labels (one GEMM per index, like
 	// batch labels, the operand without the label reading it with stride
-	// 0), or the GEMM writes a scratch [batch, M, N] block that is
-	// permuted into out afterwards; layoutCost picks the cheaper. Looping
-	// a projection over examples (x[b,s,k]·W[h,d,k] -> [b,h,s,d]) gives
-	// thousands of 8×16×64 GEMMs, each costing its packing several times
-	// over; one big GEMM and a permute cost a sixth of that.
+	// 0), or the GEMM writes a [batch, M, N] block in out's storage and
+	// the result is a permuted view of it (contract); layoutCost picks the
+	// cheaper. Looping a projection over examples (x[b,s,k]·W[h,d,k] ->
+	// [b,h,s,d]) gives thousands of 8×16×64 GEMMs, each costing its
+	// packing several times over; one big GEMM costs a sixth of that.
 	var best *gemmPlan
 	bestCost := 0.0
 	consider := func(cm, cn, batch []int, swap, direct bool) {
@@ -367,8 +367,6 @@ func layoutContract(c *contraction, a, b, out *arr, size map[int]int, cm, cn, ba
 		for i, l := range pl.tLabels {
 			pl.tShape[i] = size[l]
 		}
-		pl.scratchBytes += int64(numel(pl.tShape)) * elt
-		pl.copyElems += numel(pl.tShape)
 	}
 
 	// Operands: try each K order, keep the one that copies least.
@@ -423,27 +421,33 @@ func contractScratch(c *contraction, a, b, out *arr) int64 {
 	return planContract(c, a, b, out).scratchBytes
 }
 
-// contract computes out = einsum(la,lb->lo)(a, b) with GEMMs on x's BLAS.
-// out is a fresh contiguous array of the run dtype. It stops early, with
-// the context's error, when x's run is canceled.
-func contract(x *execState, c *contraction, a, b, out *arr) error {
+// contract computes einsum(la,lb->lo)(a, b) with GEMMs on x's BLAS into
+// out's storage and returns the result: out itself, or, when the GEMM
+// writes its [batch, M, N] block in an order that out's label order does
+// not collapse in (a plan that is not direct), a permuted view of that
+// block in out's storage, which readers take through its strides (an
+// attention's q·kᵀ reads a [b,s,h,d] block viewed as [b,h,s,d] in place),
+// instead of a permuting copy. out is a fresh contiguous array of the run
+// dtype. It stops early, with the context's error, when x's run is
+// canceled.
+func contract(x *execState, c *contraction, a, b, out *arr) (*arr, error) {
 	if a.dt == out.dt && b.dt == out.dt {
 		switch {
 		case len(c.k) == 0:
 			productInto(c, a, b, out)
-			return nil
+			return out, nil
 		case len(c.m) == 0 && len(c.n) == 0:
 			dotInto(c, a, b, out)
-			return nil
+			return out, nil
 		}
 	}
 	pl := planContract(c, a, b, out)
 	switch {
 	case pl.nothing:
-		return nil
+		return out, nil
 	case pl.zero:
 		zeroFill(out)
-		return nil
+		return out, nil
 	}
 	target := out
 	var scratch []*storage
@@ -453,9 +457,7 @@ func contract(x *execState, c *contraction, a, b, out *arr) error {
 		}
 	}()
 	if !pl.direct {
-		tmp := x.scratch(out.dt, numel(pl.tShape))
-		scratch = append(scratch, tmp)
-		target = newArr(out.dt, pl.tShape, tmp)
+		target = newArr(out.dt, pl.tShape, out.st)
 	}
 	oa, ob := pl.oa, pl.ob
 	if pl.copyA {
@@ -469,16 +471,16 @@ func contract(x *execState, c *contraction, a, b, out *arr) error {
 		scratch = append(scratch, st)
 	}
 	if err := runGemms(x, pl, &oa, &ob, target); err != nil {
-		return err
+		return nil, err
 	}
-	if !pl.direct {
-		perm := make([]int, len(c.lo))
-		for i, l := range c.lo {
-			perm[i] = slices.Index(pl.tLabels, l)
-		}
-		copyInto(out, target.permuted(perm))
+	if pl.direct {
+		return out, nil
 	}
-	return nil
+	perm := make([]int, len(c.lo))
+	for i, l := range c.lo {
+		perm[i] = slices.Index(pl.tLabels, l)
+	}
+	return target.permuted(perm), nil
 }
 
 // runGemms runs one GEMM per loop index into target.
@@ -586,7 +588,7 @@ func gemmRows(x *execState, l *gemmOperand, loff int, r *gemmOperand, roff int, 
 const (
 	layoutByCost = iota
 	layoutPreferLoop
-	layoutPreferScratch
+	layoutPreferBlock
 )
 
 // forcedLayout is layoutByCost except in tests, which force each path.
@@ -602,8 +604,7 @@ const (
 	gemmPackNs    = 0.5
 	gemmResultNs  = 0.25
 	gemmMaddPerNs = 40
-	// copyNs is the cost per element of a permuting copy (operand copies and
-	// the permute of a scratch result into out).
+	// copyNs is the cost per element of a permuting copy of an operand.
 	copyNs = 1.0
 )
 
@@ -614,7 +615,7 @@ func (pl *gemmPlan) layoutCost(force int) float64 {
 	call := gemmCallNs + gemmPackNs*(m*k+k*n) + gemmResultNs*m*n + m*n*k/gemmMaddPerNs
 	cost := float64(pl.NB)*call + copyNs*float64(pl.copyElems)
 	switch {
-	case force == layoutPreferLoop && !pl.direct, force == layoutPreferScratch && pl.direct:
+	case force == layoutPreferLoop && !pl.direct, force == layoutPreferBlock && pl.direct:
 		cost += 1e30
 	}
 	return cost

@@ -8,7 +8,7 @@ import (
 
 // TestPlanLayoutByCost: the layout planContract picks for contractions
 // whose output groups do not collapse. A per-head projection over many
-// examples runs as one GEMM into scratch and a permute, not thousands of
+// examples runs as one GEMM into a permuted block, not thousands of
 // 8×16×64 GEMMs; a contraction whose result collapses stays direct.
 func TestPlanLayoutByCost(t *testing.T) {
 	cases := []struct {
