@@ -205,8 +205,9 @@ func BenchmarkGemmLayouts(b *testing.B) {
 
 // BenchmarkFusedRows times, fused and unfused, float32 on one goroutine:
 // a layer norm's elementwise tail over rows of 56 (a region whose blocks
-// span whole rows, fusedRowsT) and a nine-operand add of [9971,42,56]
-// arrays (a region of one value, read once per operand).
+// span whole rows, fusedRowsT), a bias added over rows of 64 and a
+// nine-operand add of [9971,42,56] arrays (regions of one value: the bias
+// tiled once, each operand read once).
 //
 //	go test ./runtime -run '^$' -bench FusedRows -cpu 1
 func BenchmarkFusedRows(b *testing.B) {
@@ -226,6 +227,11 @@ func BenchmarkFusedRows(b *testing.B) {
 %9 = tanh %8 : f32[1000,42,56]
 output "o" %9
 `, map[string][]int{"x": {1000, 42, 56}, "m": {1000, 42, 1}, "r": {1000, 42, 1}, "w": {56}, "c": {56}}},
+		{"bias", `%0 = input "x" : f32[1663,8,64]
+%1 = input "y" : f32[64]
+%2 = add %0 %1 : f32[1663,8,64]
+output "o" %2
+`, map[string][]int{"x": {1663, 8, 64}, "y": {64}}},
 		{"add9", `%0 = input "x" : f32[9971,42,56]
 %1 = input "y" : f32[9971,42,56]
 %2 = add %0 %1 %0 %1 %0 %1 %0 %1 %0 : f32[9971,42,56]

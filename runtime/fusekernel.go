@@ -165,10 +165,11 @@ func applyRegion[T float](k *fusedKernel, o []T, m int, slots [][]T) {
 
 // fusedRowsT is fusedRunT for rows shorter than half a block: each block
 // is fuseBlock/n whole rows. out is contiguous, so a block's result is one
-// run of it; so is a leaf laid out like out (likeOut), read in place; any
-// other leaf is copied row by row into its block buffer (a broadcast row
-// filled). The ops then run once over the block, each element computed as
-// fusedRunT computes it.
+// run of it; so is a leaf laid out like out (likeOut), read in place. A
+// leaf that is the same on every row (a bias broadcast over [..., n]) is
+// tiled into its block buffer once per goroutine; any other leaf is copied
+// row by row (a broadcast row filled). The ops then run once over the
+// block, each element computed as fusedRunT computes it.
 func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leaves [][]T, likeOut []bool, pool *sync.Pool) {
 	n, rows := l.RowLen(), l.Rows()
 	if rows == 0 || n == 0 {
@@ -179,35 +180,41 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 	units := (rows + per - 1) / per
 	nl := len(k.leaves)
 	cost := k.cost()
+	// each leaf: read in place, tiled once, or copied per row
+	const inPlace, tiled, perRow = 0, 1, 2
+	how := make([]int, nl)
 	copied := false
-	for _, lk := range likeOut {
-		copied = copied || !lk
+	for li := range nl {
+		switch {
+		case likeOut[li]:
+			how[li] = inPlace
+		case rowInvariant(l, li+1):
+			how[li] = tiled
+		default:
+			how[li] = perRow
+			copied = true
+		}
 	}
 	parFor(units, bs*cost, func(lo, hi int) {
 		bp, buf := blockBuffers[T](pool, (nl+k.nregs)*bs)
 		defer pool.Put(bp)
 		slots := make([][]T, nl+k.nregs)
 		offs := make([]int, len(base))
+		l.Offsets(0, base, offs)
+		for li, d := range leaves {
+			if how[li] == tiled {
+				b := buf[li*bs : (li+1)*bs]
+				copyRow(b[:n], d, offs[li+1], l.Stride(li+1))
+				for r := 1; r < per; r++ {
+					copy(b[r*n:(r+1)*n], b[:n])
+				}
+			}
+		}
 		r := 0
 		fill := func(p []int) {
 			for li, d := range leaves {
-				if likeOut[li] {
-					continue
-				}
-				b := buf[li*bs+r*n : li*bs+(r+1)*n]
-				q := p[li+1]
-				switch s := l.Stride(li + 1); s {
-				case 1:
-					copy(b, d[q:q+n])
-				case 0:
-					v := d[q]
-					for i := range b {
-						b[i] = v
-					}
-				default:
-					for i := range b {
-						b[i] = d[q+i*s]
-					}
+				if how[li] == perRow {
+					copyRow(buf[li*bs+r*n:li*bs+(r+1)*n], d, p[li+1], l.Stride(li+1))
 				}
 			}
 			r++
@@ -221,7 +228,7 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 				l.Each(r0, r1, base, fill)
 			}
 			for li, d := range leaves {
-				if likeOut[li] {
+				if how[li] == inPlace {
 					slots[li] = d[offs[li+1] : offs[li+1]+m]
 				} else {
 					slots[li] = buf[li*bs : li*bs+m]
@@ -233,6 +240,35 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 			applyRegion(k, o[offs[0]:], m, slots)
 		}
 	})
+}
+
+// rowInvariant reports whether operand k of l reads the same elements on
+// every row (stride 0 along every outer axis).
+func rowInvariant(l *rowloop.Loop, k int) bool {
+	for i := range l.Outer() {
+		if l.OuterStride(k, i) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// copyRow copies the n = len(dst) elements of a row of d starting at q
+// with stride s (0: one element broadcast).
+func copyRow[T float](dst, d []T, q, s int) {
+	switch s {
+	case 1:
+		copy(dst, d[q:q+len(dst)])
+	case 0:
+		v := d[q]
+		for i := range dst {
+			dst[i] = v
+		}
+	default:
+		for i := range dst {
+			dst[i] = d[q+i*s]
+		}
+	}
 }
 
 // applyFused computes one op of a block into dst (never one of its
