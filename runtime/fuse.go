@@ -163,14 +163,18 @@ func direct(p *ir.Program, v *ir.Value, i int) bool {
 // soloRegion reports a value worth a region by itself: an add of three or
 // more operands, which the fused kernel reads once each, block by block,
 // where the unfused kernel makes a pass over the result per operand (2.4x
-// faster on nine [9971,42,56] operands; BenchmarkFusedRows), and an add or
-// mul that broadcasts an operand over rows, which the fused kernel takes
-// in blocks of whole rows where the unfused one walks row by row (a bias
-// over [1663,8,64]: 1.5-2x faster).
+// faster on nine [9971,42,56] operands; BenchmarkFusedRows), and an add,
+// mul or multiplying einsum that broadcasts an operand over rows, which
+// the fused kernel takes in blocks of whole rows where the unfused one
+// walks row by row (a bias over [1663,8,64]: 1.5-2x faster).
 func soloRegion(p *ir.Program, v *ir.Value) bool {
 	switch {
 	case v.Op == ir.OpAdd && len(v.Operands) >= 3:
 		return true
+	case v.Op == ir.OpEinsum:
+		if _, ok := productEinsum(v); !ok {
+			return false
+		}
 	case v.Op != ir.OpAdd && v.Op != ir.OpMul:
 		return false
 	}
