@@ -597,7 +597,7 @@ func TestGOMAXPROCSRespected(t *testing.T) {
 		t.Errorf("workers %d, err %v", st.Workers, err)
 	}
 	goruntime.GOMAXPROCS(3)
-	var mu = make(chan int, 8)
+	var mu = make(chan int, 8*chunksPerWorker)
 	parFor(1<<20, 1, func(lo, hi int) { mu <- hi - lo })
 	close(mu)
 	n, total := 0, 0
@@ -605,7 +605,7 @@ func TestGOMAXPROCSRespected(t *testing.T) {
 		n++
 		total += c
 	}
-	if n != 3 || total != 1<<20 {
+	if n != 3*chunksPerWorker || total != 1<<20 {
 		t.Errorf("GOMAXPROCS=3: %d chunks covering %d", n, total)
 	}
 }

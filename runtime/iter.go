@@ -3,6 +3,7 @@ package runtime
 import (
 	goruntime "runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/circopt/circopt/internal/rowloop"
 	"github.com/circopt/circopt/tensor"
@@ -18,8 +19,15 @@ const parallelGrain = 1 << 15
 // workers is the number of goroutines a kernel may use: GOMAXPROCS.
 func workers() int { return max(1, goruntime.GOMAXPROCS(0)) }
 
+// chunksPerWorker is how many chunks parFor cuts per goroutine: chunks are
+// handed out on demand, so a goroutine that starts late (waking an idle
+// vCPU can take 100 µs) or shares its core takes fewer of them.
+const chunksPerWorker = 4
+
 // parFor runs f over [0,n) in contiguous chunks, in parallel when the total
-// work (n items of cost elements each) is large enough. Chunk boundaries
+// work (n items of cost elements each) is large enough. The caller works
+// too, taking chunks from the same counter as the goroutines it starts, so
+// a split never waits for a goroutine that has yet to run. Chunk boundaries
 // depend only on n and the worker count, so results are deterministic.
 func parFor(n, cost int, f func(lo, hi int)) {
 	w := workers()
@@ -27,29 +35,36 @@ func parFor(n, cost int, f func(lo, hi int)) {
 		f(0, n)
 		return
 	}
-	chunks := min(w, n, n*max(cost, 1)/parallelGrain)
+	chunks := min(w*chunksPerWorker, n, n*max(cost, 1)/parallelGrain)
 	if chunks <= 1 {
 		f(0, n)
 		return
 	}
-	var wg sync.WaitGroup
+	var next atomic.Int64
 	var pmu sync.Mutex
 	var perr any
-	for c := 0; c < chunks; c++ {
-		lo, hi := rowloop.SplitRange(0, n, chunks, c)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					pmu.Lock()
-					perr = r
-					pmu.Unlock()
-				}
-			}()
-			f(lo, hi)
+	work := func() {
+		defer func() {
+			if r := recover(); r != nil {
+				pmu.Lock()
+				perr = r
+				pmu.Unlock()
+			}
 		}()
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
+			}
+			lo, hi := rowloop.SplitRange(0, n, chunks, c)
+			f(lo, hi)
+		}
 	}
+	var wg sync.WaitGroup
+	for range min(w, chunks) - 1 {
+		wg.Go(work)
+	}
+	work()
 	wg.Wait()
 	if perr != nil {
 		panic(perr) // re-raised on the calling goroutine, where the executor recovers it
