@@ -22,8 +22,10 @@ import (
 //     rules).
 //   - Independent values run concurrently: a scheduler keeps up to Workers
 //     values in flight, choosing among the ready ones in priority order (the
-//     program order, or Order); large elementwise, reduce, gather and copy
-//     kernels additionally split their rows across GOMAXPROCS goroutines.
+//     program order, or Order); values too small to be worth a goroutine
+//     (small) run on the scheduling goroutine. Large elementwise, reduce,
+//     gather and copy kernels additionally split their rows across
+//     GOMAXPROCS goroutines (parFor).
 //   - Views (permute, broadcast, slice, select, reshape of contiguous data)
 //     never copy. Every value's storage is reference-counted and released
 //     after its last reader finishes; released buffers are reused for later
