@@ -707,3 +707,36 @@ func TestProductsSkipGEMMs(t *testing.T) {
 		t.Errorf("%d GEMM calls for products", n)
 	}
 }
+
+// TestDotRowsSplit: batched dot products big enough to split across
+// goroutines (a squared norm per row) give the same bits on one goroutine
+// and on four, and match the reference.
+func TestDotRowsSplit(t *testing.T) {
+	p := program(t, `%0 = input "x0" : f32[5000,33]
+%1 = input "x1" : f32[5000,33]
+%2 = einsum "ab,ab->a" %0 %1 : f32[5000]
+%3 = input "x2" : f32[50,100,33]
+%4 = input "x3" : f32[100,33]
+%5 = einsum "abc,bc->ab" %3 %4 : f32[50,100]
+output "y" %2
+output "z" %5
+`)
+	in := randInputs(p, 7)
+	old := goruntime.GOMAXPROCS(1)
+	defer goruntime.GOMAXPROCS(old)
+	one, _, err := Fast{}.Run(p, in, tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goruntime.GOMAXPROCS(4)
+	four, _, err := Fast{}.Run(p, in, tensor.Float32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"y", "z"} {
+		if !sameBits(one[name], four[name]) {
+			t.Errorf("%s: four goroutines changed the bits of a batched dot product", name)
+		}
+	}
+	closeToReference(t, p, in, tensor.Float32, four)
+}

@@ -42,18 +42,42 @@ func dotInto(c *contraction, a, b, out *arr) {
 	l := rowloop.New(shape, ostr, av.strides, bv.strides)
 	if out.dt == tensor.Float32 {
 		clear(out.f32[out.off : out.off+out.size()])
-		dotRows(l, out.f32, av.f32, av.off, bv.f32, bv.off)
+		dotRows(l, out.f32, av.f32, av.off, bv.f32, bv.off, out.size())
 	} else {
 		clear(out.f64[out.off : out.off+out.size()])
-		dotRows(l, out.f64, av.f64, av.off, bv.f64, bv.off)
+		dotRows(l, out.f64, av.f64, av.off, bv.f64, bv.off, out.size())
 	}
 }
 
 // dotRows adds a·b row by row into o, which is 0-strided along the summed
-// rows (several rows may add into one element, so it runs on one goroutine).
-func dotRows[T float](l *rowloop.Loop, o, a []T, aoff int, b []T, boff int) {
+// rows. Several rows may add into one element, so it runs on one
+// goroutine, unless every row has its own element (a squared norm per
+// position: the summed labels are the row), when rows split across
+// goroutines (each still summed in order).
+func dotRows[T float](l *rowloop.Loop, o, a []T, aoff int, b []T, boff int, outSize int) {
+	if n, so := l.RowLen(), l.Stride(0); so == 0 && l.Rows() == outSize && rowsDistinct(l) {
+		parFor(l.Rows(), 2*n, func(lo, hi int) { dotRowRange(l, lo, hi, o, a, aoff, b, boff) })
+		return
+	}
+	dotRowRange(l, 0, l.Rows(), o, a, aoff, b, boff)
+}
+
+// rowsDistinct reports whether no outer axis of l is 0-strided in operand
+// 0 (the output): then with as many rows as output elements, each row
+// writes its own element.
+func rowsDistinct(l *rowloop.Loop) bool {
+	for i := range l.Outer() {
+		if l.OuterStride(0, i) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// dotRowRange is dotRows on rows [lo, hi).
+func dotRowRange[T float](l *rowloop.Loop, lo, hi int, o, a []T, aoff int, b []T, boff int) {
 	n, so, sa, sb := l.RowLen(), l.Stride(0), l.Stride(1), l.Stride(2)
-	l.Each(0, l.Rows(), []int{0, aoff, boff}, func(p []int) {
+	l.Each(lo, hi, []int{0, aoff, boff}, func(p []int) {
 		po, pa, pb := p[0], p[1], p[2]
 		if so == 0 {
 			var s T
