@@ -29,7 +29,8 @@ import (
 //   - Views (permute, broadcast, slice, select, reshape of contiguous data)
 //     never copy. Every value's storage is reference-counted and released
 //     after its last reader finishes; released buffers are reused for later
-//     values of the same element count.
+//     values of the same element count, and, up to the largest run's peak,
+//     by later runs (FreeBuffers drops them).
 //   - Memory: before running, the executor predicts the peak of a
 //     sequential run in priority order (PredictPeak). With MaxMemory set it
 //     reorders to fit (PlanSchedule) or refuses before running; while running

@@ -342,3 +342,41 @@ func TestRunRefusesInvalidPrograms(t *testing.T) {
 		t.Errorf("PeakBytes %d, want 32 (x plus one result)", st.PeakBytes)
 	}
 }
+
+// TestSharedPoolKeepsRunPeak: buffers a run frees are kept for the next
+// run up to the largest run's peak, even past the pool's minimum; a
+// second run of the same plan takes fewer bytes from the heap, and after
+// FreeBuffers a run takes them all again.
+func TestSharedPoolKeepsRunPeak(t *testing.T) {
+	defer func(m int64) { sharedPoolMin = m }(sharedPoolMin)
+	sharedPoolMin = 1 << 10 // far below this plan's peak
+	FreeBuffers()
+	defer FreeBuffers()
+	p := program(t, `%0 = input "x" : f64[100000]
+%1 = exp %0 : f64[100000]
+%2 = einsum "a,a->a" %1 %0 : f64[100000]
+%3 = tanh %2 : f64[100000]
+%4 = einsum "a,a->" %3 %3 : f64[]
+output "y" %4
+`)
+	in := randInputs(p, 1)
+	run := func() *Stats {
+		_, st, err := Fast{NoFusion: true}.Run(p, in, tensor.Float64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	first := run()
+	second := run()
+	if first.AllocatedBytes == 0 || second.AllocatedBytes >= first.AllocatedBytes {
+		t.Errorf("heap bytes: first run %d, second %d; want fewer the second time", first.AllocatedBytes, second.AllocatedBytes)
+	}
+	if global.bytes > global.maxPeak {
+		t.Errorf("pool keeps %d bytes, over the largest peak %d", global.bytes, global.maxPeak)
+	}
+	FreeBuffers()
+	if third := run(); third.AllocatedBytes != first.AllocatedBytes {
+		t.Errorf("after FreeBuffers: %d heap bytes, want %d as on the first run", third.AllocatedBytes, first.AllocatedBytes)
+	}
+}
