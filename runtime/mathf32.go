@@ -3,6 +3,7 @@ package runtime
 import (
 	"github.com/circopt/circopt/internal/vec32"
 	"github.com/circopt/circopt/ir"
+	"math"
 )
 
 // float32 runs compute exp, sigmoid, tanh, log and gelu_new with
@@ -58,6 +59,20 @@ func unary32s(op ir.Op, factor float32, dst, a []float32) bool {
 		vec32.Neg(dst, a)
 	case ir.OpScale:
 		vec32.Scale(dst, a, factor)
+	// The float64 functions the reference rounds (interp's), inlined here
+	// rather than called through a function value per element.
+	case ir.OpAbs:
+		for i, x := range a[:len(dst)] {
+			dst[i] = float32(math.Abs(float64(x)))
+		}
+	case ir.OpReciprocal:
+		for i, x := range a[:len(dst)] {
+			dst[i] = float32(1 / float64(x))
+		}
+	case ir.OpRsqrt:
+		for i, x := range a[:len(dst)] {
+			dst[i] = float32(1 / math.Sqrt(float64(x)))
+		}
 	default:
 		f := fastUnary32s(op)
 		if f == nil {
