@@ -38,9 +38,9 @@ type problem[T float] struct {
 // handed out, each a whole serial GEMM (parallelColumns). Small problems
 // run serially.
 func gemm[T float](p problem[T]) {
-	threads := runtime.GOMAXPROCS(0)
-	if p.m*p.n*p.k < parallelMinFlops {
-		threads = 1
+	threads := 1
+	if p.m*p.n*p.k >= parallelMinFlops {
+		threads = runtime.GOMAXPROCS(0) // takes a lock: not for small calls
 	}
 	tilesM := ceilDiv(p.m, p.kn.mr)
 	tilesN := ceilDiv(p.n, p.kn.nr)
@@ -52,6 +52,18 @@ func gemm[T float](p problem[T]) {
 	default:
 		p.serial()
 	}
+}
+
+// directPanels is the widest product, in micro-panels of columns, whose A
+// is read in place (row-major op(A) only) rather than packed. Packing
+// reads A, writes it and reads it again for a kernel that then reads each
+// tile of it once per column panel; with few panels that copy costs more
+// than the strided reads it saves (measured: BenchmarkDirectA).
+var directPanels = 2
+
+// direct reports whether p reads A in place.
+func (p problem[T]) direct() bool {
+	return !p.aTrans && ceilDiv(p.n, p.kn.nr) <= directPanels
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -104,6 +116,7 @@ func (p problem[T]) parallelRows(threads int) {
 	defer kn.putBBlock(bb)
 	bp := bb.bp
 	state := make([]atomic.Int32, slices*panels)
+	direct := p.direct()
 	for jc := 0; jc < p.n; jc += ncb {
 		nc := min(ncb, p.n-jc)
 		for i := range state {
@@ -117,6 +130,10 @@ func (p problem[T]) parallelRows(threads int) {
 			rows := min((i+1)*tiles/blocks*kn.mr, p.m) - ic
 			for pc := 0; pc < p.k; pc += kn.kc {
 				kc := min(kn.kc, p.k-pc)
+				if direct {
+					p.directKernel(ws, bp[pc*ncb:], ic, rows, jc, nc, pc, kc, lazy.ready(pc, kc))
+					continue
+				}
 				packA(ws.ap, p.aTrans, p.a, p.lda, ic, rows, pc, kc, kn.mr)
 				p.macroKernel(ws, bp[pc*ncb:], ic, rows, jc, nc, pc == 0, kc, lazy.ready(pc, kc))
 			}
@@ -187,22 +204,28 @@ func (p problem[T]) parallelColumns(threads, tilesN int) {
 
 // serial is the BLIS loop nest on one goroutine: columns of C in nc
 // blocks, the inner dimension in kc slices (B block packed once per
-// slice), rows in mc blocks (A block packed once per block).
+// slice), rows in mc blocks (A block packed once per block, unless A is
+// read in place).
 func (p problem[T]) serial() {
 	kn := p.kn
 	ws := kn.getWorkspace()
 	defer kn.putWorkspace(ws)
-	bb := kn.getBBlock(kn.kc * kn.nc)
-	defer kn.putBBlock(bb)
+	ncb := min(kn.nc, ceilDiv(p.n, kn.nr)*kn.nr)
+	ws.bp = grow(ws.bp, min(kn.kc, p.k)*ncb)
+	direct := p.direct()
 	for jc := 0; jc < p.n; jc += kn.nc {
 		nc := min(kn.nc, p.n-jc)
 		for pc := 0; pc < p.k; pc += kn.kc {
 			kc := min(kn.kc, p.k-pc)
-			packB(bb.bp, p.bTrans, p.b, p.ldb, pc, kc, jc, nc, kn.nr)
+			packB(ws.bp, p.bTrans, p.b, p.ldb, pc, kc, jc, nc, kn.nr)
+			if direct {
+				p.directKernel(ws, ws.bp, 0, p.m, jc, nc, pc, kc, nil)
+				continue
+			}
 			for ic := 0; ic < p.m; ic += kn.mc {
 				rows := min(kn.mc, p.m-ic)
 				packA(ws.ap, p.aTrans, p.a, p.lda, ic, rows, pc, kc, kn.mr)
-				p.macroKernel(ws, bb.bp, ic, rows, jc, nc, pc == 0, kc, nil)
+				p.macroKernel(ws, ws.bp, ic, rows, jc, nc, pc == 0, kc, nil)
 			}
 		}
 	}
@@ -210,16 +233,12 @@ func (p problem[T]) serial() {
 
 // macroKernel multiplies the packed A block (rows × kc, at row ic) by the
 // packed B block (kc × nc, at column jc) into C, tile by tile. The first
-// kc slice applies beta; later ones accumulate. Edge tiles are computed
-// into a scratch tile from the zero-padded panels and only their valid part
-// is merged into C.
+// kc slice applies beta; later ones accumulate. Edge tiles go to the
+// strided kernel, which stores only their valid rows and columns.
 func (p problem[T]) macroKernel(ws *workspace[T], bp []T, ic, rows, jc, nc int, first bool, kc int, ready func(jr int)) {
 	kn := p.kn
 	mr, nr := kn.mr, kn.nr
-	beta, loadC := T(1), true
-	if first {
-		beta, loadC = p.beta, p.beta != 0
-	}
+	beta, loadC := p.sliceBeta(first)
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		if ready != nil {
@@ -234,26 +253,49 @@ func (p problem[T]) macroKernel(ws *workspace[T], bp []T, ic, rows, jc, nc int, 
 				kn.fn(kc, apan, bpan, p.c[off:], p.ldc, p.alpha, beta, loadC)
 				continue
 			}
-			kn.fn(kc, apan, bpan, ws.tile, nr, 1, 0, false)
-			mergeTile(p.c[off:], p.ldc, ws.tile, nr, tr, cols, p.alpha, beta, loadC)
+			kn.edge(kc, apan, 1, mr, bpan, p.c[off:], p.ldc, p.alpha, beta, loadC, tr, cols)
 		}
 	}
 }
 
-// mergeTile writes the rows×cols corner of an edge tile into C.
-func mergeTile[T float](c []T, ldc int, tile []T, nr, rows, cols int, alpha, beta T, loadC bool) {
-	for i := 0; i < rows; i++ {
-		ci := c[i*ldc : i*ldc+cols]
-		ti := tile[i*nr : i*nr+cols]
-		if loadC {
-			for j, v := range ti {
-				ci[j] = alpha*v + beta*ci[j]
-			}
-		} else {
-			for j, v := range ti {
-				ci[j] = alpha * v
-			}
+// sliceBeta is the beta of the kc slice: p.beta for the first, which
+// loads C only if beta != 0, and 1 for the rest, which accumulate.
+func (p problem[T]) sliceBeta(first bool) (beta T, loadC bool) {
+	if first {
+		return p.beta, p.beta != 0
+	}
+	return 1, true
+}
+
+// directKernel is macroKernel for a row-major op(A) read in place: rows
+// rows of A from row ic, the kc slice at pc, times the packed B block. Each
+// row tile of A is read by all the column panels in turn while it is in
+// L1, so A streams from memory once. The last rows, fewer than mr, are
+// packed (the kernel reads all mr rows of its A).
+func (p problem[T]) directKernel(ws *workspace[T], bp []T, ic, rows, jc, nc, pc, kc int, ready func(jr int)) {
+	kn := p.kn
+	mr, nr := kn.mr, kn.nr
+	beta, loadC := p.sliceBeta(pc == 0)
+	if ready != nil {
+		for jr := 0; jr < nc; jr += nr {
+			ready(jr)
 		}
+	}
+	full := rows / mr * mr
+	for ir := 0; ir < full; ir += mr {
+		a := p.a[(ic+ir)*p.lda+pc:]
+		for jr := 0; jr < nc; jr += nr {
+			off := (ic+ir)*p.ldc + jc + jr
+			kn.edge(kc, a, p.lda, 1, bp[jr*kc:], p.c[off:], p.ldc, p.alpha, beta, loadC, mr, min(nr, nc-jr))
+		}
+	}
+	if full == rows {
+		return
+	}
+	packA(ws.ap, false, p.a, p.lda, ic+full, rows-full, pc, kc, mr)
+	for jr := 0; jr < nc; jr += nr {
+		off := (ic+full)*p.ldc + jc + jr
+		kn.edge(kc, ws.ap, 1, mr, bp[jr*kc:], p.c[off:], p.ldc, p.alpha, beta, loadC, rows-full, min(nr, nc-jr))
 	}
 }
 

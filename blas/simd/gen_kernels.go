@@ -101,24 +101,7 @@ func gen(w *bytes.Buffer, s spec) {
 	p("\tMOVQ c+24(FP), DX")
 	p("\tMOVQ ldc+32(FP), R8")
 	p("\tSHLQ $%d, R8", log2(s.elem))
-	// Prefetch the C tile now so its lines arrive while the k loop runs.
-	p("\tMOVQ DX, R11")
-	for i := 0; i < s.mr; i++ {
-		for off := 0; off < rowBytes; off += 64 {
-			p("\tPREFETCHT0 %d(R11)", off)
-		}
-		if i < s.mr-1 {
-			p("\tADDQ R8, R11")
-		}
-	}
-	// VPXORD rather than VXORPS on zmm: the latter needs AVX512DQ.
-	zero := "VXOR" + sfx
-	if s.vreg == "Z" {
-		zero = "VPXORD"
-	}
-	for i := 0; i < 2*s.mr; i++ {
-		p("\t%s %s, %s, %s", zero, s.reg(i), s.reg(i), s.reg(i))
-	}
+	prologue(w, s)
 	p("\tMOVQ CX, R9")
 	p("\tSHRQ $%d, CX", log2(s.unroll))
 	p("\tANDQ $%d, R9", s.unroll-1)
@@ -194,6 +177,175 @@ func gen(w *bytes.Buffer, s spec) {
 	p("")
 }
 
+// prologue prefetches the C tile (DX, row stride R8 bytes) so its lines
+// arrive while the k loop runs, and zeroes the accumulators.
+func prologue(w *bytes.Buffer, s spec) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("\tMOVQ DX, R11")
+	for i := 0; i < s.mr; i++ {
+		for off := 0; off < s.nr()*s.elem; off += 64 {
+			p("\tPREFETCHT0 %d(R11)", off)
+		}
+		if i < s.mr-1 {
+			p("\tADDQ R8, R11")
+		}
+	}
+	// VPXORD rather than VXORPS on zmm: the latter needs AVX512DQ.
+	zero := "VXOR" + s.suffix()
+	if s.vreg == "Z" {
+		zero = "VPXORD"
+	}
+	for i := 0; i < 2*s.mr; i++ {
+		p("\t%s %s, %s, %s", zero, s.reg(i), s.reg(i), s.reg(i))
+	}
+}
+
+// genStrided writes the edge/direct variant of s: the same mr×nr tile and
+// the same k loop (one FMA per row and vector, k in order, so a tile's
+// sums are bit for bit those of the packed kernel), but A element (i, p) is
+// read at a + i*rs + p*ks (bytes rs, ks: packed micro-panels have rs = elem,
+// ks = mr·elem; row-major A read in place has rs = lda·elem, ks = elem), and
+// only the first rows rows and the columns in mask are loaded from and
+// stored to C. So edge tiles go straight into C, with no scratch tile, and
+// narrow products need not pack A at all.
+//
+// Row i of A is addressed from one of three bases, SI, R12 = SI+5·rs and
+// R13 = SI+10·rs, plus 0, rs, 2·rs, 3·rs or 4·rs (AX = rs, BX = 3·rs, scaled
+// by 1, 2 or 4), since x86 scales index registers only by 1, 2, 4 and 8.
+// Registers Go reserves (SP, BP, R14, R15) are not touched.
+func genStrided(w *bytes.Buffer, s spec) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	name := s.name + "Strided"
+	b0, b1 := s.reg(2*s.mr), s.reg(2*s.mr+1)
+	tmp := s.reg(2*s.mr + 2)
+	alphaReg, betaReg := b0, b1
+	sfx := s.suffix()
+	mov := "VMOVUP" + sfx[1:]
+	// Frame: k a rs ks b c ldc (8 bytes each), alpha, beta, loadC, rows, mask.
+	alphaOff, betaOff, loadCOff := 56, 60, 64
+	if s.elem == 8 {
+		betaOff, loadCOff = 64, 72
+	}
+	rowsOff, maskOff := loadCOff+8, loadCOff+16
+	frame := maskOff + 8
+	nr := s.nr()
+	rowBytes := nr * s.elem
+	avx512 := s.vreg == "Z"
+	maskType := "uint"
+	if !avx512 {
+		maskType = "*int" + fmt.Sprint(8*s.elem)
+	}
+	p("// func %s(k int, a *%s, rs, ks int, b, c *%s, ldc int, alpha, beta %s, loadC, rows int, mask %s)", name, s.goType(), s.goType(), s.goType(), maskType)
+	p("// C[0:rows, mask] (row stride ldc) = alpha*A*Bpanel + (loadC != 0 ? beta*C : 0), A(i,p) at a+i*rs+p*ks")
+	p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ a+8(FP), SI")
+	p("\tMOVQ rs+16(FP), AX")
+	p("\tMOVQ ks+24(FP), R10")
+	p("\tMOVQ b+32(FP), DI")
+	p("\tMOVQ c+40(FP), DX")
+	p("\tMOVQ ldc+48(FP), R8")
+	p("\tSHLQ $%d, R8", log2(s.elem))
+	p("\tSHLQ $%d, AX", log2(s.elem))
+	p("\tSHLQ $%d, R10", log2(s.elem))
+	p("\tLEAQ (AX)(AX*2), BX")
+	if s.mr > 5 {
+		p("\tLEAQ (SI)(AX*4), R12")
+		p("\tADDQ AX, R12")
+	}
+	if s.mr > 10 {
+		p("\tLEAQ (R12)(AX*4), R13")
+		p("\tADDQ AX, R13")
+	}
+	prologue(w, s) // prefetches never fault: rows past the edge are harmless
+	addr := func(i int) string {
+		base := []string{"SI", "R12", "R13"}[i/5]
+		return fmt.Sprintf([]string{"(%s)", "(%s)(AX*1)", "(%s)(AX*2)", "(%s)(BX*1)", "(%s)(AX*4)"}[i%5], base)
+	}
+	p("%s_loop:", name)
+	p("\t%s 0(DI), %s", mov, b0)
+	p("\t%s %d(DI), %s", mov, s.vbytes, b1)
+	for i := 0; i < s.mr; i++ {
+		p("\t%s %s, %s", s.bcast(), addr(i), tmp)
+		p("\tVFMADD231%s %s, %s, %s", sfx, tmp, b0, s.acc(i, 0))
+		p("\tVFMADD231%s %s, %s, %s", sfx, tmp, b1, s.acc(i, 1))
+	}
+	p("\tADDQ R10, SI")
+	if s.mr > 5 {
+		p("\tADDQ R10, R12")
+	}
+	if s.mr > 10 {
+		p("\tADDQ R10, R13")
+	}
+	p("\tADDQ $%d, DI", rowBytes)
+	p("\tDECQ CX")
+	p("\tJNE %s_loop", name)
+
+	// Epilogue: masks, then row by row until rows are done.
+	p("\t%s alpha+%d(FP), %s", s.bcast(), alphaOff, alphaReg)
+	p("\tMOVQ rows+%d(FP), R9", rowsOff)
+	p("\tMOVQ mask+%d(FP), R11", maskOff)
+	if avx512 {
+		// One mask bit per lane: the low lanes-many bits for vector 0.
+		p("\tKMOVW R11, K1")
+		p("\tSHRQ $%d, R11", s.vbytes/s.elem)
+		p("\tKMOVW R11, K2")
+	}
+	kreg := []string{"K1", "K2"}
+	maskReg := s.reg(2*s.mr + 2) // AVX2: the mask of one vector, reloaded
+	cReg := s.reg(2*s.mr + 3)    // the loaded C: Y15 or Z31
+	store := func(i, v int) {
+		if avx512 {
+			p("\t%s %s, %s, %d(DX)", mov, s.acc(i, v), kreg[v], v*s.vbytes)
+			return
+		}
+		p("\t%s %d(R11), %s", mov, v*s.vbytes, maskReg)
+		p("\tVMASKMOV%s %s, %s, %d(DX)", sfx, s.acc(i, v), maskReg, v*s.vbytes)
+	}
+	load := func(i, v int) {
+		if avx512 {
+			p("\t%s.Z %d(DX), %s, %s", mov, v*s.vbytes, kreg[v], cReg)
+			return
+		}
+		p("\t%s %d(R11), %s", mov, v*s.vbytes, maskReg)
+		p("\tVMASKMOV%s %d(DX), %s, %s", sfx, v*s.vbytes, maskReg, cReg)
+	}
+	p("\tMOVQ loadC+%d(FP), R10", loadCOff)
+	p("\tTESTQ R10, R10")
+	p("\tJNE %s_beta", name)
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < 2; v++ {
+			p("\tVMUL%s %s, %s, %s", sfx, alphaReg, s.acc(i, v), s.acc(i, v))
+			store(i, v)
+		}
+		if i < s.mr-1 {
+			p("\tCMPQ R9, $%d", i+1)
+			p("\tJEQ %s_done", name)
+			p("\tADDQ R8, DX")
+		}
+	}
+	p("\tJMP %s_done", name)
+	p("%s_beta:", name)
+	p("\t%s beta+%d(FP), %s", s.bcast(), betaOff, betaReg)
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < 2; v++ {
+			p("\tVMUL%s %s, %s, %s", sfx, alphaReg, s.acc(i, v), s.acc(i, v))
+			load(i, v)
+			p("\tVFMADD231%s %s, %s, %s", sfx, cReg, betaReg, s.acc(i, v))
+			store(i, v)
+		}
+		if i < s.mr-1 {
+			p("\tCMPQ R9, $%d", i+1)
+			p("\tJEQ %s_done", name)
+			p("\tADDQ R8, DX")
+		}
+	}
+	p("%s_done:", name)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
 func main() {
 	specs := []spec{
 		{name: "sgemmAVX2", elem: 4, vreg: "Y", vbytes: 32, mr: 6, unroll: 4},
@@ -205,6 +357,7 @@ func main() {
 	w.WriteString("// Code generated by gen_kernels.go; DO NOT EDIT.\n\n//go:build amd64\n\n#include \"textflag.h\"\n\n")
 	for _, s := range specs {
 		gen(&w, s)
+		genStrided(&w, s)
 	}
 	out := "kernels_amd64.s"
 	if len(os.Args) > 1 {

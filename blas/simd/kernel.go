@@ -14,6 +14,16 @@ type float interface{ float32 | float64 }
 // not read. k >= 1.
 type microKernel[T float] func(k int, a, b, c []T, ldc int, alpha, beta T, loadC bool)
 
+// stridedKernel is microKernel's variant for edge tiles and for A read in
+// place: it computes the same mr×nr tile with the same k loop (so the same
+// sums, bit for bit), but reads A element (i, p) at a[i*rs+p*ks] (a packed
+// micro-panel has rs = 1, ks = mr; row-major A in place has rs = lda,
+// ks = 1), and loads and stores only the first rows rows and cols columns of
+// C, straight into C: nothing past them is read or written. All mr rows of
+// A are read (those past rows are discarded), so a caller with fewer than mr
+// rows of A in place packs them first.
+type stridedKernel[T float] func(k int, a []T, rs, ks int, b, c []T, ldc int, alpha, beta T, loadC bool, rows, cols int)
+
 // kernel is a micro-kernel with the blocking that suits it.
 type kernel[T float] struct {
 	isa    ISA
@@ -22,14 +32,16 @@ type kernel[T float] struct {
 	// A block and the columns of a packed B block (multiples of mr, nr).
 	kc, mc, nc int
 	fn         microKernel[T]
+	edge       stridedKernel[T]
 	// Pools of packing buffers: per goroutine for A blocks and edge
 	// tiles, per call for the B block that all goroutines share.
 	aPool, bPool sync.Pool
 }
 
-// workspace holds one goroutine's A block and edge-tile buffers.
+// workspace holds one goroutine's packed A block and, for serial GEMMs,
+// its packed B block (one pool round trip per call, not two).
 type workspace[T float] struct {
-	ap, tile []T
+	ap, bp []T
 }
 
 func (kn *kernel[T]) getWorkspace() *workspace[T] {
@@ -40,7 +52,6 @@ func (kn *kernel[T]) getWorkspace() *workspace[T] {
 	// Sized on every take so that a change of blocking (the tuning
 	// benchmark makes some) can never leave a short buffer in the pool.
 	ws.ap = grow(ws.ap, kn.mc*kn.kc)
-	ws.tile = grow(ws.tile, kn.mr*kn.nr)
 	return ws
 }
 
@@ -72,9 +83,9 @@ func grow[T float](s []T, n int) []T {
 // assembly ones are added by init in kernels_amd64.go.
 var (
 	kernels32 = map[ISA]*kernel[float32]{
-		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float32]},
+		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float32], edge: genericStrided[float32]},
 	}
 	kernels64 = map[ISA]*kernel[float64]{
-		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float64]},
+		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float64], edge: genericStrided[float64]},
 	}
 )

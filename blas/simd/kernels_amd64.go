@@ -19,6 +19,39 @@ func sgemmAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32, loadC in
 //go:noescape
 func dgemmAVX512(k int, a, b, c *float64, ldc int, alpha, beta float64, loadC int)
 
+//go:noescape
+func sgemmAVX2Strided(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha, beta float32, loadC, rows int, mask *int32)
+
+//go:noescape
+func dgemmAVX2Strided(k int, a *float64, rs, ks int, b, c *float64, ldc int, alpha, beta float64, loadC, rows int, mask *int64)
+
+//go:noescape
+func sgemmAVX512Strided(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha, beta float32, loadC, rows int, mask uint)
+
+//go:noescape
+func dgemmAVX512Strided(k int, a *float64, rs, ks int, b, c *float64, ldc int, alpha, beta float64, loadC, rows int, mask uint)
+
+// AVX2 column masks (VMASKMOVPS/PD): the mask of an edge tile with cols
+// valid columns starts cols lanes before the first zero, its second vector
+// one vector further on.
+var (
+	avx2Mask32 = laneMasks[int32](16)
+	avx2Mask64 = laneMasks[int64](8)
+)
+
+// laneMasks is nr all-ones lanes followed by nr zero lanes.
+func laneMasks[I int32 | int64](nr int) []I {
+	m := make([]I, 2*nr)
+	for i := range nr {
+		m[i] = -1
+	}
+	return m
+}
+
+// bitMask is the AVX-512 mask of the first cols lanes (lanes of vector 0
+// in the low bits, then vector 1's).
+func bitMask(cols int) uint { return 1<<uint(cols) - 1 }
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -38,20 +71,32 @@ func init() {
 		kernels32[AVX2] = &kernel[float32]{isa: AVX2, mr: 6, nr: 16, kc: 256, mc: 288, nc: 2048,
 			fn: func(k int, a, b, c []float32, ldc int, alpha, beta float32, loadC bool) {
 				sgemmAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
+			},
+			edge: func(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
+				sgemmAVX2Strided(k, &a[0], rs, ks, &b[0], &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask32[16-cols])
 			}}
 		kernels64[AVX2] = &kernel[float64]{isa: AVX2, mr: 6, nr: 8, kc: 256, mc: 144, nc: 2048,
 			fn: func(k int, a, b, c []float64, ldc int, alpha, beta float64, loadC bool) {
 				dgemmAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
+			},
+			edge: func(k int, a []float64, rs, ks int, b, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
+				dgemmAVX2Strided(k, &a[0], rs, ks, &b[0], &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask64[8-cols])
 			}}
 	}
 	if hasAVX512() {
 		kernels32[AVX512] = &kernel[float32]{isa: AVX512, mr: 14, nr: 32, kc: 512, mc: 336, nc: 2048,
 			fn: func(k int, a, b, c []float32, ldc int, alpha, beta float32, loadC bool) {
 				sgemmAVX512(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
+			},
+			edge: func(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
+				sgemmAVX512Strided(k, &a[0], rs, ks, &b[0], &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
 			}}
 		kernels64[AVX512] = &kernel[float64]{isa: AVX512, mr: 14, nr: 16, kc: 512, mc: 168, nc: 1024,
 			fn: func(k int, a, b, c []float64, ldc int, alpha, beta float64, loadC bool) {
 				dgemmAVX512(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
+			},
+			edge: func(k int, a []float64, rs, ks int, b, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
+				dgemmAVX512Strided(k, &a[0], rs, ks, &b[0], &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
 			}}
 	}
 }

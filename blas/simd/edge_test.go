@@ -1,0 +1,53 @@
+package simd
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// TestEveryEdge runs every m and n from 1 to 70 (every row and column edge
+// of the 4×4, 6×16, 6×8, 14×32 and 14×16 tiles, once to twice past
+// them) with k from 1 to 70, each transpose pair, padded leading
+// dimensions, alpha ≠ 1 and beta 0 (C full of NaN), 1 and other, on every
+// ISA, with A read in place for every width (directPanels large), never
+// (0) and by the default rule. Kernels only: no hand-off to gonum.
+func TestEveryEdge(t *testing.T) {
+	defer func(d bool, dp int) { delegate, directPanels = d, dp }(delegate, directPanels)
+	delegate = false
+	step := 1
+	if testing.Short() {
+		step = 5
+	}
+	betas := []float64{0, 1, -0.75}
+	trans := []blas.Transpose{blas.NoTrans, blas.Trans}
+	for _, isa := range Supported() {
+		impl, _ := NewISA(isa)
+		for _, dp := range []int{directPanels, 0, 1 << 30} {
+			directPanels = dp
+			t.Run(fmt.Sprintf("%s/direct=%d", isa, dp), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(uint64(dp), uint64(len(isa))))
+				for m := 1; m <= 70; m += step {
+					for n := 1; n <= 70; n++ {
+						g := gemmCase{tA: trans[rng.IntN(2)], tB: trans[rng.IntN(2)], m: m, n: n, k: 1 + rng.IntN(70),
+							padA: rng.IntN(3) * 3, padB: rng.IntN(2) * 5, padC: rng.IntN(3),
+							alpha: 1.5, beta: betas[rng.IntN(len(betas))]}
+						checkCase(t, impl, g, rng)
+					}
+				}
+				// every k, at tile edges in m and n
+				for k := 1; k <= 70; k++ {
+					for _, mn := range [][2]int{{13, 31}, {14, 32}, {15, 33}, {29, 17}, {42, 28}} {
+						for _, tA := range trans {
+							g := gemmCase{tA: tA, tB: trans[k%2], m: mn[0], n: mn[1], k: k, padA: 1, padB: 2, padC: 3,
+								alpha: -2, beta: betas[k%3]}
+							checkCase(t, impl, g, rng)
+						}
+					}
+				}
+			})
+		}
+	}
+}
