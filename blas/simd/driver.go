@@ -54,16 +54,23 @@ func gemm[T float](p problem[T]) {
 	}
 }
 
-// directPanels is the widest product, in micro-panels of columns, whose A
-// is read in place (row-major op(A) only) rather than packed. Packing
-// reads A, writes it and reads it again for a kernel that then reads each
-// tile of it once per column panel; with few panels that copy costs more
-// than the strided reads it saves (measured: BenchmarkDirectA).
-var directPanels = 2
+// directBBytes bounds the packed B slice (kc × n, all the column panels)
+// of a product whose row-major op(A) is read in place rather than packed.
+// In place, each row tile of A is read once from memory and then by every
+// column panel from L1, while the B slice is re-read from L2 for every row
+// tile; packing A instead reads it, writes it and reads it again. Measured
+// with one thread on the Zen 5 (BenchmarkDirectA, float32, 14×32 tiles):
+// in place was 1.2–3.5x faster up to 512 KiB (41,888×512×256: 207 against
+// 172 GFLOP/s; 4,200×128×1,024: 186 against 115), even at 4,200×256×1,024
+// and slower beyond (4,200×512×1,024, 1 MiB: 130 against 176). Half the
+// 1 MiB L2, so the slice stays there.
+var directBBytes = 512 << 10
 
 // direct reports whether p reads A in place.
 func (p problem[T]) direct() bool {
-	return !p.aTrans && ceilDiv(p.n, p.kn.nr) <= directPanels
+	kn := p.kn
+	slice := min(p.k, kn.kc) * ceilDiv(min(p.n, kn.nc), kn.nr) * kn.nr * int(unsafe.Sizeof(T(0)))
+	return !p.aTrans && slice <= directBBytes
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

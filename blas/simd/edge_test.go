@@ -12,10 +12,10 @@ import (
 // of the 4×4, 6×16, 6×8, 14×32 and 14×16 tiles, once to twice past
 // them) with k from 1 to 70, each transpose pair, padded leading
 // dimensions, alpha ≠ 1 and beta 0 (C full of NaN), 1 and other, on every
-// ISA, with A read in place for every width (directPanels large), never
-// (0) and by the default rule. Kernels only: no hand-off to gonum.
+// ISA, with A read in place for every width (directBBytes huge), never
+// (-1) and by the default rule. Kernels only: no hand-off to gonum.
 func TestEveryEdge(t *testing.T) {
-	defer func(d bool, dp int) { delegate, directPanels = d, dp }(delegate, directPanels)
+	defer func(d bool, dp int) { delegate, directBBytes = d, dp }(delegate, directBBytes)
 	delegate = false
 	step := 1
 	if testing.Short() {
@@ -25,10 +25,10 @@ func TestEveryEdge(t *testing.T) {
 	trans := []blas.Transpose{blas.NoTrans, blas.Trans}
 	for _, isa := range Supported() {
 		impl, _ := NewISA(isa)
-		for _, dp := range []int{directPanels, 0, 1 << 30} {
-			directPanels = dp
+		for _, dp := range []int{directBBytes, -1, 1 << 62} {
+			directBBytes = dp
 			t.Run(fmt.Sprintf("%s/direct=%d", isa, dp), func(t *testing.T) {
-				rng := rand.New(rand.NewPCG(uint64(dp), uint64(len(isa))))
+				rng := rand.New(rand.NewPCG(uint64(dp&0xffff), uint64(len(isa))))
 				for m := 1; m <= 70; m += step {
 					for n := 1; n <= 70; n++ {
 						g := gemmCase{tA: trans[rng.IntN(2)], tB: trans[rng.IntN(2)], m: m, n: n, k: 1 + rng.IntN(70),
