@@ -2,7 +2,10 @@ package simd
 
 // packA copies the mc×kc block of op(A) whose top-left element is
 // op(A)[i0, p0] into dst as ceil(mc/mr) micro-panels of mr×kc, each stored
-// column by column (kc groups of mr elements), rows past mc zero-filled.
+// column by column (kc groups of mr elements). Rows past mc are left as
+// they were: only the strided kernel sees a short panel, and it stores
+// none of their results (lanes are independent, so whatever they hold
+// cannot reach a stored element).
 // op(A)[i, p] is a[i*lda+p], or a[p*lda+i] when aTrans.
 func packA[T float](dst []T, aTrans bool, a []T, lda, i0, mc, p0, kc, mr int) {
 	for ip := 0; ip < mc; ip += mr {
@@ -15,7 +18,6 @@ func packA[T float](dst []T, aTrans bool, a []T, lda, i0, mc, p0, kc, mr int) {
 				src := a[(p0+p)*lda+r0:]
 				dp := d[p*mr : p*mr+mr]
 				copy(dp, src[:rows])
-				clear(dp[rows:])
 			}
 			continue
 		}
@@ -38,11 +40,6 @@ func packA[T float](dst []T, aTrans bool, a []T, lda, i0, mc, p0, kc, mr int) {
 				d[p*mr+i] = v
 			}
 		}
-		if rows < mr {
-			for p := 0; p < kc; p++ {
-				clear(d[p*mr+rows : p*mr+mr])
-			}
-		}
 	}
 }
 
@@ -51,7 +48,8 @@ const packBSlice = 16
 
 // packB copies the kc×nc block of op(B) whose top-left element is
 // op(B)[p0, j0] into dst as ceil(nc/nr) micro-panels of kc×nr, each stored
-// row by row (kc groups of nr elements), columns past nc zero-filled.
+// row by row (kc groups of nr elements). Columns past nc are left as they
+// were, as packA leaves rows.
 // op(B)[p, j] is b[p*ldb+j], or b[j*ldb+p] when bTrans.
 func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 	for jp := 0; jp < nc; jp += nr {
@@ -64,7 +62,6 @@ func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 				src := b[(p0+p)*ldb+c0:]
 				dp := d[p*nr : p*nr+nr]
 				copy(dp, src[:cols])
-				clear(dp[cols:])
 			}
 			continue
 		}
@@ -90,11 +87,6 @@ func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 				for q, v := range src {
 					d[(ps+q)*nr+j] = v
 				}
-			}
-		}
-		if cols < nr {
-			for p := 0; p < kc; p++ {
-				clear(d[p*nr+cols : p*nr+nr])
 			}
 		}
 	}

@@ -28,14 +28,7 @@ func BenchmarkScrubShapes(b *testing.B) {
 	impl := New()
 	for _, sh := range scrubShapes {
 		m, n, k := sh.m, sh.n, sh.k
-		rng := rand.New(rand.NewPCG(1, 2))
-		a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
-		for i := range a {
-			a[i] = rng.Float32()
-		}
-		for i := range bb {
-			bb[i] = rng.Float32()
-		}
+		a, bb, c := benchOperands(m, n, k)
 		tB, ldb := blas.NoTrans, n
 		if sh.bTrans {
 			tB, ldb = blas.Trans, k
@@ -63,14 +56,7 @@ func BenchmarkDirectA(b *testing.B) {
 				if m*k > 1<<24 || m == 4200 && k < 1024 || m != 4200 && k > 256 {
 					continue
 				}
-				rng := rand.New(rand.NewPCG(1, 2))
-				a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
-				for i := range a {
-					a[i] = rng.Float32()
-				}
-				for i := range bb {
-					bb[i] = rng.Float32()
-				}
+				a, bb, c := benchOperands(m, n, k)
 				for _, in := range []bool{false, true} {
 					directBBytes = map[bool]int{false: -1, true: 1 << 62}[in]
 					b.Run(fmt.Sprintf("%dx%dx%d/in=%v", m, n, k, in), func(b *testing.B) {
@@ -86,3 +72,46 @@ func BenchmarkDirectA(b *testing.B) {
 }
 
 var benchDirectN = []int{28, 32, 56, 64, 96, 128, 256, 512}
+
+// BenchmarkSmallGemm sets smallGemm, the hand-off to gonum: small shapes
+// through gonum and through the kernels (delegate off).
+//
+//	GOMAXPROCS=1 go test ./blas/simd -run '^$' -bench SmallGemm -count 5
+func BenchmarkSmallGemm(b *testing.B) {
+	defer func(old bool) { delegate = old }(delegate)
+	shapes := [][3]int{{4, 4, 4}, {8, 8, 8}, {8, 8, 16}, {8, 16, 8}, {12, 12, 12}, {16, 16, 16}, {32, 16, 32}, {32, 32, 16}, {42, 42, 28}}
+	for _, sh := range shapes {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, bb, c := benchOperands(m, n, k)
+		for _, tB := range []blas.Transpose{blas.NoTrans, blas.Trans} {
+			ldb := map[blas.Transpose]int{blas.NoTrans: n, blas.Trans: k}[tB]
+			for _, gonum := range []bool{true, false} {
+				b.Run(fmt.Sprintf("%dx%dx%d/%c/gonum=%v", m, n, k, tB, gonum), func(b *testing.B) {
+					delegate = false
+					impl := New()
+					for b.Loop() {
+						if gonum {
+							impl.Implementation.Sgemm(blas.NoTrans, tB, m, n, k, 1, a, k, bb, ldb, 0, c, n)
+						} else {
+							impl.Sgemm(blas.NoTrans, tB, m, n, k, 1, a, k, bb, ldb, 0, c, n)
+						}
+					}
+					b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+// benchOperands returns random m×k and k×n operands and an m×n result.
+func benchOperands(m, n, k int) (a, b, c []float32) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	a, b = make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = rng.Float32()
+	}
+	for i := range b {
+		b[i] = rng.Float32()
+	}
+	return a, b, make([]float32, m*n)
+}
