@@ -73,6 +73,25 @@ func (p problem[T]) direct() bool {
 	return !p.aTrans && slice <= directBBytes
 }
 
+// inPlaceBBytes bounds the B (k rows at stride ldb) that a serial GEMM
+// whose A is read in place also reads in place, unpacked; products of at
+// most inPlaceBTiles row tiles read B in place whatever its size, as
+// packing it is paid back over too few rows. Measured with one thread
+// (BenchmarkInPlaceB, AVX-512 float32): in place was 1.2–1.8x faster for
+// 8 and 42 rows at every size tried (to 42×56×512, 115 KiB), even at 4,200
+// rows up to 28 KiB, and 15% slower at 4,200×28×512 (57 KiB).
+var (
+	inPlaceBBytes = 32 << 10
+	inPlaceBTiles = 4
+)
+
+// inPlaceB reports whether p, with A in place, reads a non-transposed B in
+// place too; only kernels that mask their B loads can.
+func (p problem[T]) inPlaceB() bool {
+	small := p.m <= inPlaceBTiles*p.kn.mr || p.k*p.ldb*int(unsafe.Sizeof(T(0))) <= inPlaceBBytes
+	return p.kn.bInPlace && !p.bTrans && small
+}
+
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // forEach runs f(0..n-1) on up to threads goroutines (the caller's among
@@ -138,7 +157,7 @@ func (p problem[T]) parallelRows(threads int) {
 			for pc := 0; pc < p.k; pc += kn.kc {
 				kc := min(kn.kc, p.k-pc)
 				if direct {
-					p.directKernel(ws, bp[pc*ncb:], ic, rows, jc, nc, pc, kc, lazy.ready(pc, kc))
+					p.directKernel(ws, bOperand[T]{bp[pc*ncb:], kc, kn.nr}, ic, rows, jc, nc, pc, kc, lazy.ready(pc, kc))
 					continue
 				}
 				packA(ws.ap, p.aTrans, p.a, p.lda, ic, rows, pc, kc, kn.mr)
@@ -220,13 +239,18 @@ func (p problem[T]) serial() {
 	ncb := min(kn.nc, ceilDiv(p.n, kn.nr)*kn.nr)
 	ws.bp = grow(ws.bp, min(kn.kc, p.k)*ncb)
 	direct := p.direct()
+	inPlaceB := direct && p.inPlaceB()
 	for jc := 0; jc < p.n; jc += kn.nc {
 		nc := min(kn.nc, p.n-jc)
 		for pc := 0; pc < p.k; pc += kn.kc {
 			kc := min(kn.kc, p.k-pc)
+			if inPlaceB {
+				p.directKernel(ws, bOperand[T]{p.b[pc*p.ldb+jc:], 1, p.ldb}, 0, p.m, jc, nc, pc, kc, nil)
+				continue
+			}
 			packB(ws.bp, p.bTrans, p.b, p.ldb, pc, kc, jc, nc, kn.nr)
 			if direct {
-				p.directKernel(ws, ws.bp, 0, p.m, jc, nc, pc, kc, nil)
+				p.directKernel(ws, bOperand[T]{ws.bp, kc, kn.nr}, 0, p.m, jc, nc, pc, kc, nil)
 				continue
 			}
 			for ic := 0; ic < p.m; ic += kn.mc {
@@ -260,7 +284,7 @@ func (p problem[T]) macroKernel(ws *workspace[T], bp []T, ic, rows, jc, nc int, 
 				kn.fn(kc, apan, bpan, p.c[off:], p.ldc, p.alpha, beta, loadC)
 				continue
 			}
-			kn.edge(kc, apan, 1, mr, bpan, p.c[off:], p.ldc, p.alpha, beta, loadC, tr, cols)
+			kn.tile(kc, apan, 1, mr, bpan, nr, p.c[off:], p.ldc, p.alpha, beta, loadC, tr, cols)
 		}
 	}
 }
@@ -274,12 +298,22 @@ func (p problem[T]) sliceBeta(first bool) (beta T, loadC bool) {
 	return 1, true
 }
 
+// bOperand is where a kernel finds the B panel of columns jr..jr+nr of a
+// kc slice: at b[jr*panel:], row p at b[jr*panel+p*bs:]. Packed B has
+// panel = kc, bs = nr; B read in place has panel = 1, bs = ldb.
+type bOperand[T float] struct {
+	b         []T
+	panel, bs int
+}
+
+func (o bOperand[T]) at(jr int) []T { return o.b[jr*o.panel:] }
+
 // directKernel is macroKernel for a row-major op(A) read in place: rows
-// rows of A from row ic, the kc slice at pc, times the packed B block. Each
-// row tile of A is read by all the column panels in turn while it is in
-// L1, so A streams from memory once. The last rows, fewer than mr, are
-// packed (the kernel reads all mr rows of its A).
-func (p problem[T]) directKernel(ws *workspace[T], bp []T, ic, rows, jc, nc, pc, kc int, ready func(jr int)) {
+// rows of A from row ic, the kc slice at pc, times the B block. Each row
+// tile of A is read by all the column panels in turn while it is in L1, so
+// A streams from memory once. The last rows, fewer than mr, are packed
+// (the kernel reads all mr rows of its A).
+func (p problem[T]) directKernel(ws *workspace[T], b bOperand[T], ic, rows, jc, nc, pc, kc int, ready func(jr int)) {
 	kn := p.kn
 	mr, nr := kn.mr, kn.nr
 	beta, loadC := p.sliceBeta(pc == 0)
@@ -293,7 +327,7 @@ func (p problem[T]) directKernel(ws *workspace[T], bp []T, ic, rows, jc, nc, pc,
 		a := p.a[(ic+ir)*p.lda+pc:]
 		for jr := 0; jr < nc; jr += nr {
 			off := (ic+ir)*p.ldc + jc + jr
-			kn.edge(kc, a, p.lda, 1, bp[jr*kc:], p.c[off:], p.ldc, p.alpha, beta, loadC, mr, min(nr, nc-jr))
+			kn.tile(kc, a, p.lda, 1, b.at(jr), b.bs, p.c[off:], p.ldc, p.alpha, beta, loadC, mr, min(nr, nc-jr))
 		}
 	}
 	if full == rows {
@@ -302,7 +336,7 @@ func (p problem[T]) directKernel(ws *workspace[T], bp []T, ic, rows, jc, nc, pc,
 	packA(ws.ap, false, p.a, p.lda, ic+full, rows-full, pc, kc, mr)
 	for jr := 0; jr < nc; jr += nr {
 		off := (ic+full)*p.ldc + jc + jr
-		kn.edge(kc, ws.ap, 1, mr, bp[jr*kc:], p.c[off:], p.ldc, p.alpha, beta, loadC, rows-full, min(nr, nc-jr))
+		kn.tile(kc, ws.ap, 1, mr, b.at(jr), b.bs, p.c[off:], p.ldc, p.alpha, beta, loadC, rows-full, min(nr, nc-jr))
 	}
 }
 

@@ -14,9 +14,13 @@ import (
 // them) with k from 1 to 70, each transpose pair, padded leading
 // dimensions, alpha ≠ 1 and beta 0 (C full of NaN), 1 and other, on every
 // ISA, with A read in place for every width (directBBytes huge), never
-// (-1) and by the default rule. Kernels only: no hand-off to gonum.
+// (-1) and by the default rule, and B read in place (where the kernels can)
+// for every size, never and by the default rule. Kernels only: no hand-off
+// to gonum.
 func TestEveryEdge(t *testing.T) {
-	defer func(d bool, dp int) { delegate, directBBytes = d, dp }(delegate, directBBytes)
+	defer func(d bool, dp, ib, it int) {
+		delegate, directBBytes, inPlaceBBytes, inPlaceBTiles = d, dp, ib, it
+	}(delegate, directBBytes, inPlaceBBytes, inPlaceBTiles)
 	delegate = false
 	step := 1
 	if testing.Short() {
@@ -26,9 +30,10 @@ func TestEveryEdge(t *testing.T) {
 	trans := []blas.Transpose{blas.NoTrans, blas.Trans}
 	for _, isa := range Supported() {
 		impl, _ := NewISA(isa)
-		for _, dp := range []int{directBBytes, -1, 1 << 62} {
-			directBBytes = dp
-			t.Run(fmt.Sprintf("%s/direct=%d", isa, dp), func(t *testing.T) {
+		for _, lim := range [][3]int{{directBBytes, inPlaceBBytes, inPlaceBTiles}, {-1, -1, -1}, {1 << 62, -1, -1}, {1 << 62, 1 << 62, 0}} {
+			directBBytes, inPlaceBBytes, inPlaceBTiles = lim[0], lim[1], lim[2]
+			dp := lim[0] ^ lim[1]
+			t.Run(fmt.Sprintf("%s/direct=%d/inPlaceB=%d", isa, lim[0], lim[1]), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(uint64(dp&0xffff), uint64(len(isa))))
 				poison(kernels32[isa])
 				poison(kernels64[isa])

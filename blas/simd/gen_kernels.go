@@ -200,54 +200,61 @@ func prologue(w *bytes.Buffer, s spec) {
 	}
 }
 
-// genStrided writes the edge/direct variant of s: the same mr×nr tile and
-// the same k loop (one FMA per row and vector, k in order, so a tile's
-// sums are bit for bit those of the packed kernel), but A element (i, p) is
-// read at a + i*rs + p*ks (bytes rs, ks: packed micro-panels have rs = elem,
-// ks = mr·elem; row-major A read in place has rs = lda·elem, ks = elem), and
-// only the first rows rows and the columns in mask are loaded from and
-// stored to C. So edge tiles go straight into C, with no scratch tile, and
-// narrow products need not pack A at all.
+// genStrided writes a strided variant of s: the same mr-row tile and the
+// same k loop (one FMA per row and vector, k in order, so a tile's sums
+// are bit for bit those of the packed kernel), with vecs vectors a row
+// (vecs 1 halves the work of a tile whose valid columns fit one vector).
+// A element (i, p) is read at a + i*rs + p*ks and B row p at b + p*bs
+// (rs, ks, bs counted in elements: packed micro-panels have rs = 1,
+// ks = mr, bs = nr; row-major A read in place has rs = lda, ks = 1; B read
+// in place has bs = ldb). Only the first rows rows and the columns in mask
+// are loaded from and stored to C, so edge tiles go straight into C with no
+// scratch tile. The AVX-512 kernels load B through the same masks (zeroing
+// the lanes past the edge, and masked loads never fault), so B may be read
+// in place even where its last row ends before the panel does; the AVX2
+// ones load whole B vectors, so they must only be given packed B.
 //
 // Row i of A is addressed from one of three bases, SI, R12 = SI+5·rs and
 // R13 = SI+10·rs, plus 0, rs, 2·rs, 3·rs or 4·rs (AX = rs, BX = 3·rs, scaled
 // by 1, 2 or 4), since x86 scales index registers only by 1, 2, 4 and 8.
 // Registers Go reserves (SP, BP, R14, R15) are not touched.
-func genStrided(w *bytes.Buffer, s spec) {
+func genStrided(w *bytes.Buffer, s spec, vecs int) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	name := s.name + "Strided"
-	b0, b1 := s.reg(2*s.mr), s.reg(2*s.mr+1)
+	if vecs == 1 {
+		name += "1"
+	}
+	bv := []string{s.reg(2 * s.mr), s.reg(2*s.mr + 1)} // B row vectors
 	tmp := s.reg(2*s.mr + 2)
-	alphaReg, betaReg := b0, b1
+	alphaReg, betaReg := bv[0], bv[1]
 	sfx := s.suffix()
 	mov := "VMOVUP" + sfx[1:]
-	// Frame: k a rs ks b c ldc (8 bytes each), alpha, beta, loadC, rows, mask.
-	alphaOff, betaOff, loadCOff := 56, 60, 64
+	// Frame: k a rs ks b bs c ldc (8 bytes each), alpha, beta, loadC, rows, mask.
+	alphaOff, betaOff, loadCOff := 64, 68, 72
 	if s.elem == 8 {
-		betaOff, loadCOff = 64, 72
+		betaOff, loadCOff = 72, 80
 	}
 	rowsOff, maskOff := loadCOff+8, loadCOff+16
 	frame := maskOff + 8
-	nr := s.nr()
-	rowBytes := nr * s.elem
 	avx512 := s.vreg == "Z"
 	maskType := "uint"
 	if !avx512 {
 		maskType = "*int" + fmt.Sprint(8*s.elem)
 	}
-	p("// func %s(k int, a *%s, rs, ks int, b, c *%s, ldc int, alpha, beta %s, loadC, rows int, mask %s)", name, s.goType(), s.goType(), s.goType(), maskType)
-	p("// C[0:rows, mask] (row stride ldc) = alpha*A*Bpanel + (loadC != 0 ? beta*C : 0), A(i,p) at a+i*rs+p*ks")
+	p("// func %s(k int, a *%s, rs, ks int, b *%s, bs int, c *%s, ldc int, alpha, beta %s, loadC, rows int, mask %s)", name, s.goType(), s.goType(), s.goType(), s.goType(), maskType)
+	p("// C[0:rows, mask] (row stride ldc) = alpha*A*B + (loadC != 0 ? beta*C : 0), A(i,p) at a+i*rs+p*ks, B(p,j) at b+p*bs+j, %d vector(s) a row", vecs)
 	p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
 	p("\tMOVQ k+0(FP), CX")
 	p("\tMOVQ a+8(FP), SI")
 	p("\tMOVQ rs+16(FP), AX")
 	p("\tMOVQ ks+24(FP), R10")
 	p("\tMOVQ b+32(FP), DI")
-	p("\tMOVQ c+40(FP), DX")
-	p("\tMOVQ ldc+48(FP), R8")
-	p("\tSHLQ $%d, R8", log2(s.elem))
-	p("\tSHLQ $%d, AX", log2(s.elem))
-	p("\tSHLQ $%d, R10", log2(s.elem))
+	p("\tMOVQ bs+40(FP), R9")
+	p("\tMOVQ c+48(FP), DX")
+	p("\tMOVQ ldc+56(FP), R8")
+	for _, r := range []string{"R8", "AX", "R10", "R9"} {
+		p("\tSHLQ $%d, %s", log2(s.elem), r)
+	}
 	p("\tLEAQ (AX)(AX*2), BX")
 	if s.mr > 5 {
 		p("\tLEAQ (SI)(AX*4), R12")
@@ -258,17 +265,31 @@ func genStrided(w *bytes.Buffer, s spec) {
 		p("\tADDQ AX, R13")
 	}
 	prologue(w, s) // prefetches never fault: rows past the edge are harmless
+	kreg := []string{"K1", "K2"}
+	if avx512 {
+		// One mask bit per lane: the low lanes-many bits for vector 0.
+		p("\tMOVQ mask+%d(FP), R11", maskOff)
+		p("\tKMOVW R11, K1")
+		p("\tSHRQ $%d, R11", s.vbytes/s.elem)
+		p("\tKMOVW R11, K2")
+	}
 	addr := func(i int) string {
 		base := []string{"SI", "R12", "R13"}[i/5]
 		return fmt.Sprintf([]string{"(%s)", "(%s)(AX*1)", "(%s)(AX*2)", "(%s)(BX*1)", "(%s)(AX*4)"}[i%5], base)
 	}
 	p("%s_loop:", name)
-	p("\t%s 0(DI), %s", mov, b0)
-	p("\t%s %d(DI), %s", mov, s.vbytes, b1)
+	for v := range vecs {
+		if avx512 {
+			p("\t%s.Z %d(DI), %s, %s", mov, v*s.vbytes, kreg[v], bv[v])
+		} else {
+			p("\t%s %d(DI), %s", mov, v*s.vbytes, bv[v])
+		}
+	}
 	for i := 0; i < s.mr; i++ {
 		p("\t%s %s, %s", s.bcast(), addr(i), tmp)
-		p("\tVFMADD231%s %s, %s, %s", sfx, tmp, b0, s.acc(i, 0))
-		p("\tVFMADD231%s %s, %s, %s", sfx, tmp, b1, s.acc(i, 1))
+		for v := range vecs {
+			p("\tVFMADD231%s %s, %s, %s", sfx, tmp, bv[v], s.acc(i, v))
+		}
 	}
 	p("\tADDQ R10, SI")
 	if s.mr > 5 {
@@ -277,21 +298,16 @@ func genStrided(w *bytes.Buffer, s spec) {
 	if s.mr > 10 {
 		p("\tADDQ R10, R13")
 	}
-	p("\tADDQ $%d, DI", rowBytes)
+	p("\tADDQ R9, DI")
 	p("\tDECQ CX")
 	p("\tJNE %s_loop", name)
 
-	// Epilogue: masks, then row by row until rows are done.
+	// Epilogue: row by row until rows are done.
 	p("\t%s alpha+%d(FP), %s", s.bcast(), alphaOff, alphaReg)
 	p("\tMOVQ rows+%d(FP), R9", rowsOff)
-	p("\tMOVQ mask+%d(FP), R11", maskOff)
-	if avx512 {
-		// One mask bit per lane: the low lanes-many bits for vector 0.
-		p("\tKMOVW R11, K1")
-		p("\tSHRQ $%d, R11", s.vbytes/s.elem)
-		p("\tKMOVW R11, K2")
+	if !avx512 {
+		p("\tMOVQ mask+%d(FP), R11", maskOff)
 	}
-	kreg := []string{"K1", "K2"}
 	maskReg := s.reg(2*s.mr + 2) // AVX2: the mask of one vector, reloaded
 	cReg := s.reg(2*s.mr + 3)    // the loaded C: Y15 or Z31
 	store := func(i, v int) {
@@ -313,31 +329,26 @@ func genStrided(w *bytes.Buffer, s spec) {
 	p("\tMOVQ loadC+%d(FP), R10", loadCOff)
 	p("\tTESTQ R10, R10")
 	p("\tJNE %s_beta", name)
-	for i := 0; i < s.mr; i++ {
-		for v := 0; v < 2; v++ {
-			p("\tVMUL%s %s, %s, %s", sfx, alphaReg, s.acc(i, v), s.acc(i, v))
-			store(i, v)
+	for _, withBeta := range []bool{false, true} {
+		if withBeta {
+			p("\tJMP %s_done", name)
+			p("%s_beta:", name)
+			p("\t%s beta+%d(FP), %s", s.bcast(), betaOff, betaReg)
 		}
-		if i < s.mr-1 {
-			p("\tCMPQ R9, $%d", i+1)
-			p("\tJEQ %s_done", name)
-			p("\tADDQ R8, DX")
-		}
-	}
-	p("\tJMP %s_done", name)
-	p("%s_beta:", name)
-	p("\t%s beta+%d(FP), %s", s.bcast(), betaOff, betaReg)
-	for i := 0; i < s.mr; i++ {
-		for v := 0; v < 2; v++ {
-			p("\tVMUL%s %s, %s, %s", sfx, alphaReg, s.acc(i, v), s.acc(i, v))
-			load(i, v)
-			p("\tVFMADD231%s %s, %s, %s", sfx, cReg, betaReg, s.acc(i, v))
-			store(i, v)
-		}
-		if i < s.mr-1 {
-			p("\tCMPQ R9, $%d", i+1)
-			p("\tJEQ %s_done", name)
-			p("\tADDQ R8, DX")
+		for i := 0; i < s.mr; i++ {
+			for v := range vecs {
+				p("\tVMUL%s %s, %s, %s", sfx, alphaReg, s.acc(i, v), s.acc(i, v))
+				if withBeta {
+					load(i, v)
+					p("\tVFMADD231%s %s, %s, %s", sfx, cReg, betaReg, s.acc(i, v))
+				}
+				store(i, v)
+			}
+			if i < s.mr-1 {
+				p("\tCMPQ R9, $%d", i+1)
+				p("\tJEQ %s_done", name)
+				p("\tADDQ R8, DX")
+			}
 		}
 	}
 	p("%s_done:", name)
@@ -357,7 +368,8 @@ func main() {
 	w.WriteString("// Code generated by gen_kernels.go; DO NOT EDIT.\n\n//go:build amd64\n\n#include \"textflag.h\"\n\n")
 	for _, s := range specs {
 		gen(&w, s)
-		genStrided(&w, s)
+		genStrided(&w, s, 2)
+		genStrided(&w, s, 1)
 	}
 	out := "kernels_amd64.s"
 	if len(os.Args) > 1 {

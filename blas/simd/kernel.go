@@ -14,15 +14,17 @@ type float interface{ float32 | float64 }
 // not read. k >= 1.
 type microKernel[T float] func(k int, a, b, c []T, ldc int, alpha, beta T, loadC bool)
 
-// stridedKernel is microKernel's variant for edge tiles and for A read in
-// place: it computes the same mr×nr tile with the same k loop (so the same
-// sums, bit for bit), but reads A element (i, p) at a[i*rs+p*ks] (a packed
-// micro-panel has rs = 1, ks = mr; row-major A in place has rs = lda,
-// ks = 1), and loads and stores only the first rows rows and cols columns of
-// C, straight into C: nothing past them is read or written. All mr rows of
-// A are read (those past rows are discarded), so a caller with fewer than mr
-// rows of A in place packs them first.
-type stridedKernel[T float] func(k int, a []T, rs, ks int, b, c []T, ldc int, alpha, beta T, loadC bool, rows, cols int)
+// stridedKernel is microKernel's variant for edge tiles and for operands
+// read in place: it computes the same tile with the same k loop (so the
+// same sums, bit for bit), but reads A element (i, p) at a[i*rs+p*ks] and
+// B row p at b[p*bs:] (packed micro-panels have rs = 1, ks = mr, bs = nr;
+// row-major A in place has rs = lda, ks = 1; B in place has bs = ldb), and
+// loads and stores only the first rows rows and cols columns of C,
+// straight into C: nothing past them is read or written. All mr rows of A
+// are read (those past rows are discarded), so a caller with fewer than mr
+// rows of A in place packs them first. Columns of B past cols are read
+// only by kernels that cannot mask them (bInPlace false).
+type stridedKernel[T float] func(k int, a []T, rs, ks int, b []T, bs int, c []T, ldc int, alpha, beta T, loadC bool, rows, cols int)
 
 // kernel is a micro-kernel with the blocking that suits it.
 type kernel[T float] struct {
@@ -32,7 +34,12 @@ type kernel[T float] struct {
 	// A block and the columns of a packed B block (multiples of mr, nr).
 	kc, mc, nc int
 	fn         microKernel[T]
-	edge       stridedKernel[T]
+	// edge computes both vectors of a row, edge1 only the first (for
+	// tiles with at most nr/2 valid columns: half the work).
+	edge, edge1 stridedKernel[T]
+	// bInPlace: edge and edge1 load B through the column mask, so B may be
+	// read in place (nothing past its valid columns is touched).
+	bInPlace bool
 	// Pools of packing buffers: per goroutine for A blocks and edge
 	// tiles, per call for the B block that all goroutines share.
 	aPool, bPool sync.Pool
@@ -83,9 +90,21 @@ func grow[T float](s []T, n int) []T {
 // assembly ones are added by init in kernels_amd64.go.
 var (
 	kernels32 = map[ISA]*kernel[float32]{
-		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float32], edge: genericStrided[float32]},
+		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float32],
+			edge: genericStrided[float32], edge1: genericStrided[float32], bInPlace: true},
 	}
 	kernels64 = map[ISA]*kernel[float64]{
-		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float64], edge: genericStrided[float64]},
+		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float64],
+			edge: genericStrided[float64], edge1: genericStrided[float64], bInPlace: true},
 	}
 )
+
+// tile runs the strided kernel that fits cols: edge1 when they fit its one
+// vector. The arguments are stridedKernel's.
+func (kn *kernel[T]) tile(k int, a []T, rs, ks int, b []T, bs int, c []T, ldc int, alpha, beta T, loadC bool, rows, cols int) {
+	if 2*cols <= kn.nr {
+		kn.edge1(k, a, rs, ks, b, bs, c, ldc, alpha, beta, loadC, rows, cols)
+		return
+	}
+	kn.edge(k, a, rs, ks, b, bs, c, ldc, alpha, beta, loadC, rows, cols)
+}

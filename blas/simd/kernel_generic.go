@@ -48,14 +48,13 @@ func storeRow[T float](c []T, alpha, beta T, loadC bool, v0, v1, v2, v3 T) {
 // genericStrided is the portable stridedKernel: per element of the
 // rows×cols corner, the same products summed over k in the same order as
 // genericKernel.
-func genericStrided[T float](k int, a []T, rs, ks int, b, c []T, ldc int, alpha, beta T, loadC bool, rows, cols int) {
-	const nr = 4
+func genericStrided[T float](k int, a []T, rs, ks int, b []T, bs int, c []T, ldc int, alpha, beta T, loadC bool, rows, cols int) {
 	for i := range rows {
 		ci := c[i*ldc : i*ldc+cols]
 		for j := range ci {
 			var s T
 			for p := range k {
-				s += a[i*rs+p*ks] * b[p*nr+j]
+				s += a[i*rs+p*ks] * b[p*bs+j]
 			}
 			if loadC {
 				ci[j] = alpha*s + beta*ci[j]

@@ -20,16 +20,28 @@ func sgemmAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32, loadC in
 func dgemmAVX512(k int, a, b, c *float64, ldc int, alpha, beta float64, loadC int)
 
 //go:noescape
-func sgemmAVX2Strided(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha, beta float32, loadC, rows int, mask *int32)
+func sgemmAVX2Strided(k int, a *float32, rs, ks int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, loadC, rows int, mask *int32)
 
 //go:noescape
-func dgemmAVX2Strided(k int, a *float64, rs, ks int, b, c *float64, ldc int, alpha, beta float64, loadC, rows int, mask *int64)
+func sgemmAVX2Strided1(k int, a *float32, rs, ks int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, loadC, rows int, mask *int32)
 
 //go:noescape
-func sgemmAVX512Strided(k int, a *float32, rs, ks int, b, c *float32, ldc int, alpha, beta float32, loadC, rows int, mask uint)
+func dgemmAVX2Strided(k int, a *float64, rs, ks int, b *float64, bs int, c *float64, ldc int, alpha, beta float64, loadC, rows int, mask *int64)
 
 //go:noescape
-func dgemmAVX512Strided(k int, a *float64, rs, ks int, b, c *float64, ldc int, alpha, beta float64, loadC, rows int, mask uint)
+func dgemmAVX2Strided1(k int, a *float64, rs, ks int, b *float64, bs int, c *float64, ldc int, alpha, beta float64, loadC, rows int, mask *int64)
+
+//go:noescape
+func sgemmAVX512Strided(k int, a *float32, rs, ks int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, loadC, rows int, mask uint)
+
+//go:noescape
+func sgemmAVX512Strided1(k int, a *float32, rs, ks int, b *float32, bs int, c *float32, ldc int, alpha, beta float32, loadC, rows int, mask uint)
+
+//go:noescape
+func dgemmAVX512Strided(k int, a *float64, rs, ks int, b *float64, bs int, c *float64, ldc int, alpha, beta float64, loadC, rows int, mask uint)
+
+//go:noescape
+func dgemmAVX512Strided1(k int, a *float64, rs, ks int, b *float64, bs int, c *float64, ldc int, alpha, beta float64, loadC, rows int, mask uint)
 
 // AVX2 column masks (VMASKMOVPS/PD): the mask of an edge tile with cols
 // valid columns starts cols lanes before the first zero, its second vector
@@ -72,15 +84,21 @@ func init() {
 			fn: func(k int, a, b, c []float32, ldc int, alpha, beta float32, loadC bool) {
 				sgemmAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
 			},
-			edge: func(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
-				sgemmAVX2Strided(k, &a[0], rs, ks, &b[0], &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask32[16-cols])
+			edge: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
+				sgemmAVX2Strided(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask32[16-cols])
+			},
+			edge1: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
+				sgemmAVX2Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask32[16-cols])
 			}}
 		kernels64[AVX2] = &kernel[float64]{isa: AVX2, mr: 6, nr: 8, kc: 256, mc: 144, nc: 2048,
 			fn: func(k int, a, b, c []float64, ldc int, alpha, beta float64, loadC bool) {
 				dgemmAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
 			},
-			edge: func(k int, a []float64, rs, ks int, b, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
-				dgemmAVX2Strided(k, &a[0], rs, ks, &b[0], &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask64[8-cols])
+			edge: func(k int, a []float64, rs, ks int, b []float64, bs int, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
+				dgemmAVX2Strided(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask64[8-cols])
+			},
+			edge1: func(k int, a []float64, rs, ks int, b []float64, bs int, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
+				dgemmAVX2Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask64[8-cols])
 			}}
 	}
 	if hasAVX512() {
@@ -88,15 +106,23 @@ func init() {
 			fn: func(k int, a, b, c []float32, ldc int, alpha, beta float32, loadC bool) {
 				sgemmAVX512(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
 			},
-			edge: func(k int, a []float32, rs, ks int, b, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
-				sgemmAVX512Strided(k, &a[0], rs, ks, &b[0], &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
-			}}
+			edge: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
+				sgemmAVX512Strided(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
+			},
+			edge1: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
+				sgemmAVX512Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
+			},
+			bInPlace: true}
 		kernels64[AVX512] = &kernel[float64]{isa: AVX512, mr: 14, nr: 16, kc: 512, mc: 168, nc: 1024,
 			fn: func(k int, a, b, c []float64, ldc int, alpha, beta float64, loadC bool) {
 				dgemmAVX512(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
 			},
-			edge: func(k int, a []float64, rs, ks int, b, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
-				dgemmAVX512Strided(k, &a[0], rs, ks, &b[0], &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
-			}}
+			edge: func(k int, a []float64, rs, ks int, b []float64, bs int, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
+				dgemmAVX512Strided(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
+			},
+			edge1: func(k int, a []float64, rs, ks int, b []float64, bs int, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
+				dgemmAVX512Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
+			},
+			bInPlace: true}
 	}
 }

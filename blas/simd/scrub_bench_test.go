@@ -48,7 +48,8 @@ func BenchmarkScrubShapes(b *testing.B) {
 //
 //	GOMAXPROCS=1 go test ./blas/simd -run '^$' -bench DirectA -count 5
 func BenchmarkDirectA(b *testing.B) {
-	defer func(old int) { directBBytes = old }(directBBytes)
+	defer func(old int, d bool) { directBBytes, delegate = old, d }(directBBytes, delegate)
+	delegate = false
 	impl := New()
 	for _, m := range []int{42, 4200, 41888} {
 		for _, n := range benchDirectN {
@@ -114,4 +115,32 @@ func benchOperands(m, n, k int) (a, b, c []float32) {
 		b[i] = rng.Float32()
 	}
 	return a, b, make([]float32, m*n)
+}
+
+// BenchmarkInPlaceB sets inPlaceBBytes: non-transposed B packed
+// (in=false) and read in place (in=true) by a serial GEMM with A in place.
+//
+//	GOMAXPROCS=1 go test ./blas/simd -run '^$' -bench InPlaceB -count 5
+func BenchmarkInPlaceB(b *testing.B) {
+	defer func(bytes, tiles int, d bool) {
+		inPlaceBBytes, inPlaceBTiles, delegate = bytes, tiles, d
+	}(inPlaceBBytes, inPlaceBTiles, delegate)
+	delegate = false // the kernels only, at every size
+	impl := New()
+	for _, m := range []int{8, 42, 4200} {
+		for _, n := range []int{16, 28, 56} {
+			for _, k := range []int{16, 42, 128, 512} {
+				a, bb, c := benchOperands(m, n, k)
+				for _, in := range []bool{false, true} {
+					inPlaceBBytes, inPlaceBTiles = map[bool]int{false: -1, true: 1 << 62}[in], map[bool]int{false: -1, true: 1 << 30}[in]
+					b.Run(fmt.Sprintf("%dx%dx%d/in=%v", m, n, k, in), func(b *testing.B) {
+						for b.Loop() {
+							impl.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, bb, n, 0, c, n)
+						}
+						b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					})
+				}
+			}
+		}
+	}
 }
