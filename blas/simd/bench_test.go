@@ -57,7 +57,7 @@ func BenchmarkPackB(b *testing.B) {
 			b.SetBytes(int64(4 * k * n))
 			for b.Loop() {
 				for pc := 0; pc < k; pc += kc {
-					packB(dst, trans, src, ld, pc, kc, 0, n, nr)
+					packB(dst, trans, src, ld, pc, kc, 0, n, nr, kernels32[Best()].t8)
 				}
 			}
 		})

@@ -198,7 +198,7 @@ func (l *lazyB[T]) ready(pc, kc int) func(jr int) {
 		}
 		if st.CompareAndSwap(panelEmpty, panelPacking) {
 			cols := min(nr, l.nc-jr)
-			packB(l.bp[pc*l.ncb+jr*kc:], p.bTrans, p.b, p.ldb, pc, kc, l.jc+jr, cols, nr)
+			packB(l.bp[pc*l.ncb+jr*kc:], p.bTrans, p.b, p.ldb, pc, kc, l.jc+jr, cols, nr, p.kn.t8)
 			st.Store(panelReady)
 			return
 		}
@@ -248,7 +248,7 @@ func (p problem[T]) serial() {
 				p.directKernel(ws, bOperand[T]{p.b[pc*p.ldb+jc:], 1, p.ldb}, 0, p.m, jc, nc, pc, kc, nil)
 				continue
 			}
-			packB(ws.bp, p.bTrans, p.b, p.ldb, pc, kc, jc, nc, kn.nr)
+			packB(ws.bp, p.bTrans, p.b, p.ldb, pc, kc, jc, nc, kn.nr, kn.t8)
 			if direct {
 				p.directKernel(ws, bOperand[T]{ws.bp, kc, kn.nr}, 0, p.m, jc, nc, pc, kc, nil)
 				continue

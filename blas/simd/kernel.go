@@ -40,6 +40,7 @@ type kernel[T float] struct {
 	// bInPlace: edge and edge1 load B through the column mask, so B may be
 	// read in place (nothing past its valid columns is touched).
 	bInPlace bool
+	t8       transposer[T] // for packB; nil: Go code
 	// Pools of packing buffers: per goroutine for A blocks and edge
 	// tiles, per call for the B block that all goroutines share.
 	aPool, bPool sync.Pool

@@ -64,6 +64,16 @@ func laneMasks[I int32 | int64](nr int) []I {
 // in the low bits, then vector 1's).
 func bitMask(cols int) uint { return 1<<uint(cols) - 1 }
 
+//go:noescape
+func transpose8x8PS(dst *float32, ldd int, src *float32, lds int)
+
+// transpose8x8 is the transposer of float32 on CPUs with AVX (both kernel
+// ISAs have it); the slices are checked here, the assembly does not.
+func transpose8x8(dst []float32, ldd int, src []float32, lds int) {
+	_, _ = dst[7*ldd+7], src[7*lds+7]
+	transpose8x8PS(&dst[0], ldd, &src[0], lds)
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -89,7 +99,8 @@ func init() {
 			},
 			edge1: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
 				sgemmAVX2Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask32[16-cols])
-			}}
+			},
+			t8: transpose8x8}
 		kernels64[AVX2] = &kernel[float64]{isa: AVX2, mr: 6, nr: 8, kc: 256, mc: 144, nc: 2048,
 			fn: func(k int, a, b, c []float64, ldc int, alpha, beta float64, loadC bool) {
 				dgemmAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
@@ -112,7 +123,7 @@ func init() {
 			edge1: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
 				sgemmAVX512Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
 			},
-			bInPlace: true}
+			bInPlace: true, t8: transpose8x8}
 		kernels64[AVX512] = &kernel[float64]{isa: AVX512, mr: 14, nr: 16, kc: 512, mc: 168, nc: 1024,
 			fn: func(k int, a, b, c []float64, ldc int, alpha, beta float64, loadC bool) {
 				dgemmAVX512(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))

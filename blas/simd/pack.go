@@ -51,7 +51,10 @@ const packBSlice = 16
 // row by row (kc groups of nr elements). Columns past nc are left as they
 // were, as packA leaves rows.
 // op(B)[p, j] is b[p*ldb+j], or b[j*ldb+p] when bTrans.
-func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
+//
+// t8, if not nil, transposes 8×8 blocks (transposer); the rest of a
+// transposed B, and all of it without t8, is copied element by element.
+func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int, t8 transposer[T]) {
 	for jp := 0; jp < nc; jp += nr {
 		cols := min(nr, nc-jp)
 		d := dst[jp*kc : jp*kc+nr*kc]
@@ -74,9 +77,15 @@ func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 			w := pe - ps
 			j := 0
 			for ; j+8 <= cols; j += 8 { // eight columns at once: one 32-byte run of d per row
+				q := 0
+				if t8 != nil {
+					for ; q+8 <= w; q += 8 {
+						t8(d[(ps+q)*nr+j:], nr, b[(c0+j)*ldb+p0+ps+q:], ldb)
+					}
+				}
 				at := func(c int) []T { o := (c0+j+c)*ldb + p0 + ps; return b[o : o+w] }
 				s0, s1, s2, s3, s4, s5, s6, s7 := at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)
-				for q := range w {
+				for ; q < w; q++ {
 					row := d[(ps+q)*nr+j : (ps+q)*nr+j+8]
 					row[0], row[1], row[2], row[3] = s0[q], s1[q], s2[q], s3[q]
 					row[4], row[5], row[6], row[7] = s4[q], s5[q], s6[q], s7[q]
@@ -91,3 +100,8 @@ func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 		}
 	}
 }
+
+// transposer copies an 8×8 block transposed, dst[c*ldd+r] = src[r*lds+c]
+// for r, c < 8: one vector load and store per row instead of 64 scalar
+// moves. nil where there is no assembly one.
+type transposer[T float] func(dst []T, ldd int, src []T, lds int)
