@@ -2,10 +2,14 @@ package simd
 
 import "gonum.org/v1/gonum/blas"
 
-// GEMMs below smallGemm multiply-adds are handed to gonum: packing and the
-// padded edge tiles cost more than they save there (measured: gonum is
-// ahead up to about 16×16×16).
-const smallGemm = 16 * 16 * 16
+// GEMMs below smallGemm multiply-adds are handed to gonum, whose plain
+// loops beat a call's fixed cost here (packing the short edges, the kernel's
+// prologue and epilogue). Measured with one thread (BenchmarkSmallGemm,
+// AVX-512 float32, ns a call, gonum against the kernels): 2×2×2 33 against
+// 82, 4×4×4 72–86 against 82–114, 4×4×8 81–139 against 103–127, then the
+// kernels ahead from 6×6×6 (180 against 96–130) and 8×8×8 (290 against
+// 100–120) on. It was 16×16×16 before the kernels stored edges in place.
+const smallGemm = 6 * 6 * 6
 
 // delegate enables the hand-offs to gonum for small and matrix-vector
 // shaped problems; tests switch it off to drive the kernels on every shape.

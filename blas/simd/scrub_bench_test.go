@@ -80,7 +80,7 @@ var benchDirectN = []int{28, 32, 56, 64, 96, 128, 256, 512}
 //	GOMAXPROCS=1 go test ./blas/simd -run '^$' -bench SmallGemm -count 5
 func BenchmarkSmallGemm(b *testing.B) {
 	defer func(old bool) { delegate = old }(delegate)
-	shapes := [][3]int{{4, 4, 4}, {8, 8, 8}, {8, 8, 16}, {8, 16, 8}, {12, 12, 12}, {16, 16, 16}, {32, 16, 32}, {32, 32, 16}, {42, 42, 28}}
+	shapes := [][3]int{{2, 2, 2}, {4, 4, 4}, {4, 4, 8}, {6, 6, 6}, {4, 8, 8}, {8, 8, 8}, {8, 8, 16}, {8, 16, 8}, {12, 12, 12}, {16, 16, 16}, {32, 16, 32}, {32, 32, 16}, {42, 42, 28}}
 	for _, sh := range shapes {
 		m, n, k := sh[0], sh[1], sh[2]
 		a, bb, c := benchOperands(m, n, k)
