@@ -92,11 +92,11 @@ func grow[T float](s []T, n int) []T {
 var (
 	kernels32 = map[ISA]*kernel[float32]{
 		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float32],
-			edge: genericStrided[float32], edge1: genericStrided[float32], bInPlace: true},
+			edge: genericStrided[float32], edge1: genericStrided[float32]},
 	}
 	kernels64 = map[ISA]*kernel[float64]{
 		Generic: {isa: Generic, mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, fn: genericKernel[float64],
-			edge: genericStrided[float64], edge1: genericStrided[float64], bInPlace: true},
+			edge: genericStrided[float64], edge1: genericStrided[float64]},
 	}
 )
 
