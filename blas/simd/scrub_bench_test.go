@@ -10,7 +10,9 @@ import (
 
 // scrubShapes are the float32 GEMMs that dominate a causal scrub on the
 // day 4b and transformer models (issue #14), m×n×k with A not transposed,
-// and whether B is; the 418,782-row ones are cut to 41,888 rows.
+// and whether B is; the 418,782-row ones are cut to 41,888 rows. The last
+// six are the transformer scrub's largest (counted with a temporary log in
+// Sgemm).
 var scrubShapes = []struct {
 	m, n, k int
 	bTrans  bool
@@ -18,6 +20,9 @@ var scrubShapes = []struct {
 	{41888, 28, 56, true}, {41888, 56, 56, true}, {41888, 56, 28, true}, {42000, 28, 56, true},
 	{62784, 32, 64, true}, {42, 42, 28, true}, {42, 28, 42, false}, {32, 16, 32, false},
 	{32, 32, 16, true}, {8, 8, 16, true}, {8, 16, 8, false},
+	// the transformer scrub (scrub's BenchmarkTransformerHeads), by flops
+	{13304, 64, 64, true}, {13304, 256, 64, true}, {13304, 64, 256, true}, {4000, 256, 64, true},
+	{4000, 64, 256, true}, {13304, 64, 16, true},
 }
 
 // BenchmarkScrubShapes times the scrub's GEMM shapes through New(), as the
