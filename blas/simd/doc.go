@@ -23,8 +23,9 @@
 // VMASKMOVPS/PD). Edge tiles go through them straight into C. When op(A)
 // is row-major (not transposed) and the packed B slice is small enough to
 // stay in L2 (directBBytes), A is not packed at all: each row tile is read
-// in place and used by every column panel while it is in L1; only a last
-// partial row tile is packed. When, besides, B is not transposed and small
+// in place and used by every column panel while it is in L1; a last
+// partial row tile goes to shorter generated kernels (8, 4, 2 and 1 rows on
+// AVX-512; 4, 2, 1 on AVX2), which also take packed edge tiles of few rows. When, besides, B is not transposed and small
 // (inPlaceB) and the kernels mask their B loads (AVX-512), B is read in
 // place too, so a small GEMM copies nothing. Tiles with at most NR/2 valid
 // columns use a one-vector variant. A transposed float32 B is packed 8×8

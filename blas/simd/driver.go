@@ -311,32 +311,38 @@ func (o bOperand[T]) at(jr int) []T { return o.b[jr*o.panel:] }
 // directKernel is macroKernel for a row-major op(A) read in place: rows
 // rows of A from row ic, the kc slice at pc, times the B block. Each row
 // tile of A is read by all the column panels in turn while it is in L1, so
-// A streams from memory once. The last rows, fewer than mr, are packed
-// (the kernel reads all mr rows of its A).
+// A streams from memory once. A last partial row tile is covered by the
+// shorter kernels, tallest first (13 rows: 8, 4 and 1), reading only rows
+// that exist; what none fits (the generic kernel has one height) is packed.
 func (p problem[T]) directKernel(ws *workspace[T], b bOperand[T], ic, rows, jc, nc, pc, kc int, ready func(jr int)) {
 	kn := p.kn
-	mr, nr := kn.mr, kn.nr
+	nr := kn.nr
 	beta, loadC := p.sliceBeta(pc == 0)
 	if ready != nil {
 		for jr := 0; jr < nc; jr += nr {
 			ready(jr)
 		}
 	}
-	full := rows / mr * mr
-	for ir := 0; ir < full; ir += mr {
+	ir := 0
+	for ir < rows {
+		rk := kn.fitting(rows - ir)
+		if rk == nil {
+			break
+		}
 		a := p.a[(ic+ir)*p.lda+pc:]
 		for jr := 0; jr < nc; jr += nr {
 			off := (ic+ir)*p.ldc + jc + jr
-			kn.tile(kc, a, p.lda, 1, b.at(jr), b.bs, p.c[off:], p.ldc, p.alpha, beta, loadC, mr, min(nr, nc-jr))
+			rk.run(nr, kc, a, p.lda, 1, b.at(jr), b.bs, p.c[off:], p.ldc, p.alpha, beta, loadC, rk.rows, min(nr, nc-jr))
 		}
+		ir += rk.rows
 	}
-	if full == rows {
+	if ir == rows {
 		return
 	}
-	packA(ws.ap, false, p.a, p.lda, ic+full, rows-full, pc, kc, mr)
+	packA(ws.ap, false, p.a, p.lda, ic+ir, rows-ir, pc, kc, kn.mr)
 	for jr := 0; jr < nc; jr += nr {
-		off := (ic+full)*p.ldc + jc + jr
-		kn.tile(kc, ws.ap, 1, mr, b.at(jr), b.bs, p.c[off:], p.ldc, p.alpha, beta, loadC, rows-full, min(nr, nc-jr))
+		off := (ic+ir)*p.ldc + jc + jr
+		kn.tile(kc, ws.ap, 1, kn.mr, b.at(jr), b.bs, p.c[off:], p.ldc, p.alpha, beta, loadC, rows-ir, min(nr, nc-jr))
 	}
 }
 

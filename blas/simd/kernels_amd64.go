@@ -94,46 +94,56 @@ func init() {
 			fn: func(k int, a, b, c []float32, ldc int, alpha, beta float32, loadC bool) {
 				sgemmAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
 			},
-			edge: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
-				sgemmAVX2Strided(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask32[16-cols])
-			},
-			edge1: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
-				sgemmAVX2Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask32[16-cols])
-			},
-			t8: transpose8x8}
+			strided: rowKernels(sgemmAVX2Rows, avx2Masks(avx2Mask32)), t8: transpose8x8}
 		kernels64[AVX2] = &kernel[float64]{isa: AVX2, mr: 6, nr: 8, kc: 256, mc: 144, nc: 2048,
 			fn: func(k int, a, b, c []float64, ldc int, alpha, beta float64, loadC bool) {
 				dgemmAVX2(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
 			},
-			edge: func(k int, a []float64, rs, ks int, b []float64, bs int, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
-				dgemmAVX2Strided(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask64[8-cols])
-			},
-			edge1: func(k int, a []float64, rs, ks int, b []float64, bs int, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
-				dgemmAVX2Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, &avx2Mask64[8-cols])
-			}}
+			strided: rowKernels(dgemmAVX2Rows, avx2Masks(avx2Mask64))}
 	}
 	if hasAVX512() {
 		kernels32[AVX512] = &kernel[float32]{isa: AVX512, mr: 14, nr: 32, kc: 512, mc: 336, nc: 2048,
 			fn: func(k int, a, b, c []float32, ldc int, alpha, beta float32, loadC bool) {
 				sgemmAVX512(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
 			},
-			edge: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
-				sgemmAVX512Strided(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
-			},
-			edge1: func(k int, a []float32, rs, ks int, b []float32, bs int, c []float32, ldc int, alpha, beta float32, loadC bool, rows, cols int) {
-				sgemmAVX512Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
-			},
-			bInPlace: true, t8: transpose8x8}
+			strided: rowKernels(sgemmAVX512Rows, bitMask), bInPlace: true, t8: transpose8x8}
 		kernels64[AVX512] = &kernel[float64]{isa: AVX512, mr: 14, nr: 16, kc: 512, mc: 168, nc: 1024,
 			fn: func(k int, a, b, c []float64, ldc int, alpha, beta float64, loadC bool) {
 				dgemmAVX512(k, &a[0], &b[0], &c[0], ldc, alpha, beta, b2i(loadC))
 			},
-			edge: func(k int, a []float64, rs, ks int, b []float64, bs int, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
-				dgemmAVX512Strided(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
-			},
-			edge1: func(k int, a []float64, rs, ks int, b []float64, bs int, c []float64, ldc int, alpha, beta float64, loadC bool, rows, cols int) {
-				dgemmAVX512Strided1(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, bitMask(cols))
-			},
-			bInPlace: true}
+			strided: rowKernels(dgemmAVX512Rows, bitMask), bInPlace: true}
 	}
+}
+
+// stridedAsm is the signature of the generated strided kernels; M is the
+// column mask's type (a bit mask, or a pointer into an AVX2 lane-mask table).
+type stridedAsm[T float, M any] = func(k int, a *T, rs, ks int, b *T, bs int, c *T, ldc int, alpha, beta T, loadC, rows int, mask M)
+
+// rowAsm is one height of generated strided kernel: two vectors a row and
+// one (kernels_rows_amd64.go lists them).
+type rowAsm[T float, M any] struct {
+	rows     int
+	two, one stridedAsm[T, M]
+}
+
+// rowKernels wraps generated kernels as stridedKernels; mask makes the
+// column mask of cols valid columns.
+func rowKernels[T float, M any](asm []rowAsm[T, M], mask func(cols int) M) []rowKernel[T] {
+	wrap := func(f stridedAsm[T, M]) stridedKernel[T] {
+		return func(k int, a []T, rs, ks int, b []T, bs int, c []T, ldc int, alpha, beta T, loadC bool, rows, cols int) {
+			f(k, &a[0], rs, ks, &b[0], bs, &c[0], ldc, alpha, beta, b2i(loadC), rows, mask(cols))
+		}
+	}
+	out := make([]rowKernel[T], len(asm))
+	for i, r := range asm {
+		out[i] = rowKernel[T]{rows: r.rows, two: wrap(r.two), one: wrap(r.one)}
+	}
+	return out
+}
+
+// avx2Masks returns the mask function of an AVX2 lane-mask table (nr
+// ones then nr zeros).
+func avx2Masks[I int32 | int64](table []I) func(cols int) *I {
+	nr := len(table) / 2
+	return func(cols int) *I { return &table[nr-cols] }
 }
