@@ -3,13 +3,14 @@ package simd
 import "gonum.org/v1/gonum/blas"
 
 // GEMMs below smallGemm multiply-adds are handed to gonum, whose plain
-// loops beat a call's fixed cost here (packing the short edges, the kernel's
+// loops beat a call's fixed cost here (the Go driver, the kernel's
 // prologue and epilogue). Measured with one thread (BenchmarkSmallGemm,
-// AVX-512 float32, ns a call, gonum against the kernels): 2×2×2 33 against
-// 82, 4×4×4 72–86 against 82–114, 4×4×8 81–139 against 103–127, then the
-// kernels ahead from 6×6×6 (180 against 96–130) and 8×8×8 (290 against
-// 100–120) on. It was 16×16×16 before the kernels stored edges in place.
-const smallGemm = 6 * 6 * 6
+// AVX-512 float32, medians of 3, ns a call, gonum against the kernels, B not
+// transposed / transposed): 2×2×2 31/31 against 59/70; 4×4×4 71/81 against
+// 62/82; 4×4×8 134/81 against 66/91; from 4×8×8 on the kernels lead both
+// ways (8×8×8: 245/265 against 68/86). It was 16×16×16 before the kernels
+// stored edges in place and read small operands unpacked.
+const smallGemm = 4 * 4 * 4
 
 // delegate enables the hand-offs to gonum for small and matrix-vector
 // shaped problems; tests switch it off to drive the kernels on every shape.
