@@ -80,7 +80,7 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	if delegate && m*n*k < smallGemm {
+	if delegate && (m*n*k < smallGemm || (m == 1 || n == 1) && m*n*k < smallGemv) {
 		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -105,7 +105,7 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	if delegate && m*n*k < smallGemm {
+	if delegate && (m*n*k < smallGemm || (m == 1 || n == 1) && m*n*k < smallGemv) {
 		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
