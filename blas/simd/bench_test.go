@@ -2,7 +2,6 @@ package simd
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -27,14 +26,7 @@ func BenchmarkShapes(b *testing.B) {
 	}
 	for _, sh := range shapes {
 		m, n, k := sh[0], sh[1], sh[2]
-		rng := rand.New(rand.NewPCG(1, 2))
-		a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
-		for i := range a {
-			a[i] = rng.Float32()
-		}
-		for i := range bb {
-			bb[i] = rng.Float32()
-		}
+		a, bb, c := benchOperands(m, n, k)
 		for _, t := range targets {
 			b.Run(fmt.Sprintf("%dx%dx%d/%s", m, n, k, t.name), func(b *testing.B) {
 				for range b.N {
@@ -65,7 +57,7 @@ func BenchmarkPackB(b *testing.B) {
 			b.SetBytes(int64(4 * k * n))
 			for b.Loop() {
 				for pc := 0; pc < k; pc += kc {
-					packB(dst, trans, src, ld, pc, kc, 0, n, nr)
+					packB(dst, trans, src, ld, pc, kc, 0, n, nr, kernels32[Best()].t8)
 				}
 			}
 		})

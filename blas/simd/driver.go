@@ -38,9 +38,9 @@ type problem[T float] struct {
 // handed out, each a whole serial GEMM (parallelColumns). Small problems
 // run serially.
 func gemm[T float](p problem[T]) {
-	threads := runtime.GOMAXPROCS(0)
-	if p.m*p.n*p.k < parallelMinFlops {
-		threads = 1
+	threads := 1
+	if p.m*p.n*p.k >= parallelMinFlops {
+		threads = runtime.GOMAXPROCS(0) // takes a lock: not for small calls
 	}
 	tilesM := ceilDiv(p.m, p.kn.mr)
 	tilesN := ceilDiv(p.n, p.kn.nr)
@@ -52,6 +52,44 @@ func gemm[T float](p problem[T]) {
 	default:
 		p.serial()
 	}
+}
+
+// directBBytes bounds the packed B slice (kc × n, all the column panels)
+// of a product whose row-major op(A) is read in place rather than packed.
+// In place, each row tile of A is read once from memory and then by every
+// column panel from L1, while the B slice is re-read from L2 for every row
+// tile; packing A instead reads it, writes it and reads it again. Measured
+// with one thread on the Zen 5 (BenchmarkDirectA, float32, 14×32 tiles):
+// in place was 1.2–3.5x faster up to 512 KiB (41,888×512×256: 207 against
+// 172 GFLOP/s; 4,200×128×1,024: 186 against 115), even at 4,200×256×1,024
+// and slower beyond (4,200×512×1,024, 1 MiB: 130 against 176). Half the
+// 1 MiB L2, so the slice stays there.
+var directBBytes = 512 << 10
+
+// direct reports whether p reads A in place.
+func (p problem[T]) direct() bool {
+	kn := p.kn
+	slice := min(p.k, kn.kc) * ceilDiv(min(p.n, kn.nc), kn.nr) * kn.nr * int(unsafe.Sizeof(T(0)))
+	return !p.aTrans && slice <= directBBytes
+}
+
+// inPlaceBBytes bounds the B (k rows at stride ldb) that a serial GEMM
+// whose A is read in place also reads in place, unpacked; products of at
+// most inPlaceBTiles row tiles read B in place whatever its size, as
+// packing it is paid back over too few rows. Measured with one thread
+// (BenchmarkInPlaceB, AVX-512 float32): in place was 1.2–1.8x faster for
+// 8 and 42 rows at every size tried (to 42×56×512, 115 KiB), even at 4,200
+// rows up to 28 KiB, and 15% slower at 4,200×28×512 (57 KiB).
+var (
+	inPlaceBBytes = 32 << 10
+	inPlaceBTiles = 4
+)
+
+// inPlaceB reports whether p, with A in place, reads a non-transposed B in
+// place too; only kernels that mask their B loads can.
+func (p problem[T]) inPlaceB() bool {
+	small := p.m <= inPlaceBTiles*p.kn.mr || p.k*p.ldb*int(unsafe.Sizeof(T(0))) <= inPlaceBBytes
+	return p.kn.bInPlace && !p.bTrans && small
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -104,6 +142,7 @@ func (p problem[T]) parallelRows(threads int) {
 	defer kn.putBBlock(bb)
 	bp := bb.bp
 	state := make([]atomic.Int32, slices*panels)
+	direct := p.direct()
 	for jc := 0; jc < p.n; jc += ncb {
 		nc := min(ncb, p.n-jc)
 		for i := range state {
@@ -117,6 +156,10 @@ func (p problem[T]) parallelRows(threads int) {
 			rows := min((i+1)*tiles/blocks*kn.mr, p.m) - ic
 			for pc := 0; pc < p.k; pc += kn.kc {
 				kc := min(kn.kc, p.k-pc)
+				if direct {
+					p.directKernel(ws, bOperand[T]{bp[pc*ncb:], kc, kn.nr}, ic, rows, jc, nc, pc, kc, lazy.ready(pc, kc))
+					continue
+				}
 				packA(ws.ap, p.aTrans, p.a, p.lda, ic, rows, pc, kc, kn.mr)
 				p.macroKernel(ws, bp[pc*ncb:], ic, rows, jc, nc, pc == 0, kc, lazy.ready(pc, kc))
 			}
@@ -155,7 +198,7 @@ func (l *lazyB[T]) ready(pc, kc int) func(jr int) {
 		}
 		if st.CompareAndSwap(panelEmpty, panelPacking) {
 			cols := min(nr, l.nc-jr)
-			packB(l.bp[pc*l.ncb+jr*kc:], p.bTrans, p.b, p.ldb, pc, kc, l.jc+jr, cols, nr)
+			packB(l.bp[pc*l.ncb+jr*kc:], p.bTrans, p.b, p.ldb, pc, kc, l.jc+jr, cols, nr, p.kn.t8)
 			st.Store(panelReady)
 			return
 		}
@@ -187,22 +230,33 @@ func (p problem[T]) parallelColumns(threads, tilesN int) {
 
 // serial is the BLIS loop nest on one goroutine: columns of C in nc
 // blocks, the inner dimension in kc slices (B block packed once per
-// slice), rows in mc blocks (A block packed once per block).
+// slice), rows in mc blocks (A block packed once per block, unless A is
+// read in place).
 func (p problem[T]) serial() {
 	kn := p.kn
 	ws := kn.getWorkspace()
 	defer kn.putWorkspace(ws)
-	bb := kn.getBBlock(kn.kc * kn.nc)
-	defer kn.putBBlock(bb)
+	ncb := min(kn.nc, ceilDiv(p.n, kn.nr)*kn.nr)
+	ws.bp = grow(ws.bp, min(kn.kc, p.k)*ncb)
+	direct := p.direct()
+	inPlaceB := direct && p.inPlaceB()
 	for jc := 0; jc < p.n; jc += kn.nc {
 		nc := min(kn.nc, p.n-jc)
 		for pc := 0; pc < p.k; pc += kn.kc {
 			kc := min(kn.kc, p.k-pc)
-			packB(bb.bp, p.bTrans, p.b, p.ldb, pc, kc, jc, nc, kn.nr)
+			if inPlaceB {
+				p.directKernel(ws, bOperand[T]{p.b[pc*p.ldb+jc:], 1, p.ldb}, 0, p.m, jc, nc, pc, kc, nil)
+				continue
+			}
+			packB(ws.bp, p.bTrans, p.b, p.ldb, pc, kc, jc, nc, kn.nr, kn.t8)
+			if direct {
+				p.directKernel(ws, bOperand[T]{ws.bp, kc, kn.nr}, 0, p.m, jc, nc, pc, kc, nil)
+				continue
+			}
 			for ic := 0; ic < p.m; ic += kn.mc {
 				rows := min(kn.mc, p.m-ic)
 				packA(ws.ap, p.aTrans, p.a, p.lda, ic, rows, pc, kc, kn.mr)
-				p.macroKernel(ws, bb.bp, ic, rows, jc, nc, pc == 0, kc, nil)
+				p.macroKernel(ws, ws.bp, ic, rows, jc, nc, pc == 0, kc, nil)
 			}
 		}
 	}
@@ -210,16 +264,12 @@ func (p problem[T]) serial() {
 
 // macroKernel multiplies the packed A block (rows × kc, at row ic) by the
 // packed B block (kc × nc, at column jc) into C, tile by tile. The first
-// kc slice applies beta; later ones accumulate. Edge tiles are computed
-// into a scratch tile from the zero-padded panels and only their valid part
-// is merged into C.
+// kc slice applies beta; later ones accumulate. Edge tiles go to the
+// strided kernel, which stores only their valid rows and columns.
 func (p problem[T]) macroKernel(ws *workspace[T], bp []T, ic, rows, jc, nc int, first bool, kc int, ready func(jr int)) {
 	kn := p.kn
 	mr, nr := kn.mr, kn.nr
-	beta, loadC := T(1), true
-	if first {
-		beta, loadC = p.beta, p.beta != 0
-	}
+	beta, loadC := p.sliceBeta(first)
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		if ready != nil {
@@ -234,26 +284,65 @@ func (p problem[T]) macroKernel(ws *workspace[T], bp []T, ic, rows, jc, nc int, 
 				kn.fn(kc, apan, bpan, p.c[off:], p.ldc, p.alpha, beta, loadC)
 				continue
 			}
-			kn.fn(kc, apan, bpan, ws.tile, nr, 1, 0, false)
-			mergeTile(p.c[off:], p.ldc, ws.tile, nr, tr, cols, p.alpha, beta, loadC)
+			kn.tile(kc, apan, 1, mr, bpan, nr, p.c[off:], p.ldc, p.alpha, beta, loadC, tr, cols)
 		}
 	}
 }
 
-// mergeTile writes the rows×cols corner of an edge tile into C.
-func mergeTile[T float](c []T, ldc int, tile []T, nr, rows, cols int, alpha, beta T, loadC bool) {
-	for i := 0; i < rows; i++ {
-		ci := c[i*ldc : i*ldc+cols]
-		ti := tile[i*nr : i*nr+cols]
-		if loadC {
-			for j, v := range ti {
-				ci[j] = alpha*v + beta*ci[j]
-			}
-		} else {
-			for j, v := range ti {
-				ci[j] = alpha * v
-			}
+// sliceBeta is the beta of the kc slice: p.beta for the first, which
+// loads C only if beta != 0, and 1 for the rest, which accumulate.
+func (p problem[T]) sliceBeta(first bool) (beta T, loadC bool) {
+	if first {
+		return p.beta, p.beta != 0
+	}
+	return 1, true
+}
+
+// bOperand is where a kernel finds the B panel of columns jr..jr+nr of a
+// kc slice: at b[jr*panel:], row p at b[jr*panel+p*bs:]. Packed B has
+// panel = kc, bs = nr; B read in place has panel = 1, bs = ldb.
+type bOperand[T float] struct {
+	b         []T
+	panel, bs int
+}
+
+func (o bOperand[T]) at(jr int) []T { return o.b[jr*o.panel:] }
+
+// directKernel is macroKernel for a row-major op(A) read in place: rows
+// rows of A from row ic, the kc slice at pc, times the B block. Each row
+// tile of A is read by all the column panels in turn while it is in L1, so
+// A streams from memory once. A last partial row tile is covered by the
+// shorter kernels, tallest first (13 rows: 8, 4 and 1), reading only rows
+// that exist; what none fits (the generic kernel has one height) is packed.
+func (p problem[T]) directKernel(ws *workspace[T], b bOperand[T], ic, rows, jc, nc, pc, kc int, ready func(jr int)) {
+	kn := p.kn
+	nr := kn.nr
+	beta, loadC := p.sliceBeta(pc == 0)
+	if ready != nil {
+		for jr := 0; jr < nc; jr += nr {
+			ready(jr)
 		}
+	}
+	ir := 0
+	for ir < rows {
+		rk := kn.fitting(rows - ir)
+		if rk == nil {
+			break
+		}
+		a := p.a[(ic+ir)*p.lda+pc:]
+		for jr := 0; jr < nc; jr += nr {
+			off := (ic+ir)*p.ldc + jc + jr
+			rk.run(nr, kc, a, p.lda, 1, b.at(jr), b.bs, p.c[off:], p.ldc, p.alpha, beta, loadC, rk.rows, min(nr, nc-jr))
+		}
+		ir += rk.rows
+	}
+	if ir == rows {
+		return
+	}
+	packA(ws.ap, false, p.a, p.lda, ic+ir, rows-ir, pc, kc, kn.mr)
+	for jr := 0; jr < nc; jr += nr {
+		off := (ic+ir)*p.ldc + jc + jr
+		kn.tile(kc, ws.ap, 1, kn.mr, b.at(jr), b.bs, p.c[off:], p.ldc, p.alpha, beta, loadC, rows-ir, min(nr, nc-jr))
 	}
 }
 

@@ -2,10 +2,24 @@ package simd
 
 import "gonum.org/v1/gonum/blas"
 
-// GEMMs below smallGemm multiply-adds are handed to gonum: packing and the
-// padded edge tiles cost more than they save there (measured: gonum is
-// ahead up to about 16×16×16).
-const smallGemm = 16 * 16 * 16
+// GEMMs below smallGemm multiply-adds are handed to gonum's Sgemm/Dgemm:
+// its loops are faster there (BenchmarkSmallGemm, one thread, AVX-512
+// float32, ns a call, gonum against the kernels: 2×2×2 31 against 59–70;
+// 4×4×4 71–81 against 62–82; from 4×8×8 on the kernels lead, 8×8×8 245–265
+// against 68–86). It was 16×16×16 before the kernels stored edges in place
+// and read small operands unpacked.
+//
+// Matrix-vector shapes keep that old bound (smallGemv): the runtime
+// computes some tiny products by its own sequential loops or by Sgemm
+// depending on the plan (one worker or several, fused or not) and needs the
+// two to agree bit for bit, which gonum's Sgemm does there and a GEMV or a
+// kernel (FMA) does not (runtime's TestFusedRandomPrograms: a 16×1×5
+// product differed between a parallel and a one-worker run when it went to
+// Sgemv).
+const (
+	smallGemm = 4 * 4 * 4
+	smallGemv = 16 * 16 * 16
+)
 
 // delegate enables the hand-offs to gonum for small and matrix-vector
 // shaped problems; tests switch it off to drive the kernels on every shape.

@@ -12,6 +12,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"go/format"
 	"log"
 	"os"
 )
@@ -101,24 +102,7 @@ func gen(w *bytes.Buffer, s spec) {
 	p("\tMOVQ c+24(FP), DX")
 	p("\tMOVQ ldc+32(FP), R8")
 	p("\tSHLQ $%d, R8", log2(s.elem))
-	// Prefetch the C tile now so its lines arrive while the k loop runs.
-	p("\tMOVQ DX, R11")
-	for i := 0; i < s.mr; i++ {
-		for off := 0; off < rowBytes; off += 64 {
-			p("\tPREFETCHT0 %d(R11)", off)
-		}
-		if i < s.mr-1 {
-			p("\tADDQ R8, R11")
-		}
-	}
-	// VPXORD rather than VXORPS on zmm: the latter needs AVX512DQ.
-	zero := "VXOR" + sfx
-	if s.vreg == "Z" {
-		zero = "VPXORD"
-	}
-	for i := 0; i < 2*s.mr; i++ {
-		p("\t%s %s, %s, %s", zero, s.reg(i), s.reg(i), s.reg(i))
-	}
+	prologue(w, s)
 	p("\tMOVQ CX, R9")
 	p("\tSHRQ $%d, CX", log2(s.unroll))
 	p("\tANDQ $%d, R9", s.unroll-1)
@@ -194,6 +178,202 @@ func gen(w *bytes.Buffer, s spec) {
 	p("")
 }
 
+// prologue prefetches the C tile (DX, row stride R8 bytes) so its lines
+// arrive while the k loop runs, and zeroes the accumulators.
+func prologue(w *bytes.Buffer, s spec) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("\tMOVQ DX, R11")
+	for i := 0; i < s.mr; i++ {
+		for off := 0; off < s.nr()*s.elem; off += 64 {
+			p("\tPREFETCHT0 %d(R11)", off)
+		}
+		if i < s.mr-1 {
+			p("\tADDQ R8, R11")
+		}
+	}
+	// VPXORD rather than VXORPS on zmm: the latter needs AVX512DQ.
+	zero := "VXOR" + s.suffix()
+	if s.vreg == "Z" {
+		zero = "VPXORD"
+	}
+	for i := 0; i < 2*s.mr; i++ {
+		p("\t%s %s, %s, %s", zero, s.reg(i), s.reg(i), s.reg(i))
+	}
+}
+
+// genStrided writes a strided variant of s: the same mr-row tile and the
+// same k loop (one FMA per row and vector, k in order, so a tile's sums
+// are bit for bit those of the packed kernel), with vecs vectors a row
+// (vecs 1 halves the work of a tile whose valid columns fit one vector).
+// A element (i, p) is read at a + i*rs + p*ks and B row p at b + p*bs
+// (rs, ks, bs counted in elements: packed micro-panels have rs = 1,
+// ks = mr, bs = nr; row-major A read in place has rs = lda, ks = 1; B read
+// in place has bs = ldb). Only the first rows rows and the columns in mask
+// are loaded from and stored to C, so edge tiles go straight into C with no
+// scratch tile. The AVX-512 kernels load B through the same masks (zeroing
+// the lanes past the edge, and masked loads never fault), so B may be read
+// in place even where its last row ends before the panel does; the AVX2
+// ones load whole B vectors, so they must only be given packed B.
+//
+// Row i of A is addressed from one of three bases, SI, R12 = SI+5·rs and
+// R13 = SI+10·rs, plus 0, rs, 2·rs, 3·rs or 4·rs (AX = rs, BX = 3·rs, scaled
+// by 1, 2 or 4), since x86 scales index registers only by 1, 2, 4 and 8.
+// Registers Go reserves (SP, BP, R14, R15) are not touched.
+func genStrided(w *bytes.Buffer, s spec, vecs int, name string) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	bv := []string{s.reg(2 * s.mr), s.reg(2*s.mr + 1)} // B row vectors
+	tmp := s.reg(2*s.mr + 2)
+	alphaReg, betaReg := bv[0], bv[1]
+	sfx := s.suffix()
+	mov := "VMOVUP" + sfx[1:]
+	// Frame: k a rs ks b bs c ldc (8 bytes each), alpha, beta, loadC, rows, mask.
+	alphaOff, betaOff, loadCOff := 64, 68, 72
+	if s.elem == 8 {
+		betaOff, loadCOff = 72, 80
+	}
+	rowsOff, maskOff := loadCOff+8, loadCOff+16
+	frame := maskOff + 8
+	avx512 := s.vreg == "Z"
+	maskType := "uint"
+	if !avx512 {
+		maskType = "*int" + fmt.Sprint(8*s.elem)
+	}
+	p("// func %s(k int, a *%s, rs, ks int, b *%s, bs int, c *%s, ldc int, alpha, beta %s, loadC, rows int, mask %s)", name, s.goType(), s.goType(), s.goType(), s.goType(), maskType)
+	p("// C[0:rows, mask] (row stride ldc) = alpha*A*B + (loadC != 0 ? beta*C : 0), A(i,p) at a+i*rs+p*ks, B(p,j) at b+p*bs+j, %d vector(s) a row", vecs)
+	p("TEXT ·%s(SB), NOSPLIT, $0-%d", name, frame)
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ a+8(FP), SI")
+	p("\tMOVQ rs+16(FP), AX")
+	p("\tMOVQ ks+24(FP), R10")
+	p("\tMOVQ b+32(FP), DI")
+	p("\tMOVQ bs+40(FP), R9")
+	p("\tMOVQ c+48(FP), DX")
+	p("\tMOVQ ldc+56(FP), R8")
+	for _, r := range []string{"R8", "AX", "R10", "R9"} {
+		p("\tSHLQ $%d, %s", log2(s.elem), r)
+	}
+	p("\tLEAQ (AX)(AX*2), BX")
+	if s.mr > 5 {
+		p("\tLEAQ (SI)(AX*4), R12")
+		p("\tADDQ AX, R12")
+	}
+	if s.mr > 10 {
+		p("\tLEAQ (R12)(AX*4), R13")
+		p("\tADDQ AX, R13")
+	}
+	prologue(w, s) // prefetches never fault: rows past the edge are harmless
+	kreg := []string{"K1", "K2"}
+	if avx512 {
+		// One mask bit per lane: the low lanes-many bits for vector 0.
+		p("\tMOVQ mask+%d(FP), R11", maskOff)
+		p("\tKMOVW R11, K1")
+		p("\tSHRQ $%d, R11", s.vbytes/s.elem)
+		p("\tKMOVW R11, K2")
+	}
+	addr := func(i int) string {
+		base := []string{"SI", "R12", "R13"}[i/5]
+		return fmt.Sprintf([]string{"(%s)", "(%s)(AX*1)", "(%s)(AX*2)", "(%s)(BX*1)", "(%s)(AX*4)"}[i%5], base)
+	}
+	p("%s_loop:", name)
+	for v := range vecs {
+		if avx512 {
+			p("\t%s.Z %d(DI), %s, %s", mov, v*s.vbytes, kreg[v], bv[v])
+		} else {
+			p("\t%s %d(DI), %s", mov, v*s.vbytes, bv[v])
+		}
+	}
+	for i := 0; i < s.mr; i++ {
+		p("\t%s %s, %s", s.bcast(), addr(i), tmp)
+		for v := range vecs {
+			p("\tVFMADD231%s %s, %s, %s", sfx, tmp, bv[v], s.acc(i, v))
+		}
+	}
+	p("\tADDQ R10, SI")
+	if s.mr > 5 {
+		p("\tADDQ R10, R12")
+	}
+	if s.mr > 10 {
+		p("\tADDQ R10, R13")
+	}
+	p("\tADDQ R9, DI")
+	p("\tDECQ CX")
+	p("\tJNE %s_loop", name)
+
+	// Epilogue: row by row until rows are done.
+	p("\t%s alpha+%d(FP), %s", s.bcast(), alphaOff, alphaReg)
+	p("\tMOVQ rows+%d(FP), R9", rowsOff)
+	if !avx512 {
+		p("\tMOVQ mask+%d(FP), R11", maskOff)
+	}
+	maskReg := s.reg(2*s.mr + 2) // AVX2: the mask of one vector, reloaded
+	cReg := s.reg(2*s.mr + 3)    // the loaded C: Y15 or Z31
+	store := func(i, v int) {
+		if avx512 {
+			p("\t%s %s, %s, %d(DX)", mov, s.acc(i, v), kreg[v], v*s.vbytes)
+			return
+		}
+		p("\t%s %d(R11), %s", mov, v*s.vbytes, maskReg)
+		p("\tVMASKMOV%s %s, %s, %d(DX)", sfx, s.acc(i, v), maskReg, v*s.vbytes)
+	}
+	load := func(i, v int) {
+		if avx512 {
+			p("\t%s.Z %d(DX), %s, %s", mov, v*s.vbytes, kreg[v], cReg)
+			return
+		}
+		p("\t%s %d(R11), %s", mov, v*s.vbytes, maskReg)
+		p("\tVMASKMOV%s %d(DX), %s, %s", sfx, v*s.vbytes, maskReg, cReg)
+	}
+	p("\tMOVQ loadC+%d(FP), R10", loadCOff)
+	p("\tTESTQ R10, R10")
+	p("\tJNE %s_beta", name)
+	for _, withBeta := range []bool{false, true} {
+		if withBeta {
+			p("\tJMP %s_done", name)
+			p("%s_beta:", name)
+			p("\t%s beta+%d(FP), %s", s.bcast(), betaOff, betaReg)
+		}
+		for i := 0; i < s.mr; i++ {
+			for v := range vecs {
+				p("\tVMUL%s %s, %s, %s", sfx, alphaReg, s.acc(i, v), s.acc(i, v))
+				if withBeta {
+					load(i, v)
+					p("\tVFMADD231%s %s, %s, %s", sfx, cReg, betaReg, s.acc(i, v))
+				}
+				store(i, v)
+			}
+			if i < s.mr-1 {
+				p("\tCMPQ R9, $%d", i+1)
+				p("\tJEQ %s_done", name)
+				p("\tADDQ R8, DX")
+			}
+		}
+	}
+	p("%s_done:", name)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// rowVariants are the row counts of the narrower strided kernels generated
+// beside each full-height one (by full height): an edge of fewer rows than
+// the tile runs the smallest one that covers it instead of the full tile,
+// and A read in place covers a last partial row tile with a sum of them
+// (13 = 8+4+1) instead of packing it.
+var rowVariants = map[int][]int{14: {8, 4, 2, 1}, 6: {4, 2, 1}}
+
+// stridedName names a strided kernel: Strided (two vectors a row) or
+// Strided1 (one), with R and the row count when it is a row variant.
+func stridedName(base string, vecs, rows, mr int) string {
+	name := base + "Strided"
+	if vecs == 1 {
+		name += "1"
+	}
+	if rows != mr {
+		name += fmt.Sprintf("R%d", rows)
+	}
+	return name
+}
+
 func main() {
 	specs := []spec{
 		{name: "sgemmAVX2", elem: 4, vreg: "Y", vbytes: 32, mr: 6, unroll: 4},
@@ -201,16 +381,46 @@ func main() {
 		{name: "sgemmAVX512", elem: 4, vreg: "Z", vbytes: 64, mr: 14, unroll: 4, prefetchA: 1024},
 		{name: "dgemmAVX512", elem: 8, vreg: "Z", vbytes: 64, mr: 14, unroll: 4, prefetchA: 1024},
 	}
-	var w bytes.Buffer
+	var w, g bytes.Buffer
 	w.WriteString("// Code generated by gen_kernels.go; DO NOT EDIT.\n\n//go:build amd64\n\n#include \"textflag.h\"\n\n")
+	g.WriteString("// Code generated by gen_kernels.go; DO NOT EDIT.\n\n//go:build amd64\n\npackage simd\n\n")
 	for _, s := range specs {
 		gen(&w, s)
+		table := fmt.Sprintf("%sRows = []rowAsm[%s, %s]{\n", s.name, s.goType(), map[bool]string{true: "uint", false: "*int" + fmt.Sprint(8*s.elem)}[s.vreg == "Z"])
+		for _, rows := range append([]int{s.mr}, rowVariants[s.mr]...) {
+			v := s
+			v.mr = rows
+			for _, vecs := range []int{2, 1} {
+				genStrided(&w, v, vecs, stridedName(s.name, vecs, rows, s.mr))
+			}
+			two, one := stridedName(s.name, 2, rows, s.mr), stridedName(s.name, 1, rows, s.mr)
+			table += fmt.Sprintf("\t{%d, %s, %s},\n", rows, two, one)
+			if rows == s.mr {
+				continue // declared in kernels_amd64.go
+			}
+			for _, name := range []string{two, one} {
+				mask := "uint"
+				if s.vreg != "Z" {
+					mask = "*int" + fmt.Sprint(8*s.elem)
+				}
+				fmt.Fprintf(&g, "//go:noescape\nfunc %s(k int, a *%s, rs, ks int, b *%s, bs int, c *%s, ldc int, alpha, beta %s, loadC, rows int, mask %s)\n\n",
+					name, s.goType(), s.goType(), s.goType(), s.goType(), mask)
+			}
+		}
+		fmt.Fprintf(&g, "// %sRows are its strided kernels by height, tallest first.\nvar %s}\n\n", s.name, table)
 	}
-	out := "kernels_amd64.s"
-	if len(os.Args) > 1 {
-		out = os.Args[1] // the staleness test writes elsewhere
+	asmOut, goOut := "kernels_amd64.s", "kernels_rows_amd64.go"
+	if len(os.Args) > 2 {
+		asmOut, goOut = os.Args[1], os.Args[2] // the staleness test writes elsewhere
 	}
-	if err := os.WriteFile(out, w.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(asmOut, w.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	src, err := format.Source(g.Bytes())
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(goOut, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestKernelsUpToDate: kernels_amd64.s is what gen_kernels.go writes, so
-// an edit to one without the other is caught.
+// TestKernelsUpToDate: kernels_amd64.s and kernels_rows_amd64.go are what
+// gen_kernels.go writes, so an edit to one without the other is caught.
 func TestKernelsUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the generator")
@@ -18,20 +18,23 @@ func TestKernelsUpToDate(t *testing.T) {
 	if err != nil {
 		t.Skip("no go tool")
 	}
-	out := filepath.Join(t.TempDir(), "kernels.s")
-	cmd := exec.Command(goTool, "run", "gen_kernels.go", out)
+	dir := t.TempDir()
+	asm, decl := filepath.Join(dir, "kernels.s"), filepath.Join(dir, "rows.go")
+	cmd := exec.Command(goTool, "run", "gen_kernels.go", asm, decl)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gen_kernels.go: %v\n%s", err, msg)
 	}
-	want, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile("kernels_amd64.s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Error("kernels_amd64.s is stale: run go generate ./blas/simd")
+	for gen, file := range map[string]string{asm: "kernels_amd64.s", decl: "kernels_rows_amd64.go"} {
+		want, err := os.ReadFile(gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is stale: run go generate ./blas/simd", file)
+		}
 	}
 }

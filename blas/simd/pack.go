@@ -2,7 +2,10 @@ package simd
 
 // packA copies the mc×kc block of op(A) whose top-left element is
 // op(A)[i0, p0] into dst as ceil(mc/mr) micro-panels of mr×kc, each stored
-// column by column (kc groups of mr elements), rows past mc zero-filled.
+// column by column (kc groups of mr elements). Rows past mc are left as
+// they were: only the strided kernel sees a short panel, and it stores
+// none of their results (lanes are independent, so whatever they hold
+// cannot reach a stored element).
 // op(A)[i, p] is a[i*lda+p], or a[p*lda+i] when aTrans.
 func packA[T float](dst []T, aTrans bool, a []T, lda, i0, mc, p0, kc, mr int) {
 	for ip := 0; ip < mc; ip += mr {
@@ -15,7 +18,6 @@ func packA[T float](dst []T, aTrans bool, a []T, lda, i0, mc, p0, kc, mr int) {
 				src := a[(p0+p)*lda+r0:]
 				dp := d[p*mr : p*mr+mr]
 				copy(dp, src[:rows])
-				clear(dp[rows:])
 			}
 			continue
 		}
@@ -38,11 +40,6 @@ func packA[T float](dst []T, aTrans bool, a []T, lda, i0, mc, p0, kc, mr int) {
 				d[p*mr+i] = v
 			}
 		}
-		if rows < mr {
-			for p := 0; p < kc; p++ {
-				clear(d[p*mr+rows : p*mr+mr])
-			}
-		}
 	}
 }
 
@@ -51,9 +48,13 @@ const packBSlice = 16
 
 // packB copies the kc×nc block of op(B) whose top-left element is
 // op(B)[p0, j0] into dst as ceil(nc/nr) micro-panels of kc×nr, each stored
-// row by row (kc groups of nr elements), columns past nc zero-filled.
+// row by row (kc groups of nr elements). Columns past nc are left as they
+// were, as packA leaves rows.
 // op(B)[p, j] is b[p*ldb+j], or b[j*ldb+p] when bTrans.
-func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
+//
+// t8, if not nil, transposes 8×8 blocks (transposer); the rest of a
+// transposed B, and all of it without t8, is copied element by element.
+func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int, t8 transposer[T]) {
 	for jp := 0; jp < nc; jp += nr {
 		cols := min(nr, nc-jp)
 		d := dst[jp*kc : jp*kc+nr*kc]
@@ -64,7 +65,6 @@ func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 				src := b[(p0+p)*ldb+c0:]
 				dp := d[p*nr : p*nr+nr]
 				copy(dp, src[:cols])
-				clear(dp[cols:])
 			}
 			continue
 		}
@@ -77,9 +77,15 @@ func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 			w := pe - ps
 			j := 0
 			for ; j+8 <= cols; j += 8 { // eight columns at once: one 32-byte run of d per row
+				q := 0
+				if t8 != nil {
+					for ; q+8 <= w; q += 8 {
+						t8(d[(ps+q)*nr+j:], nr, b[(c0+j)*ldb+p0+ps+q:], ldb)
+					}
+				}
 				at := func(c int) []T { o := (c0+j+c)*ldb + p0 + ps; return b[o : o+w] }
 				s0, s1, s2, s3, s4, s5, s6, s7 := at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)
-				for q := range w {
+				for ; q < w; q++ {
 					row := d[(ps+q)*nr+j : (ps+q)*nr+j+8]
 					row[0], row[1], row[2], row[3] = s0[q], s1[q], s2[q], s3[q]
 					row[4], row[5], row[6], row[7] = s4[q], s5[q], s6[q], s7[q]
@@ -92,10 +98,10 @@ func packB[T float](dst []T, bTrans bool, b []T, ldb, p0, kc, j0, nc, nr int) {
 				}
 			}
 		}
-		if cols < nr {
-			for p := 0; p < kc; p++ {
-				clear(d[p*nr+cols : p*nr+nr])
-			}
-		}
 	}
 }
+
+// transposer copies an 8×8 block transposed, dst[c*ldd+r] = src[r*lds+c]
+// for r, c < 8: one vector load and store per row instead of 64 scalar
+// moves. nil where there is no assembly one.
+type transposer[T float] func(dst []T, ldd int, src []T, lds int)
