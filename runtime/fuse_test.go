@@ -132,6 +132,10 @@ func elementwiseDAGShaped(seed uint64, dt tensor.DType, shape []int) *ir.Program
 // carried through the chain). Non-finite reference elements are left to
 // the bitwise fused/unfused check: Fast and Reference may disagree on the
 // sign of a zero (and so of rsqrt(±0)) whether or not anything is fused.
+// So are float32 elements the float32 reference itself computes far from
+// the float64 one: there the chain is ill-conditioned in float32 (cos of
+// x·e^x for a large x turns one ulp of exp into 0.05), and any two float32
+// computations may differ.
 func closeToReference(t interface {
 	Fatalf(string, ...any)
 }, p *ir.Program, in map[string]*tensor.Tensor, dt tensor.DType, got map[string]*tensor.Tensor) {
@@ -139,19 +143,26 @@ func closeToReference(t interface {
 	if err != nil {
 		t.Fatalf("reference: %v\n%s", err, p)
 	}
+	want64 := want
 	tol := 1e-9
 	if dt == tensor.Float32 {
 		tol = 1e-3
+		if want64, _, err = (Reference{}).Run(p, in, tensor.Float64); err != nil {
+			t.Fatalf("reference: %v\n%s", err, p)
+		}
 	}
 	for name, w := range want {
 		g := got[name]
 		if g == nil || !slices.Equal(g.Shape(), w.Shape()) {
 			t.Fatalf("output %q missing or misshapen\n%s", name, p)
 		}
-		gv, wv := g.Float64s(), w.Float64s()
+		gv, wv, w64 := g.Float64s(), w.Float64s(), want64[name].Float64s()
 		for i, x := range wv {
 			if math.IsInf(x, 0) || math.IsNaN(x) || math.Abs(x) > 1e20 {
 				continue
+			}
+			if math.Abs(x-w64[i]) > tol*(1+math.Abs(w64[i])) {
+				continue // ill-conditioned in float32
 			}
 			if math.Abs(gv[i]-x) > tol*(1+math.Abs(x)) {
 				t.Fatalf("%v output %q[%d]: fused %g, reference %g\n%s", dt, name, i, gv[i], x, p)
