@@ -74,54 +74,21 @@ func rowsDistinct(l *rowloop.Loop) bool {
 	return true
 }
 
-// dotRowRange is dotRows on rows [lo, hi). Rows that each sum into one
-// element are taken four at a time, their sums interleaved: one row's sum
-// is a chain of dependent adds, so four chains side by side run nearly
-// four times as fast, and each row still sums in order. The products are
-// rounded before they are added (T(x*y)), so no build fuses them.
+// dotRowRange is dotRows on rows [lo, hi).
 func dotRowRange[T float](l *rowloop.Loop, lo, hi int, o, a []T, aoff int, b []T, boff int) {
 	n, so, sa, sb := l.RowLen(), l.Stride(0), l.Stride(1), l.Stride(2)
-	if so == 0 {
-		var po, pa, pb [4]int
-		k := 0
-		flush := func() {
-			if k == 4 {
-				var s0, s1, s2, s3 T
-				for i := range n {
-					s0 += T(a[pa[0]+i*sa] * b[pb[0]+i*sb])
-					s1 += T(a[pa[1]+i*sa] * b[pb[1]+i*sb])
-					s2 += T(a[pa[2]+i*sa] * b[pb[2]+i*sb])
-					s3 += T(a[pa[3]+i*sa] * b[pb[3]+i*sb])
-				}
-				o[po[0]] += s0
-				o[po[1]] += s1
-				o[po[2]] += s2
-				o[po[3]] += s3
-				k = 0
-				return
-			}
-			for j := range k {
-				var s T
-				for i := range n {
-					s += T(a[pa[j]+i*sa] * b[pb[j]+i*sb])
-				}
-				o[po[j]] += s
-			}
-			k = 0
-		}
-		l.Each(lo, hi, []int{0, aoff, boff}, func(p []int) {
-			po[k], pa[k], pb[k] = p[0], p[1], p[2]
-			if k++; k == 4 {
-				flush()
-			}
-		})
-		flush()
-		return
-	}
 	l.Each(lo, hi, []int{0, aoff, boff}, func(p []int) {
 		po, pa, pb := p[0], p[1], p[2]
+		if so == 0 {
+			var s T
+			for i := range n {
+				s += a[pa+i*sa] * b[pb+i*sb]
+			}
+			o[po] += s
+			return
+		}
 		for i := range n {
-			o[po+i*so] += T(a[pa+i*sa] * b[pb+i*sb])
+			o[po+i*so] += a[pa+i*sa] * b[pb+i*sb]
 		}
 	})
 }
