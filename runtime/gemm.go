@@ -318,8 +318,8 @@ func planContract(c *contraction, a, b, out *arr) *gemmPlan {
 	// 0), or the GEMM writes a [batch, M, N] block in out's storage and
 	// the result is a permuted view of it (contract); layoutCost picks the
 	// cheaper. Looping a projection over examples (x[b,s,k]·W[h,d,k] ->
-	// [b,h,s,d]) gives thousands of 8×16×64 GEMMs, each costing its
-	// packing several times over; one big GEMM costs a sixth of that.
+	// [b,h,s,d]) gives thousands of 8×16×64 GEMMs, each paying a call and
+	// its packing; one big GEMM takes half their time.
 	var best *gemmPlan
 	bestCost := 0.0
 	consider := func(cm, cn, batch []int, swap, direct bool) {
@@ -594,16 +594,19 @@ const (
 // forcedLayout is layoutByCost except in tests, which force each path.
 var forcedLayout = layoutByCost
 
-// The cost model of one GEMM call, in nanoseconds, fitted to the AVX-512
-// and AVX2 float32 kernels on 8×8×16 to 13304×64×64 problems (BenchmarkGemmLayouts):
-// a fixed cost per call, packing per operand element, the C tile per
-// result element, and the multiply-adds at the kernel's rate. Only its
-// comparisons matter, between layouts of one contraction.
+// The cost model of one GEMM call, in nanoseconds: a fixed cost per call,
+// packing per operand element, the C tile per result element, and the
+// multiply-adds at the kernel's rate. Fitted by hand to blas/simd's
+// AVX-512 float32 kernels on one thread (an 8×16×64 call about 450 ns,
+// 8×8×16 about 110, large products about 170 GFLOP/s; BenchmarkSmallGemm
+// and BenchmarkScrubShapes there); BenchmarkGemmLayouts checks the choices
+// it makes. Only its comparisons matter, between layouts of one
+// contraction.
 const (
-	gemmCallNs    = 300
-	gemmPackNs    = 0.5
-	gemmResultNs  = 0.25
-	gemmMaddPerNs = 40
+	gemmCallNs    = 100
+	gemmPackNs    = 0.15
+	gemmResultNs  = 0.1
+	gemmMaddPerNs = 80
 	// copyNs is the cost per element of a permuting copy of an operand.
 	copyNs = 1.0
 )
