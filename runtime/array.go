@@ -15,7 +15,8 @@ import (
 //
 // Invariant: every element reachable through shape/strides/off lies inside
 // the backing slice; kernels write only to arrays they were handed as
-// destinations (always contiguous, off 0, backed by an executor buffer).
+// destinations (dense, off 0, backed by an executor buffer: C order, or
+// the order of the operands for elementwise values, layout.go).
 type arr struct {
 	dt      tensor.DType
 	f32     []float32

@@ -27,7 +27,10 @@ import (
 //     gather and copy kernels additionally split their rows across
 //     GOMAXPROCS goroutines (parFor).
 //   - Views (permute, broadcast, slice, select, reshape of contiguous data)
-//     never copy. Every value's storage is reference-counted and released
+//     never copy. A GEMM's result may be a permuted view of its block, and
+//     an elementwise result is stored in its operands' order when they
+//     agree on one (layout.go); a value an output or a reshape reads stays
+//     in C order. Every value's storage is reference-counted and released
 //     after its last reader finishes; released buffers are reused for later
 //     values of the same element count, and, up to the largest run's peak,
 //     by later runs (FreeBuffers drops them).
@@ -622,6 +625,11 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 	dt := valueDType(v, r.dt)
 	if k := r.sch.fused[v.ID]; k != nil && v.Op == opFused {
 		out := newArr(dt, v.Shape(), outSt)
+		if r.sch.anyLayout[v.ID] {
+			if order := k.regionLayout(args); order != nil {
+				out = denseIn(out, order)
+			}
+		}
 		k.run(args, out)
 		return out, nil, nil
 	}
@@ -653,6 +661,11 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 			runUnaryEinsum(r.x, u, args[0], out)
 			return out, nil, nil
 		} else if k, ok := fastKernels[v.Op]; ok {
+			if r.sch.anyLayout[v.ID] && elementwise(v.Op) {
+				if order := elementwiseLayout(v, args); order != nil {
+					return r.computePermuted(k, v, args, denseIn(out, order), order)
+				}
+			}
 			err := k(r.x, v, args, out)
 			if err == nil {
 				return out, nil, nil
@@ -686,6 +699,21 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 	a := fromTensor(t)
 	a.st = r.x.external(t.Bytes(), false)
 	return a, outSt, nil
+}
+
+// computePermuted runs elementwise kernel k into out, stored in order
+// (elementwiseLayout), on views of out and the operands permuted to that
+// order, so the kernel walks every array along its long runs.
+func (r *fastRun) computePermuted(k fastKernel, v *ir.Value, args []*arr, out *arr, order []int) (*arr, *storage, error) {
+	pv := &ir.Value{ID: v.ID, Op: v.Op, Attrs: v.Attrs, Type: ir.Type{DType: v.Type.DType, Shape: permuteInts(v.Shape(), order)}}
+	pargs := make([]*arr, len(args))
+	for i, a := range args {
+		pargs[i] = a.broadcastTo(v.Shape()).permuted(order)
+	}
+	if err := k(r.x, pv, pargs, out.permuted(order)); err != nil {
+		return nil, out.st, err
+	}
+	return out, nil, nil
 }
 
 // prioHeap orders ready value ids by priority rank.

@@ -13,8 +13,9 @@ import (
 )
 
 // The fast executor's kernels. Each writes v's value into out, a fresh
-// contiguous buffer of v's shape in the run dtype (possibly dirty: it was
-// reused), reading its operands through their strides without copying them.
+// dense buffer of v's shape in the run dtype (possibly dirty: it was
+// reused; in C order, or for elementwise kernels possibly a permuted order,
+// layout.go), reading its operands through their strides without copying them.
 // Large kernels split their rows across GOMAXPROCS goroutines (parFor) at
 // boundaries that depend only on the sizes, so results are deterministic.
 // Anything without a fast kernel here runs the reference kernel (EvalValue).

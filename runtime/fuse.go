@@ -66,6 +66,7 @@ type fusedOp struct {
 	args   []int
 	dst    int
 	fn     func(float64) float64 // a unary op's float64 function
+	einsum bool                  // a multiplying einsum (unfused, a product kernel: C order)
 }
 
 // fusible reports values a region can hold: float elementwise ops computed
@@ -294,7 +295,7 @@ func buildFused(p *ir.Program, root int, ms []int) (*fusedKernel, *ir.Value) {
 		op := fusedOp{op: v.Op, factor: v.Attrs.Float("factor"), dst: -1}
 		op.fn, _ = interp.UnaryFunc(v.Op)
 		if v.Op == ir.OpEinsum {
-			op.op = ir.OpMul
+			op.op, op.einsum = ir.OpMul, true
 		}
 		for j, o := range v.Operands {
 			if in[o] {

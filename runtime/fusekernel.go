@@ -30,30 +30,31 @@ const fuseBlock = 1024
 
 var blockPool32, blockPool64 sync.Pool
 
-// run computes the region into out (contiguous, the run dtype) from the
-// fused value's operands.
+// run computes the region into out (the run dtype; dense, in C order or
+// in the order regionLayout chose) from the fused value's operands.
 func (k *fusedKernel) run(args []*arr, out *arr) {
 	strides := make([][]int, 1+len(k.leaves))
 	base := make([]int, 1+len(k.leaves))
 	strides[0], base[0] = out.strides, out.off
 	for i, lf := range k.leaves {
-		a := args[lf.operand]
-		st := make([]int, len(k.shape))
-		for j, ax := range lf.axes {
-			if ax >= 0 && a.shape[ax] == k.shape[j] {
-				st[j] = a.strides[ax]
-			}
-		}
-		strides[i+1], base[i+1] = st, a.off
+		strides[i+1], base[i+1] = k.leafStrides(lf, args), args[lf.operand].off
 	}
-	l := rowloop.New(k.shape, strides...)
+	shape := k.shape
+	if order := strideOrder(out.strides, shape); order != nil {
+		// a result stored in a leaf's order (outLayout) is walked in it
+		shape = permuteInts(shape, order)
+		for i := range strides {
+			strides[i] = permuteInts(strides[i], order)
+		}
+	}
+	l := rowloop.New(shape, strides...)
 	if l.RowLen() < fuseBlock/2 {
 		// Short rows (a bias broadcast over [..., 28], a mean over [..., 56]):
 		// blocks of whole rows, so the per-block cost is paid per 1,024
 		// elements and not per row.
 		likeOut := make([]bool, len(k.leaves))
 		for i := range k.leaves {
-			likeOut[i] = sameLayout(k.shape, strides[i+1], strides[0])
+			likeOut[i] = sameLayout(shape, strides[i+1], strides[0])
 		}
 		if out.dt == tensor.Float32 {
 			fusedRowsT(k, l, base, out.f32, leafData(k, args, func(a *arr) []float32 { return a.f32 }), likeOut, &blockPool32)
@@ -67,6 +68,19 @@ func (k *fusedKernel) run(args []*arr, out *arr) {
 	} else {
 		fusedRunT(k, l, base, out.f64, leafData(k, args, func(a *arr) []float64 { return a.f64 }), &blockPool64)
 	}
+}
+
+// leafStrides are leaf lf's strides at the region's shape (0 along
+// broadcast axes).
+func (k *fusedKernel) leafStrides(lf fusedLeaf, args []*arr) []int {
+	a := args[lf.operand]
+	st := make([]int, len(k.shape))
+	for j, ax := range lf.axes {
+		if ax >= 0 && a.shape[ax] == k.shape[j] {
+			st[j] = a.strides[ax]
+		}
+	}
+	return st
 }
 
 // leafData is each leaf's backing slice.
@@ -164,49 +178,60 @@ func applyRegion[T float](k *fusedKernel, o []T, m int, slots [][]T) {
 }
 
 // fusedRowsT is fusedRunT for rows shorter than half a block: each block
-// is fuseBlock/n whole rows. out is contiguous, so a block's result is one
-// run of it; so is a leaf laid out like out (likeOut), read in place. A
-// leaf that is the same on every row (a bias broadcast over [..., n]) is
-// tiled into its block buffer once per goroutine; any other leaf is copied
-// row by row (a broadcast row filled). The ops then run once over the
-// block, each element computed as fusedRunT computes it.
+// is per whole rows (about fuseBlock elements). out is contiguous in the
+// walk's order, so a block's result is one run of it; so is a leaf laid
+// out like out (likeOut), read in place. A leaf that repeats every P rows
+// (it does not move along the outer axes before some suffix of them whose
+// sizes multiply to P: a bias, P = 1, or a [seq, seq] mask over [batch,
+// head, seq, seq], P = seq) is tiled into its block buffer once per
+// goroutine, blocks being a multiple of every such P rows; any other leaf
+// is copied row by row (a broadcast row filled). The ops then run once over
+// the block, each element computed as fusedRunT computes it.
 func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leaves [][]T, likeOut []bool, pool *sync.Pool) {
 	n, rows := l.RowLen(), l.Rows()
 	if rows == 0 || n == 0 {
 		return
 	}
 	per := fuseBlock / n
-	bs := per * n
-	units := (rows + per - 1) / per
 	nl := len(k.leaves)
 	cost := k.cost()
 	// each leaf: read in place, tiled once, or copied per row
 	const inPlace, tiled, perRow = 0, 1, 2
 	how := make([]int, nl)
 	copied := false
+	period := 1 // rows after which every tiled leaf repeats
 	for li := range nl {
+		p := leafPeriod(l, li+1)
 		switch {
 		case likeOut[li]:
 			how[li] = inPlace
-		case rowInvariant(l, li+1):
+		case p > 0 && lcm(period, p) <= per:
 			how[li] = tiled
+			period = lcm(period, p)
 		default:
 			how[li] = perRow
 			copied = true
 		}
 	}
+	per -= per % period
+	bs := per * n
+	units := (rows + per - 1) / per
 	parFor(units, bs*cost, func(lo, hi int) {
 		bp, buf := blockBuffers[T](pool, (nl+k.nregs)*bs)
 		defer pool.Put(bp)
 		slots := make([][]T, nl+k.nregs)
 		offs := make([]int, len(base))
-		l.Offsets(0, base, offs)
+		tile := min(period, rows)
 		for li, d := range leaves {
 			if how[li] == tiled {
 				b := buf[li*bs : (li+1)*bs]
-				copyRow(b[:n], d, offs[li+1], l.Stride(li+1))
-				for r := 1; r < per; r++ {
-					copy(b[r*n:(r+1)*n], b[:n])
+				r := 0
+				l.Each(0, tile, base, func(p []int) {
+					copyRow(b[r*n:(r+1)*n], d, p[li+1], l.Stride(li+1))
+					r++
+				})
+				for r := tile; r < per; r += tile {
+					copy(b[r*n:min(r+tile, per)*n], b[:tile*n])
 				}
 			}
 		}
@@ -242,15 +267,37 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 	})
 }
 
-// rowInvariant reports whether operand k of l reads the same elements on
-// every row (stride 0 along every outer axis).
-func rowInvariant(l *rowloop.Loop, k int) bool {
-	for i := range l.Outer() {
-		if l.OuterStride(k, i) != 0 {
-			return false
+// leafPeriod is the number of rows after which operand k of l repeats: the
+// product of the outer axes from the first one it moves along to the
+// innermost (1 when it moves along none), or 0 when that exceeds a block.
+func leafPeriod(l *rowloop.Loop, k int) int {
+	outer := l.Outer()
+	p := 1
+	for i := len(outer) - 1; i >= 0; i-- {
+		moves := false
+		for j := range i + 1 {
+			if l.OuterStride(k, j) != 0 {
+				moves = true
+				break
+			}
+		}
+		if !moves {
+			break
+		}
+		p *= outer[i]
+		if p > fuseBlock {
+			return 0
 		}
 	}
-	return true
+	return p
+}
+
+func lcm(a, b int) int {
+	x, y := a, b
+	for y != 0 {
+		x, y = y, x%y
+	}
+	return a / x * b
 }
 
 // copyRow copies the n = len(dst) elements of a row of d starting at q

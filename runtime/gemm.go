@@ -473,14 +473,24 @@ func contract(x *execState, c *contraction, a, b, out *arr) (*arr, error) {
 	if err := runGemms(x, pl, &oa, &ob, target); err != nil {
 		return nil, err
 	}
+	return contractResult(c, pl, target), nil
+}
+
+// contractResult is the result of plan pl written to target: target itself
+// when the plan is direct, else target (the GEMM's block) viewed in the
+// result's label order.
+func contractResult(c *contraction, pl *gemmPlan, target *arr) *arr {
 	if pl.direct {
-		return out, nil
+		return target
+	}
+	if !slices.Equal(target.shape, pl.tShape) {
+		target = target.view(slices.Clone(pl.tShape), contiguousStrides(pl.tShape), 0)
 	}
 	perm := make([]int, len(c.lo))
 	for i, l := range c.lo {
 		perm[i] = slices.Index(pl.tLabels, l)
 	}
-	return target.permuted(perm), nil
+	return target.permuted(perm)
 }
 
 // runGemms runs one GEMM per loop index into target.

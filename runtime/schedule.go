@@ -27,6 +27,8 @@ type Schedule struct {
 	// ahead[i] is the largest predicted live total at position i or
 	// later: what a value run ahead of position i must leave room for.
 	ahead []int64
+	// anyLayout[id]: no reader of value id needs C order (layout.go)
+	anyLayout map[int]bool
 	// flops[id] is ir.FLOPsOf for each value in Order, computed once per
 	// cached schedule so runs do not re-derive it for their stats (nil in
 	// schedules that did not come from the executor's cache).
@@ -89,15 +91,16 @@ func fusedSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int, 
 	if fuse {
 		q, kernels = fuseProgram(p, dt)
 	}
-	s, err := planSchedule(q, dt, maxMemory, prio)
+	any := anyLayout(q)
+	s, err := planSchedule(q, dt, maxMemory, prio, kernels, any)
 	if err != nil {
 		return nil, err
 	}
-	s.prog, s.fused = q, kernels
+	s.prog, s.fused, s.anyLayout = q, kernels, any
 	return s, nil
 }
 
-func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int) (*Schedule, error) {
+func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int, fused map[int]*fusedKernel, any map[int]bool) (*Schedule, error) {
 	live := p.Live()
 	var ids []int
 	if len(prio) > 0 {
@@ -142,13 +145,16 @@ func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int) (
 		}
 	}
 	sim := newSimulation(p, dt, ids)
+	sim.fused, sim.anyLayout = fused, any
 	peak, ahead := sim.profile(ids)
 	s := &Schedule{Order: ids, PeakBytes: peak, ahead: ahead}
 	if maxMemory <= 0 || peak <= maxMemory {
 		return s, nil
 	}
 	g := sim.greedy(ids)
-	gp, gahead := newSimulation(p, dt, ids).profile(g)
+	gsim := newSimulation(p, dt, ids)
+	gsim.fused, gsim.anyLayout = fused, any
+	gp, gahead := gsim.profile(g)
 	if gp < peak {
 		s = &Schedule{Order: g, PeakBytes: gp, Reordered: true, ahead: gahead}
 	}
@@ -173,13 +179,17 @@ func checkTopological(p *ir.Program, ids []int) error {
 }
 
 // simulation replays the fast executor's memory accounting on data-less
-// arrays, so views and reshapes are classified exactly as at run time.
+// arrays laid out as the executor lays them out (a GEMM's permuted block,
+// an elementwise result in its operands' order), so views and reshapes are
+// classified exactly as at run time.
 type simulation struct {
-	p     *ir.Program
-	dt    tensor.DType
-	ids   []int
-	uses  map[int]int // operand slots + outputs reading each value
-	users map[int][]int
+	p         *ir.Program
+	dt        tensor.DType
+	fused     map[int]*fusedKernel
+	anyLayout map[int]bool
+	ids       []int
+	uses      map[int]int // operand slots + outputs reading each value
+	users     map[int][]int
 }
 
 type simStorage struct {
@@ -249,7 +259,46 @@ func (s *simulation) step(v *ir.Value, env map[int]*arr, st map[int]*simStorage)
 			return r, nil
 		}
 	}
-	return shapeOnly(v.Shape()), &simStorage{bytes: bytes}
+	return s.laidOut(v, env), &simStorage{bytes: bytes}
+}
+
+// laidOut is v's data-less result as compute lays it out.
+func (s *simulation) laidOut(v *ir.Value, env map[int]*arr) *arr {
+	out := shapeOnly(v.Shape())
+	if !valueDType(v, s.dt).IsFloat() {
+		return out
+	}
+	args := make([]*arr, len(v.Operands))
+	for i, o := range v.Operands {
+		args[i] = env[o]
+	}
+	switch {
+	case v.Op == opFused && s.fused[v.ID] != nil:
+		if s.anyLayout[v.ID] {
+			if order := s.fused[v.ID].regionLayout(args); order != nil {
+				return denseIn(out, order)
+			}
+		}
+	case elementwise(v.Op):
+		if s.anyLayout[v.ID] {
+			if order := elementwiseLayout(v, args); order != nil {
+				return denseIn(out, order)
+			}
+		}
+	case v.Op == ir.OpEinsum && len(v.Operands) == 2:
+		c, ok := classifyEinsum(v.Attrs.String("spec"))
+		if !ok || len(c.k) == 0 || len(c.m)+len(c.n) == 0 {
+			return out
+		}
+		a, b := *args[0], *args[1]
+		a.dt, b.dt, out.dt = s.dt, s.dt, s.dt
+		pl := planContract(c, &a, &b, out)
+		if pl.nothing || pl.zero {
+			return out
+		}
+		return contractResult(c, pl, out)
+	}
+	return out
 }
 
 // profile replays order and returns the peak and, per position, the
