@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 )
 
@@ -96,6 +97,15 @@ func Einsum(inputs []*Tensor, inLabels [][]int, outLabels []int, sizes map[int]i
 	if dt == Float32 {
 		acc = mustZeros(Float64, outShape)
 	}
+	if len(summed) == 0 && dt.IsFloat() && !hasRepeat(outLabels) {
+		// Each element is one product: start from -0, the additive identity
+		// (-0 + x is x, +0 + -0 is +0), so a product of -0 stays -0, as
+		// multiplying does (the fast executor's product kernels, numpy).
+		negZero := math.Copysign(0, -1)
+		for i := range acc.f64 {
+			acc.f64[i] = negZero
+		}
+	}
 	accDiag, outOrder, err := acc.Diagonal(outLabels)
 	if err != nil {
 		return nil, fmt.Errorf("einsum: output: %w", err)
@@ -155,6 +165,15 @@ func Einsum(inputs []*Tensor, inLabels [][]int, outLabels []int, sizes map[int]i
 		}
 	}
 	return out, nil
+}
+
+func hasRepeat(labels []int) bool {
+	for i, l := range labels {
+		if slices.Contains(labels[i+1:], l) {
+			return true
+		}
+	}
+	return false
 }
 
 // labelStrides lays an operand's per-label strides out along the loop

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -247,6 +248,37 @@ func BenchmarkEinsumRef(b *testing.B) {
 	for b.Loop() {
 		if _, err := Einsum([]*Tensor{x, y}, in, out, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// A product of -0 stays -0, as multiplying gives it (numpy's einsum, the
+// fast executor's product kernels); a sum starts from +0, as GEMMs do.
+func TestEinsumSignOfZero(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	a, err := FromFloat64([]int{1, 2}, []float64{0, negZero})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := FromFloat64([]int{2}, []float64{-1, -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dt := range []DType{Float64, Float32} {
+		prod, err := Einsum([]*Tensor{a.Cast(dt), b.Cast(dt)}, [][]int{{0, 1}, {1}}, []int{0, 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 0·-1 = -0, -0·-1 = +0
+		if got := prod.Float64s(); !math.Signbit(got[0]) || math.Signbit(got[1]) {
+			t.Errorf("%v product: %v, want [-0 0] (signs %v %v)", dt, got, math.Signbit(got[0]), math.Signbit(got[1]))
+		}
+		sum, err := Einsum([]*Tensor{a.Cast(dt), b.Cast(dt)}, [][]int{{0, 1}, {1}}, []int{0}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sum.Float64s(); math.Signbit(got[0]) {
+			t.Errorf("%v sum: %v, want +0", dt, got)
 		}
 	}
 }
