@@ -198,7 +198,7 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 	// each leaf: read in place, tiled once, or copied per row
 	const inPlace, tiled, perRow = 0, 1, 2
 	how := make([]int, nl)
-	copied := false
+	var rowLeaves []int
 	period := 1 // rows after which every tiled leaf repeats
 	for li := range nl {
 		p := leafPeriod(l, li+1)
@@ -210,7 +210,7 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 			period = lcm(period, p)
 		default:
 			how[li] = perRow
-			copied = true
+			rowLeaves = append(rowLeaves, li)
 		}
 	}
 	per -= per % period
@@ -237,9 +237,12 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 		}
 		r := 0
 		fill := func(p []int) {
-			for li, d := range leaves {
-				if how[li] == perRow {
-					copyRow(buf[li*bs+r*n:li*bs+(r+1)*n], d, p[li+1], l.Stride(li+1))
+			for _, li := range rowLeaves {
+				dst := buf[li*bs+r*n : li*bs+(r+1)*n]
+				if s := l.Stride(li + 1); s == 0 {
+					fill(dst, leaves[li][p[li+1]]) // one value per row (a mean)
+				} else {
+					copyRow(dst, leaves[li], p[li+1], s)
 				}
 			}
 			r++
@@ -248,7 +251,7 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 			r0, r1 := u*per, min((u+1)*per, rows)
 			m := (r1 - r0) * n
 			l.Offsets(r0, base, offs)
-			if copied {
+			if len(rowLeaves) > 0 {
 				r = 0
 				l.Each(r0, r1, base, fill)
 			}
@@ -307,14 +310,24 @@ func copyRow[T float](dst, d []T, q, s int) {
 	case 1:
 		copy(dst, d[q:q+len(dst)])
 	case 0:
-		v := d[q]
-		for i := range dst {
-			dst[i] = v
-		}
+		fill(dst, d[q])
 	default:
 		for i := range dst {
 			dst[i] = d[q+i*s]
 		}
+	}
+}
+
+// fill sets every element of dst to v, eight stores per step (a plain loop
+// runs at a third of the speed on rows of 56).
+func fill[T float](dst []T, v T) {
+	i := 0
+	for ; i+8 <= len(dst); i += 8 {
+		c := dst[i : i+8 : i+8]
+		c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7] = v, v, v, v, v, v, v, v
+	}
+	for ; i < len(dst); i++ {
+		dst[i] = v
 	}
 }
 
