@@ -251,3 +251,27 @@ output "o" %2
 		}
 	}
 }
+
+// BenchmarkRowReductions: a layer norm's mean and squared norm over rows of
+// 56 (day 4b's [batch, seq, hidden]), latency-bound one row at a time.
+func BenchmarkRowReductions(b *testing.B) {
+	for _, c := range []struct{ name, src string }{
+		{"sum", `%0 = input "x" : f32[1000,42,56]
+%1 = einsum "abc->ab" %0 : f32[1000,42]
+output "o" %1
+`},
+		{"dot", `%0 = input "x" : f32[1000,42,56]
+%1 = einsum "abc,abc->ab" %0 %0 : f32[1000,42]
+output "o" %1
+`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p, in := benchProgram(b, c.src, map[string][]int{"x": {1000, 42, 56}})
+			for b.Loop() {
+				if _, _, err := (Fast{}).Run(p, in, tensor.Float32); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

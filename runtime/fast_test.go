@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/circopt/circopt/internal/rowloop"
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/tensor"
 	"gonum.org/v1/gonum/blas"
@@ -739,4 +740,56 @@ output "z" %5
 		}
 	}
 	closeToReference(t, p, in, tensor.Float32, four)
+}
+
+// Row sums and batched dots over short contiguous rows, four rows at a time
+// (sumRows4, dotRows4), give each row's sum in order, bit for bit: checked
+// against plain sequential loops on row counts that are and are not
+// multiples of four, and on rows that all add into one element.
+func TestRowSumsFourAtATime(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		rows := rapid.IntRange(1, 23).Draw(rt, "rows")
+		n := rapid.IntRange(1, 70).Draw(rt, "n")
+		gap := rapid.IntRange(0, 3).Draw(rt, "gap") // row stride n+gap
+		shared := rapid.Bool().Draw(rt, "shared")  // every row into element 0
+		rng := rand.New(rand.NewPCG(uint64(rows), uint64(n)))
+		a := make([]float32, rows*(n+gap)+1)
+		b := make([]float32, rows*(n+gap)+1)
+		for i := range a {
+			a[i], b[i] = float32(rng.NormFloat64()*1e3), float32(rng.NormFloat64())
+		}
+		oStride := 1
+		if shared {
+			oStride = 0
+		}
+		l := rowloop.New([]int{rows, n}, []int{oStride, 0}, []int{n + gap, 1}, []int{n + gap, 1})
+		acc := make([]float64, rows)
+		sumRows(l, 0, rows, acc, a, 1)
+		dot := make([]float32, rows)
+		dotRowRange(l, 0, rows, dot, a, 1, b, 0)
+		// the one-row-at-a-time loops, as they were before sumRows4 and dotRows4
+		wantAcc, wantDot := make([]float64, rows), make([]float32, rows)
+		l.Each(0, l.Rows(), []int{0, 1, 0}, func(p []int) {
+			n, so, sa, sb := l.RowLen(), l.Stride(0), l.Stride(1), l.Stride(2)
+			if so != 0 {
+				for i := range n {
+					wantAcc[p[0]+i*so] += float64(a[p[1]+i*sa])
+					wantDot[p[0]+i*so] += a[p[1]+i*sa] * b[p[2]+i*sb]
+				}
+				return
+			}
+			s, d := 0.0, float32(0)
+			for i := range n {
+				s += float64(a[p[1]+i*sa])
+				d += a[p[1]+i*sa] * b[p[2]+i*sb]
+			}
+			wantAcc[p[0]] += s
+			wantDot[p[0]] += d
+		})
+		for r := range rows {
+			if math.Float64bits(acc[r]) != math.Float64bits(wantAcc[r]) || math.Float32bits(dot[r]) != math.Float32bits(wantDot[r]) {
+				rt.Fatalf("row %d: sum %v dot %v, want %v %v", r, acc[r], dot[r], wantAcc[r], wantDot[r])
+			}
+		}
+	})
 }
