@@ -15,7 +15,7 @@
 //
 //	early deadcode  cse  constfold  rearrange  index  pushdown  late cse
 //	addfold  einsum  late constfold  late pushdown  late einsum  batchgather
-//	late index  final cse  deadcode
+//	late index  addshare  final cse  deadcode
 //
 // One file per pass:
 //
@@ -28,6 +28,7 @@
 //	                         and row-wise ops (softmax, reductions) on rows
 //	batchgather batchgather.go f(x[i]) -> f(x)[i] when f is batch-wise and f(x) exists
 //	addfold    addfold.go    flatten sums, merge fills, k equal terms -> scale, drop zeros
+//	addshare   addshare.go   add(a,b,c,d) -> add(add(a,b,c), d) when add(a,b,c) exists
 //	einsum     einsum.go     flatten einsum trees (embeddings too), absorb permute/scale/fill,
 //	                         fold a lone user permute into the output, pre-sum private labels,
 //	                         plan (exact DP up to 10 operands), lower

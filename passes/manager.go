@@ -51,6 +51,7 @@ var table = []pass{
 	{name: "late einsum", fn: einsumFusion, reason: "push-down moves index ops below scales and permutes that fusion can now absorb"},
 	{name: "batchgather", fn: batchGather, reason: "f(x[i]) is f(x)[i] when f is batch-wise and f(x) is computed anyway (late: fusion and push-down create such f(x[i]))"},
 	{name: "late index", fn: indexFusion, reason: "batchgather's commuted index ops may stack on others: fuse (and normalise layout ops)"},
+	{name: "addshare", fn: addshare, reason: "a sum reuses an earlier sum of its leading terms (a residual stream's layers): each term read once, the same bits"},
 	{name: "final cse", fn: cse, reason: "fusion and push-down re-create values that already exist; merge them"},
 	{name: "deadcode", fn: deadcode, required: true, reason: "the verifier and the runtime require a program without dead values"},
 }
@@ -73,6 +74,7 @@ var constraints = []constraint{
 	{"pushdown", "addfold", "push-down rebuilds sums; addfold puts them in normal form"},
 	{"late cse", "batchgather", "f(x) is found by structure: copies must be merged first"},
 	{"batchgather", "final cse", "it re-creates gathers that may already exist"},
+	{"addfold", "addshare", "prefixes are found among flattened sums"},
 }
 
 func init() {
