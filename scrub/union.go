@@ -49,6 +49,7 @@ func RunMany(ctx context.Context, jobs []Job, opts RunOptions) ([]*Result, error
 		return nil, err
 	}
 	batched, binds, err := b.circuits(dt)
+	defer b.recycle()
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +142,17 @@ type unionBatcher struct {
 	// counts the vectors that read each model subtree (countUses).
 	canonHash map[circuit.Hash]circuit.Hash
 	uses      map[circuit.Hash]int
+	// bufs back the float32 union bindings, from the gather pool (recycle)
+	bufs [][]float32
+}
+
+// recycle returns the union bindings' buffers to the gather pool: the
+// evaluation that read them is over.
+func (b *unionBatcher) recycle() {
+	for _, buf := range b.bufs {
+		putF32(buf)
+	}
+	b.bufs = nil
 }
 
 func newUnionBatcher(ds *Dataset) *unionBatcher {
@@ -270,7 +282,17 @@ func (b *unionBatcher) bindUnion(dt tensor.DType) (map[string]*tensor.Tensor, er
 	binds := map[string]*tensor.Tensor{}
 	b.unionS = map[string]circuit.Circuit{}
 	for name := range b.canon {
-		t, err := b.ds.Gather(name, b.union, dt)
+		var t *tensor.Tensor
+		var err error
+		if dt == tensor.Float32 {
+			var buf []float32
+			t, buf, err = b.ds.gatherPooled(name, b.union, false)
+			if buf != nil {
+				b.bufs = append(b.bufs, buf)
+			}
+		} else {
+			t, err = b.ds.Gather(name, b.union, dt)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -94,6 +94,7 @@ func (e *Experiment) runUnion(s *Samples, opts RunOptions) (*Result, error) {
 		return nil, err
 	}
 	batched, binds, err := b.circuits(dt)
+	defer b.recycle()
 	if err != nil {
 		return nil, err
 	}
