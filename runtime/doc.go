@@ -11,8 +11,8 @@
 //     independent values in flight concurrently and large kernels split
 //     across GOMAXPROCS goroutines (iter.go, fastkernels.go); views that never
 //     copy; reference-counted storage released after its last reader and
-//     reused, within a run and by later runs up to the largest run's peak
-//     (memory.go; FreeBuffers); a memory schedule that predicts the peak, reorders
+//     reused, within a run and by later runs up to the largest set of buffers
+//     one run took (memory.go; FreeBuffers); a memory schedule that predicts the peak, reorders
 //     under a MaxMemory limit or refuses before running (schedule.go);
 //     elementwise fusion: regions of elementwise values of one shape run as
 //     one kernel that streams cache-sized blocks, their intermediates never

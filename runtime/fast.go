@@ -32,8 +32,8 @@ import (
 //     agree on one (layout.go); a value an output or a reshape reads stays
 //     in C order. Every value's storage is reference-counted and released
 //     after its last reader finishes; released buffers are reused for later
-//     values of the same element count, and, up to the largest run's peak,
-//     by later runs (FreeBuffers drops them).
+//     values of the same element count, and by later runs, up to the
+//     largest set of buffers one run took (FreeBuffers drops them).
 //   - Memory: before running, the executor predicts the peak of a
 //     sequential run in priority order (PredictPeak). With MaxMemory set it
 //     reorders to fit (PlanSchedule) or refuses before running; while running

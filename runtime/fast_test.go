@@ -751,7 +751,7 @@ func TestRowSumsFourAtATime(t *testing.T) {
 		rows := rapid.IntRange(1, 23).Draw(rt, "rows")
 		n := rapid.IntRange(1, 70).Draw(rt, "n")
 		gap := rapid.IntRange(0, 3).Draw(rt, "gap") // row stride n+gap
-		shared := rapid.Bool().Draw(rt, "shared")  // every row into element 0
+		shared := rapid.Bool().Draw(rt, "shared")   // every row into element 0
 		rng := rand.New(rand.NewPCG(uint64(rows), uint64(n)))
 		a := make([]float32, rows*(n+gap)+1)
 		b := make([]float32, rows*(n+gap)+1)

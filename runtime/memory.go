@@ -56,6 +56,7 @@ type execState struct {
 	peak      int64
 	allocated int64 // bytes obtained from the Go heap (pool misses)
 	reused    int64 // bytes served from the pool
+	held      int64 // bytes of the distinct buffers the run took (heap or shared pool)
 }
 
 func newExecState(ctx context.Context, b blas.Backend) *execState {
@@ -75,11 +76,13 @@ func (x *execState) alloc(dt tensor.DType, n int) *storage {
 		x.reused += st.bytes
 	} else if st = global.take(k); st != nil {
 		x.reused += st.bytes
+		x.held += st.bytes
 	} else {
 		x.mu.Unlock()
 		st = newStorage(dt, n) // allocate outside the lock: large makes zero memory
 		x.mu.Lock()
 		x.allocated += st.bytes
+		x.held += st.bytes
 	}
 	st.refs = 1
 	x.addLocked(st.bytes)
@@ -146,17 +149,19 @@ func zeroFill(a *arr) {
 // sharedPool keeps buffers freed at the end of runs for later runs of the
 // same (or another) program, so a plan run in a loop does not ask the Go
 // heap (which zeroes them, and on a fresh page faults) for its
-// intermediates every time. It keeps as many bytes as the largest run's
-// peak (at least sharedPoolMin): memory that run needed anyway. With a
-// fixed 512 MiB, day 4b's scrub (2.4 GB at its peak) took a million page
-// faults a run and its time varied 2.3-4.9 s; keeping its peak, 0.6
-// million and 2.1-2.4 s, at a lower resident peak (the Go heap had grown
-// to twice the live bytes between collections). FreeBuffers empties it.
+// intermediates every time. It keeps as many bytes as the largest set of
+// buffers one run took (at least sharedPoolMin): a run reuses a buffer
+// only for a value of the same element count, so it holds more distinct
+// buffers than its peak of live bytes, and a pool capped at the peak
+// dropped the rest, to be faulted in again by the next run (day 4b's scrub:
+// 2.0 GB of buffers for a 1.3 GB peak; capped at the peak, 0.8 GB and
+// 70,000-230,000 page faults a run, and 2.0-2.4 s, after the first).
+// FreeBuffers empties it.
 type sharedPool struct {
 	mu      sync.Mutex
 	free    map[poolKey][]*storage
 	bytes   int64
-	maxPeak int64 // the largest peak of a run that donated
+	maxHeld int64 // the largest buffer set of a run that donated
 }
 
 // sharedPoolMin is the least the shared pool keeps (a variable for tests).
@@ -165,12 +170,12 @@ var sharedPoolMin int64 = 512 << 20
 var global = &sharedPool{free: map[poolKey][]*storage{}}
 
 // FreeBuffers drops the buffers the executor keeps between runs for reuse
-// (up to the largest run's peak bytes), so the Go heap can reclaim them.
+// (up to the largest run's buffer set), so the Go heap can reclaim them.
 func FreeBuffers() {
 	global.mu.Lock()
 	defer global.mu.Unlock()
 	global.free = map[poolKey][]*storage{}
-	global.bytes, global.maxPeak = 0, 0
+	global.bytes, global.maxHeld = 0, 0
 }
 
 func (g *sharedPool) take(k poolKey) *storage {
@@ -192,8 +197,8 @@ func (x *execState) donate() {
 	defer x.mu.Unlock()
 	global.mu.Lock()
 	defer global.mu.Unlock()
-	global.maxPeak = max(global.maxPeak, x.peak)
-	limit := max(sharedPoolMin, global.maxPeak)
+	global.maxHeld = max(global.maxHeld, x.held)
+	limit := max(sharedPoolMin, global.maxHeld)
 	for k, fs := range x.free {
 		for _, st := range fs {
 			if global.bytes+st.bytes > limit {
