@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/circopt/circopt/blas"
@@ -156,7 +158,8 @@ func zeroFill(a *arr) {
 // dropped the rest, to be faulted in again by the next run (day 4b's scrub:
 // 2.0 GB of buffers for a 1.3 GB peak; capped at the peak, 0.8 GB and
 // 70,000-230,000 page faults a run, and 2.0-2.4 s, after the first).
-// FreeBuffers empties it.
+// A run's buffers displace those no run has taken since (another
+// program's sizes). FreeBuffers empties it.
 type sharedPool struct {
 	mu      sync.Mutex
 	free    map[poolKey][]*storage
@@ -176,6 +179,13 @@ func FreeBuffers() {
 	defer global.mu.Unlock()
 	global.free = map[poolKey][]*storage{}
 	global.bytes, global.maxHeld = 0, 0
+}
+
+func comparePoolKeys(a, b poolKey) int {
+	if a.dt != b.dt {
+		return int(a.dt) - int(b.dt)
+	}
+	return a.n - b.n
 }
 
 func (g *sharedPool) take(k poolKey) *storage {
@@ -199,6 +209,21 @@ func (x *execState) donate() {
 	defer global.mu.Unlock()
 	global.maxHeld = max(global.maxHeld, x.held)
 	limit := max(sharedPoolMin, global.maxHeld)
+	// Make room by dropping what the pool held that this run did not take
+	// (another program's sizes): the next run is likelier to be this one.
+	var incoming int64
+	for _, fs := range x.free {
+		for _, st := range fs {
+			incoming += st.bytes
+		}
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(global.free), comparePoolKeys) {
+		for global.bytes+incoming > limit && len(global.free[k]) > 0 {
+			fs := global.free[k]
+			global.bytes -= fs[len(fs)-1].bytes
+			global.free[k] = fs[:len(fs)-1]
+		}
+	}
 	for k, fs := range x.free {
 		for _, st := range fs {
 			if global.bytes+st.bytes > limit {

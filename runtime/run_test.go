@@ -390,3 +390,39 @@ output "y" %10
 		t.Errorf("after FreeBuffers: %d heap bytes, want %d as on the first run", third.AllocatedBytes, first.AllocatedBytes)
 	}
 }
+
+// TestSharedPoolMakesRoom: a run's buffers displace those of another
+// program that no run has taken since, so a second run of the new program
+// takes only its output from the heap, while the pool stays within the
+// largest buffer set.
+func TestSharedPoolMakesRoom(t *testing.T) {
+	defer func(m int64) { sharedPoolMin = m }(sharedPoolMin)
+	sharedPoolMin = 1 << 10
+	FreeBuffers()
+	defer FreeBuffers()
+	chain := func(n int) *ir.Program {
+		return program(t, fmt.Sprintf(`%%0 = input "x" : f64[%d]
+%%1 = exp %%0 : f64[%[1]d]
+%%2 = slice [0] [%d] %%1 : f64[%[2]d]
+%%3 = tanh %%2 : f64[%[2]d]
+%%4 = einsum "a,a->" %%3 %%3 : f64[]
+output "y" %%4
+`, n, n*3/4))
+	}
+	run := func(p *ir.Program) *Stats {
+		_, st, err := Fast{NoFusion: true, Workers: 1}.Run(p, randInputs(p, 1), tensor.Float64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	big, small := chain(100000), chain(60000)
+	run(big)
+	run(small)
+	if st := run(small); st.AllocatedBytes != 8 {
+		t.Errorf("second run of the other program took %d bytes from the heap, want 8 (its output)", st.AllocatedBytes)
+	}
+	if global.bytes > global.maxHeld {
+		t.Errorf("pool keeps %d bytes, over the largest buffer set %d", global.bytes, global.maxHeld)
+	}
+}
