@@ -340,3 +340,38 @@ func BenchmarkEvalWays(b *testing.B) {
 		})
 	}
 }
+// BenchmarkUnionBuild: building the heads scrub's union circuits and bindings
+// for new samples, from scratch (fresh) and from the memo another set of
+// samples with the same vector pattern left (memo).
+func BenchmarkUnionBuild(b *testing.B) {
+	_, _, ex := benchHeads(b)
+	s1, _ := ex.Sample(500, 5)
+	s2, _ := ex.Sample(500, 6)
+	ex.way = wayUnion
+	ex.Run(s1, RunOptions{})
+	b.Run("fresh", func(b *testing.B) {
+		for b.Loop() {
+			u, err := newUnion([]Job{{ex, s2}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := u.circuits(tensor.Float32); err != nil {
+				b.Fatal(err)
+			}
+			u.recycle()
+		}
+	})
+	b.Run("memo", func(b *testing.B) {
+		for b.Loop() {
+			u, key, err := ex.unionFor(s2)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := u.circuits(tensor.Float32); err != nil {
+				b.Fatal(err)
+			}
+			u.recycle()
+			ex.keepUnion(key, u)
+		}
+	})
+}

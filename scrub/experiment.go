@@ -37,6 +37,10 @@ type Experiment struct {
 	// evaluation's plans by its circuits (see unionrun.go).
 	works      map[string]unionWork
 	unionPlans map[string]*circopt.Plan
+	// unionMemos are the union evaluation's pattern-only parts by vector
+	// pattern (unionmemo.go); slotWalk the slots in circuit.Walk order.
+	unionMemos map[string]*unionMemo
+	slotWalk   []Slot
 	// way forces Run's evaluation (tests and benchmarks compare them).
 	way evalWay
 }
@@ -86,6 +90,7 @@ func NewExperiment(model circuit.Circuit, ds *Dataset, corr *Correspondence) (*E
 	e.shapes = map[string]*shaped{}
 	e.works = map[string]unionWork{}
 	e.unionPlans = map[string]*circopt.Plan{}
+	e.unionMemos = map[string]*unionMemo{}
 	return e, nil
 }
 

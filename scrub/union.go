@@ -144,6 +144,10 @@ type unionBatcher struct {
 	uses      map[circuit.Hash]int
 	// bufs back the float32 union bindings, from the gather pool (recycle)
 	bufs [][]float32
+	// canonicalOf memoizes canonical; liftedByU holds lifted per |U| when
+	// the batcher shares an Experiment's unionMemo.
+	canonicalOf map[circuit.Hash]circuit.Circuit
+	liftedByU   map[int]map[circuit.Hash]circuit.Circuit
 }
 
 // recycle returns the union bindings' buffers to the gather pool: the
@@ -157,7 +161,8 @@ func (b *unionBatcher) recycle() {
 
 func newUnionBatcher(ds *Dataset) *unionBatcher {
 	return &unionBatcher{ds: ds, vecs: map[string]int{}, canon: map[string]*circuit.Symbol{},
-		syms: map[circuit.Hash]symVec{}, key: map[circuit.Hash]int{}, lifted: map[circuit.Hash]circuit.Circuit{}}
+		syms: map[circuit.Hash]symVec{}, key: map[circuit.Hash]int{}, lifted: map[circuit.Hash]circuit.Circuit{},
+		canonicalOf: map[circuit.Hash]circuit.Circuit{}}
 }
 
 type symVec struct {
@@ -279,6 +284,12 @@ func (b *unionBatcher) unionRows() {
 // bindUnion gathers every input at the union of the rows all vectors use.
 func (b *unionBatcher) bindUnion(dt tensor.DType) (map[string]*tensor.Tensor, error) {
 	b.unionRows()
+	if b.liftedByU != nil { // lifted circuits read Symbols of |U| rows
+		if b.liftedByU[len(b.union)] == nil {
+			b.liftedByU[len(b.union)] = map[circuit.Hash]circuit.Circuit{}
+		}
+		b.lifted = b.liftedByU[len(b.union)]
+	}
 	binds := map[string]*tensor.Tensor{}
 	b.unionS = map[string]circuit.Circuit{}
 	for name := range b.canon {
@@ -456,13 +467,20 @@ func (b *unionBatcher) countUses() error {
 // canonical is c (reading only vector k) as the model's own subtree: each
 // per-vector Symbol replaced by the model's input Symbol.
 func (b *unionBatcher) canonical(c circuit.Circuit) (circuit.Circuit, error) {
+	if cc, ok := b.canonicalOf[c.Hash()]; ok {
+		return cc, nil
+	}
 	toCanon := map[circuit.Hash]circuit.Circuit{}
 	circuit.Walk([]circuit.Circuit{c}, func(x circuit.Circuit) {
 		if sv, ok := b.syms[x.Hash()]; ok {
 			toCanon[x.Hash()] = b.canon[sv.input]
 		}
 	})
-	return circuit.ReplaceExpand(c, toCanon)
+	cc, err := circuit.ReplaceExpand(c, toCanon)
+	if err == nil {
+		b.canonicalOf[c.Hash()] = cc
+	}
+	return cc, err
 }
 
 // gathered is c (reading only vector k) as the model's subtree on the

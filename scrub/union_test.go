@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -288,5 +289,77 @@ func TestRunManyLiftsOnlyWhatPays(t *testing.T) {
 	}
 	if lifted(batched[1]) == 0 {
 		t.Error("the scrubbed circuit gathers no lifted subtree: the heads' shared layers did not run on the union")
+	}
+}
+
+// A scrub run after another with the same pattern of vector ids reuses the
+// first one's per-example circuits (unionMemo) and gives, bit for bit, what
+// a fresh experiment gives on the same samples; samples whose vectors
+// coincide differently build anew.
+func TestUnionMemoMatchesFresh(t *testing.T) {
+	cfg := benchGPT
+	m, model := transformerScrubModel(t, cfg)
+	ds := transformerDataset(t, m, 300, cfg.Vocab)
+	agree := func(h int) string { return fmt.Sprintf(`["tok%d"]`, h) }
+	ex := headsExperiment(t, model, ds, cfg, agree)
+	var roots []circuit.Circuit
+	for seed := range uint64(4) {
+		s, err := ex.Sample(60, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seed > 0 {
+			b, _, err := ex.unionFor(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b.roots) == 0 || b.roots[0] != roots[0] {
+				t.Errorf("seed %d: the per-example circuits were built again", seed)
+			}
+			ex.keepUnion(ex.vectorPattern(newUnionBatcher(ds), s), b)
+		}
+		for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+			got, err := ex.runUnion(s, RunOptions{DType: dt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh := headsExperiment(t, model, ds, cfg, agree)
+			want, err := fresh.runUnion(s, RunOptions{DType: dt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, pair := range [][2][]float64{{got.OriginalValues, want.OriginalValues}, {got.ScrubbedValues, want.ScrubbedValues}, {got.RandomValues, want.RandomValues}} {
+				if !slices.Equal(pair[0], pair[1]) {
+					t.Fatalf("seed %d %v: values %d differ from a fresh experiment's", seed, dt, i)
+				}
+			}
+		}
+		if seed == 0 {
+			b, _, err := ex.unionFor(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			roots = b.roots
+			ex.keepUnion(ex.vectorPattern(newUnionBatcher(ds), s), b)
+		}
+	}
+	// every head reads the reference's datum: another pattern of ids
+	s, err := ex.Sample(60, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for h := range cfg.Heads {
+		name := fmt.Sprintf("a%d.h%d'", cfg.Layers-1, h)
+		if _, ok := s.Datum[name]; !ok {
+			t.Fatalf("no datum for %s", name)
+		}
+		s.Datum[name] = s.Ref
+	}
+	b, _, err := ex.unionFor(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.roots[0] == roots[0] {
+		t.Errorf("samples with coinciding vectors reused another pattern's circuits")
 	}
 }

@@ -89,7 +89,7 @@ func (e *Experiment) runUnion(s *Samples, opts RunOptions) (*Result, error) {
 	if dt == 0 {
 		dt = tensor.Float32
 	}
-	b, err := newUnion([]Job{{e, s}})
+	b, pattern, err := e.unionFor(s)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +98,7 @@ func (e *Experiment) runUnion(s *Samples, opts RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.keepUnion(pattern, b)
 	h := sha256.New()
 	fmt.Fprintf(h, "%d %d", dt, opts.MaxMemory)
 	for _, c := range batched {
