@@ -490,6 +490,233 @@ func (w *writer) genExpSum(store, avx512 bool) {
 	w.p("")
 }
 
+// rowsArgs loads the row kernels' common arguments: dst (DI), a (SI),
+// offs (BX) and the row count (DX).
+var rowsArgs = []string{
+	"MOVQ dst_base+0(FP), DI",
+	"MOVQ a_base+24(FP), SI",
+	"MOVQ offs_base+48(FP), BX",
+	"MOVQ offs_len+56(FP), DX",
+}
+
+// chunks writes a row's loop over its whole chunks of eight (CX counting
+// bytes up to R11) and then its masked last chunk: full and last are the
+// bodies, name prefixes the labels.
+func (w *writer) chunks(name string, full, last []string) {
+	w.ins([]string{"XORQ CX, CX", "CMPQ CX, R11", "JAE " + name + "last"})
+	w.p("%sfull:", name)
+	w.ins(full)
+	w.ins([]string{"ADDQ $32, CX", "CMPQ CX, R11", "JB " + name + "full"})
+	w.p("%slast:", name)
+	w.ins(last)
+}
+
+// rowsEnd steps to the next row (offs in BX, the per-row float64
+// pointers ptrs, dst by a row's bytes in AX), loops over DX rows, returns.
+func (w *writer) rowsEnd(ptrs ...string) {
+	w.p("\tADDQ $8, BX")
+	for _, r := range ptrs {
+		w.p("\tADDQ $8, %s", r)
+	}
+	w.ins([]string{"ADDQ AX, DI", "DECQ DX", "JNZ row", "VZEROUPPER"})
+	w.p("done:")
+	w.p("\tRET")
+	w.p("")
+}
+
+// genSoftmaxRows writes softmaxRowsAVX512: SoftmaxRows's block of rows,
+// each row in eight-element chunks (the last one masked: K1 its elements,
+// K2 those in whole groups of four), with no per-row dispatch.
+//   - max: on the float32 bits turned into ordered integers (a negative
+//     float's magnitude bits flipped: -0 sorts below +0, as Go's max
+//     prefers +0), padding lanes -Inf; any NaN (an unordered compare,
+//     collected in K4) makes m NaN, as Go's max;
+//   - e = Exp64(max(float64(x) − m, −150)) (expBody, constants by
+//     broadcast), whole groups of four added to the four partial sums
+//     (lanes of Y6) group by group, the last len%4 then added to s0 lane
+//     by lane (padding lanes are +0, which leaves a sum unchanged), then
+//     (s0+s1)+(s2+s3);
+//   - with t (softmax): float32(e), back in float64, kept in t (plain stores:
+//     AMD forwards no masked store to a later load), then each scaled by
+//     1/s in float64 and rounded into dst (MulF64's step); without: only
+//     m and s, written to ms and ss for log_softmax's last step.
+func (w *writer) genSoftmaxRows() {
+	w.p("// func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[64]float64, fullBytes, lastMask, fullMask, rem, d int)")
+	w.p("TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-168")
+	w.ins(rowsArgs)
+	w.ins([]string{
+		"MOVQ ms_base+72(FP), R9",
+		"MOVQ ss_base+96(FP), R10",
+		"MOVQ t+120(FP), R13", // nil: no store
+		"MOVQ fullBytes+128(FP), R11",
+		"MOVQ lastMask+136(FP), AX",
+		"KMOVW AX, K1",
+		"MOVQ fullMask+144(FP), AX",
+		"KMOVW AX, K2",
+		"MOVQ rem+152(FP), R12",
+		"MOVQ d+160(FP), AX",
+		"SHLQ $2, AX", // a row's bytes
+		"TESTQ DX, DX",
+		"JZ done",
+		"VBROADCASTSD " + c("m150") + ", Z12",
+		"VBROADCASTSS ninf32<>(SB), Y13",
+		"VPCMPEQD Y14, Y14, Y14",
+		"VPSRLD $1, Y14, Y14", // 0x7fffffff: the magnitude bits
+		"VPXOR Y14, Y13, Y11", // -Inf as an ordered integer
+	})
+	// key turns float32 bits in y into ordered integers (and back).
+	key := func(y, t string) []string {
+		return []string{
+			"VPSRAD $31, " + y + ", " + t,
+			"VPAND " + y[:1] + "14, " + t + ", " + t,
+			"VPXOR " + t + ", " + y + ", " + y,
+		}
+	}
+	maxStep := func(load string) []string {
+		return cat([]string{load,
+			"VCMPPS $3, Y5, Y5, K3",
+			"KORW K3, K4, K4",
+		}, key("Y5", "Y8"), []string{"VPMAXSD Y5, Y4, Y4"})
+	}
+	exp := func() []string {
+		var out []string
+		for _, l := range cat([]string{"VSUBPD Y15, Y0, Y0", "VMAXPD Y0, Y12, Y0"}, expBody(sets[0])) {
+			out = append(out, to512(l, "K5"))
+		}
+		return out
+	}
+	w.p("row:")
+	w.ins([]string{
+		"MOVQ (BX), CX",
+		"LEAQ (SI)(CX*4), R8",
+		"VMOVDQU Y11, Y4",
+		"KXORW K4, K4, K4",
+	})
+	w.chunks("max", maxStep("VMOVUPS (R8)(CX*1), Y5"),
+		cat([]string{"VMOVAPS Y13, Y5"}, maxStep("VMOVUPS (R8)(CX*1), K1, Y5")))
+	w.ins([]string{
+		"VEXTRACTI128 $1, Y4, X5",
+		"VPMAXSD X5, X4, X4",
+		"VPSHUFD $0x4e, X4, X5",
+		"VPMAXSD X5, X4, X4",
+		"VPSHUFD $0xb1, X4, X5",
+		"VPMAXSD X5, X4, X4",
+	})
+	w.ins(key("X4", "X8"))
+	w.ins([]string{
+		"KORTESTW K4, K4",
+		"JZ nonan",
+		"VMOVSS nan32<>(SB), X4",
+	})
+	w.p("nonan:")
+	w.ins([]string{
+		"VCVTSS2SD X4, X4, X4",
+		"VMOVSD X4, (R9)",
+		"VBROADCASTSD X4, Z15",
+		"VXORPD Y6, Y6, Y6",
+		"XORQ CX, CX",
+		"CMPQ CX, R11",
+		"JAE elast",
+	})
+	w.p("efull:")
+	w.ins([]string{"VCVTPS2PD (R8)(CX*1), Z0"})
+	w.ins(exp())
+	w.ins([]string{
+		"TESTQ R13, R13",
+		"JZ esum",
+		"VCVTPD2PS Z0, Y1",
+		"VCVTPS2PD Y1, Z1",
+		"VMOVUPD Z1, (R13)(CX*2)",
+	})
+	w.p("esum:")
+	w.ins([]string{
+		"VEXTRACTF64X4 $1, Z0, Y1",
+		"VADDPD Y0, Y6, Y6",
+		"VADDPD Y1, Y6, Y6",
+		"ADDQ $32, CX",
+		"CMPQ CX, R11",
+		"JB efull",
+	})
+	w.p("elast:")
+	w.ins([]string{"VMOVUPS.Z (R8)(CX*1), K1, Y0", "VCVTPS2PD Y0, Z0"})
+	w.ins(exp())
+	w.ins([]string{
+		"VMOVAPD.Z Z0, K1, Z0", // padding lanes +0
+		"TESTQ R13, R13",
+		"JZ lastsum",
+		"VCVTPD2PS Z0, Y1",
+		"VCVTPS2PD Y1, Z1",
+		"VMOVUPD Z1, (R13)(CX*2)",
+	})
+	w.p("lastsum:")
+	w.ins([]string{
+		"VMOVAPD.Z Z0, K2, Z7", // whole groups of four only
+		"VEXTRACTF64X4 $1, Z7, Y1",
+		"VADDPD Y7, Y6, Y6",
+		"VADDPD Y1, Y6, Y6",
+		"VMOVAPD X6, X8",
+		"CMPQ R12, $0",
+		"JEQ total",
+		"CMPQ R12, $1",
+		"JEQ lowq",
+		"VEXTRACTF64X4 $1, Z0, Y0", // the last group is the upper four
+	})
+	w.p("lowq:")
+	w.ins([]string{
+		"VADDSD X0, X8, X8",
+		"VPERMILPD $1, X0, X5",
+		"VADDSD X5, X8, X8",
+		"VEXTRACTF128 $1, Y0, X5",
+		"VADDSD X5, X8, X8",
+	})
+	w.p("total:")
+	w.ins([]string{
+		"VEXTRACTF128 $1, Y6, X9",
+		"VHADDPD X9, X8, X8",
+		"VPERMILPD $1, X8, X9",
+		"VADDSD X9, X8, X8",
+		"VMOVSD X8, (R10)",
+		"TESTQ R13, R13",
+		"JZ next",
+		"VMOVSD " + c("one") + ", X9",
+		"VDIVSD X8, X9, X9",
+		"VBROADCASTSD X9, Z9",
+	})
+	scale := []string{"VMULPD (R13)(CX*2), Z9, Z0", "VCVTPD2PS Z0, Y0"}
+	w.chunks("s", cat(scale, []string{"VMOVUPS Y0, (DI)(CX*1)"}), cat(scale, []string{"VMOVUPS Y0, K1, (DI)(CX*1)"}))
+	w.p("next:")
+	w.rowsEnd("R9", "R10")
+}
+
+// genSubRows writes subRowsAVX512, log_softmax's last step for
+// SoftmaxRows's block: dst row r = float32(float64(x) − ls[r]) over the
+// rows a[offs[r]:][:d], eight at a time, the last chunk masked by K1.
+func (w *writer) genSubRows() {
+	w.p("// func subRowsAVX512(dst, a []float32, offs []int, ls []float64, fullBytes, lastMask, d int)")
+	w.p("TEXT ·subRowsAVX512(SB), NOSPLIT, $0-120")
+	w.ins(rowsArgs)
+	w.ins([]string{
+		"MOVQ ls_base+72(FP), R9",
+		"MOVQ fullBytes+96(FP), R11",
+		"MOVQ lastMask+104(FP), AX",
+		"KMOVW AX, K1",
+		"MOVQ d+112(FP), AX",
+		"SHLQ $2, AX",
+		"TESTQ DX, DX",
+		"JZ done",
+	})
+	w.p("row:")
+	w.ins([]string{
+		"MOVQ (BX), CX",
+		"LEAQ (SI)(CX*4), R8",
+		"VBROADCASTSD (R9), Z9",
+	})
+	sub := []string{"VSUBPD Z9, Z0, Z0", "VCVTPD2PS Z0, Y0"}
+	w.chunks("", cat([]string{"VCVTPS2PD (R8)(CX*1), Z0"}, sub, []string{"VMOVUPS Y0, (DI)(CX*1)"}),
+		cat([]string{"VMOVUPS.Z (R8)(CX*1), K1, Y0", "VCVTPS2PD Y0, Z0"}, sub, []string{"VMOVUPS Y0, K1, (DI)(CX*1)"}))
+	w.rowsEnd("R9")
+}
+
 // arith is one float32 op: load (a, and b for binary ops), op, store,
 // over four YMM (32 elements) per iteration, then one at a time.
 type arith struct {
@@ -659,6 +886,8 @@ func main() {
 	w.p("GLOBL sign32<>(SB), RODATA|NOPTR, $4")
 	w.p("DATA ninf32<>+0(SB)/4, $0x%08x", math.Float32bits(float32(math.Inf(-1))))
 	w.p("GLOBL ninf32<>(SB), RODATA|NOPTR, $4")
+	w.p("DATA nan32<>+0(SB)/4, $0x%08x", math.Float32bits(float32(math.NaN())))
+	w.p("GLOBL nan32<>(SB), RODATA|NOPTR, $4")
 	w.p("")
 	for _, u := range unaries {
 		w.genUnary(u)
@@ -673,6 +902,8 @@ func main() {
 		w.genExpSum(true, avx512)
 	}
 	w.genMax()
+	w.genSoftmaxRows()
+	w.genSubRows()
 	for _, a := range ariths {
 		w.genArith(a)
 	}
