@@ -97,7 +97,8 @@ func expStoreAVX512(dst, r []float32, m float64, s *[4]float64)
 // bytes of a row's whole chunks of eight, lastMask and fullMask the last
 // chunk's elements and whole groups of four, rem where the last len%4 sit
 // (0 none, 1 the last chunk's low four, 2 its high four); ms and ss get
-// each row's max and sum; t, nil for log_softmax, holds a softmax row's
+// each row's max (any value when the row holds a NaN, its outputs NaN
+// regardless) and sum; t, nil for log_softmax, holds a softmax row's
 // float32(e) before scaling.
 //
 //go:noescape

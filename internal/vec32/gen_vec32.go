@@ -529,8 +529,10 @@ func (w *writer) rowsEnd(ptrs ...string) {
 // K2 those in whole groups of four), with no per-row dispatch.
 //   - max: on the float32 bits turned into ordered integers (a negative
 //     float's magnitude bits flipped: -0 sorts below +0, as Go's max
-//     prefers +0), padding lanes -Inf; any NaN (an unordered compare,
-//     collected in K4) makes m NaN, as Go's max;
+//     prefers +0), padding lanes -Inf. A NaN sorts above +Inf or below
+//     -Inf by its sign, so m need not be NaN as Go's max gives it, but the
+//     row's outputs are NaN either way (that element's e, so the sum and
+//     1/s or log s, are NaN) as on the per-row path;
 //   - e = Exp64(max(float64(x) − m, −150)) (expBody, constants by
 //     broadcast), whole groups of four added to the four partial sums
 //     (lanes of Y6) group by group, the last len%4 then added to s0 lane
@@ -573,10 +575,7 @@ func (w *writer) genSoftmaxRows() {
 		}
 	}
 	maxStep := func(load string) []string {
-		return cat([]string{load,
-			"VCMPPS $3, Y5, Y5, K3",
-			"KORW K3, K4, K4",
-		}, key("Y5", "Y8"), []string{"VPMAXSD Y5, Y4, Y4"})
+		return cat([]string{load}, key("Y5", "Y8"), []string{"VPMAXSD Y5, Y4, Y4"})
 	}
 	exp := func() []string {
 		var out []string
@@ -590,7 +589,6 @@ func (w *writer) genSoftmaxRows() {
 		"MOVQ (BX), CX",
 		"LEAQ (SI)(CX*4), R8",
 		"VMOVDQU Y11, Y4",
-		"KXORW K4, K4, K4",
 	})
 	w.chunks("max", maxStep("VMOVUPS (R8)(CX*1), Y5"),
 		cat([]string{"VMOVAPS Y13, Y5"}, maxStep("VMOVUPS (R8)(CX*1), K1, Y5")))
@@ -603,12 +601,6 @@ func (w *writer) genSoftmaxRows() {
 		"VPMAXSD X5, X4, X4",
 	})
 	w.ins(key("X4", "X8"))
-	w.ins([]string{
-		"KORTESTW K4, K4",
-		"JZ nonan",
-		"VMOVSS nan32<>(SB), X4",
-	})
-	w.p("nonan:")
 	w.ins([]string{
 		"VCVTSS2SD X4, X4, X4",
 		"VMOVSD X4, (R9)",
@@ -886,8 +878,6 @@ func main() {
 	w.p("GLOBL sign32<>(SB), RODATA|NOPTR, $4")
 	w.p("DATA ninf32<>+0(SB)/4, $0x%08x", math.Float32bits(float32(math.Inf(-1))))
 	w.p("GLOBL ninf32<>(SB), RODATA|NOPTR, $4")
-	w.p("DATA nan32<>+0(SB)/4, $0x%08x", math.Float32bits(float32(math.NaN())))
-	w.p("GLOBL nan32<>(SB), RODATA|NOPTR, $4")
 	w.p("")
 	for _, u := range unaries {
 		w.genUnary(u)

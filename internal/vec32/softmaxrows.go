@@ -23,7 +23,8 @@ func RowsFast() bool { return useAVX512 && hasAVX512VL }
 // SoftmaxRows writes softmax (log false) or log_softmax of the rows
 // a[offs[r]:offs[r]+d] into dst[r*d:(r+1)*d], 1 ≤ d ≤ RowsMaxD, with
 // exactly the per-row kernels' bits (Max; ExpStore then MulF64 by 1/sum,
-// or ExpSum then SubF64 of m + log sum): the same maximum, each
+// or ExpSum then SubF64 of m + log sum), NaN as NaN: the same maximum
+// (in a row holding a NaN, whose outputs are all NaN, any), each
 // e = Exp64(max(float64(x) − m, −150)), the same four interleaved float64
 // partial sums, the same last step. The AVX-512 kernel does a block of
 // rows in one call (no per-row dispatch); log_softmax's m + log s and its

@@ -25,7 +25,7 @@ func softmaxRowRef(dst, x []float32, log bool) {
 func specialRows(rng *rand.Rand, a []float32, offs []int, d int) {
 	inf := float32(math.Inf(1))
 	negZero := float32(math.Copysign(0, -1))
-	specials := []float32{float32(math.NaN()), inf, -inf, 0, negZero, math.MaxFloat32, -math.MaxFloat32,
+	specials := []float32{float32(math.NaN()), -float32(math.NaN()), inf, -inf, 0, negZero, math.MaxFloat32, -math.MaxFloat32,
 		math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, 1e-40, 150, -150, 151, 700, -700, 88.72, -103.98}
 	scales := []float64{1e-30, 1e-6, 1, 8, 40, 200, 1e4, 1e38}
 	for _, p := range offs {
@@ -67,7 +67,7 @@ func TestSoftmaxRowsBits(t *testing.T) {
 	paths(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(11, 12))
 		for d := 1; d <= RowsMaxD; d++ {
-			for trial := range 6 {
+			for trial := range 12 {
 				rows := 1 + rng.IntN(300)
 				if trial == 0 {
 					rows = 1
