@@ -98,6 +98,9 @@ func TestSoftmaxRowsBits(t *testing.T) {
 							}
 						}
 					}
+					if log && RowsFast() && rows <= rowsBlock {
+						kernelSums(t, a, offs, d)
+					}
 					for i := rows * d; i < len(got); i++ {
 						if got[i] != guard {
 							t.Fatalf("d=%d: dst[%d] beyond the rows written", d, i)
@@ -107,4 +110,30 @@ func TestSoftmaxRowsBits(t *testing.T) {
 			}
 		}
 	})
+}
+
+// kernelSums checks the AVX-512 kernel's per-row max and float64 sum
+// against Max and ExpSum bit for bit: a sum's last bits seldom reach a
+// float32 output, so the outputs alone would let a wrong order through.
+func kernelSums(t *testing.T, a []float32, offs []int, d int) {
+	t.Helper()
+	full := (d - 1) / 8
+	last := d - 8*full
+	rem := 0
+	if last%4 != 0 {
+		rem = 1 + last/4
+	}
+	ms, ss := make([]float64, len(offs)), make([]float64, len(offs))
+	dst := make([]float32, len(offs)*d)
+	softmaxRowsAVX512(dst, a, offs, ms, ss, nil, 32*full, 1<<last-1, 1<<(last&^3)-1, rem, d)
+	for r, p := range offs {
+		x := a[p : p+d]
+		m := float64(Max(x))
+		if m == m && !same64(ms[r], m) {
+			t.Fatalf("d=%d row %v: kernel max %g, Max %g", d, x, ms[r], m)
+		}
+		if s := ExpSum(x, m); !same64(ss[r], s) {
+			t.Fatalf("d=%d row %v: kernel sum %g (%#x), ExpSum %g (%#x)", d, x, ss[r], math.Float64bits(ss[r]), s, math.Float64bits(s))
+		}
+	}
 }
