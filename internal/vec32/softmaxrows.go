@@ -41,14 +41,7 @@ func SoftmaxRows(dst, a []float32, offs []int, d int, log bool) {
 		softmaxRowsGo(dst, a, offs, d, log)
 		return
 	}
-	// The last chunk of eight: its elements, those in whole groups of
-	// four, and where the last d%4 sit.
-	full := (d - 1) / 8
-	last := d - 8*full
-	rem := 0
-	if last%4 != 0 {
-		rem = 1 + last/4
-	}
+	fullBytes, lastMask, fullMask, rem := rowsChunks(d)
 	var ms, ss [rowsBlock]float64
 	var t [RowsMaxD]float64 // a row's float32(e) (softmax)
 	tp := &t
@@ -59,15 +52,29 @@ func SoftmaxRows(dst, a []float32, offs []int, d int, log bool) {
 	for r0 := 0; r0 < len(offs); r0 += per {
 		rows := offs[r0:min(r0+per, len(offs))]
 		out := dst[r0*d : (r0+len(rows))*d]
-		softmaxRowsAVX512(out, a, rows, ms[:], ss[:], tp, 32*full, 1<<last-1, 1<<(last&^3)-1, rem, d)
+		softmaxRowsAVX512(out, a, rows, ms[:], ss[:], tp, fullBytes, lastMask, fullMask, rem, d)
 		if !log {
 			continue
 		}
 		for r := range rows {
 			ms[r] += math.Log(ss[r]) // m + log s, the row's offset
 		}
-		subRowsAVX512(out, a, rows, ms[:], 32*full, 1<<last-1, d)
+		subRowsAVX512(out, a, rows, ms[:], fullBytes, lastMask, d)
 	}
+}
+
+// rowsChunks is how the kernels walk a row of d in chunks of eight: the
+// bytes of its whole chunks before the last (possibly whole) one, that
+// chunk's elements and its elements in whole groups of four as lane masks,
+// and where the last d%4 sit (0 nowhere, 1 the last chunk's low four, 2
+// its high four).
+func rowsChunks(d int) (fullBytes, lastMask, fullMask, rem int) {
+	full := (d - 1) / 8
+	last := d - 8*full
+	if last%4 != 0 {
+		rem = 1 + last/4
+	}
+	return 32 * full, 1<<last - 1, 1<<(last&^3) - 1, rem
 }
 
 // softmaxRowsGo is SoftmaxRows one row at a time in Go: the per-row

@@ -117,15 +117,10 @@ func TestSoftmaxRowsBits(t *testing.T) {
 // float32 output, so the outputs alone would let a wrong order through.
 func kernelSums(t *testing.T, a []float32, offs []int, d int) {
 	t.Helper()
-	full := (d - 1) / 8
-	last := d - 8*full
-	rem := 0
-	if last%4 != 0 {
-		rem = 1 + last/4
-	}
+	fullBytes, lastMask, fullMask, rem := rowsChunks(d)
 	ms, ss := make([]float64, len(offs)), make([]float64, len(offs))
 	dst := make([]float32, len(offs)*d)
-	softmaxRowsAVX512(dst, a, offs, ms, ss, nil, 32*full, 1<<last-1, 1<<(last&^3)-1, rem, d)
+	softmaxRowsAVX512(dst, a, offs, ms, ss, nil, fullBytes, lastMask, fullMask, rem, d)
 	for r, p := range offs {
 		x := a[p : p+d]
 		m := float64(Max(x))
