@@ -102,7 +102,7 @@ func expStoreAVX512(dst, r []float32, m float64, s *[4]float64)
 // float32(e) before scaling.
 //
 //go:noescape
-func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[64]float64, fullBytes, lastMask, fullMask, rem, d int)
+func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * RowsMaxD]float64, fullBytes, lastMask, fullMask, rem, d int)
 
 // subRowsAVX512 is log_softmax's last step for SoftmaxRows: dst row r is
 // float32(float64(x) − ls[r]) over a[offs[r]:][:d].

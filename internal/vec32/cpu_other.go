@@ -24,7 +24,7 @@ func expSumAVX512(r []float32, m float64, s *[4]float64)        { panic("vec32: 
 func expStoreAVX512(dst, r []float32, m float64, s *[4]float64) { panic("vec32: no AVX-512") }
 func expStoreAVX2(dst, r []float32, m float64, s *[4]float64)   { panic("vec32: no AVX2") }
 
-func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[64]float64, fullBytes, lastMask, fullMask, rem, d int) {
+func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * RowsMaxD]float64, fullBytes, lastMask, fullMask, rem, d int) {
 	panic("vec32: no AVX-512")
 }
 

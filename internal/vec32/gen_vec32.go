@@ -499,14 +499,18 @@ var rowsArgs = []string{
 	"MOVQ offs_len+56(FP), DX",
 }
 
+// fullBytesArg is the frame offset of the fullBytes argument of the
+// kernel being written.
+var fullBytesArg string
+
 // chunks writes a row's loop over its whole chunks of eight (CX counting
-// bytes up to R11) and then its masked last chunk: full and last are the
+// bytes up to the fullBytes argument) and then its masked last chunk: full and last are the
 // bodies, name prefixes the labels.
 func (w *writer) chunks(name string, full, last []string) {
-	w.ins([]string{"XORQ CX, CX", "CMPQ CX, R11", "JAE " + name + "last"})
+	w.ins([]string{"XORQ CX, CX", "CMPQ CX, fullBytes+" + fullBytesArg + "(FP)", "JAE " + name + "last"})
 	w.p("%sfull:", name)
 	w.ins(full)
-	w.ins([]string{"ADDQ $32, CX", "CMPQ CX, R11", "JB " + name + "full"})
+	w.ins([]string{"ADDQ $32, CX", "CMPQ CX, fullBytes+" + fullBytesArg + "(FP)", "JB " + name + "full"})
 	w.p("%slast:", name)
 	w.ins(last)
 }
@@ -526,7 +530,9 @@ func (w *writer) rowsEnd(ptrs ...string) {
 
 // genSoftmaxRows writes softmaxRowsAVX512: SoftmaxRows's block of rows,
 // each row in eight-element chunks (the last one masked: K1 its elements,
-// K2 those in whole groups of four), with no per-row dispatch.
+// K2 those in whole groups of four), with no per-row dispatch, two rows
+// at a time (their instructions interleaved, each row's a long dependent
+// chain) and a last odd row alone.
 //   - max: on the float32 bits turned into ordered integers (a negative
 //     float's magnitude bits flipped: -0 sorts below +0, as Go's max
 //     prefers +0), padding lanes -Inf. A NaN sorts above +Inf or below
@@ -535,149 +541,209 @@ func (w *writer) rowsEnd(ptrs ...string) {
 //     1/s or log s, are NaN) as on the per-row path;
 //   - e = Exp64(max(float64(x) − m, −150)) (expBody, constants by
 //     broadcast), whole groups of four added to the four partial sums
-//     (lanes of Y6) group by group, the last len%4 then added to s0 lane
+//     (a YMM's lanes) group by group, the last len%4 then added to s0 lane
 //     by lane (padding lanes are +0, which leaves a sum unchanged), then
 //     (s0+s1)+(s2+s3);
 //   - with t (softmax): float32(e), back in float64, kept in t (plain stores:
 //     AMD forwards no masked store to a later load), then each scaled by
 //     1/s in float64 and rounded into dst (MulF64's step); without: only
 //     m and s, written to ms and ss for log_softmax's last step.
+//
+// Every instruction has an EVEX form, so the second row can use Z16-Z31.
 func (w *writer) genSoftmaxRows() {
-	w.p("// func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[64]float64, fullBytes, lastMask, fullMask, rem, d int)")
+	w.p("// func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * 64]float64, fullBytes, lastMask, fullMask, rem, d int)")
 	w.p("TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-168")
+	fullBytesArg = "128"
 	w.ins(rowsArgs)
 	w.ins([]string{
 		"MOVQ ms_base+72(FP), R9",
 		"MOVQ ss_base+96(FP), R10",
 		"MOVQ t+120(FP), R13", // nil: no store
-		"MOVQ fullBytes+128(FP), R11",
 		"MOVQ lastMask+136(FP), AX",
 		"KMOVW AX, K1",
 		"MOVQ fullMask+144(FP), AX",
 		"KMOVW AX, K2",
-		"MOVQ rem+152(FP), R12",
 		"MOVQ d+160(FP), AX",
 		"SHLQ $2, AX", // a row's bytes
-		"TESTQ DX, DX",
-		"JZ done",
 		"VBROADCASTSD " + c("m150") + ", Z12",
 		"VBROADCASTSS ninf32<>(SB), Y13",
 		"VPCMPEQD Y14, Y14, Y14",
 		"VPSRLD $1, Y14, Y14", // 0x7fffffff: the magnitude bits
 		"VPXOR Y14, Y13, Y11", // -Inf as an ordered integer
 	})
-	// key turns float32 bits in y into ordered integers (and back).
-	key := func(y, t string) []string {
-		return []string{
-			"VPSRAD $31, " + y + ", " + t,
-			"VPAND " + y[:1] + "14, " + t + ", " + t,
-			"VPXOR " + t + ", " + y + ", " + y,
+	// A row's registers: its input and output pointers, its slot in t,
+	// ms and ss, and its vector registers (exponential set e; max and
+	// load; sums; scratch u, v; the broadcast m and 1/s).
+	type slot struct {
+		in, out      string
+		toff, soff   int
+		e            set
+		acc, ld, sum string
+		u, v, m, inv string
+	}
+	slots := []slot{
+		{"R8", "DI", 0, 0, set{x: "Y0", t: "Y1", k: "Y2", r: "Y3"}, "Y4", "Y5", "Y6", "7", "8", "Z10", "Z9"},
+		{"R12", "R11", 512, 8, set{x: "Y16", t: "Y17", k: "Y18", r: "Y19"}, "Y20", "Y21", "Y22", "23", "24", "Z26", "Z25"},
+	}
+	for _, n := range []int{2, 1} {
+		sl := slots[:n]
+		// each writes f's instructions for every row, interleaved.
+		each := func(f func(s slot) []string) []string {
+			if n == 1 {
+				return f(sl[0])
+			}
+			return zip(f(sl[0]), f(sl[1]))
+		}
+		lb := map[int]string{2: "p", 1: "s"}[n] // label prefix
+		x0 := func(s slot) string { return "X" + s.e.x[1:] }
+		y0, z0 := func(s slot) string { return s.e.x }, func(s slot) string { return "Z" + s.e.x[1:] }
+		y1, z1 := func(s slot) string { return s.e.t }, func(s slot) string { return "Z" + s.e.t[1:] }
+		x := func(r string) string { return "X" + r[1:] }
+		key := func(y, t string) []string {
+			return []string{
+				"VPSRAD $31, " + y + ", " + t,
+				"VPANDD " + y[:1] + "14, " + t + ", " + t,
+				"VPXORD " + t + ", " + y + ", " + y,
+			}
+		}
+		maxStep := func(s slot, masked bool) []string {
+			ld := []string{"VMOVUPS (" + s.in + ")(CX*1), " + s.ld}
+			if masked {
+				ld = []string{"VMOVAPS Y13, " + s.ld, "VMOVUPS (" + s.in + ")(CX*1), K1, " + s.ld}
+			}
+			return cat(ld, key(s.ld, "Y"+s.u), []string{"VPMAXSD " + s.ld + ", " + s.acc + ", " + s.acc})
+		}
+		exp := func(s slot) []string {
+			var out []string
+			for _, l := range cat([]string{"VSUBPD " + s.m + ", " + s.e.x + ", " + s.e.x, "VMAXPD " + s.e.x + ", Y12, " + s.e.x}, expBody(s.e)) {
+				out = append(out, to512(l, "K5"))
+			}
+			return out
+		}
+		tmem := func(s slot) string { return fmt.Sprintf("%d(R13)(CX*2)", s.toff) }
+		keep := func(s slot) []string { // float32(e) in t
+			return []string{"VCVTPD2PS " + z0(s) + ", " + y1(s), "VCVTPS2PD " + y1(s) + ", " + z1(s), "VMOVUPD " + z1(s) + ", " + tmem(s)}
+		}
+		w.p("%srow:", lb)
+		if n == 2 {
+			w.ins([]string{"CMPQ DX, $2", "JB srow"})
+		} else {
+			w.ins([]string{"TESTQ DX, DX", "JZ done"})
+		}
+		w.ins(each(func(s slot) []string {
+			return []string{
+				fmt.Sprintf("MOVQ %d(BX), %s", s.soff, s.in),
+				"LEAQ (SI)(" + s.in + "*4), " + s.in,
+				"VMOVDQU32 Y11, " + s.acc,
+			}
+		}))
+		if n == 2 {
+			w.ins([]string{"LEAQ (DI)(AX*1), R11"})
+		}
+		w.chunks(lb+"max", each(func(s slot) []string { return maxStep(s, false) }),
+			each(func(s slot) []string { return maxStep(s, true) }))
+		w.ins(each(func(s slot) []string {
+			a, t := x(s.acc), x(s.ld)
+			return cat([]string{
+				"VEXTRACTI32X4 $1, " + s.acc + ", " + t,
+				"VPMAXSD " + t + ", " + a + ", " + a,
+				"VPSHUFD $0x4e, " + a + ", " + t,
+				"VPMAXSD " + t + ", " + a + ", " + a,
+				"VPSHUFD $0xb1, " + a + ", " + t,
+				"VPMAXSD " + t + ", " + a + ", " + a,
+			}, key(a, "X"+s.u), []string{
+				"VCVTSS2SD " + a + ", " + a + ", " + a,
+				fmt.Sprintf("VMOVSD %s, %d(R9)", a, s.soff),
+				"VBROADCASTSD " + a + ", " + s.m,
+				"VPXORQ " + s.sum + ", " + s.sum + ", " + s.sum,
+			})
+		}))
+		w.ins([]string{"XORQ CX, CX", "CMPQ CX, fullBytes+128(FP)", "JAE " + lb + "elast"})
+		w.p("%sefull:", lb)
+		w.ins(each(func(s slot) []string {
+			return cat([]string{"VCVTPS2PD (" + s.in + ")(CX*1), " + z0(s)}, exp(s))
+		}))
+		w.ins([]string{"TESTQ R13, R13", "JZ " + lb + "esum"})
+		w.ins(each(keep))
+		w.p("%sesum:", lb)
+		w.ins(each(func(s slot) []string {
+			return []string{
+				"VEXTRACTF64X4 $1, " + z0(s) + ", " + y1(s),
+				"VADDPD " + y0(s) + ", " + s.sum + ", " + s.sum,
+				"VADDPD " + y1(s) + ", " + s.sum + ", " + s.sum,
+			}
+		}))
+		w.ins([]string{"ADDQ $32, CX", "CMPQ CX, fullBytes+128(FP)", "JB " + lb + "efull"})
+		w.p("%selast:", lb)
+		w.ins(each(func(s slot) []string {
+			return cat([]string{"VMOVUPS.Z (" + s.in + ")(CX*1), K1, " + y0(s), "VCVTPS2PD " + y0(s) + ", " + z0(s)}, exp(s),
+				[]string{"VMOVAPD.Z " + z0(s) + ", K1, " + z0(s)}) // padding lanes +0
+		}))
+		w.ins([]string{"TESTQ R13, R13", "JZ " + lb + "lastsum"})
+		w.ins(each(keep))
+		w.p("%slastsum:", lb)
+		w.ins(each(func(s slot) []string {
+			u := "Z" + s.u
+			return []string{
+				"VMOVAPD.Z " + z0(s) + ", K2, " + u, // whole groups of four only
+				"VEXTRACTF64X4 $1, " + u + ", " + y1(s),
+				"VADDPD Y" + s.u + ", " + s.sum + ", " + s.sum,
+				"VADDPD " + y1(s) + ", " + s.sum + ", " + s.sum,
+				"VMOVAPD " + x(s.sum) + ", X" + s.v,
+			}
+		}))
+		w.ins([]string{"CMPQ rem+152(FP), $0", "JEQ " + lb + "total", "CMPQ rem+152(FP), $1", "JEQ " + lb + "lowq"})
+		w.ins(each(func(s slot) []string {
+			return []string{"VEXTRACTF64X4 $1, " + z0(s) + ", " + y0(s)} // the last group is the upper four
+		}))
+		w.p("%slowq:", lb)
+		w.ins(each(func(s slot) []string {
+			v, t := "X"+s.v, x(s.ld)
+			return []string{
+				"VADDSD " + x0(s) + ", " + v + ", " + v,
+				"VPERMILPD $1, " + x0(s) + ", " + t,
+				"VADDSD " + t + ", " + v + ", " + v,
+				"VEXTRACTF32X4 $1, " + y0(s) + ", " + t,
+				"VADDSD " + t + ", " + v + ", " + v,
+			}
+		}))
+		w.p("%stotal:", lb)
+		w.ins(each(func(s slot) []string {
+			v, h, t := "X"+s.v, x(s.ld), "X"+s.u
+			return []string{
+				"VEXTRACTF32X4 $1, " + s.sum + ", " + h, // s2, s3
+				"VPERMILPD $1, " + v + ", " + t,
+				"VADDSD " + t + ", " + v + ", " + v, // s0+s1
+				"VPERMILPD $1, " + h + ", " + t,
+				"VADDSD " + t + ", " + h + ", " + h, // s2+s3
+				"VADDSD " + h + ", " + v + ", " + v,
+				fmt.Sprintf("VMOVSD %s, %d(R10)", v, s.soff),
+			}
+		}))
+		w.ins([]string{"TESTQ R13, R13", "JZ " + lb + "next"})
+		w.ins(each(func(s slot) []string {
+			i := x(s.inv)
+			return []string{"VMOVSD " + c("one") + ", " + i, "VDIVSD X" + s.v + ", " + i + ", " + i, "VBROADCASTSD " + i + ", " + s.inv}
+		}))
+		scale := func(masked bool) func(s slot) []string {
+			return func(s slot) []string {
+				st := "VMOVUPS " + y0(s) + ", (" + s.out + ")(CX*1)"
+				if masked {
+					st = "VMOVUPS " + y0(s) + ", K1, (" + s.out + ")(CX*1)"
+				}
+				return []string{"VMULPD " + tmem(s) + ", " + s.inv + ", " + z0(s), "VCVTPD2PS " + z0(s) + ", " + y0(s), st}
+			}
+		}
+		w.chunks(lb+"s", each(scale(false)), each(scale(true)))
+		w.p("%snext:", lb)
+		if n == 2 {
+			w.ins([]string{"ADDQ $16, BX", "ADDQ $16, R9", "ADDQ $16, R10", "LEAQ (DI)(AX*2), DI", "SUBQ $2, DX", "JMP prow"})
 		}
 	}
-	maxStep := func(load string) []string {
-		return cat([]string{load}, key("Y5", "Y8"), []string{"VPMAXSD Y5, Y4, Y4"})
-	}
-	exp := func() []string {
-		var out []string
-		for _, l := range cat([]string{"VSUBPD Y15, Y0, Y0", "VMAXPD Y0, Y12, Y0"}, expBody(sets[0])) {
-			out = append(out, to512(l, "K5"))
-		}
-		return out
-	}
-	w.p("row:")
-	w.ins([]string{
-		"MOVQ (BX), CX",
-		"LEAQ (SI)(CX*4), R8",
-		"VMOVDQU Y11, Y4",
-	})
-	w.chunks("max", maxStep("VMOVUPS (R8)(CX*1), Y5"),
-		cat([]string{"VMOVAPS Y13, Y5"}, maxStep("VMOVUPS (R8)(CX*1), K1, Y5")))
-	w.ins([]string{
-		"VEXTRACTI128 $1, Y4, X5",
-		"VPMAXSD X5, X4, X4",
-		"VPSHUFD $0x4e, X4, X5",
-		"VPMAXSD X5, X4, X4",
-		"VPSHUFD $0xb1, X4, X5",
-		"VPMAXSD X5, X4, X4",
-	})
-	w.ins(key("X4", "X8"))
-	w.ins([]string{
-		"VCVTSS2SD X4, X4, X4",
-		"VMOVSD X4, (R9)",
-		"VBROADCASTSD X4, Z15",
-		"VXORPD Y6, Y6, Y6",
-		"XORQ CX, CX",
-		"CMPQ CX, R11",
-		"JAE elast",
-	})
-	w.p("efull:")
-	w.ins([]string{"VCVTPS2PD (R8)(CX*1), Z0"})
-	w.ins(exp())
-	w.ins([]string{
-		"TESTQ R13, R13",
-		"JZ esum",
-		"VCVTPD2PS Z0, Y1",
-		"VCVTPS2PD Y1, Z1",
-		"VMOVUPD Z1, (R13)(CX*2)",
-	})
-	w.p("esum:")
-	w.ins([]string{
-		"VEXTRACTF64X4 $1, Z0, Y1",
-		"VADDPD Y0, Y6, Y6",
-		"VADDPD Y1, Y6, Y6",
-		"ADDQ $32, CX",
-		"CMPQ CX, R11",
-		"JB efull",
-	})
-	w.p("elast:")
-	w.ins([]string{"VMOVUPS.Z (R8)(CX*1), K1, Y0", "VCVTPS2PD Y0, Z0"})
-	w.ins(exp())
-	w.ins([]string{
-		"VMOVAPD.Z Z0, K1, Z0", // padding lanes +0
-		"TESTQ R13, R13",
-		"JZ lastsum",
-		"VCVTPD2PS Z0, Y1",
-		"VCVTPS2PD Y1, Z1",
-		"VMOVUPD Z1, (R13)(CX*2)",
-	})
-	w.p("lastsum:")
-	w.ins([]string{
-		"VMOVAPD.Z Z0, K2, Z7", // whole groups of four only
-		"VEXTRACTF64X4 $1, Z7, Y1",
-		"VADDPD Y7, Y6, Y6",
-		"VADDPD Y1, Y6, Y6",
-		"VMOVAPD X6, X8",
-		"CMPQ R12, $0",
-		"JEQ total",
-		"CMPQ R12, $1",
-		"JEQ lowq",
-		"VEXTRACTF64X4 $1, Z0, Y0", // the last group is the upper four
-	})
-	w.p("lowq:")
-	w.ins([]string{
-		"VADDSD X0, X8, X8",
-		"VPERMILPD $1, X0, X5",
-		"VADDSD X5, X8, X8",
-		"VEXTRACTF128 $1, Y0, X5",
-		"VADDSD X5, X8, X8",
-	})
-	w.p("total:")
-	w.ins([]string{
-		"VEXTRACTF128 $1, Y6, X9",
-		"VHADDPD X9, X8, X8",
-		"VPERMILPD $1, X8, X9",
-		"VADDSD X9, X8, X8",
-		"VMOVSD X8, (R10)",
-		"TESTQ R13, R13",
-		"JZ next",
-		"VMOVSD " + c("one") + ", X9",
-		"VDIVSD X8, X9, X9",
-		"VBROADCASTSD X9, Z9",
-	})
-	scale := []string{"VMULPD (R13)(CX*2), Z9, Z0", "VCVTPD2PS Z0, Y0"}
-	w.chunks("s", cat(scale, []string{"VMOVUPS Y0, (DI)(CX*1)"}), cat(scale, []string{"VMOVUPS Y0, K1, (DI)(CX*1)"}))
-	w.p("next:")
-	w.rowsEnd("R9", "R10")
+	w.p("done:")
+	w.p("\tVZEROUPPER")
+	w.p("\tRET")
+	w.p("")
 }
 
 // genSubRows writes subRowsAVX512, log_softmax's last step for
@@ -686,10 +752,10 @@ func (w *writer) genSoftmaxRows() {
 func (w *writer) genSubRows() {
 	w.p("// func subRowsAVX512(dst, a []float32, offs []int, ls []float64, fullBytes, lastMask, d int)")
 	w.p("TEXT ·subRowsAVX512(SB), NOSPLIT, $0-120")
+	fullBytesArg = "96"
 	w.ins(rowsArgs)
 	w.ins([]string{
 		"MOVQ ls_base+72(FP), R9",
-		"MOVQ fullBytes+96(FP), R11",
 		"MOVQ lastMask+104(FP), AX",
 		"KMOVW AX, K1",
 		"MOVQ d+112(FP), AX",

@@ -43,7 +43,7 @@ func SoftmaxRows(dst, a []float32, offs []int, d int, log bool) {
 	}
 	fullBytes, lastMask, fullMask, rem := rowsChunks(d)
 	var ms, ss [rowsBlock]float64
-	var t [RowsMaxD]float64 // a row's float32(e) (softmax)
+	var t [2 * RowsMaxD]float64 // two rows' float32(e) (softmax)
 	tp := &t
 	if log {
 		tp = nil
