@@ -26,6 +26,9 @@ const (
 	ln2Lo   = 1.90821492927058770002e-10
 	shifter = 0x1.8p52
 	geluC   = 0.7978845608028654 // vec32.GeluNewC
+	// rowsMaxD is vec32.RowsMaxD: the second row's half of
+	// softmaxRowsAVX512's t starts 8·rowsMaxD bytes in.
+	rowsMaxD = 64
 )
 
 // consts are the float64 constants, each stored four times (one YMM).
@@ -583,7 +586,7 @@ func (w *writer) genSoftmaxRows() {
 	}
 	slots := []slot{
 		{"R8", "DI", 0, 0, set{x: "Y0", t: "Y1", k: "Y2", r: "Y3"}, "Y4", "Y5", "Y6", "7", "8", "Z10", "Z9"},
-		{"R12", "R11", 512, 8, set{x: "Y16", t: "Y17", k: "Y18", r: "Y19"}, "Y20", "Y21", "Y22", "23", "24", "Z26", "Z25"},
+		{"R12", "R11", 8 * rowsMaxD, 8, set{x: "Y16", t: "Y17", k: "Y18", r: "Y19"}, "Y20", "Y21", "Y22", "23", "24", "Z26", "Z25"},
 	}
 	for _, n := range []int{2, 1} {
 		sl := slots[:n]
