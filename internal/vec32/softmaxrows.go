@@ -2,10 +2,11 @@ package vec32
 
 import "math"
 
-// RowsMaxD is the longest row SoftmaxRows takes: beyond it a row's own
-// work dwarfs the per-row kernels' dispatch (runtime's
-// BenchmarkSoftmaxShortRows).
-const RowsMaxD = 64
+// RowsMaxD is the longest row SoftmaxRows takes. The block path was
+// measured faster than the per-row kernels up to rows of 256 (vec32's
+// BenchmarkSoftmaxRows, in cache, one thread: 1.4-1.6× at 128, 1.1-1.5×
+// at 256); 128 keeps a clear margin and the stack buffer at 2 KiB.
+const RowsMaxD = 128
 
 // rowsBlock bounds the rows of one kernel call (its per-row max and sum
 // buffers live on the stack).
