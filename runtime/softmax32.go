@@ -19,7 +19,9 @@ import (
 // stays within 1 float32 ulp of the float64 kernel's (softmax32_test.go).
 // x-max is clamped at -150 (e^-150 rounds to float32 0 and is ~1e-65 of a
 // sum that is at least 1); NaN passes through the clamp, so rows holding
-// NaN or +Inf, and all -Inf (masked) rows, give NaN as before.
+// NaN or +Inf, and all -Inf (masked) rows, give NaN as before. lastAxisT
+// sends contiguous rows of up to vec32.RowsMaxD to softmaxRows32 instead
+// (on CPUs with its kernel), which gives these bits (softmaxrows_test.go).
 func softmaxRow32(op ir.Op, a []float32, p, d, sd int, dst []float32) {
 	m := float32(math.Inf(-1))
 	if sd == 1 {
