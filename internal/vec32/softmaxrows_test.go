@@ -65,6 +65,8 @@ func specialRows(rng *rand.Rand, a []float32, offs []int, d int) {
 // path the CPU has; dst beyond the rows is untouched.
 func TestSoftmaxRowsBits(t *testing.T) {
 	paths(t, func(t *testing.T) {
+		SoftmaxRows(nil, nil, nil, 5, false) // no rows: nothing read or written
+		SoftmaxRows(nil, nil, nil, 5, true)
 		rng := rand.New(rand.NewPCG(11, 12))
 		for d := 1; d <= RowsMaxD; d++ {
 			for trial := range 12 {
