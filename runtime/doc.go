@@ -20,7 +20,9 @@
 //     float32 runs compute exp, sigmoid, tanh, log and gelu_new in float32
 //     kernels within 1 ulp of float64 math rounded, and
 //     softmax and log_softmax rows with the same exp, within 1 ulp of the
-//     float64 kernel (softmax32.go); those and contiguous float32 add, mul,
+//     float64 kernel (softmax32.go; contiguous rows of up to
+//     vec32.RowsMaxD go in blocks through vec32.SoftmaxRows, the same bits
+//     without three kernel calls a row); those and contiguous float32 add, mul,
 //     scale, relu and neg run internal/vec32's vector kernels, which give
 //     the scalar functions' bits (mathf32.go).
 //   - Reference (run.go) is the straightforward interpreter: one value at a

@@ -377,6 +377,10 @@ func kLastAxis(_ *execState, v *ir.Value, args []*arr, out *arr) error {
 }
 
 func lastAxisT[T float](op ir.Op, offs []int, d, sd int, a, o []T) {
+	if a32, ok := any(a).([]float32); ok && sd == 1 && d <= vec32.RowsMaxD && vec32.RowsFast() && (op == ir.OpSoftmax || op == ir.OpLogSoftmax) {
+		softmaxRows32(op, offs, d, a32, any(o).([]float32))
+		return
+	}
 	parFor(len(offs), d*8, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			p := offs[row]

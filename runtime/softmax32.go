@@ -19,7 +19,9 @@ import (
 // stays within 1 float32 ulp of the float64 kernel's (softmax32_test.go).
 // x-max is clamped at -150 (e^-150 rounds to float32 0 and is ~1e-65 of a
 // sum that is at least 1); NaN passes through the clamp, so rows holding
-// NaN or +Inf, and all -Inf (masked) rows, give NaN as before.
+// NaN or +Inf, and all -Inf (masked) rows, give NaN as before. lastAxisT
+// sends contiguous rows of up to vec32.RowsMaxD to softmaxRows32 instead
+// (on CPUs with its kernel), which gives these bits (softmaxrows_test.go).
 func softmaxRow32(op ir.Op, a []float32, p, d, sd int, dst []float32) {
 	m := float32(math.Inf(-1))
 	if sd == 1 {
@@ -59,4 +61,19 @@ func softmaxRow32(op ir.Op, a []float32, p, d, sd int, dst []float32) {
 	for i := range dst {
 		dst[i] = float32(float64(a[p+i*sd]) - ls)
 	}
+}
+
+// softmaxRows32 is lastAxisT for float32 softmax or log_softmax over
+// contiguous rows of d ≤ vec32.RowsMaxD (row r at a[offs[r]:], its result
+// at o[r*d:]): vec32.SoftmaxRows, which gives softmaxRow32's bits without
+// its three kernel calls a row, over whole blocks of rows split across
+// goroutines (each row's result depends on nothing else, so neither the
+// split nor the blocking changes a bit).
+func softmaxRows32(op ir.Op, offs []int, d int, a, o []float32) {
+	per := vec32.RowsPerBlock(d)
+	blocks := (len(offs) + per - 1) / per
+	parFor(blocks, per*d*8, func(lo, hi int) {
+		r0, r1 := lo*per, min(hi*per, len(offs))
+		vec32.SoftmaxRows(o[r0*d:r1*d], a, offs[r0:r1], d, op == ir.OpLogSoftmax)
+	})
 }

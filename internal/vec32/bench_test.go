@@ -1,6 +1,7 @@
 package vec32
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -58,6 +59,42 @@ func BenchmarkKernels(b *testing.B) {
 					k.f()
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/elem")
+			})
+		}
+	}
+}
+
+// BenchmarkSoftmaxRows times SoftmaxRows ("block") against the per-row
+// kernels as runtime called them one row at a time ("rows") over 64 KiB of
+// contiguous rows (in cache), for row lengths around RowsMaxD;
+// ns/row is per row.
+func BenchmarkSoftmaxRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, d := range []int{4, 8, 16, 42, 64, 128} {
+		n := 16384 / d
+		a, dst := make([]float32, n*d), make([]float32, n*d)
+		for i := range a {
+			a[i] = float32(rng.NormFloat64() * 3)
+		}
+		offs := make([]int, n)
+		for r := range offs {
+			offs[r] = r * d
+		}
+		for _, log := range []bool{false, true} {
+			name := map[bool]string{false: "softmax", true: "log_softmax"}[log]
+			b.Run(fmt.Sprintf("%s/d=%d/block", name, d), func(b *testing.B) {
+				for b.Loop() {
+					SoftmaxRows(dst, a, offs, d, log)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
+			})
+			b.Run(fmt.Sprintf("%s/d=%d/rows", name, d), func(b *testing.B) {
+				for b.Loop() {
+					for r, p := range offs {
+						softmaxRowRef(dst[r*d:r*d+d], a[p:p+d], log)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/row")
 			})
 		}
 	}

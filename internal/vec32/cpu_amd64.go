@@ -12,6 +12,8 @@ import "golang.org/x/sys/cpu"
 var (
 	useAVX2   = cpu.X86.HasAVX2
 	useAVX512 = useAVX2 && cpu.X86.HasAVX512F
+	// hasAVX512VL: SoftmaxRows's kernel also masks eight-lane registers.
+	hasAVX512VL = cpu.X86.HasAVX512VL
 )
 
 // The assembly kernels each take a length that is a multiple of 8 (dst's;
@@ -89,3 +91,21 @@ func expSumAVX512(r []float32, m float64, s *[4]float64)
 
 //go:noescape
 func expStoreAVX512(dst, r []float32, m float64, s *[4]float64)
+
+// softmaxRowsAVX512 is SoftmaxRows's kernel (gen_vec32.go's
+// genSoftmaxRows): the rows a[offs[r]:][:d] into dst[r*d:], fullBytes the
+// bytes of a row's whole chunks of eight, lastMask and fullMask the last
+// chunk's elements and whole groups of four, rem where the last len%4 sit
+// (0 none, 1 the last chunk's low four, 2 its high four); ms and ss get
+// each row's max (any value when the row holds a NaN, its outputs NaN
+// regardless) and sum; t, nil for log_softmax, holds a softmax row's
+// float32(e) before scaling.
+//
+//go:noescape
+func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * RowsMaxD]float64, fullBytes, lastMask, fullMask, rem, d int)
+
+// subRowsAVX512 is log_softmax's last step for SoftmaxRows: dst row r is
+// float32(float64(x) − ls[r]) over a[offs[r]:][:d].
+//
+//go:noescape
+func subRowsAVX512(dst, a []float32, offs []int, ls []float64, fullBytes, lastMask, d int)

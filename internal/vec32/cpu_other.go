@@ -4,7 +4,7 @@ package vec32
 
 // Only amd64 has assembly kernels; elsewhere the Go kernels run and the
 // vector names, never called, stand for them.
-var useAVX2, useAVX512 = false, false
+var useAVX2, useAVX512, hasAVX512VL = false, false, false
 
 var (
 	expsAVX2, sigmoidsAVX2, tanhsAVX2, geluNewsAVX2 = expsGo, sigmoidsGo, tanhsGo, geluNewsGo
@@ -23,3 +23,11 @@ func expSumAVX2(r []float32, m float64, s *[4]float64)          { panic("vec32: 
 func expSumAVX512(r []float32, m float64, s *[4]float64)        { panic("vec32: no AVX-512") }
 func expStoreAVX512(dst, r []float32, m float64, s *[4]float64) { panic("vec32: no AVX-512") }
 func expStoreAVX2(dst, r []float32, m float64, s *[4]float64)   { panic("vec32: no AVX2") }
+
+func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * RowsMaxD]float64, fullBytes, lastMask, fullMask, rem, d int) {
+	panic("vec32: no AVX-512")
+}
+
+func subRowsAVX512(dst, a []float32, offs []int, ls []float64, fullBytes, lastMask, d int) {
+	panic("vec32: no AVX-512")
+}

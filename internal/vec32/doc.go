@@ -1,5 +1,7 @@
 // Package vec32 is circopt's float32 slice math: exp, sigmoid, tanh,
-// gelu_new and log (math.go), the softmax row sums (softmax.go) and the
+// gelu_new and log (math.go), the softmax row sums (softmax.go), whole
+// blocks of short softmax rows (softmaxrows.go: one AVX-512 kernel call
+// for many rows, the per-row kernels' bits) and the
 // fused kernel's cheap elementwise ops (add, multiply, scale, relu,
 // negate; arith.go), each as an AVX2 kernel (vec32_amd64.s, written by
 // gen_vec32.go) with a pure-Go form (generic.go) that runs on other CPUs

@@ -119,3 +119,44 @@ func FuzzExpSum(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSoftmaxRows: SoftmaxRows against the per-row kernels, bit for bit
+// (NaN as NaN), on rows of the fuzzer's bit patterns: d from the fuzzer
+// (1..RowsMaxD), rows back to back, also shifted by one element so the
+// rows overlap in a; with the vector kernel where the CPU has it and in Go.
+func FuzzSoftmaxRows(f *testing.F) {
+	addSeeds(f, uint8(3))
+	f.Add(seedBytes(-3, 1, 2, 0.5, 7, 7, -100, 3, 2, 1, float32(math.Inf(-1)), 0), uint8(5))
+	f.Fuzz(func(t *testing.T, data []byte, dd uint8) {
+		a := floats(data)
+		d := 1 + int(dd)%RowsMaxD
+		if len(a) < d {
+			return
+		}
+		for _, step := range []int{d, 1} {
+			var offs []int
+			for p := 0; p+d <= len(a); p += step {
+				offs = append(offs, p)
+			}
+			want := make([]float32, len(offs)*d)
+			for _, log := range []bool{false, true} {
+				for r, p := range offs {
+					softmaxRowRef(want[r*d:r*d+d], a[p:p+d], log)
+				}
+				for _, vector := range []bool{true, false} {
+					saved := useAVX512
+					useAVX512 = saved && vector
+					got := make([]float32, len(want))
+					SoftmaxRows(got, a, offs, d, log)
+					useAVX512 = saved
+					for i := range got {
+						if !same32(got[i], want[i]) {
+							r := i / d
+							t.Fatalf("d=%d log=%v vector=%v row %v: [%d] = %g, per-row kernels give %g", d, log, vector, a[offs[r]:offs[r]+d], i%d, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	})
+}

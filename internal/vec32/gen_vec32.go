@@ -26,6 +26,9 @@ const (
 	ln2Lo   = 1.90821492927058770002e-10
 	shifter = 0x1.8p52
 	geluC   = 0.7978845608028654 // vec32.GeluNewC
+	// rowsMaxD is vec32.RowsMaxD: the second row's half of
+	// softmaxRowsAVX512's t starts 8·rowsMaxD bytes in.
+	rowsMaxD = 128
 )
 
 // consts are the float64 constants, each stored four times (one YMM).
@@ -490,6 +493,291 @@ func (w *writer) genExpSum(store, avx512 bool) {
 	w.p("")
 }
 
+// rowsArgs loads the row kernels' common arguments: dst (DI), a (SI),
+// offs (BX) and the row count (DX).
+var rowsArgs = []string{
+	"MOVQ dst_base+0(FP), DI",
+	"MOVQ a_base+24(FP), SI",
+	"MOVQ offs_base+48(FP), BX",
+	"MOVQ offs_len+56(FP), DX",
+}
+
+// fullBytesArg is the frame offset of the fullBytes argument of the
+// kernel being written.
+var fullBytesArg string
+
+// chunks writes a row's loop over its whole chunks of eight (CX counting
+// bytes up to the fullBytes argument) and then its masked last chunk: full and last are the
+// bodies, name prefixes the labels.
+func (w *writer) chunks(name string, full, last []string) {
+	w.ins([]string{"XORQ CX, CX", "CMPQ CX, fullBytes+" + fullBytesArg + "(FP)", "JAE " + name + "last"})
+	w.p("%sfull:", name)
+	w.ins(full)
+	w.ins([]string{"ADDQ $32, CX", "CMPQ CX, fullBytes+" + fullBytesArg + "(FP)", "JB " + name + "full"})
+	w.p("%slast:", name)
+	w.ins(last)
+}
+
+// rowsEnd steps to the next row (offs in BX, the per-row float64
+// pointers ptrs, dst by a row's bytes in AX), loops over DX rows, returns.
+func (w *writer) rowsEnd(ptrs ...string) {
+	w.p("\tADDQ $8, BX")
+	for _, r := range ptrs {
+		w.p("\tADDQ $8, %s", r)
+	}
+	w.ins([]string{"ADDQ AX, DI", "DECQ DX", "JNZ row", "VZEROUPPER"})
+	w.p("done:")
+	w.p("\tRET")
+	w.p("")
+}
+
+// genSoftmaxRows writes softmaxRowsAVX512: SoftmaxRows's block of rows,
+// each row in eight-element chunks (the last one masked: K1 its elements,
+// K2 those in whole groups of four), with no per-row dispatch, two rows
+// at a time (their instructions interleaved, each row's a long dependent
+// chain) and a last odd row alone.
+//   - max: on the float32 bits turned into ordered integers (a negative
+//     float's magnitude bits flipped: -0 sorts below +0, as Go's max
+//     prefers +0), padding lanes -Inf. A NaN sorts above +Inf or below
+//     -Inf by its sign, so m need not be NaN as Go's max gives it, but the
+//     row's outputs are NaN either way (that element's e, so the sum and
+//     1/s or log s, are NaN) as on the per-row path;
+//   - e = Exp64(max(float64(x) − m, −150)) (expBody, constants by
+//     broadcast), whole groups of four added to the four partial sums
+//     (a YMM's lanes) group by group, the last len%4 then added to s0 lane
+//     by lane (padding lanes are +0, which leaves a sum unchanged), then
+//     (s0+s1)+(s2+s3);
+//   - with t (softmax): float32(e), back in float64, kept in t (plain stores:
+//     AMD forwards no masked store to a later load), then each scaled by
+//     1/s in float64 and rounded into dst (MulF64's step); without: only
+//     m and s, written to ms and ss for log_softmax's last step.
+//
+// Every instruction has an EVEX form, so the second row can use Z16-Z31.
+func (w *writer) genSoftmaxRows() {
+	w.p("// func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * 64]float64, fullBytes, lastMask, fullMask, rem, d int)")
+	w.p("TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-168")
+	fullBytesArg = "128"
+	w.ins(rowsArgs)
+	w.ins([]string{
+		"MOVQ ms_base+72(FP), R9",
+		"MOVQ ss_base+96(FP), R10",
+		"MOVQ t+120(FP), R13", // nil: no store
+		"MOVQ lastMask+136(FP), AX",
+		"KMOVW AX, K1",
+		"MOVQ fullMask+144(FP), AX",
+		"KMOVW AX, K2",
+		"MOVQ d+160(FP), AX",
+		"SHLQ $2, AX", // a row's bytes
+		"VBROADCASTSD " + c("m150") + ", Z12",
+		"VBROADCASTSS ninf32<>(SB), Y13",
+		"VPCMPEQD Y14, Y14, Y14",
+		"VPSRLD $1, Y14, Y14", // 0x7fffffff: the magnitude bits
+		"VPXOR Y14, Y13, Y11", // -Inf as an ordered integer
+	})
+	// A row's registers: its input and output pointers, its slot in t,
+	// ms and ss, and its vector registers (exponential set e; max and
+	// load; sums; scratch u, v; the broadcast m and 1/s).
+	type slot struct {
+		in, out      string
+		toff, soff   int
+		e            set
+		acc, ld, sum string
+		u, v, m, inv string
+	}
+	slots := []slot{
+		{"R8", "DI", 0, 0, set{x: "Y0", t: "Y1", k: "Y2", r: "Y3"}, "Y4", "Y5", "Y6", "7", "8", "Z10", "Z9"},
+		{"R12", "R11", 8 * rowsMaxD, 8, set{x: "Y16", t: "Y17", k: "Y18", r: "Y19"}, "Y20", "Y21", "Y22", "23", "24", "Z26", "Z25"},
+	}
+	for _, n := range []int{2, 1} {
+		sl := slots[:n]
+		// each writes f's instructions for every row, interleaved.
+		each := func(f func(s slot) []string) []string {
+			if n == 1 {
+				return f(sl[0])
+			}
+			return zip(f(sl[0]), f(sl[1]))
+		}
+		lb := map[int]string{2: "p", 1: "s"}[n] // label prefix
+		x0 := func(s slot) string { return "X" + s.e.x[1:] }
+		y0, z0 := func(s slot) string { return s.e.x }, func(s slot) string { return "Z" + s.e.x[1:] }
+		y1, z1 := func(s slot) string { return s.e.t }, func(s slot) string { return "Z" + s.e.t[1:] }
+		x := func(r string) string { return "X" + r[1:] }
+		key := func(y, t string) []string {
+			return []string{
+				"VPSRAD $31, " + y + ", " + t,
+				"VPANDD " + y[:1] + "14, " + t + ", " + t,
+				"VPXORD " + t + ", " + y + ", " + y,
+			}
+		}
+		maxStep := func(s slot, masked bool) []string {
+			ld := []string{"VMOVUPS (" + s.in + ")(CX*1), " + s.ld}
+			if masked {
+				ld = []string{"VMOVAPS Y13, " + s.ld, "VMOVUPS (" + s.in + ")(CX*1), K1, " + s.ld}
+			}
+			return cat(ld, key(s.ld, "Y"+s.u), []string{"VPMAXSD " + s.ld + ", " + s.acc + ", " + s.acc})
+		}
+		exp := func(s slot) []string {
+			var out []string
+			for _, l := range cat([]string{"VSUBPD " + s.m + ", " + s.e.x + ", " + s.e.x, "VMAXPD " + s.e.x + ", Y12, " + s.e.x}, expBody(s.e)) {
+				out = append(out, to512(l, "K5"))
+			}
+			return out
+		}
+		tmem := func(s slot) string { return fmt.Sprintf("%d(R13)(CX*2)", s.toff) }
+		keep := func(s slot) []string { // float32(e) in t
+			return []string{"VCVTPD2PS " + z0(s) + ", " + y1(s), "VCVTPS2PD " + y1(s) + ", " + z1(s), "VMOVUPD " + z1(s) + ", " + tmem(s)}
+		}
+		w.p("%srow:", lb)
+		if n == 2 {
+			w.ins([]string{"CMPQ DX, $2", "JB srow"})
+		} else {
+			w.ins([]string{"TESTQ DX, DX", "JZ done"})
+		}
+		w.ins(each(func(s slot) []string {
+			return []string{
+				fmt.Sprintf("MOVQ %d(BX), %s", s.soff, s.in),
+				"LEAQ (SI)(" + s.in + "*4), " + s.in,
+				"VMOVDQU32 Y11, " + s.acc,
+			}
+		}))
+		if n == 2 {
+			w.ins([]string{"LEAQ (DI)(AX*1), R11"})
+		}
+		w.chunks(lb+"max", each(func(s slot) []string { return maxStep(s, false) }),
+			each(func(s slot) []string { return maxStep(s, true) }))
+		w.ins(each(func(s slot) []string {
+			a, t := x(s.acc), x(s.ld)
+			return cat([]string{
+				"VEXTRACTI32X4 $1, " + s.acc + ", " + t,
+				"VPMAXSD " + t + ", " + a + ", " + a,
+				"VPSHUFD $0x4e, " + a + ", " + t,
+				"VPMAXSD " + t + ", " + a + ", " + a,
+				"VPSHUFD $0xb1, " + a + ", " + t,
+				"VPMAXSD " + t + ", " + a + ", " + a,
+			}, key(a, "X"+s.u), []string{
+				"VCVTSS2SD " + a + ", " + a + ", " + a,
+				fmt.Sprintf("VMOVSD %s, %d(R9)", a, s.soff),
+				"VBROADCASTSD " + a + ", " + s.m,
+				"VPXORQ " + s.sum + ", " + s.sum + ", " + s.sum,
+			})
+		}))
+		w.ins([]string{"XORQ CX, CX", "CMPQ CX, fullBytes+128(FP)", "JAE " + lb + "elast"})
+		w.p("%sefull:", lb)
+		w.ins(each(func(s slot) []string {
+			return cat([]string{"VCVTPS2PD (" + s.in + ")(CX*1), " + z0(s)}, exp(s))
+		}))
+		w.ins([]string{"TESTQ R13, R13", "JZ " + lb + "esum"})
+		w.ins(each(keep))
+		w.p("%sesum:", lb)
+		w.ins(each(func(s slot) []string {
+			return []string{
+				"VEXTRACTF64X4 $1, " + z0(s) + ", " + y1(s),
+				"VADDPD " + y0(s) + ", " + s.sum + ", " + s.sum,
+				"VADDPD " + y1(s) + ", " + s.sum + ", " + s.sum,
+			}
+		}))
+		w.ins([]string{"ADDQ $32, CX", "CMPQ CX, fullBytes+128(FP)", "JB " + lb + "efull"})
+		w.p("%selast:", lb)
+		w.ins(each(func(s slot) []string {
+			return cat([]string{"VMOVUPS.Z (" + s.in + ")(CX*1), K1, " + y0(s), "VCVTPS2PD " + y0(s) + ", " + z0(s)}, exp(s),
+				[]string{"VMOVAPD.Z " + z0(s) + ", K1, " + z0(s)}) // padding lanes +0
+		}))
+		w.ins([]string{"TESTQ R13, R13", "JZ " + lb + "lastsum"})
+		w.ins(each(keep))
+		w.p("%slastsum:", lb)
+		w.ins(each(func(s slot) []string {
+			u := "Z" + s.u
+			return []string{
+				"VMOVAPD.Z " + z0(s) + ", K2, " + u, // whole groups of four only
+				"VEXTRACTF64X4 $1, " + u + ", " + y1(s),
+				"VADDPD Y" + s.u + ", " + s.sum + ", " + s.sum,
+				"VADDPD " + y1(s) + ", " + s.sum + ", " + s.sum,
+				"VMOVAPD " + x(s.sum) + ", X" + s.v,
+			}
+		}))
+		w.ins([]string{"CMPQ rem+152(FP), $0", "JEQ " + lb + "total", "CMPQ rem+152(FP), $1", "JEQ " + lb + "lowq"})
+		w.ins(each(func(s slot) []string {
+			return []string{"VEXTRACTF64X4 $1, " + z0(s) + ", " + y0(s)} // the last group is the upper four
+		}))
+		w.p("%slowq:", lb)
+		w.ins(each(func(s slot) []string {
+			v, t := "X"+s.v, x(s.ld)
+			return []string{
+				"VADDSD " + x0(s) + ", " + v + ", " + v,
+				"VPERMILPD $1, " + x0(s) + ", " + t,
+				"VADDSD " + t + ", " + v + ", " + v,
+				"VEXTRACTF32X4 $1, " + y0(s) + ", " + t,
+				"VADDSD " + t + ", " + v + ", " + v,
+			}
+		}))
+		w.p("%stotal:", lb)
+		w.ins(each(func(s slot) []string {
+			v, h, t := "X"+s.v, x(s.ld), "X"+s.u
+			return []string{
+				"VEXTRACTF32X4 $1, " + s.sum + ", " + h, // s2, s3
+				"VPERMILPD $1, " + v + ", " + t,
+				"VADDSD " + t + ", " + v + ", " + v, // s0+s1
+				"VPERMILPD $1, " + h + ", " + t,
+				"VADDSD " + t + ", " + h + ", " + h, // s2+s3
+				"VADDSD " + h + ", " + v + ", " + v,
+				fmt.Sprintf("VMOVSD %s, %d(R10)", v, s.soff),
+			}
+		}))
+		w.ins([]string{"TESTQ R13, R13", "JZ " + lb + "next"})
+		w.ins(each(func(s slot) []string {
+			i := x(s.inv)
+			return []string{"VMOVSD " + c("one") + ", " + i, "VDIVSD X" + s.v + ", " + i + ", " + i, "VBROADCASTSD " + i + ", " + s.inv}
+		}))
+		scale := func(masked bool) func(s slot) []string {
+			return func(s slot) []string {
+				st := "VMOVUPS " + y0(s) + ", (" + s.out + ")(CX*1)"
+				if masked {
+					st = "VMOVUPS " + y0(s) + ", K1, (" + s.out + ")(CX*1)"
+				}
+				return []string{"VMULPD " + tmem(s) + ", " + s.inv + ", " + z0(s), "VCVTPD2PS " + z0(s) + ", " + y0(s), st}
+			}
+		}
+		w.chunks(lb+"s", each(scale(false)), each(scale(true)))
+		w.p("%snext:", lb)
+		if n == 2 {
+			w.ins([]string{"ADDQ $16, BX", "ADDQ $16, R9", "ADDQ $16, R10", "LEAQ (DI)(AX*2), DI", "SUBQ $2, DX", "JMP prow"})
+		}
+	}
+	w.p("done:")
+	w.p("\tVZEROUPPER")
+	w.p("\tRET")
+	w.p("")
+}
+
+// genSubRows writes subRowsAVX512, log_softmax's last step for
+// SoftmaxRows's block: dst row r = float32(float64(x) − ls[r]) over the
+// rows a[offs[r]:][:d], eight at a time, the last chunk masked by K1.
+func (w *writer) genSubRows() {
+	w.p("// func subRowsAVX512(dst, a []float32, offs []int, ls []float64, fullBytes, lastMask, d int)")
+	w.p("TEXT ·subRowsAVX512(SB), NOSPLIT, $0-120")
+	fullBytesArg = "96"
+	w.ins(rowsArgs)
+	w.ins([]string{
+		"MOVQ ls_base+72(FP), R9",
+		"MOVQ lastMask+104(FP), AX",
+		"KMOVW AX, K1",
+		"MOVQ d+112(FP), AX",
+		"SHLQ $2, AX",
+		"TESTQ DX, DX",
+		"JZ done",
+	})
+	w.p("row:")
+	w.ins([]string{
+		"MOVQ (BX), CX",
+		"LEAQ (SI)(CX*4), R8",
+		"VBROADCASTSD (R9), Z9",
+	})
+	sub := []string{"VSUBPD Z9, Z0, Z0", "VCVTPD2PS Z0, Y0"}
+	w.chunks("", cat([]string{"VCVTPS2PD (R8)(CX*1), Z0"}, sub, []string{"VMOVUPS Y0, (DI)(CX*1)"}),
+		cat([]string{"VMOVUPS.Z (R8)(CX*1), K1, Y0", "VCVTPS2PD Y0, Z0"}, sub, []string{"VMOVUPS Y0, K1, (DI)(CX*1)"}))
+	w.rowsEnd("R9")
+}
+
 // arith is one float32 op: load (a, and b for binary ops), op, store,
 // over four YMM (32 elements) per iteration, then one at a time.
 type arith struct {
@@ -673,6 +961,8 @@ func main() {
 		w.genExpSum(true, avx512)
 	}
 	w.genMax()
+	w.genSoftmaxRows()
+	w.genSubRows()
 	for _, a := range ariths {
 		w.genArith(a)
 	}
