@@ -73,6 +73,13 @@ func unary32s(op ir.Op, factor float32, dst, a []float32) bool {
 		for i, x := range a[:len(dst)] {
 			dst[i] = float32(1 / math.Sqrt(float64(x)))
 		}
+	case ir.OpStep:
+		for i, x := range a[:len(dst)] {
+			dst[i] = 0
+			if x > 0 {
+				dst[i] = 1
+			}
+		}
 	default:
 		f := fastUnary32s(op)
 		if f == nil {

@@ -195,3 +195,28 @@ func TestGeluNew32Accuracy(t *testing.T) {
 		t.Errorf("gelu_new(+Inf) = %g, want +Inf", v)
 	}
 }
+
+// The ops unary32s computes inline (abs, reciprocal, rsqrt, step) give
+// exactly the reference's float64 function rounded to float32, on special
+// values and random ones.
+func TestUnary32sInlinedMatchReference(t *testing.T) {
+	xs := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 0.5, -2.5, 1e-40, -1e-40, 3e38, -3e38,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 1000 {
+		xs = append(xs, float32(rng.NormFloat64()*math.Pow(10, float64(rng.IntN(20)-10))))
+	}
+	for _, op := range []ir.Op{ir.OpAbs, ir.OpReciprocal, ir.OpRsqrt, ir.OpStep} {
+		f, _ := interp.UnaryFunc(op)
+		dst := make([]float32, len(xs))
+		if !unary32s(op, 0, dst, xs) {
+			t.Fatalf("%v: no inline kernel", op)
+		}
+		for i, x := range xs {
+			want := float32(f(float64(x)))
+			if math.Float32bits(dst[i]) != math.Float32bits(want) && !(want != want && dst[i] != dst[i]) {
+				t.Errorf("%v(%v) = %v, want %v", op, x, dst[i], want)
+			}
+		}
+	}
+}
