@@ -398,37 +398,43 @@ func lastAxisT[T float](op ir.Op, offs []int, d, sd int, a, o []T) {
 				}
 				o[row] = m
 			default:
-				if a32, ok := any(a).([]float32); ok { // float32 exp (softmax32.go)
-					softmaxRow32(op, a32, p, d, sd, any(o).([]float32)[row*d:row*d+d])
-					continue
-				}
-				m := math.Inf(-1)
-				for i := 0; i < d; i++ {
-					m = max(m, float64(a[p+i*sd]))
-				}
-				s := 0.0
-				dst := o[row*d : row*d+d]
-				for i := range dst {
-					e := math.Exp(float64(a[p+i*sd]) - m)
-					s += e
-					if op == ir.OpSoftmax {
-						dst[i] = T(e)
-					}
-				}
-				if op == ir.OpSoftmax {
-					inv := 1 / s
-					for i := range dst {
-						dst[i] = T(float64(dst[i]) * inv)
-					}
-				} else {
-					ls := m + math.Log(s)
-					for i := range dst {
-						dst[i] = T(float64(a[p+i*sd]) - ls)
-					}
-				}
+				softmaxRowT(op, a, p, d, sd, o[row*d:row*d+d])
 			}
 		}
 	})
+}
+
+// softmaxRowT writes softmax (op OpSoftmax) or log_softmax of one row — d
+// elements of a from p at stride sd — into dst: float32 through
+// softmaxRow32, float64 with math.Exp and math.Log.
+func softmaxRowT[T float](op ir.Op, a []T, p, d, sd int, dst []T) {
+	if a32, ok := any(a).([]float32); ok { // float32 exp (softmax32.go)
+		softmaxRow32(op, a32, p, d, sd, any(dst).([]float32))
+		return
+	}
+	m := math.Inf(-1)
+	for i := 0; i < d; i++ {
+		m = max(m, float64(a[p+i*sd]))
+	}
+	s := 0.0
+	for i := range dst {
+		e := math.Exp(float64(a[p+i*sd]) - m)
+		s += e
+		if op == ir.OpSoftmax {
+			dst[i] = T(e)
+		}
+	}
+	if op == ir.OpSoftmax {
+		inv := 1 / s
+		for i := range dst {
+			dst[i] = T(float64(dst[i]) * inv)
+		}
+	} else {
+		ls := m + math.Log(s)
+		for i := range dst {
+			dst[i] = T(float64(a[p+i*sd]) - ls)
+		}
+	}
 }
 
 // selectView fixes axis at i.

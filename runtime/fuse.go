@@ -41,12 +41,16 @@ const opFused ir.Op = "fused"
 
 // fusedKernel is one region: ops in dependency order, the last the root.
 type fusedKernel struct {
-	shape  []int
-	leaves []fusedLeaf
-	ops    []fusedOp
-	nregs  int   // block-sized registers the ops write (the root writes the result)
-	ids    []int // the original values, in program order (for tests)
-	flops  int64
+	// rowOp, when set (softmax or log_softmax), is applied to each last-axis
+	// row of the region's result, which is then the kernel's result
+	rowOp   ir.Op
+	rowOffs []int // softmaxBlock32's row offsets (float32 rows it blocks)
+	shape   []int
+	leaves  []fusedLeaf
+	ops     []fusedOp
+	nregs   int   // block-sized registers the ops write (the root writes the result)
+	ids     []int // the original values, in program order (for tests)
+	flops   int64
 }
 
 // fusedLeaf is operand `operand` of the fused value seen at the region's
@@ -240,6 +244,23 @@ func fuseProgram(p *ir.Program, dt tensor.DType) (*ir.Program, map[int]*fusedKer
 			members[root] = append(members[root], v.ID)
 		}
 	}
+	// A region whose root only a softmax or log_softmax over its last axis
+	// reads takes that row op too: the rows are computed block by block
+	// and go straight into the softmax, so the region's result is never
+	// written out and read back (an attention's scaled, masked scores).
+	rowOp := map[int]int{} // region root -> the softmax value it feeds
+	for id, root := range region {
+		if id != root || output[id] || len(users[id]) != 1 {
+			continue
+		}
+		u := p.Value(users[id][0])
+		if rowFusible(p, u, dt) && p.Value(id).Shape()[len(u.Shape())-1] > 1 {
+			rowOp[id] = u.ID
+			if members[root] == nil {
+				members[root] = []int{}
+			}
+		}
+	}
 	for id, root := range region {
 		if id == root && members[root] == nil && soloRegion(p, p.Value(id)) {
 			members[root] = []int{}
@@ -252,6 +273,18 @@ func fuseProgram(p *ir.Program, dt tensor.DType) (*ir.Program, map[int]*fusedKer
 	fused := map[int]*ir.Value{}
 	for root, ms := range members {
 		k, fv := buildFused(p, root, ms)
+		if sm, ok := rowOp[root]; ok {
+			// the fused value stands for the softmax, at its place
+			k.rowOp = p.Value(sm).Op
+			if dt == tensor.Float32 {
+				k.rowOffs = rowOffsets(k.rowLen())
+			}
+			k.flops += ir.FLOPsOf(p, p.Value(sm))
+			fv.ID = sm
+			kernels[sm], fused[sm] = k, fv
+			region[root] = sm
+			continue
+		}
 		kernels[root], fused[root] = k, fv
 	}
 	q := &ir.Program{Outputs: p.Outputs, Consts: p.Consts}
@@ -263,6 +296,16 @@ func fuseProgram(p *ir.Program, dt tensor.DType) (*ir.Program, map[int]*fusedKer
 		}
 	}
 	return q, kernels
+}
+
+// rowFusible reports a softmax or log_softmax (over the last axis) whose
+// input a region can compute block by block: float in the run dtype, rank
+// at least 1.
+func rowFusible(p *ir.Program, v *ir.Value, dt tensor.DType) bool {
+	if v.Op != ir.OpSoftmax && v.Op != ir.OpLogSoftmax {
+		return false
+	}
+	return valueDType(v, dt) == dt && len(v.Shape()) > 0 && valueDType(p.Value(v.Operands[0]), dt) == dt
 }
 
 // buildFused makes root's region (members ms) into a kernel and the value

@@ -109,15 +109,19 @@ func fusedRunT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leav
 		return
 	}
 	bs := min(n, fuseBlock)
+	if d := k.rowLen(); d > 0 {
+		bs = max(d, bs/d*d) // whole softmax rows (n is a multiple of d)
+	}
 	per := (n + bs - 1) / bs
 	nl := len(k.leaves)
 	cost := k.cost()
 	parFor(rows*per, bs*cost, func(lo, hi int) {
-		bp, buf := blockBuffers[T](pool, (nl+k.nregs)*bs)
+		bp, buf := blockBuffers[T](pool, (nl+k.nregs+1)*bs)
 		defer pool.Put(bp)
 		slots := make([][]T, nl+k.nregs)
 		offs := make([]int, len(base))
 		so := l.Stride(0)
+		tmp := buf[(nl+k.nregs)*bs:]
 		for u := lo; u < hi; u++ {
 			row, c := u/per, u%per
 			l.Offsets(row, base, offs)
@@ -139,9 +143,38 @@ func fusedRunT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leav
 			for r := range k.nregs {
 				slots[nl+r] = buf[(nl+r)*bs : (nl+r)*bs+m]
 			}
-			applyRegion(k, o[offs[0]+i0*so:], m, slots)
+			applyBlock(k, o[offs[0]+i0*so:], tmp, m, slots)
 		}
 	})
+}
+
+// rowLen is the length of the rows rowOp runs over (the last axis), or 0
+// without a rowOp.
+func (k *fusedKernel) rowLen() int {
+	if k.rowOp == "" {
+		return 0
+	}
+	return k.shape[len(k.shape)-1]
+}
+
+// applyBlock runs the region on one block of m elements into o[:m]; with
+// a rowOp, into tmp first, then the row op from tmp into o, row by row of
+// rowLen (blocks hold whole rows).
+func applyBlock[T float](k *fusedKernel, o, tmp []T, m int, slots [][]T) {
+	if k.rowOp == "" {
+		applyRegion(k, o, m, slots)
+		return
+	}
+	t := tmp[:m]
+	applyRegion(k, t, m, slots)
+	d := k.rowLen()
+	if o32, ok := any(o).([]float32); ok {
+		softmaxBlock32(k.rowOp, o32[:m], any(t).([]float32), d, k.rowOffs)
+		return
+	}
+	for r := 0; r < m; r += d {
+		softmaxRowT(k.rowOp, t, r, d, 1, o[r:r+d])
+	}
 }
 
 // cost is the per-element cost of the region's ops, for parFor.
@@ -217,11 +250,12 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 	bs := per * n
 	units := (rows + per - 1) / per
 	parFor(units, bs*cost, func(lo, hi int) {
-		bp, buf := blockBuffers[T](pool, (nl+k.nregs)*bs)
+		bp, buf := blockBuffers[T](pool, (nl+k.nregs+1)*bs)
 		defer pool.Put(bp)
 		slots := make([][]T, nl+k.nregs)
 		offs := make([]int, len(base))
 		tile := min(period, rows)
+		tmp := buf[(nl+k.nregs)*bs:]
 		for li, d := range leaves {
 			if how[li] == tiled {
 				b := buf[li*bs : (li+1)*bs]
@@ -265,7 +299,7 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 			for r := range k.nregs {
 				slots[nl+r] = buf[(nl+r)*bs : (nl+r)*bs+m]
 			}
-			applyRegion(k, o[offs[0]:], m, slots)
+			applyBlock(k, o[offs[0]:], tmp, m, slots)
 		}
 	})
 }

@@ -125,3 +125,40 @@ func TestFusedShortRowsManyAxes(t *testing.T) {
 		checkFused(rt, elementwiseDAGShaped(seed, tensor.Float64, shape), seed)
 	})
 }
+
+// A region whose root only a softmax or log_softmax reads runs the row op
+// itself, block by block (no softmax value is left in the fused program),
+// with the bits of the unfused kernels, for rows short and long (past the
+// block kernel's 128 and the fused block's 1,024), float32 and float64, on
+// one worker and in parallel.
+func TestFusedSoftmaxRoot(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		a := rapid.IntRange(1, 6).Draw(rt, "a")
+		b := rapid.IntRange(1, 5).Draw(rt, "b")
+		d := rapid.SampledFrom([]int{2, 3, 7, 8, 16, 33, 42, 127, 128, 129, 300, 600, 1100, 2100}).Draw(rt, "d")
+		op := rapid.SampledFrom([]string{"softmax", "log_softmax"}).Draw(rt, "op")
+		mask := rapid.SampledFrom([]string{fmt.Sprintf("%d,%d", b, d), fmt.Sprintf("%d", d), fmt.Sprintf("%d,%d,1", a, b)}).Draw(rt, "mask")
+		src := fmt.Sprintf(`%%0 = input "x" : f32[%d,%d,%d]
+%%1 = input "mask" : f32[%s]
+%%2 = scale 0.25 %%0 : f32[%[1]d,%[2]d,%[3]d]
+%%3 = add %%2 %%1 : f32[%[1]d,%[2]d,%[3]d]
+%%4 = tanh %%3 : f32[%[1]d,%[2]d,%[3]d]
+%%5 = %[5]s %%4 : f32[%[1]d,%[2]d,%[3]d]
+output "y" %%5
+`, a, b, d, mask, op)
+		p, err := ir.Parse("softmax.ir", []byte(src), nil)
+		if err != nil {
+			rt.Fatalf("%v\n%s", err, src)
+		}
+		q, kernels := fuseProgram(p, tensor.Float32)
+		for _, v := range q.Values {
+			if v.Op == ir.OpSoftmax || v.Op == ir.OpLogSoftmax {
+				rt.Fatalf("the %s was not fused\n%s", v.Op, q)
+			}
+		}
+		if len(kernels) != 1 {
+			rt.Fatalf("%d regions, want 1\n%s", len(kernels), q)
+		}
+		checkFused(rt, p, rapid.Uint64().Draw(rt, "seed"))
+	})
+}

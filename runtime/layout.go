@@ -91,6 +91,9 @@ func elementwiseLayout(v *ir.Value, args []*arr) []int {
 // by value: followLayout over each op's operands, leaves as they are,
 // registers as the ops before stored them, multiplying einsums in C order.
 func (k *fusedKernel) regionLayout(args []*arr) []int {
+	if k.rowOp != "" {
+		return nil // a softmax's result is in C order, fused or not
+	}
 	leaves := make([][]int, len(k.leaves))
 	for i, lf := range k.leaves {
 		leaves[i] = k.leafStrides(lf, args)

@@ -77,3 +77,35 @@ func softmaxRows32(op ir.Op, offs []int, d int, a, o []float32) {
 		vec32.SoftmaxRows(o[r0*d:r1*d], a, offs[r0:r1], d, op == ir.OpLogSoftmax)
 	})
 }
+
+// softmaxBlock32 writes the row op (softmax or log_softmax) of the
+// contiguous rows of d in src into dst, as lastAxisT computes them: the
+// block kernel for rows it takes, else softmaxRow32 row by row (the same
+// bits either way). offs is 0, d, 2d, ... for as many rows as the block
+// kernel takes a call (rowOffsets).
+func softmaxBlock32(op ir.Op, dst, src []float32, d int, offs []int) {
+	rows := len(src) / d
+	if len(offs) > 0 {
+		for r0 := 0; r0 < rows; r0 += len(offs) {
+			n := min(len(offs), rows-r0)
+			vec32.SoftmaxRows(dst[r0*d:(r0+n)*d], src[r0*d:], offs[:n], d, op == ir.OpLogSoftmax)
+		}
+		return
+	}
+	for r := 0; r < rows; r++ {
+		softmaxRow32(op, src, r*d, d, 1, dst[r*d:(r+1)*d])
+	}
+}
+
+// rowOffsets is softmaxBlock32's offs for rows of d, or nil when rows of
+// d do not go through the block kernel here.
+func rowOffsets(d int) []int {
+	if d > vec32.RowsMaxD || !vec32.RowsFast() {
+		return nil
+	}
+	offs := make([]int, vec32.RowsPerBlock(d))
+	for r := range offs {
+		offs[r] = r * d
+	}
+	return offs
+}
