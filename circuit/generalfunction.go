@@ -27,8 +27,12 @@ type FunctionSpec struct {
 }
 
 func gelu(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
+// geluNew is GPT-2's gelu_new, ½x(1+tanh u) with u = √(2/π)(x+0.044715x³),
+// computed as the same function x/(1+e^(-2u)): where tanh u ≈ -1 (x ≲ -5.5)
+// 1+tanh u cancels and keeps few correct bits; this keeps them all.
 func geluNew(x float64) float64 {
-	return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
+	u := math.Sqrt(2/math.Pi) * (x + 0.044715*x*x*x)
+	return x / (1 + math.Exp(-2*u))
 }
 func logExpP1(x float64) float64 {
 	if x > 0 {

@@ -34,8 +34,10 @@ var unaryFuncs = map[ir.Op]func(float64) float64{
 		return 0
 	},
 	ir.OpGelu: func(x float64) float64 { return x * gaussianCDF(x) },
+	// ½x(1+tanh u), u = √(2/π)(x+0.044715x³), as the same function
+	// x/(1+e^(-2u)), which does not cancel where tanh u ≈ -1 (x ≲ -5.5)
 	ir.OpGeluNew: func(x float64) float64 {
-		return 0.5 * x * (1 + math.Tanh(sqrt2OverPi*(x+0.044715*x*x*x)))
+		return x / (1 + math.Exp(-2*sqrt2OverPi*(x+0.044715*x*x*x)))
 	},
 	ir.OpSigmoid:    sigmoid,
 	ir.OpTanh:       math.Tanh,
