@@ -532,7 +532,7 @@ func runGemms(x *execState, pl *gemmPlan, oa, ob *gemmOperand, target *arr) erro
 		}
 		return ao, bo, co
 	}
-	small := pl.NB > 1 && M*N*K < 96*96*96
+	small := pl.smallLoop()
 	if small && batchable(x, target.dt) {
 		// One batched call per chunk, in pieces of at most batchFLOPs.
 		per := max(1, batchFLOPs/(2*M*N*max(K, 1)))
@@ -581,6 +581,11 @@ func runGemms(x *execState, pl *gemmPlan, oa, ob *gemmOperand, target *arr) erro
 	}
 	return nil
 }
+
+// smallLoop reports whether the plan is a loop of small GEMMs, which run
+// side by side (parFor) and, on a BLAS that has one, as batched calls;
+// larger ones run one at a time on the BLAS's own parallelism.
+func (pl *gemmPlan) smallLoop() bool { return pl.NB > 1 && pl.M*pl.N*pl.K < 96*96*96 }
 
 // Batching choices that tests force (forcedBatch).
 const (
@@ -695,12 +700,20 @@ var forcedLayout = layoutByCost
 // 8×8×16 about 110, large products about 170 GFLOP/s; BenchmarkSmallGemm
 // and BenchmarkScrubShapes there); BenchmarkGemmLayouts checks the choices
 // it makes. Only its comparisons matter, between layouts of one
-// contraction.
+// contraction. A loop of small GEMMs (smallLoop) runs as batched calls on
+// simd, which pay the call's set-up once per batch: its entries cost
+// gemmBatchedCallNs fixed instead of gemmCallNs (BenchmarkBatched in
+// blas/simd, one thread: 8×8×16 entries 142 -> 90 ns, 8×16×8 96 -> 60;
+// BenchmarkAttentionProducts here, output included: 186 -> 123 ns). Other
+// backends loop and pay gemmCallNs; the plan does not depend on the backend
+// (the schedule's memory estimate plans without one), so there the model
+// favours loops by that difference, which decides only close calls.
 const (
-	gemmCallNs    = 100
-	gemmPackNs    = 0.15
-	gemmResultNs  = 0.1
-	gemmMaddPerNs = 80
+	gemmCallNs        = 100
+	gemmBatchedCallNs = 45
+	gemmPackNs        = 0.15
+	gemmResultNs      = 0.1
+	gemmMaddPerNs     = 80
 	// copyNs is the cost per element of a permuting copy of an operand.
 	copyNs = 1.0
 )
@@ -709,7 +722,11 @@ const (
 // copies. A forced preference makes the preferred kind of layout win.
 func (pl *gemmPlan) layoutCost(force int) float64 {
 	m, n, k := float64(pl.M), float64(pl.N), float64(pl.K)
-	call := gemmCallNs + gemmPackNs*(m*k+k*n) + gemmResultNs*m*n + m*n*k/gemmMaddPerNs
+	fixed := gemmCallNs
+	if pl.smallLoop() {
+		fixed = gemmBatchedCallNs
+	}
+	call := float64(fixed) + gemmPackNs*(m*k+k*n) + gemmResultNs*m*n + m*n*k/gemmMaddPerNs
 	cost := float64(pl.NB)*call + copyNs*float64(pl.copyElems)
 	switch {
 	case force == layoutPreferLoop && !pl.direct, force == layoutPreferBlock && pl.direct:
