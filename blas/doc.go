@@ -20,6 +20,11 @@
 // cmd/remix): the runtime never touches gonum's global, it calls the
 // backend ForRun returns (the installed one, else Select's) directly.
 //
+// A backend may also run batches of same-shaped GEMMs in one call
+// (BatchedFloat32, BatchedFloat64; simd does), each entry bit for bit its
+// single call's result; the runtime uses that for loops of small GEMMs and
+// loops over Sgemm/Dgemm elsewhere.
+//
 // Invariants: a Backend's F32 and F64 compute the same results as gonum's
 // up to floating-point summation order, and panic on bad arguments with
 // gonum's messages. Use is not synchronized with GEMM calls in flight

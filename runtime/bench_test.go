@@ -176,31 +176,65 @@ output "o" %%1
 //
 //	go test ./runtime -run '^$' -bench GemmLayouts -cpu 1
 func BenchmarkGemmLayouts(b *testing.B) {
-	cases := []struct {
-		name, spec string
-		x, y, out  []int
-	}{
+	cases := []einsumCase{
 		{"qkv-1663", "bsk,hdk->bhsd", []int{1663, 8, 64}, []int{4, 16, 64}, []int{1663, 4, 8, 16}},
 		{"qkv-8", "bsk,hdk->bhsd", []int{8, 8, 64}, []int{4, 16, 64}, []int{8, 4, 8, 16}},
 		{"out-1663", "bhsd,hmd->bhsm", []int{1663, 4, 8, 16}, []int{4, 64, 16}, []int{1663, 4, 8, 64}},
 		{"qkv-wide", "bsk,hdk->bhsd", []int{64, 128, 256}, []int{4, 128, 256}, []int{64, 4, 128, 128}},
 	}
-	dims := func(s []int) string { return strings.Trim(strings.Join(strings.Fields(fmt.Sprint(s)), ","), "[]") }
-	defer func(f int) { forcedLayout = f }(forcedLayout)
+	benchEinsums(b, cases, &forcedLayout, []benchMode{{"loop", layoutPreferLoop}, {"block", layoutPreferBlock}, {"cost", layoutByCost}})
+}
+
+// BenchmarkAttentionProducts times the attention products of the
+// transformer scrubs, loops of small GEMMs, float32 on one goroutine, with
+// one GEMM call per loop index (loop) and with one batched call (batched,
+// the default on simd): the heads scrub's q·kᵀ and attn·v (6,652 entries of
+// 8×8×16 and 8×16×8) and day 4b's (9,971 of 42×42×28 and 42×28×42).
+//
+//	go test ./runtime -run '^$' -bench AttentionProducts -cpu 1
+func BenchmarkAttentionProducts(b *testing.B) {
+	cases := []einsumCase{
+		{"heads-qk", "abcd,abed->abce", []int{1663, 4, 8, 16}, []int{1663, 4, 8, 16}, []int{1663, 4, 8, 8}},
+		{"heads-av", "abcd,abde->abce", []int{1663, 4, 8, 8}, []int{1663, 4, 8, 16}, []int{1663, 4, 8, 16}},
+		{"day4b-qk", "abc,adc->abd", []int{9971, 42, 28}, []int{9971, 42, 28}, []int{9971, 42, 42}},
+		{"day4b-av", "abc,acd->abd", []int{9971, 42, 42}, []int{9971, 42, 28}, []int{9971, 42, 28}},
+	}
+	benchEinsums(b, cases, &forcedBatch, []benchMode{{"loop", batchOff}, {"batched", batchAuto}})
+}
+
+// einsumCase is one binary einsum of float32 inputs x and y.
+type einsumCase struct {
+	name, spec string
+	x, y, out  []int
+}
+
+// benchMode is a setting of a forced-choice variable (forcedLayout,
+// forcedBatch) that a benchmark compares.
+type benchMode struct {
+	name  string
+	force int
+}
+
+// benchEinsums times each case under each mode of *force.
+func benchEinsums(b *testing.B, cases []einsumCase, force *int, modes []benchMode) {
+	defer func(f int) { *force = f }(*force)
 	for _, c := range cases {
-		src := fmt.Sprintf("%%0 = input \"x\" : f32[%s]\n%%1 = input \"y\" : f32[%s]\n%%2 = einsum %q %%0 %%1 : f32[%s]\noutput \"o\" %%2\n",
-			dims(c.x), dims(c.y), c.spec, dims(c.out))
-		for _, f := range []struct {
-			name  string
-			force int
-		}{{"loop", layoutPreferLoop}, {"block", layoutPreferBlock}, {"cost", layoutByCost}} {
-			b.Run(c.name+"/"+f.name, func(b *testing.B) {
+		src := einsumSrc(c.spec, "f32", c.x, c.y, c.out)
+		for _, m := range modes {
+			b.Run(c.name+"/"+m.name, func(b *testing.B) {
 				p, in := benchProgram(b, src, map[string][]int{"x": c.x, "y": c.y})
-				forcedLayout = f.force
+				*force = m.force
 				runBench(b, p, in)
 			})
 		}
 	}
+}
+
+// einsumSrc is the IR of one einsum of inputs x and y, output o.
+func einsumSrc(spec, ty string, x, y, out []int) string {
+	dims := func(s []int) string { return strings.Trim(strings.Join(strings.Fields(fmt.Sprint(s)), ","), "[]") }
+	return fmt.Sprintf("%%0 = input \"x\" : %s[%s]\n%%1 = input \"y\" : %s[%s]\n%%2 = einsum %q %%0 %%1 : %s[%s]\noutput \"o\" %%2\n",
+		ty, dims(x), ty, dims(y), spec, ty, dims(out))
 }
 
 // BenchmarkFusedRows times, fused and unfused, float32 on one goroutine:

@@ -7,7 +7,9 @@
 //   - Fast (fast.go, the default) is the optimized executor: binary
 //     contractions as (batched) GEMM, calling the run's own backend (Fast.BLAS, else blas.ForRun) directly,
 //     never gonum's global swap point, in row blocks between which a
-//     canceled run stops (gemm.go);
+//     canceled run stops (gemm.go), a loop of small GEMMs as one batched
+//     call per chunk where the backend has one (blas.BatchedFloat32:
+//     simd), bit for bit the per-GEMM loop's results;
 //     independent values in flight concurrently and large kernels split
 //     across GOMAXPROCS goroutines (iter.go, fastkernels.go); views that never
 //     copy; reference-counted storage released after its last reader and

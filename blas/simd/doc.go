@@ -31,6 +31,12 @@
 // columns use a one-vector variant. A transposed float32 B is packed 8×8
 // blocks at a time by an AVX transpose (transpose_amd64.s).
 //
+// SgemmBatched and DgemmBatched run a batch of same-shaped GEMMs at
+// per-entry offsets (an attention's per-head products) in one call: the
+// path, read modes and workspace are chosen once for the batch, and each
+// entry then runs as Sgemm would run it alone, so its result is Sgemm's
+// bit for bit.
+//
 // Work is split across runtime.GOMAXPROCS goroutines in pieces handed out
 // on demand (the machine may be shared, so a goroutine can stall): row
 // blocks of C, sharing one packed B whose micro-panels are packed by

@@ -233,13 +233,30 @@ func (p problem[T]) parallelColumns(threads, tilesN int) {
 // slice), rows in mc blocks (A block packed once per block, unless A is
 // read in place).
 func (p problem[T]) serial() {
+	ws := p.kn.getWorkspace()
+	defer p.kn.putWorkspace(ws)
+	p.serialIn(ws, p.readModes(ws))
+}
+
+// readModes decides how serial reads A and B (in place or packed) and
+// sizes ws's packed B block; they depend only on the shape, so a batch of
+// same-shaped GEMMs decides once (gemmBatched).
+func (p problem[T]) readModes(ws *workspace[T]) (modes readModes) {
 	kn := p.kn
-	ws := kn.getWorkspace()
-	defer kn.putWorkspace(ws)
 	ncb := min(kn.nc, ceilDiv(p.n, kn.nr)*kn.nr)
 	ws.bp = grow(ws.bp, min(kn.kc, p.k)*ncb)
-	direct := p.direct()
-	inPlaceB := direct && p.inPlaceB()
+	modes.direct = p.direct()
+	modes.inPlaceB = modes.direct && p.inPlaceB()
+	return modes
+}
+
+// readModes says whether serial reads A in place (direct) and B too.
+type readModes struct{ direct, inPlaceB bool }
+
+// serialIn is serial with its workspace and read modes given.
+func (p problem[T]) serialIn(ws *workspace[T], modes readModes) {
+	kn := p.kn
+	direct, inPlaceB := modes.direct, modes.inPlaceB
 	for jc := 0; jc < p.n; jc += kn.nc {
 		nc := min(kn.nc, p.n-jc)
 		for pc := 0; pc < p.k; pc += kn.kc {
