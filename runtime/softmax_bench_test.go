@@ -15,7 +15,7 @@ import (
 //
 //	go test ./runtime -run '^$' -bench SoftmaxShortRows -cpu 1
 func BenchmarkSoftmaxShortRows(b *testing.B) {
-	for _, shape := range [][]int{{1663, 4, 8, 8}, {1000, 8, 42, 42}, {500, 4, 16, 16}} {
+	for _, shape := range [][]int{{1663, 4, 8, 8}, {1000, 8, 42, 42}, {500, 4, 16, 16}, {2000, 32, 256}} {
 		n := 1
 		for _, s := range shape {
 			n *= s

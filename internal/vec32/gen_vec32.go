@@ -28,7 +28,7 @@ const (
 	geluC   = 0.7978845608028654 // vec32.GeluNewC
 	// rowsMaxD is vec32.RowsMaxD: the second row's half of
 	// softmaxRowsAVX512's t starts 8·rowsMaxD bytes in.
-	rowsMaxD = 128
+	rowsMaxD = 256
 )
 
 // consts are the float64 constants, each stored four times (one YMM).

@@ -5,8 +5,10 @@ import "math"
 // RowsMaxD is the longest row SoftmaxRows takes. The block path was
 // measured faster than the per-row kernels up to rows of 256 (vec32's
 // BenchmarkSoftmaxRows, in cache, one thread: 1.4-1.6× at 128, 1.1-1.5×
-// at 256); 128 keeps a clear margin and the stack buffer at 2 KiB.
-const RowsMaxD = 128
+// at 256; and on day 3's [2000,32,256] log_softmax, out of cache, 15.0 ->
+// 12.0 ms, softmax 15.0 -> 14.2 ms, medians of 5 alternating); the stack
+// buffer is then 4 KiB.
+const RowsMaxD = 256
 
 // rowsBlock bounds the rows of one kernel call (its per-row max and sum
 // buffers live on the stack).
