@@ -27,6 +27,7 @@ type FunctionSpec struct {
 }
 
 func gelu(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
+
 // geluNew is GPT-2's gelu_new, ½x(1+tanh u) with u = √(2/π)(x+0.044715x³),
 // computed as the same function x/(1+e^(-2u)): where tanh u ≈ -1 (x ≲ -5.5)
 // 1+tanh u cancels and keeps few correct bits; this keeps them all.

@@ -340,6 +340,7 @@ func BenchmarkEvalWays(b *testing.B) {
 		})
 	}
 }
+
 // BenchmarkUnionBuild: building the heads scrub's union circuits and bindings
 // for new samples, from scratch (fresh) and from the memo another set of
 // samples with the same vector pattern left (memo).
