@@ -554,7 +554,7 @@ func (w *writer) rowsEnd(ptrs ...string) {
 //
 // Every instruction has an EVEX form, so the second row can use Z16-Z31.
 func (w *writer) genSoftmaxRows() {
-	w.p("// func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * 64]float64, fullBytes, lastMask, fullMask, rem, d int)")
+	w.p("// func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * RowsMaxD]float64, fullBytes, lastMask, fullMask, rem, d int)")
 	w.p("TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-168")
 	fullBytesArg = "128"
 	w.ins(rowsArgs)

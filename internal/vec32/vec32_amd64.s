@@ -1593,7 +1593,7 @@ fold:
 	VZEROUPPER
 	RET
 
-// func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * 64]float64, fullBytes, lastMask, fullMask, rem, d int)
+// func softmaxRowsAVX512(dst, a []float32, offs []int, ms, ss []float64, t *[2 * RowsMaxD]float64, fullBytes, lastMask, fullMask, rem, d int)
 TEXT ·softmaxRowsAVX512(SB), NOSPLIT, $0-168
 	MOVQ dst_base+0(FP), DI
 	MOVQ a_base+24(FP), SI
