@@ -172,6 +172,8 @@ func BenchmarkBatched(b *testing.B) {
 		{"heads-av", 6652, 8, 16, 8, blas.NoTrans},
 		{"day4b-qk", 9971, 42, 42, 28, blas.Trans},
 		{"day4b-av", 9971, 42, 28, 42, blas.NoTrans},
+		{"day3-qk", 15696, 32, 32, 16, blas.Trans},
+		{"day3-av", 15696, 32, 16, 32, blas.NoTrans},
 	}
 	impl := New()
 	for _, sh := range shapes {
