@@ -138,8 +138,14 @@ func TestFusedSoftmaxRoot(t *testing.T) {
 		d := rapid.SampledFrom([]int{2, 3, 7, 8, 16, 33, 42, 127, 128, 129, 300, 600, 1100, 2100}).Draw(rt, "d")
 		op := rapid.SampledFrom([]string{"softmax", "log_softmax"}).Draw(rt, "op")
 		mask := rapid.SampledFrom([]string{fmt.Sprintf("%d,%d", b, d), fmt.Sprintf("%d", d), fmt.Sprintf("%d,%d,1", a, b)}).Draw(rt, "mask")
-		src := fmt.Sprintf(`%%0 = input "x" : f32[%d,%d,%d]
-%%1 = input "mask" : f32[%s]
+		// x as given, or a permuted view of a [b,a,d] input
+		permuted := rapid.Bool().Draw(rt, "permuted")
+		x := fmt.Sprintf(`%%0 = input "x" : f32[%d,%d,%d]`, a, b, d)
+		if permuted {
+			x = fmt.Sprintf("%%7 = input \"xt\" : f32[%d,%d,%d]\n%%0 = permute [1,0,2] %%7 : f32[%d,%d,%d]", b, a, d, a, b, d)
+		}
+		src := x + fmt.Sprintf(`
+%%1 = input "mask" : f32[%[4]s]
 %%2 = scale 0.25 %%0 : f32[%[1]d,%[2]d,%[3]d]
 %%3 = add %%2 %%1 : f32[%[1]d,%[2]d,%[3]d]
 %%4 = tanh %%3 : f32[%[1]d,%[2]d,%[3]d]
