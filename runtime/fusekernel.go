@@ -116,7 +116,7 @@ func fusedRunT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leav
 	nl := len(k.leaves)
 	cost := k.cost()
 	parFor(rows*per, bs*cost, func(lo, hi int) {
-		bp, buf := blockBuffers[T](pool, (nl+k.nregs+1)*bs)
+		bp, buf := blockBuffers[T](pool, (nl+k.nregs+k.tmpRegs())*bs)
 		defer pool.Put(bp)
 		slots := make([][]T, nl+k.nregs)
 		offs := make([]int, len(base))
@@ -146,6 +146,15 @@ func fusedRunT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, leav
 			applyBlock(k, o[offs[0]+i0*so:], tmp, m, slots)
 		}
 	})
+}
+
+// tmpRegs is the block buffers applyBlock needs beyond leaves and
+// registers: one for the region's result before its rowOp.
+func (k *fusedKernel) tmpRegs() int {
+	if k.rowOp == "" {
+		return 0
+	}
+	return 1
 }
 
 // rowLen is the length of the rows rowOp runs over (the last axis), or 0
@@ -250,7 +259,7 @@ func fusedRowsT[T float](k *fusedKernel, l *rowloop.Loop, base []int, o []T, lea
 	bs := per * n
 	units := (rows + per - 1) / per
 	parFor(units, bs*cost, func(lo, hi int) {
-		bp, buf := blockBuffers[T](pool, (nl+k.nregs+1)*bs)
+		bp, buf := blockBuffers[T](pool, (nl+k.nregs+k.tmpRegs())*bs)
 		defer pool.Put(bp)
 		slots := make([][]T, nl+k.nregs)
 		offs := make([]int, len(base))
