@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/circopt/circopt/ir"
@@ -18,9 +19,14 @@ import (
 //
 // and likewise for select and gather. Operands that broadcast along an
 // indexed axis (size 1, or missing on the left) are left alone on that axis.
-// The indexed value must have no other use: otherwise it is computed in
-// full anyway and the sliced copy would be extra work. Push-down recurses
-// as long as the operands are themselves single-use.
+// The indexed value must have no other use (equal index ops count as one
+// use): otherwise it is computed in full anyway and the sliced copy would
+// be extra work. Push-down recurses as long as the operands are themselves
+// single-use. A select meeting a select swaps below it when the value
+// beneath is split by selects on one axis (per-head outputs), so that
+// every reader can come to select the same thing:
+//
+//	select(select(x, a0, i0), a, i) -> select(select(x, a', i), a0', i0)
 func pushdown(p *ir.Program, ctx *Context) (*ir.Program, error) {
 	// One sweep pushes each index op through the chain of values it finds
 	// in the input; values that sweep creates (a select pushed into an add
@@ -29,6 +35,10 @@ func pushdown(p *ir.Program, ctx *Context) (*ir.Program, error) {
 }
 
 func pushdownOnce(p *ir.Program) (*ir.Program, error) {
+	// pushed holds, per index op (by sameIndex's key), what the first of
+	// several equal index ops on one value became: the others reuse it
+	// rather than rebuild the chain.
+	pushed := map[string]int{}
 	return rewrite(p, func(r *rewriter, v *ir.Value, ops []int) (int, bool, error) {
 		var ix *indexOp
 		switch v.Op {
@@ -41,12 +51,50 @@ func pushdownOnce(p *ir.Program) (*ir.Program, error) {
 		default:
 			return -1, false, nil
 		}
-		if !r.onlyUser(v.Operands[0], v.ID) || !pushable(r.old.Value(v.Operands[0])) {
+		key := indexKey(v)
+		if id, ok := pushed[key]; ok {
+			return id, true, nil
+		}
+		if !r.onlyIndexedAs(v) || !pushable(r.old.Value(v.Operands[0])) {
 			return -1, false, nil
 		}
 		id, err := r.push(ix, v.Operands[0])
+		if err == nil {
+			pushed[key] = id
+		}
 		return id, err == nil, err
 	})
+}
+
+// onlyIndexedAs reports whether every use of v's operand is an index op
+// equal to v (the same op, attributes and index operand) and the operand
+// is not an output. Push-down itself leaves such twins (a layer norm reads
+// x - mean twice, and both reads get the select); the operand is then
+// needed only where they index it, so pushing one serves them all.
+func (r *rewriter) onlyIndexedAs(v *ir.Value) bool {
+	x := v.Operands[0]
+	if r.old.IsOutput(x) {
+		return false
+	}
+	key := indexKey(v)
+	for _, u := range r.old.Users(x) {
+		uv := r.old.Value(u)
+		if uv.Operands[0] != x || indexKey(uv) != key {
+			return false
+		}
+		for _, o := range uv.Operands[1:] {
+			if o == x {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// indexKey identifies an index op by what it computes: op, attributes,
+// operands. Equal keys are equal values.
+func indexKey(v *ir.Value) string {
+	return fmt.Sprint(v.Op, v.Attrs, v.Operands)
 }
 
 // indexOp is one slice, select or gather to apply.
@@ -61,7 +109,7 @@ func pushable(v *ir.Value) bool {
 	if d, ok := ir.Lookup(v.Op); ok && d.Elementwise {
 		return true
 	}
-	return v.Op == ir.OpPermute || v.Op == ir.OpEinsum || v.Op == ir.OpBroadcast || rowwise(v.Op)
+	return v.Op == ir.OpPermute || v.Op == ir.OpEinsum || v.Op == ir.OpBroadcast || v.Op == ir.OpSelect || rowwise(v.Op)
 }
 
 // rowwise ops compute each row (everything but the last axis of the
@@ -110,6 +158,10 @@ func (r *rewriter) push(ix *indexOp, oldID int) (int, error) {
 	case ir.OpEinsum:
 		if id, ok, err := r.pushEinsum(ix, v); ok || err != nil {
 			return id, err
+		}
+	case ir.OpSelect:
+		if ix.kind == ir.OpSelect && r.splitBySelects(v) {
+			return r.pushSelectSelect(ix, v)
 		}
 	case ir.OpSoftmax, ir.OpLogSoftmax, ir.OpReduceMax, ir.OpReduceMin, ir.OpLastDimSize:
 		if sub, ok := ix.forRows(v.Type.Shape, r.old.Value(v.Operands[0]).Type.Shape); ok {
@@ -257,6 +309,49 @@ func (r *rewriter) pushPermute(ix *indexOp, v *ir.Value) (int, error) {
 		return -1, err
 	}
 	return mkPermute(r.b, s, perm)
+}
+
+// splitBySelects reports whether the select v's operand is read only by
+// selects on v's axis at more than one index (per-head outputs): then
+// swapping ix below v can make every reader select the same thing. When
+// all read one index, v itself is pushed into the operand instead, and ix
+// stays on top (swapping then would swap back on the next sweep).
+func (r *rewriter) splitBySelects(v *ir.Value) bool {
+	x := v.Operands[0]
+	if r.old.IsOutput(x) {
+		return false
+	}
+	axis, index, mixed := v.Attrs.Int("axis"), v.Attrs.Int("index"), false
+	for _, u := range r.old.Users(x) {
+		uv := r.old.Value(u)
+		if uv.Op != ir.OpSelect || uv.Attrs.Int("axis") != axis {
+			return false
+		}
+		mixed = mixed || uv.Attrs.Int("index") != index
+	}
+	return mixed
+}
+
+// pushSelectSelect swaps two selects, ix on the result of v = select(x,
+// a0, i0): ix's axis is x's axis a (a0 does not count), so the pair is
+// select(select(x, a, i), a0 or a0-1, i0). The select on a moves towards
+// x: when x's readers are one select per index of an axis (per-head
+// outputs), each then reads x through the same select on a, and the next
+// sweep pushes it into x.
+func (r *rewriter) pushSelectSelect(ix *indexOp, v *ir.Value) (int, error) {
+	a0, i0 := v.Attrs.Int("axis"), v.Attrs.Int("index")
+	a := ix.axis
+	if a >= a0 {
+		a++
+	}
+	s, err := r.pushOperand(&indexOp{kind: ir.OpSelect, axis: a, index: ix.index}, v.Operands[0], v.ID)
+	if err != nil {
+		return -1, err
+	}
+	if a < a0 {
+		a0--
+	}
+	return mkSelect(r.b, s, a0, i0)
 }
 
 // pushBroadcast indexes the source on the axes it really has.

@@ -274,3 +274,76 @@ output "s" %8
 		t.Errorf("%d consts, want the original's rows 1:3 and row 4\n%s", n, q)
 	}
 }
+
+// A layer norm reads x - mean twice; once a select reaches both reads,
+// the two equal selects are one use, and the next sweep pushes it through
+// the whole norm: only the selected position is normalized.
+func TestPushdownThroughEqualSelects(t *testing.T) {
+	p := parseIR(t, `
+%0 = input "x" : f64[5,8,6]
+%1 = einsum "abc->ab" %0 : f64[5,8]
+%2 = scale -0.16666666666666666 %1 : f64[5,8]
+%3 = einsum "abc,ab->abc" %0 %2 : f64[5,8,6]
+%4 = add %0 %3 : f64[5,8,6]
+%5 = einsum "abc,abc->ab" %4 %4 : f64[5,8]
+%6 = rsqrt %5 : f64[5,8]
+%7 = einsum "abc,ab->abc" %4 %6 : f64[5,8,6]
+%8 = select 1 7 %7 : f64[5,6]
+output "y" %8
+`)
+	q := runPass(t, pushdown, p)
+	for _, v := range q.Values {
+		if v.Op != ir.OpInput && v.Type.NumElements() > 5*6 {
+			t.Fatalf("%v is computed at every position:\n%s", v, q)
+		}
+	}
+	// the equal selects share one pushed chain
+	if countOps(q, ir.OpRsqrt) != 1 || countOps(q, ir.OpEinsum) != 4 {
+		t.Fatalf("pushed twice:\n%s", q)
+	}
+	wantStable(t, pushdown, q)
+}
+
+// Per-head outputs summed after a position select: the select moves below
+// the head selects (which then all read the same position of the
+// einsum), and into the einsum, so one position of every head is computed.
+func TestPushdownSelectBelowHeadSelects(t *testing.T) {
+	p := parseIR(t, `
+%0 = input "z" : f64[5,3,8,4]
+%1 = input "w" : f64[3,4,6]
+%2 = einsum "abcd,bde->abce" %0 %1 : f64[5,3,8,6]
+%3 = select 1 0 %2 : f64[5,8,6]
+%4 = select 1 1 %2 : f64[5,8,6]
+%5 = select 1 2 %2 : f64[5,8,6]
+%6 = add %3 %4 %5 : f64[5,8,6]
+%7 = select 1 7 %6 : f64[5,6]
+output "y" %7
+`)
+	q := runPass(t, pushdown, p)
+	for _, v := range q.Values {
+		if v.Op == ir.OpEinsum && v.Type.NumElements() > 5*3*6 {
+			t.Fatalf("%v is computed at every position:\n%s", v, q)
+		}
+	}
+	wantStable(t, pushdown, q)
+}
+
+// Swapping selects only helps when they split one value by index: a
+// value read by one select, or by selects on different axes, keeps its
+// selects in place.
+func TestPushdownKeepsUnsplitSelects(t *testing.T) {
+	p := parseIR(t, `
+%0 = input "x" : f64[4,5,6]
+%1 = exp %0 : f64[4,5,6]
+%2 = select 1 0 %1 : f64[4,6]
+%3 = select 2 1 %1 : f64[4,5]
+%4 = select 1 3 %2 : f64[4]
+%5 = select 0 2 %3 : f64[5]
+output "a" %4
+output "b" %5
+`)
+	q := runPass(t, pushdown, p)
+	if q.String() != p.String() {
+		t.Fatalf("selects moved:\n%s", q)
+	}
+}
