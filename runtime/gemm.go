@@ -437,7 +437,7 @@ func contract(x *execState, c *contraction, a, b, out *arr) (*arr, error) {
 		case len(c.k) == 0:
 			productInto(c, a, b, out)
 			return out, nil
-		case len(c.m) == 0 && len(c.n) == 0:
+		case len(c.m) == 0 && len(c.n) == 0, shortMatvec(c, a, b):
 			dotInto(c, a, b, out)
 			return out, nil
 		}

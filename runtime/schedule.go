@@ -439,6 +439,9 @@ func (s *simulation) scratch(v *ir.Value, env map[int]*arr, out *arr) int64 {
 			return 0
 		}
 		a, b := *env[v.Operands[0]], *env[v.Operands[1]]
+		if shortMatvec(c, &a, &b) {
+			return 0
+		}
 		a.dt, b.dt = s.dt, s.dt
 		o := *out
 		o.dt = s.dt
