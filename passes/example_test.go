@@ -39,5 +39,5 @@ output "y" %4
 	// %4 = einsum "ab,b->a" %1 %2 : f32[1000]
 	// %5 = einsum "ab,b->a" %3 %4 : f32[5]
 	// output "y" %5
-	// 6 values after 17 passes
+	// 6 values after 18 passes
 }

@@ -53,6 +53,7 @@ var table = []pass{
 	{name: "late index", fn: indexFusion, reason: "batchgather's commuted index ops may stack on others: fuse (and normalise layout ops)"},
 	{name: "addshare", fn: addshare, reason: "a sum reuses an earlier sum of its leading terms (a residual stream's layers): each term read once, the same bits"},
 	{name: "final cse", fn: cse, reason: "fusion and push-down re-create values that already exist; merge them"},
+	{name: "chunk", fn: chunk, reason: "values of a big batch that are computed row by row run in chunks of rows, so their intermediates stay in cache"},
 	{name: "deadcode", fn: deadcode, required: true, reason: "the verifier and the runtime require a program without dead values"},
 }
 
@@ -75,6 +76,7 @@ var constraints = []constraint{
 	{"late cse", "batchgather", "f(x) is found by structure: copies must be merged first"},
 	{"batchgather", "final cse", "it re-creates gathers that may already exist"},
 	{"addfold", "addshare", "prefixes are found among flattened sums"},
+	{"final cse", "chunk", "chunk copies of one value are distinct; merge shared work before copying it per chunk"},
 }
 
 func init() {
