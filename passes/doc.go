@@ -15,7 +15,7 @@
 //
 //	early deadcode  cse  constfold  rearrange  index  pushdown  late cse
 //	addfold  einsum  late constfold  late pushdown  late einsum  batchgather
-//	late index  addshare  final cse  deadcode
+//	late index  addshare  final cse  chunk  deadcode
 //
 // One file per pass:
 //
@@ -25,10 +25,13 @@
 //	rearrange  rearrange.go  permute∘permute, reshape∘reshape, broadcast∘broadcast, identities
 //	index      index.go      slice∘slice, select∘slice, slice of concat, identity slices
 //	pushdown   pushdown.go   slice/select/gather through elementwise, permute, broadcast, einsum,
-//	                         and row-wise ops (softmax, reductions) on rows
+//	                         and row-wise ops (softmax, reductions) on rows; equal index ops on
+//	                         a value are one use; a select swaps below selects that split a value
 //	batchgather batchgather.go f(x[i]) -> f(x)[i] when f is batch-wise and f(x) exists
 //	addfold    addfold.go    flatten sums, merge fills, k equal terms -> scale, drop zeros
 //	addshare   addshare.go   add(a,b,c,d) -> add(add(a,b,c), d) when add(a,b,c) exists
+//	chunk      chunk.go      the row-local part of a big batch (a value of 8 MB or more) in chunks
+//	                         of rows, concatenated where read from outside
 //	einsum     einsum.go     flatten einsum trees (embeddings too), absorb permute/scale/fill,
 //	                         fold a lone user permute into the output, pre-sum private labels,
 //	                         plan (exact DP up to 10 operands), lower
