@@ -126,6 +126,7 @@ type fastRun struct {
 	users     map[int][]int
 	stats     []ValueStat
 	source    map[int]bool
+	arenas    map[int]*storage // in-place concats' buffers, by concat id, once taken
 }
 
 // isSource reports values with no operands that bind or fill storage.
@@ -181,9 +182,14 @@ func (r *fastRun) cost(v *ir.Value, alone bool) (need, scratch int64) {
 	if !alone {
 		scratch = r.scratchOf(v)
 	}
-	if !allocates(v) { // a reshape allocates in its kernel, if it copies
+	switch sl, piece := r.sch.arena[v.ID]; {
+	case !allocates(v): // a reshape allocates in its kernel, if it copies
 		scratch += valueBytes(v, r.dt)
-	} else {
+	case piece: // the first piece takes the whole arena (arena.go)
+		if r.arenas[sl.concat] == nil {
+			need += valueBytes(r.p.Value(sl.concat), r.dt)
+		}
+	case !r.sch.arenaConcat[v.ID]:
 		need += valueBytes(v, r.dt)
 	}
 	return need + scratch, scratch
@@ -386,8 +392,16 @@ func (r *fastRun) launch(d *dispatch, v *ir.Value, scratch int64) func() {
 	for i, o := range v.Operands {
 		args[i] = r.env[o]
 	}
-	var outSt *storage
-	if allocates(v) {
+	var outSt, arena *storage
+	sl, piece := r.sch.arena[v.ID]
+	switch {
+	case !allocates(v):
+	case piece:
+		outSt = r.arenaPiece(v, sl)
+		arena = r.arenas[sl.concat]
+	case r.sch.arenaConcat[v.ID]:
+		outSt = r.arenas[v.ID] // its pieces are written in it
+	default:
 		outSt = r.x.alloc(valueDType(v, r.dt), int(v.Type.NumElements()))
 	}
 	d.running++
@@ -395,6 +409,9 @@ func (r *fastRun) launch(d *dispatch, v *ir.Value, scratch int64) func() {
 	return func() {
 		t0 := time.Now()
 		res, extra, err := r.compute(v, args, outSt)
+		if piece && err == nil {
+			res, extra = r.placePiece(v, res, outSt, arena)
+		}
 		d.done <- completion{v: v, res: res, err: err, dur: time.Since(t0), extra: extra, scratch: scratch}
 	}
 }
@@ -623,6 +640,9 @@ func (r *fastRun) compute(v *ir.Value, args []*arr, outSt *storage) (res *arr, e
 		}
 	}()
 	dt := valueDType(v, r.dt)
+	if r.sch.arenaConcat[v.ID] {
+		return newArr(dt, v.Shape(), outSt), nil, nil // the pieces wrote it
+	}
 	if k := r.sch.fused[v.ID]; k != nil && v.Op == opFused {
 		out := newArr(dt, v.Shape(), outSt)
 		if r.sch.anyLayout[v.ID] {

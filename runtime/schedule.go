@@ -37,6 +37,10 @@ type Schedule struct {
 	// or its fused form (fuse.go) with fused's kernels by root id.
 	prog  *ir.Program
 	fused map[int]*fusedKernel
+	// arena places the pieces of in-place concats (arena.go), by piece id;
+	// arenaConcat marks those concats.
+	arena       map[int]arenaSlot
+	arenaConcat map[int]bool
 }
 
 // ErrOverMemory is what every refusal of a plan over its memory limit
@@ -92,15 +96,19 @@ func fusedSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int, 
 		q, kernels = fuseProgram(p, dt)
 	}
 	any := anyLayout(q)
-	s, err := planSchedule(q, dt, maxMemory, prio, kernels, any)
+	pieces, concats := arenaConcats(q, dt)
+	for id := range pieces {
+		any[id] = false // a piece is written in C order into its rows
+	}
+	s, err := planSchedule(q, dt, maxMemory, prio, kernels, any, pieces, concats)
 	if err != nil {
 		return nil, err
 	}
-	s.prog, s.fused, s.anyLayout = q, kernels, any
+	s.prog, s.fused, s.anyLayout, s.arena, s.arenaConcat = q, kernels, any, pieces, concats
 	return s, nil
 }
 
-func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int, fused map[int]*fusedKernel, any map[int]bool) (*Schedule, error) {
+func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int, fused map[int]*fusedKernel, any map[int]bool, pieces map[int]arenaSlot, concats map[int]bool) (*Schedule, error) {
 	live := p.Live()
 	var ids []int
 	if len(prio) > 0 {
@@ -146,6 +154,10 @@ func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int, f
 	}
 	sim := newSimulation(p, dt, ids)
 	sim.fused, sim.anyLayout = fused, any
+	if len(pieces) > 0 {
+		dropArenas(pieces, concats, sim.layouts(ids))
+	}
+	sim.arena, sim.arenaConcat = pieces, concats
 	peak, ahead := sim.profile(ids)
 	s := &Schedule{Order: ids, PeakBytes: peak, ahead: ahead}
 	if maxMemory <= 0 || peak <= maxMemory {
@@ -153,7 +165,7 @@ func planSchedule(p *ir.Program, dt tensor.DType, maxMemory int64, prio []int, f
 	}
 	g := sim.greedy(ids)
 	gsim := newSimulation(p, dt, ids)
-	gsim.fused, gsim.anyLayout = fused, any
+	gsim.fused, gsim.anyLayout, gsim.arena, gsim.arenaConcat = fused, any, pieces, concats
 	gp, gahead := gsim.profile(g)
 	if gp < peak {
 		s = &Schedule{Order: g, PeakBytes: gp, Reordered: true, ahead: gahead}
@@ -190,6 +202,10 @@ type simulation struct {
 	ids       []int
 	uses      map[int]int // operand slots + outputs reading each value
 	users     map[int][]int
+	// in-place concats (arena.go): the first piece counts the concat's
+	// bytes, the others none; the concat is a view of that piece's buffer
+	arena       map[int]arenaSlot
+	arenaConcat map[int]bool
 }
 
 type simStorage struct {
@@ -229,6 +245,18 @@ func (s *simulation) step(v *ir.Value, env map[int]*arr, st map[int]*simStorage)
 	case ir.OpScalar, ir.OpLastDimSize:
 		one := shapeOnly(nil)
 		return one.broadcastTo(v.Shape()), &simStorage{bytes: int64(valueDType(v, s.dt).Size())}
+	}
+	if sl, ok := s.arena[v.ID]; ok {
+		c := s.p.Value(sl.concat)
+		for _, o := range c.Operands {
+			if env[o] != nil {
+				return s.laidOut(v, env), nil // the arena is taken: a view of it
+			}
+		}
+		return s.laidOut(v, env), &simStorage{bytes: valueBytes(c, s.dt)}
+	}
+	if s.arenaConcat[v.ID] {
+		return shapeOnly(v.Shape()), nil
 	}
 	var a *arr
 	if len(v.Operands) > 0 {
@@ -318,7 +346,7 @@ func (s *simulation) profile(order []int) (int64, []int64) {
 		a, st := s.step(v, env, root)
 		steps[i] = live
 		if st == nil {
-			st = root[v.Operands[0]]
+			st = s.viewRoot(v, root)
 			st.refs++
 		} else {
 			st.refs = 1
@@ -349,6 +377,35 @@ func (s *simulation) profile(order []int) (int64, []int64) {
 		steps[i] = max(steps[i], steps[i+1])
 	}
 	return peak, steps
+}
+
+// viewRoot is the storage a view v shares: its operand's, or for an
+// in-place concat the arena (the piece that counted its bytes).
+func (s *simulation) viewRoot(v *ir.Value, root map[int]*simStorage) *simStorage {
+	c := v
+	if sl, ok := s.arena[v.ID]; ok {
+		c = s.p.Value(sl.concat)
+	}
+	if c != v || s.arenaConcat[v.ID] {
+		for _, o := range c.Operands { // the piece that took the arena
+			if st := root[o]; st != nil && o != v.ID {
+				return st
+			}
+		}
+	}
+	return root[v.Operands[0]]
+}
+
+// layouts replays ids for the arrays alone: each value laid out as the
+// executor lays it out.
+func (s *simulation) layouts(ids []int) map[int]*arr {
+	env := map[int]*arr{}
+	for _, id := range ids {
+		v := s.p.Value(id)
+		a, _ := s.step(v, env, nil)
+		env[id] = a
+	}
+	return env
 }
 
 // greedy builds a memory-aware topological order: among ready values, the
@@ -405,7 +462,7 @@ func (s *simulation) greedy(ids []int) []int {
 		v := s.p.Value(id)
 		a, st := s.step(v, env, root)
 		if st == nil {
-			st = root[v.Operands[0]]
+			st = s.viewRoot(v, root)
 			st.refs++
 		} else {
 			st.refs = 1
