@@ -18,7 +18,8 @@ import (
 // of size B) is computed from row i of its batched operands and all of its
 // other operands (weights, broadcast along the batch): elementwise ops,
 // einsums whose first output label is the first label of every operand
-// that has it, row-wise ops, sums, permutes, reshapes, slices, selects,
+// that has it (and whose weights are at most a chunk's size: each chunk
+// packs them again), row-wise ops, sums, permutes, reshapes, slices, selects,
 // concats and scatters that keep axis 0 whole, gathers on other axes and
 // gathers along axis 0 (their index is the batched operand, their data a
 // weight). The region is the row-local values that depend on no value
@@ -174,6 +175,12 @@ func rowLocal(p *ir.Program, v *ir.Value, b int) ([]bool, bool) {
 		for o, in := range sp.In {
 			switch i := slices.Index(in, l); {
 			case i < 0:
+				// Each chunk's GEMM packs the weight again: worth it for
+				// small weights only (GPT-2's 150 MB unembedding, packed per
+				// chunk of one sequence, doubled its forward time).
+				if p.Value(v.Operands[o]).Type.Bytes() > chunkTune.chunkBytes {
+					return nil, false
+				}
 			case i > 0 || slices.Contains(in[1:], l):
 				return nil, false
 			default:

@@ -158,3 +158,24 @@ func TestPropertyChunk(t *testing.T) {
 		t.Errorf("chunk changed only %d of %d random programs", changed, numRandomPrograms)
 	}
 }
+
+// A contraction with a weight bigger than a chunk is not chunked: every
+// chunk would pack the weight again.
+func TestChunkLeavesBigWeights(t *testing.T) {
+	tuneChunks(t, 1024, 1024)
+	p := parseIR(t, `
+%0 = input "x" : f64[64,8]
+%1 = input "w" : f64[8,8]
+%2 = einsum "ab,bc->ac" %0 %1 : f64[64,8]
+%3 = input "big" : f64[8,64]
+%4 = einsum "ab,bc->ac" %0 %3 : f64[64,64]
+output "small" %2
+output "big" %4
+`)
+	if _, ok := rowLocal(p, p.Value(2), 64); !ok {
+		t.Errorf("%v: a 512-byte weight made it not row-local", p.Value(2))
+	}
+	if _, ok := rowLocal(p, p.Value(4), 64); ok {
+		t.Errorf("%v: row-local with a 4 KB weight (chunks of 1 KB)", p.Value(4))
+	}
+}
