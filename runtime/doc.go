@@ -12,7 +12,8 @@
 //     simd), bit for bit the per-GEMM loop's results;
 //     independent values in flight concurrently and large kernels split
 //     across GOMAXPROCS goroutines (iter.go, fastkernels.go); views that never
-//     copy; reference-counted storage released after its last reader and
+//     copy; concats along axis 0 of computed values written in place, each
+//     piece's kernel writing its rows (arena.go); reference-counted storage released after its last reader and
 //     reused, within a run and by later runs up to the largest set of buffers
 //     one run took (memory.go; FreeBuffers); a memory schedule that predicts the peak, reorders
 //     under a MaxMemory limit or refuses before running (schedule.go);
