@@ -70,9 +70,9 @@ var chunkTune = struct{ minBytes, chunkBytes int64 }{chunkMinBytes, chunkBytes}
 // chunkBatch picks the batch size (not in done) whose region holds the
 // most bytes, if some region value reaches chunkTune.minBytes.
 func chunkBatch(p *ir.Program, done map[int]bool) (int, bool) {
-	sizes := map[int]bool{}
+	sizes := map[int]bool{} // leading sizes of values big enough to qualify
 	for _, v := range p.Values {
-		if len(v.Type.Shape) > 0 && v.Type.Shape[0] > 1 && !done[v.Type.Shape[0]] {
+		if len(v.Type.Shape) > 0 && v.Type.Shape[0] > 1 && !done[v.Type.Shape[0]] && v.Type.Bytes() >= chunkTune.minBytes {
 			sizes[v.Type.Shape[0]] = true
 		}
 	}
