@@ -40,7 +40,7 @@ func arenaConcats(q *ir.Program, dt tensor.DType) (map[int]arenaSlot, map[int]bo
 		ok := true
 		for i, o := range v.Operands {
 			ov := q.Value(o)
-			ok = ok && !slices.Contains(v.Operands[:i], o) && !q.IsOutput(o) && !arenaPiece(pieces, o) &&
+			ok = ok && !slices.Contains(v.Operands[:i], o) && !q.IsOutput(o) && !isPiece(pieces, o) &&
 				valueDType(ov, dt) == dt && writesOwnBuffer(ov)
 		}
 		if !ok {
@@ -56,7 +56,9 @@ func arenaConcats(q *ir.Program, dt tensor.DType) (map[int]arenaSlot, map[int]bo
 	return pieces, concats
 }
 
-func arenaPiece(pieces map[int]arenaSlot, id int) bool {
+// isPiece reports whether id is already a piece of some concat (a value
+// writes one buffer).
+func isPiece(pieces map[int]arenaSlot, id int) bool {
 	_, ok := pieces[id]
 	return ok
 }
