@@ -62,10 +62,10 @@ func dotInto(c *contraction, a, b, out *arr) {
 }
 
 // shortMatvec reports whether c is a batched matrix-vector product over a
-// short sum (one operand keeps no label of its own, at most dotMaxK summed
-// elements; size-1 labels count as none): dotInto's row dots beat a GEMM per batch entry there, which
-// is all call overhead at these sizes (attention of one query position
-// over its keys).
+// short sum (one operand keeps no label of its own, size-1 labels counting
+// as none; at most dotMaxK summed elements): dotInto's row dots beat a GEMM
+// per batch entry there, which is all call overhead at these sizes
+// (attention of one query position over its keys).
 func shortMatvec(c *contraction, a, b *arr) bool {
 	if len(c.batch) == 0 {
 		return false
