@@ -35,7 +35,7 @@ func pushdown(p *ir.Program, ctx *Context) (*ir.Program, error) {
 }
 
 func pushdownOnce(p *ir.Program) (*ir.Program, error) {
-	// pushed holds, per index op (by sameIndex's key), what the first of
+	// pushed holds, per index op (by indexKey), what the first of
 	// several equal index ops on one value became: the others reuse it
 	// rather than rebuild the chain.
 	pushed := map[string]int{}
