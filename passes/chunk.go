@@ -78,7 +78,7 @@ func chunkBatch(p *ir.Program, done map[int]bool) (int, bool) {
 	}
 	best, bestBytes := 0, int64(0)
 	for _, b := range slices.Sorted(maps.Keys(sizes)) {
-		region := chunkMembers(p, b)
+		region, _ := chunkMembers(p, b)
 		var total, biggest int64
 		for _, v := range p.Values {
 			if region[v.ID] && !isView(v.Op) {
@@ -105,9 +105,10 @@ func isView(op ir.Op) bool {
 }
 
 // chunkMembers is the region for batch size b: row-local values that
-// depend on nothing computed from the region outside it.
-func chunkMembers(p *ir.Program, b int) map[int]bool {
-	region := map[int]bool{}
+// depend on nothing computed from the region outside it, and for each
+// which operands it reads row by row (rowLocal).
+func chunkMembers(p *ir.Program, b int) (map[int]bool, map[int][]bool) {
+	region, batchedOf := map[int]bool{}, map[int][]bool{}
 	after := map[int]bool{} // outside the region, computed from it
 	for _, v := range p.Values {
 		batched, local := rowLocal(p, v, b)
@@ -121,12 +122,12 @@ func chunkMembers(p *ir.Program, b int) map[int]bool {
 		}
 		switch {
 		case local && !blocked:
-			region[v.ID] = true
+			region[v.ID], batchedOf[v.ID] = true, batched
 		case reads:
 			after[v.ID] = true
 		}
 	}
-	return region
+	return region, batchedOf
 }
 
 // rowLocal reports whether v is row-local for batch size b and which of
@@ -249,7 +250,7 @@ func rowLocal(p *ir.Program, v *ir.Value, b int) ([]bool, bool) {
 // computing the whole region on its rows, then the concats of region
 // values read from outside, then the rest.
 func chunkRegion(p *ir.Program, b int) (*ir.Program, error) {
-	region := chunkMembers(p, b)
+	region, batchedOf := chunkMembers(p, b)
 	var rowBytes int64
 	for _, v := range p.Values {
 		if region[v.ID] {
@@ -258,7 +259,7 @@ func chunkRegion(p *ir.Program, b int) (*ir.Program, error) {
 	}
 	rows := int(max(1, chunkTune.chunkBytes/max(rowBytes, 1)))
 	rows = max(rows, (b+chunkMaxChunks-1)/chunkMaxChunks) // a bounded program, however big the batch
-	if r, ok := earlierChunks(p, region, b); ok {
+	if r, ok := earlierChunks(p, region, batchedOf); ok {
 		rows = r // read an earlier round's chunks as they are, not through a concat
 	}
 	if rows >= b {
@@ -312,7 +313,7 @@ func chunkRegion(p *ir.Program, b int) (*ir.Program, error) {
 			if !region[v.ID] {
 				continue
 			}
-			batched, _ := rowLocal(p, v, b)
+			batched := batchedOf[v.ID]
 			ops := make([]int, len(v.Operands))
 			for i, o := range v.Operands {
 				var err error
@@ -382,12 +383,12 @@ func chunkRegion(p *ir.Program, b int) (*ir.Program, error) {
 // earlierChunks finds the rows of an earlier round's chunks among what the
 // region reads row by row: a concat along axis 0 of pieces of one size
 // (the last one smaller or equal).
-func earlierChunks(p *ir.Program, region map[int]bool, b int) (int, bool) {
+func earlierChunks(p *ir.Program, region map[int]bool, batchedOf map[int][]bool) (int, bool) {
 	for _, v := range p.Values {
 		if !region[v.ID] {
 			continue
 		}
-		batched, _ := rowLocal(p, v, b)
+		batched := batchedOf[v.ID]
 		for i, o := range v.Operands {
 			c := p.Value(o)
 			if !batched[i] || region[o] || c.Op != ir.OpConcat || c.Attrs.Int("axis") != 0 || len(c.Operands) < 2 {
