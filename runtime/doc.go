@@ -10,8 +10,9 @@
 //     canceled run stops (gemm.go), a loop of small GEMMs as one batched
 //     call per chunk where the backend has one (blas.BatchedFloat32:
 //     simd), bit for bit the per-GEMM loop's results;
-//     independent values in flight concurrently and large kernels split
-//     across GOMAXPROCS goroutines (iter.go, fastkernels.go); views that never
+//     independent values in flight concurrently and kernels of more than
+//     a few thousand elements split across the caller and internal/gang's
+//     helpers, which stay awake between kernels (iter.go, fastkernels.go); views that never
 //     copy; concats along axis 0 of computed values written in place, each
 //     piece's kernel writing its rows (arena.go); reference-counted storage released after its last reader and
 //     reused, within a run and by later runs up to the largest set of buffers

@@ -1,12 +1,10 @@
 package runtime
 
 import (
-	goruntime "runtime"
-	"sync"
-	"sync/atomic"
-
+	"github.com/circopt/circopt/internal/gang"
 	"github.com/circopt/circopt/internal/rowloop"
 	"github.com/circopt/circopt/tensor"
+	goruntime "runtime"
 )
 
 // Kernels walk their operands with rowloop.Loop (coalesced axes,
@@ -14,7 +12,7 @@ import (
 
 // parallelGrain is the number of elements below which splitting a kernel
 // across goroutines costs more than it saves.
-const parallelGrain = 1 << 15
+const parallelGrain = 1 << 12
 
 // workers is the number of goroutines a kernel may use: GOMAXPROCS.
 func workers() int { return max(1, goruntime.GOMAXPROCS(0)) }
@@ -25,10 +23,10 @@ func workers() int { return max(1, goruntime.GOMAXPROCS(0)) }
 const chunksPerWorker = 4
 
 // parFor runs f over [0,n) in contiguous chunks, in parallel when the total
-// work (n items of cost elements each) is large enough. The caller works
-// too, taking chunks from the same counter as the goroutines it starts, so
-// a split never waits for a goroutine that has yet to run. Chunk boundaries
-// depend only on n and the worker count, so results are deterministic.
+// work (n items of cost elements each) is large enough: on the caller and
+// gang's helpers, which take chunks from one counter, so a split never
+// waits for a helper that has yet to wake. Chunk boundaries depend only on
+// n and the worker count, so results are deterministic.
 func parFor(n, cost int, f func(lo, hi int)) {
 	w := workers()
 	if n <= 1 || w == 1 || n*max(cost, 1) < 2*parallelGrain {
@@ -40,35 +38,10 @@ func parFor(n, cost int, f func(lo, hi int)) {
 		f(0, n)
 		return
 	}
-	var next atomic.Int64
-	var pmu sync.Mutex
-	var perr any
-	work := func() {
-		defer func() {
-			if r := recover(); r != nil {
-				pmu.Lock()
-				perr = r
-				pmu.Unlock()
-			}
-		}()
-		for {
-			c := int(next.Add(1) - 1)
-			if c >= chunks {
-				return
-			}
-			lo, hi := rowloop.SplitRange(0, n, chunks, c)
-			f(lo, hi)
-		}
-	}
-	var wg sync.WaitGroup
-	for range min(w, chunks) - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
-	if perr != nil {
-		panic(perr) // re-raised on the calling goroutine, where the executor recovers it
-	}
+	gang.For(chunks, func(c int) {
+		lo, hi := rowloop.SplitRange(0, n, chunks, c)
+		f(lo, hi)
+	})
 }
 
 // copyInto copies src (any strides) into dst (same shape).

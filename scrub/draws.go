@@ -3,7 +3,8 @@ package scrub
 import (
 	"math/bits"
 	"runtime"
-	"sync"
+
+	"github.com/circopt/circopt/internal/gang"
 )
 
 // Draws is a counter-based random stream: its k-th number is a pure
@@ -101,22 +102,18 @@ const parallelDraws = 8192
 // the split never changes a result.
 func splitDraws(n int, f func(lo, hi int)) { splitWork(n, parallelDraws/2, f) }
 
-// splitWork runs f over [0, n) in at most GOMAXPROCS contiguous parts of
-// at least least positions each.
+// splitWork runs f over [0, n) in contiguous parts of at least least
+// positions each, at most chunksPerWorker per GOMAXPROCS, on the caller
+// and gang's helpers.
 func splitWork(n, least int, f func(lo, hi int)) {
-	parts := min(runtime.GOMAXPROCS(0), n/least)
+	parts := min(chunksPerWorker*runtime.GOMAXPROCS(0), n/least)
 	if parts <= 1 {
 		f(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	for i := range parts {
-		lo, hi := n*i/parts, n*(i+1)/parts
-		if i == parts-1 {
-			f(lo, hi)
-			break
-		}
-		wg.Go(func() { f(lo, hi) })
-	}
-	wg.Wait()
+	gang.For(parts, func(i int) { f(n*i/parts, n*(i+1)/parts) })
 }
+
+// chunksPerWorker is how many parts splitWork cuts per goroutine: parts
+// are handed out on demand, so a helper that wakes late takes fewer.
+const chunksPerWorker = 4
