@@ -63,9 +63,11 @@ func runParen(ctx context.Context, loss circuit.Circuit, ds *scrub.Dataset, exps
 	}
 	return jobs, rs, nil
 }
+
 func parenRow(e ParenExperiment, r *scrub.Result) ParenRow {
 	right := 0
-	for _, v := range r.ScrubbedValues {
+	_, scrubbed, _ := r.Values()
+	for _, v := range scrubbed {
 		if v < math.Ln2 {
 			right++
 		}

@@ -523,8 +523,17 @@ type Result struct {
 	Scrubbed      Summary `json:"scrubbed"`
 	Random        Summary `json:"random"`
 	LossRecovered float64 `json:"loss_recovered"`
-	// Per-sample values, in reference order.
-	OriginalValues, ScrubbedValues, RandomValues []float64 `json:"-"`
+	// values are the root per sample on the original, scrubbed and random
+	// inputs, as the run computed them (float32 by default): Values
+	// converts them on demand, so a scrub that only needs the summaries
+	// allocates no per-sample float64s.
+	values [3]*tensor.Tensor
+}
+
+// Values is the root per sample on the original, scrubbed and random
+// inputs, in reference order, as new slices.
+func (r *Result) Values() (original, scrubbed, random []float64) {
+	return r.values[0].Float64s(), r.values[1].Float64s(), r.values[2].Float64s()
 }
 
 // RunOptions configure Run.

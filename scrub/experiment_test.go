@@ -260,9 +260,11 @@ func TestRunMatchesNaiveAndIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range fast.ScrubbedValues {
-		if math.Abs(fast.ScrubbedValues[i]-naive.ScrubbedValues[i]) > 1e-9 || math.Abs(fast.RandomValues[i]-naive.RandomValues[i]) > 1e-9 {
-			t.Fatalf("sample %d: compiled %g/%g, naive %g/%g", i, fast.ScrubbedValues[i], fast.RandomValues[i], naive.ScrubbedValues[i], naive.RandomValues[i])
+	_, fastS, fastR := fast.Values()
+	_, naiveS, naiveR := naive.Values()
+	for i := range fastS {
+		if math.Abs(fastS[i]-naiveS[i]) > 1e-9 || math.Abs(fastR[i]-naiveR[i]) > 1e-9 {
+			t.Fatalf("sample %d: compiled %g/%g, naive %g/%g", i, fastS[i], fastR[i], naiveS[i], naiveR[i])
 		}
 	}
 	if fast.Original.Mean != 0 {
@@ -372,11 +374,12 @@ func reusePlan(t *testing.T, model circuit.Circuit, ds *Dataset, corr *Correspon
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range want.ScrubbedValues {
-		if last.ScrubbedValues[i] != want.ScrubbedValues[i] || last.RandomValues[i] != want.RandomValues[i] || last.OriginalValues[i] != want.OriginalValues[i] {
+	lastO, lastS, lastR := last.Values()
+	wantO, wantS, wantR := want.Values()
+	for i := range wantS {
+		if lastS[i] != wantS[i] || lastR[i] != wantR[i] || lastO[i] != wantO[i] {
 			t.Fatalf("sample %d: reused plan gives %g/%g/%g, a fresh one %g/%g/%g", i,
-				last.OriginalValues[i], last.ScrubbedValues[i], last.RandomValues[i],
-				want.OriginalValues[i], want.ScrubbedValues[i], want.RandomValues[i])
+				lastO[i], lastS[i], lastR[i], wantO[i], wantS[i], wantR[i])
 		}
 	}
 	s, _ = ex.Sample(50, 0)

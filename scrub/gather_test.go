@@ -95,8 +95,10 @@ func TestColumnarGathersKeepTheNumbers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, w := range want.ScrubbedValues {
-			for _, pair := range [][2]float64{{got.OriginalValues[i], want.OriginalValues[i]}, {got.ScrubbedValues[i], w}, {got.RandomValues[i], want.RandomValues[i]}} {
+		gotO, gotS, gotR := got.Values()
+		wantO, wantS, wantR := want.Values()
+		for i, w := range wantS {
+			for _, pair := range [][2]float64{{gotO[i], wantO[i]}, {gotS[i], w}, {gotR[i], wantR[i]}} {
 				if math.Abs(pair[0]-pair[1]) > 1e-5*max(1, math.Abs(pair[1])) {
 					t.Fatalf("naive %v, sample %d: float32 %g, float64 %g", naive, i, pair[0], pair[1])
 				}

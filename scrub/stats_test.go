@@ -32,7 +32,7 @@ func TestSummarize(t *testing.T) {
 			t.Errorf("n %d: got %+v, want mean %g stderr %g", n, got, mean, want)
 		}
 	}
-	if s := summarize(nil); !math.IsNaN(s.Mean) {
+	if s := summarize[float64](nil); !math.IsNaN(s.Mean) {
 		t.Errorf("empty: %+v", s)
 	}
 }

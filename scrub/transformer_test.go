@@ -204,9 +204,10 @@ func TestTransformerHeadsHypothesis(t *testing.T) {
 		if moved < len(ss[seed].Ref)/2 {
 			t.Fatalf("seed %d: only %d of %d head data differ from the reference: the test would not see a wrong datum", seed, moved, len(ss[seed].Ref))
 		}
-		for i, o := range r.OriginalValues {
-			if d := math.Abs(r.ScrubbedValues[i] - o); d > 1e-9*math.Max(1, math.Abs(o)) {
-				t.Fatalf("seed %d, example %d: identical interpretation gives loss %g, original %g", seed, i, r.ScrubbedValues[i], o)
+		origs, scrubbed, _ := r.Values()
+		for i, o := range origs {
+			if d := math.Abs(scrubbed[i] - o); d > 1e-9*math.Max(1, math.Abs(o)) {
+				t.Fatalf("seed %d, example %d: identical interpretation gives loss %g, original %g", seed, i, scrubbed[i], o)
 			}
 		}
 	}

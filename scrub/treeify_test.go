@@ -213,9 +213,10 @@ func TestDay4aHypothesesRun(t *testing.T) {
 		if filepath.Base(f) != "shuffled_labels.json" {
 			continue
 		}
-		for i, v := range r.ScrubbedValues {
-			if s.Datum["y'"][i] == s.Ref[i] && v != r.OriginalValues[i] {
-				t.Errorf("example %d kept its label but scrubbed %g != original %g", i, v, r.OriginalValues[i])
+		origs, scrubbed, _ := r.Values()
+		for i, v := range scrubbed {
+			if s.Datum["y'"][i] == s.Ref[i] && v != origs[i] {
+				t.Errorf("example %d kept its label but scrubbed %g != original %g", i, v, origs[i])
 			}
 		}
 	}

@@ -77,11 +77,10 @@ func RunMany(ctx context.Context, jobs []Job, opts RunOptions) ([]*Result, error
 
 // newResult summarizes a scrub's original, scrubbed and random values.
 func newResult(s *Samples, vals []*tensor.Tensor) *Result {
-	r := &Result{N: len(s.Ref), Seed: s.Seed,
-		OriginalValues: vals[0].Float64s(), ScrubbedValues: vals[1].Float64s(), RandomValues: vals[2].Float64s()}
-	r.Original = summarize(r.OriginalValues)
-	r.Scrubbed = summarize(r.ScrubbedValues)
-	r.Random = summarize(r.RandomValues)
+	r := &Result{N: len(s.Ref), Seed: s.Seed, values: [3]*tensor.Tensor{vals[0], vals[1], vals[2]}}
+	r.Original = summarizeTensor(vals[0])
+	r.Scrubbed = summarizeTensor(vals[1])
+	r.Random = summarizeTensor(vals[2])
 	r.LossRecovered = (r.Random.Mean - r.Scrubbed.Mean) / (r.Random.Mean - r.Original.Mean)
 	return r
 }

@@ -46,10 +46,12 @@ func closeValues(a, b []float64, tol float64) (int, bool) {
 // sameResult reports where got differs from want, example by example.
 func sameResult(t *testing.T, what string, got, want *Result, tol float64) {
 	t.Helper()
+	gotO, gotS, gotR := got.Values()
+	wantO, wantS, wantR := want.Values()
 	for _, c := range []struct {
 		what      string
 		got, want []float64
-	}{{"original", got.OriginalValues, want.OriginalValues}, {"scrubbed", got.ScrubbedValues, want.ScrubbedValues}, {"random", got.RandomValues, want.RandomValues}} {
+	}{{"original", gotO, wantO}, {"scrubbed", gotS, wantS}, {"random", gotR, wantR}} {
 		if at, ok := closeValues(c.got, c.want, tol); !ok {
 			t.Errorf("%s, %s: example %d differs", what, c.what, at)
 		}
@@ -328,7 +330,9 @@ func TestUnionMemoMatchesFresh(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, pair := range [][2][]float64{{got.OriginalValues, want.OriginalValues}, {got.ScrubbedValues, want.ScrubbedValues}, {got.RandomValues, want.RandomValues}} {
+			gotO, gotS, gotR := got.Values()
+			wantO, wantS, wantR := want.Values()
+			for i, pair := range [][2][]float64{{gotO, wantO}, {gotS, wantS}, {gotR, wantR}} {
 				if !slices.Equal(pair[0], pair[1]) {
 					t.Fatalf("seed %d %v: values %d differ from a fresh experiment's", seed, dt, i)
 				}
