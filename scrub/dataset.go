@@ -336,9 +336,6 @@ func gather[T float32 | float64](d *Dataset, name string, out, vals []T, idx []i
 	return nil
 }
 
-// gatherPart is the fewest elements a goroutine of a gather copies.
-const gatherPart = 1 << 13
-
 // gatherRows copies the rows of vals (row elements each) at idx into out
 // and returns -1, or stops at the first index out of range and returns
 // its position. The range check is also the bounds check the copy needs.

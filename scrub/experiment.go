@@ -312,6 +312,8 @@ func (e *Experiment) Build(s *Samples) (*Batch, error) {
 type shaped struct {
 	original, scrubbed, random circuit.Circuit
 	plans                      map[planKey]*circopt.Plan
+	// unread are the gathers no circuit reads (gatherAll skips them)
+	unread map[string]bool
 }
 
 type planKey struct {
@@ -336,6 +338,16 @@ func (e *Experiment) build(s *Samples, dt tensor.DType, pooled bool) (*shaped, *
 	e.mu.Lock()
 	sh := e.shapes[key]
 	e.mu.Unlock()
+	if g.pooled {
+		var skip map[string]bool
+		if sh != nil {
+			skip = sh.unread
+		}
+		if err := g.gatherAll(skip); err != nil {
+			g.recycle()
+			return nil, nil, err
+		}
+	}
 	if sh != nil {
 		return sh, g, nil
 	}
@@ -365,6 +377,7 @@ func (e *Experiment) build(s *Samples, dt tensor.DType, pooled bool) (*shaped, *
 	if sh.scrubbed, err = circuit.ReplaceExpand(e.tree.Circuit, repl); err != nil {
 		return nil, nil, err
 	}
+	sh.unread = unread([]circuit.Circuit{sh.original, sh.scrubbed, sh.random}, g.binds)
 	e.mu.Lock()
 	if len(e.shapes) >= maxShapes {
 		clear(e.shapes)
@@ -423,6 +436,7 @@ type gatherer struct {
 	binds    map[string]*tensor.Tensor
 	seen     map[string][]gatheredVec
 	sig      strings.Builder // the names in use order: the batch's shape
+	todo     []pendingGather // pooled gathers named, not yet gathered
 }
 
 type gatheredVec struct {
@@ -444,16 +458,12 @@ func (g *gatherer) use(into map[string]string, key, input string, idx []int) err
 	}
 	if name == "" {
 		name = input + "@" + strconv.Itoa(len(g.seen[input]))
-		if !g.dry {
-			var t *tensor.Tensor
-			var err error
-			if g.pooled {
-				var buf []float32
-				t, buf, err = g.data.gatherPooled(input, idx, g.columnar[input])
-				g.bufs = append(g.bufs, buf)
-			} else {
-				t, err = g.data.Gather(input, idx, g.dt)
-			}
+		switch {
+		case g.dry:
+		case g.pooled: // gathered all together (gatherAll)
+			g.todo = append(g.todo, pendingGather{name, input, idx})
+		default:
+			t, err := g.data.Gather(input, idx, g.dt)
 			if err != nil {
 				return err
 			}

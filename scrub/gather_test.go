@@ -117,3 +117,69 @@ func TestColumnarGathersKeepTheNumbers(t *testing.T) {
 		t.Errorf("a model reading xs whole gathers %v column by column", ex2.columnar)
 	}
 }
+
+// A scrub's gathers run as one loop: each binding holds its vector's rows
+// (column by column for xs), the gathers no circuit reads (day 4a's root
+// slots, overridden by D' and y' on every path) hold zeros, and a bad
+// index in any vector is reported by input and value, the first gather's
+// first bad position winning.
+func TestGatherAllBindsEveryVector(t *testing.T) {
+	prev := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(prev)
+	ex := loadDay4a(t, "hypothesis.json")
+	s, err := ex.Sample(3*gatherPart, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 { // the first build finds the unread gathers, the second skips them
+		sh, g, err := ex.build(s, tensor.Float32, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sh.unread["xs@5"] || !sh.unread["labels@2"] || len(sh.unread) != 2 {
+			t.Fatalf("unread gathers %v, want the root's slots xs@5 and labels@2", sh.unread)
+		}
+		for input, vs := range g.seen {
+			all, _ := ex.Data.Array(input)
+			want := all.Float64s()
+			row := len(want) / ex.Data.Len()
+			for _, v := range vs {
+				got := g.binds[v.name].Float64s()
+				for p, i := range v.idx {
+					w := want[i*row : (i+1)*row]
+					if round == 1 && sh.unread[v.name] {
+						w = make([]float64, row)
+					}
+					if !slices.Equal(got[p*row:(p+1)*row], w) {
+						t.Fatalf("round %d, %s: row %d is %v, want %v", round, v.name, p, got[p*row:(p+1)*row], w)
+					}
+				}
+			}
+		}
+		g.recycle()
+	}
+	for _, c := range []struct {
+		vec      func(*Samples) []int
+		at, val  int
+		input    string
+		whatFail string
+	}{
+		{func(s *Samples) []int { return s.Datum["x0'"] }, 2*gatherPart + 1, ex.Data.Len(), "xs", "a read slot"},
+		// labels are gathered before xs at the root's vectors
+		{func(s *Samples) []int { return s.Other["out"] }, 7, -3, "labels", "an unread slot"},
+		{func(s *Samples) []int { return s.Ref }, gatherPart, 1 << 40, "labels", "the reference"},
+	} {
+		bad, err := ex.Sample(3*gatherPart, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := c.vec(bad)
+		v[c.at] = c.val
+		v[len(v)-1] = ex.Data.Len() + 1 // a later bad index: the first one is reported
+		_, _, err = ex.build(bad, tensor.Float32, true)
+		want := fmt.Sprintf("%s: example %d out of range", c.input, c.val)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", c.whatFail, err, want)
+		}
+	}
+}
