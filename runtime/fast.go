@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -436,42 +437,60 @@ func (r *fastRun) collect(d *dispatch, c completion) {
 	}
 }
 
-// index builds the scheduler's maps: priority ranks, readers left per
-// value, operands pending per value, users of each value and which values
-// are sources.
+// index sets the scheduler's maps: priority ranks, users of each value and
+// which values are sources, shared read-only by every run of the schedule,
+// and this run's own counts of readers left and operands pending per value.
 func (r *fastRun) index() {
-	p := r.p
-	ids := r.sch.Order
-	r.env = make(map[int]*arr, len(ids))
-	r.remaining = make(map[int]int, len(ids))
-	r.pending = make(map[int]int, len(ids))
-	r.prio = make(map[int]int, len(ids))
-	r.users = make(map[int][]int, len(ids))
+	ix := r.sch.runIndex()
+	r.prio, r.users, r.source = ix.prio, ix.users, ix.source
+	r.env = make(map[int]*arr, len(r.sch.Order))
+	r.remaining = maps.Clone(ix.remaining)
+	r.pending = maps.Clone(ix.pending)
+}
+
+// runIndex is what a run's scheduler derives from the schedule alone.
+type runIndex struct {
+	prio               map[int]int // id -> priority rank
+	users              map[int][]int
+	source             map[int]bool
+	remaining, pending map[int]int // at the start of a run
+}
+
+// runIndex is s's runIndex, built by the first run that asks for it.
+func (s *Schedule) runIndex() *runIndex {
+	if ix := s.index.Load(); ix != nil {
+		return ix
+	}
+	p := s.prog
+	ids := s.Order
+	ix := &runIndex{prio: make(map[int]int, len(ids)), users: make(map[int][]int, len(ids)),
+		source: make(map[int]bool, len(ids)), remaining: make(map[int]int, len(ids)), pending: make(map[int]int, len(ids))}
 	for i, id := range ids {
-		r.prio[id] = i
+		ix.prio[id] = i
 	}
 	// Sources (inputs, constants, fills) are materialised lazily, right
 	// before their first reader starts, so they occupy memory no earlier
 	// than a sequential run would hold them; they never gate readiness.
-	r.source = map[int]bool{}
 	for _, id := range ids {
-		r.source[id] = isSource(p.Value(id))
+		ix.source[id] = isSource(p.Value(id))
 	}
 	for _, id := range ids {
 		v := p.Value(id)
 		seen := map[int]bool{}
 		for _, o := range v.Operands {
-			r.remaining[o]++
-			if !seen[o] && !r.source[o] {
+			ix.remaining[o]++
+			if !seen[o] && !ix.source[o] {
 				seen[o] = true
-				r.pending[id]++
-				r.users[o] = append(r.users[o], id)
+				ix.pending[id]++
+				ix.users[o] = append(ix.users[o], id)
 			}
 		}
 	}
 	for _, o := range p.Outputs {
-		r.remaining[o.ID] += 1 << 30 // outputs are never released
+		ix.remaining[o.ID] += 1 << 30 // outputs are never released
 	}
+	s.index.Store(ix)
+	return ix
 }
 
 // outputs returns the outputs as contiguous tensors.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/circopt/circopt/ir"
 	"github.com/circopt/circopt/tensor"
@@ -41,6 +42,8 @@ type Schedule struct {
 	// arenaConcat marks those concats.
 	arena       map[int]arenaSlot
 	arenaConcat map[int]bool
+	// index is the scheduler's read-only maps (fast.go), built once
+	index atomic.Pointer[runIndex]
 }
 
 // ErrOverMemory is what every refusal of a plan over its memory limit

@@ -13,8 +13,7 @@ import (
 // uses is cut into parts of about gatherPart elements, and all the parts
 // of all the gathers form one split loop, so two cores share a dozen small
 // gathers instead of taking turns on each. A gather no circuit reads
-// (unread) is checked and zeroed instead, so the bindings never hold
-// another scrub's numbers.
+// (unread) is only checked: it gets no buffer and no binding.
 
 // pendingGather is a vector use named but not yet gathered.
 type pendingGather struct {
@@ -26,8 +25,9 @@ type pendingGather struct {
 const gatherPart = 1 << 13
 
 // gatherAll gathers g.todo into pooled float32 buffers and binds them,
-// zeroing those named in skip. An index out of range is the error of the
-// first such gather in use order, at its first bad position.
+// except those named in skip, whose indices are only checked. An index
+// out of range is the error of the first such gather in use order, at its
+// first bad position.
 func (g *gatherer) gatherAll(skip map[string]bool) error {
 	type target struct {
 		pendingGather
@@ -51,23 +51,12 @@ func (g *gatherer) gatherAll(skip map[string]bool) error {
 			return err
 		}
 		row := arr.Size() / g.data.n
-		buf := getF32(len(p.idx) * row)
-		g.bufs = append(g.bufs, buf)
-		columnar := g.columnar[p.input] && arr.Rank() == 2
-		var t *tensor.Tensor
-		if columnar {
-			t, err = tensor.FromFloat32([]int{row, len(p.idx)}, buf)
-			if err == nil {
-				t, err = t.Permute([]int{1, 0})
+		targets[i] = target{pendingGather: p, vals: vals, row: row, skip: skip[p.name], bad: len(p.idx)}
+		if !targets[i].skip {
+			if targets[i].out, targets[i].columnar, err = g.bindPooled(p, arr, row); err != nil {
+				return err
 			}
-		} else {
-			t, err = tensor.FromFloat32(append([]int{len(p.idx)}, arr.Shape()[1:]...), buf)
 		}
-		if err != nil {
-			return err
-		}
-		g.binds[p.name] = t
-		targets[i] = target{pendingGather: p, vals: vals, out: buf, row: row, columnar: columnar, skip: skip[p.name], bad: len(p.idx)}
 		n := len(p.idx)
 		k := max(1, min(n, n*row/gatherPart))
 		for j := range k {
@@ -81,7 +70,7 @@ func (g *gatherer) gatherAll(skip map[string]bool) error {
 		var bad int
 		switch {
 		case t.skip:
-			bad = zeroRows(t.out, t.idx, len(t.vals)/t.row, t.row, t.columnar, pt.lo, pt.hi)
+			bad = checkRows(t.idx, len(t.vals)/t.row, pt.lo, pt.hi)
 		case t.columnar:
 			bad = gatherColumnsPart(t.out, t.vals, t.idx, t.row, pt.lo, pt.hi)
 		default:
@@ -105,8 +94,8 @@ func (g *gatherer) gatherAll(skip map[string]bool) error {
 }
 
 // unread are the gathered Symbols no circuit reads (a slot whose datum
-// feeds nothing the root depends on): their rows are checked and zeroed,
-// not copied.
+// feeds nothing the root depends on): their indices are checked, their
+// rows not copied.
 func unread(roots []circuit.Circuit, binds map[string]*tensor.Tensor) map[string]bool {
 	read := map[string]bool{}
 	circuit.Walk(roots, func(c circuit.Circuit) {
@@ -123,21 +112,36 @@ func unread(roots []circuit.Circuit, binds map[string]*tensor.Tensor) map[string
 	return out
 }
 
-// zeroRows is a skipped gather's part: rows [lo, hi) of idx checked
-// against the m rows there are and zeroed (each a column's run when
-// columnar). It returns the first position out of range or -1.
-func zeroRows(out []float32, idx []int, m, row int, columnar bool, lo, hi int) int {
+// checkRows is a skipped gather's part: rows [lo, hi) of idx checked
+// against the m rows there are. It returns the first position out of
+// range or -1.
+func checkRows(idx []int, m, lo, hi int) int {
 	for k, i := range idx[lo:hi] {
 		if uint(i) >= uint(m) {
 			return lo + k
 		}
 	}
-	if !columnar {
-		clear(out[lo*row : hi*row])
-		return -1
-	}
-	for c := range row {
-		clear(out[c*len(idx)+lo : c*len(idx)+hi])
-	}
 	return -1
+}
+
+// bindPooled takes a pooled buffer for p's rows and binds it as p's
+// tensor, [n, ...]: laid out column by column (columnar) for a columnar
+// rank-2 input.
+func (g *gatherer) bindPooled(p pendingGather, arr *tensor.Tensor, row int) (buf []float32, columnar bool, err error) {
+	buf = getF32(len(p.idx) * row)
+	g.bufs = append(g.bufs, buf)
+	columnar = g.columnar[p.input] && arr.Rank() == 2
+	var t *tensor.Tensor
+	if columnar {
+		t, err = tensor.FromFloat32([]int{row, len(p.idx)}, buf)
+		if err == nil {
+			t, err = t.Permute([]int{1, 0})
+		}
+	} else {
+		t, err = tensor.FromFloat32(append([]int{len(p.idx)}, arr.Shape()[1:]...), buf)
+	}
+	if err == nil {
+		g.binds[p.name] = t
+	}
+	return buf, columnar, err
 }

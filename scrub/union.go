@@ -9,6 +9,7 @@ import (
 
 	"github.com/circopt/circopt"
 	"github.com/circopt/circopt/circuit"
+	"github.com/circopt/circopt/internal/gang"
 	"github.com/circopt/circopt/tensor"
 )
 
@@ -78,9 +79,9 @@ func RunMany(ctx context.Context, jobs []Job, opts RunOptions) ([]*Result, error
 // newResult summarizes a scrub's original, scrubbed and random values.
 func newResult(s *Samples, vals []*tensor.Tensor) *Result {
 	r := &Result{N: len(s.Ref), Seed: s.Seed, values: [3]*tensor.Tensor{vals[0], vals[1], vals[2]}}
-	r.Original = summarizeTensor(vals[0])
-	r.Scrubbed = summarizeTensor(vals[1])
-	r.Random = summarizeTensor(vals[2])
+	var sums [3]Summary
+	gang.For(3, func(i int) { sums[i] = summarizeTensor(vals[i]) })
+	r.Original, r.Scrubbed, r.Random = sums[0], sums[1], sums[2]
 	r.LossRecovered = (r.Random.Mean - r.Scrubbed.Mean) / (r.Random.Mean - r.Original.Mean)
 	return r
 }
