@@ -52,8 +52,10 @@ type FuncSampler struct {
 // A draw reads one group id, two starts (a small table) and one member.
 type grouping struct {
 	members []int32
-	start   []int32  // per group, then len(members)
-	of      []uint32 // per example
+	// span is each example's group as members[start : start+size], packed
+	// start<<32 | size: one load per draw instead of a group id and then
+	// its bounds
+	span []uint64
 }
 
 // AgreeOn is the FuncSampler whose feature is the named dataset columns.
@@ -120,15 +122,14 @@ func groupKeys(keys []string) *grouping {
 		order = append(order, k)
 	}
 	sort.Strings(order)
-	g := &grouping{members: make([]int32, 0, len(keys)), start: make([]int32, 0, len(order)+1), of: make([]uint32, len(keys))}
-	for id, k := range order {
-		g.start = append(g.start, int32(len(g.members)))
+	g := &grouping{members: make([]int32, 0, len(keys)), span: make([]uint64, len(keys))}
+	for _, k := range order {
+		start, size := uint64(len(g.members)), uint64(len(byKey[k]))
 		for _, i := range byKey[k] {
-			g.of[i] = uint32(id)
+			g.span[i] = start<<32 | size
 			g.members = append(g.members, int32(i))
 		}
 	}
-	g.start = append(g.start, int32(len(g.members)))
 	return g
 }
 
@@ -165,12 +166,11 @@ func (g *grouping) draw(out, ref []int, d *Draws, first uint64) int {
 	out = out[:len(ref)]
 	st := d.state(first)
 	for p, i := range ref {
-		if uint(i) >= uint(len(g.of)) {
+		if uint(i) >= uint(len(g.span)) {
 			return p
 		}
-		id := g.of[i]
-		s, e := g.start[id], g.start[id+1]
-		out[p] = int(g.members[int(s)+below(wymix(st), int(e-s))])
+		sp := g.span[i]
+		out[p] = int(g.members[int(sp>>32)+below(wymix(st), int(sp&0xffffffff))])
 		st += wyP0
 	}
 	return -1
