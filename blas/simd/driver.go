@@ -2,9 +2,10 @@ package simd
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/circopt/circopt/internal/gang"
 )
 
 // parallelMinFlops is the smallest m·n·k worth splitting across
@@ -94,25 +95,19 @@ func (p problem[T]) inPlaceB() bool {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// forEach runs f(0..n-1) on up to threads goroutines (the caller's among
-// them), each index once, handed out on demand.
+// forEach runs f(0..n-1), each index once, handed out on demand: on the
+// caller alone when threads is 1, else on the caller and internal/gang's
+// helpers, which stay awake between loops, so a GEMM's split does not
+// wait for a parked thread to wake (and is not queued behind a helper
+// spinning for the previous kernel's split).
 func forEach(threads, n int, f func(i int)) {
-	var next atomic.Int64
-	work := func() {
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= n {
-				return
-			}
+	if threads <= 1 {
+		for i := range n {
 			f(i)
 		}
+		return
 	}
-	var wg sync.WaitGroup
-	for range min(threads, n) - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
+	gang.For(n, f)
 }
 
 // parallelRows splits the rows of C into blocks that goroutines take
