@@ -37,7 +37,8 @@
 // entry then runs as Sgemm would run it alone, so its result is Sgemm's
 // bit for bit.
 //
-// Work is split across runtime.GOMAXPROCS goroutines in pieces handed out
+// Work is split across the caller and internal/gang's helpers (up to
+// runtime.GOMAXPROCS goroutines, awake between splits) in pieces handed out
 // on demand (the machine may be shared, so a goroutine can stall): row
 // blocks of C, sharing one packed B whose micro-panels are packed by
 // whichever goroutine first needs them; or, when C has few rows, column
