@@ -223,17 +223,13 @@ func (d *Dataset) Gather(name string, idx []int, dt tensor.DType) (*tensor.Tenso
 }
 
 // f32Pool recycles float32 gather buffers between scrubs: allocating and
-// clearing fresh ones was much of a warm scrub's evaluation.
-var f32Pool sync.Pool
+// clearing fresh ones was much of a warm scrub's evaluation. It keeps up to
+// 256 buffers and 256 MiB.
+var f32Pool = freeList[float32]{max: 256, maxBytes: 256 << 20}
 
-func getF32(n int) []float32 {
-	if p, ok := f32Pool.Get().(*[]float32); ok && cap(*p) >= n {
-		return (*p)[:n]
-	}
-	return make([]float32, n)
-}
+func getF32(n int) []float32 { return f32Pool.get(n) }
 
-func putF32(b []float32) { f32Pool.Put(&b) }
+func putF32(b []float32) { f32Pool.put(b) }
 
 // gatherPooled is a float32 Gather into a buffer from f32Pool, returned
 // with the tensor so that its owner can hand it back. columnar lays the

@@ -149,6 +149,9 @@ func TestReleasedSamplesAreRedrawn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	indexSlabs.mu.Lock()
+	indexSlabs.bufs, indexSlabs.bytes = nil, 0 // earlier tests' slabs: the next draw must take this one
+	indexSlabs.mu.Unlock()
 	first, err := ex.Sample(n, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +168,7 @@ func TestReleasedSamplesAreRedrawn(t *testing.T) {
 	if !sameSamples(again, fresh, n) {
 		t.Fatal("drawing into released vectors changed the draws")
 	}
-	if again.slab != slab {
-		t.Log("the released slab was not reused (the pool was emptied by a collection)")
+	if &again.slab[0] != &slab[0] {
+		t.Error("the released slab was not reused")
 	}
 }

@@ -108,7 +108,7 @@ type Samples struct {
 	// Random is one independent datum per input array (the random baseline).
 	Random map[string][]int
 	// slab backs the vectors when they were drawn by range (Release).
-	slab *[]int
+	slab []int
 }
 
 // Release hands s's index vectors back for later scrubs to draw into, and
@@ -117,25 +117,19 @@ type Samples struct {
 // after (its vectors will be overwritten); releasing is optional.
 func (s *Samples) Release() {
 	if s.slab != nil {
-		indexSlabs.Put(s.slab)
+		indexSlabs.put(s.slab)
 		s.slab = nil
 	}
 	s.Ref, s.Datum, s.Other, s.Random = nil, nil, nil, nil
 }
 
-// indexSlabs recycles released samples' vectors (getIndexSlab).
-var indexSlabs sync.Pool
+// indexSlabs recycles released samples' vectors (getIndexSlab): up to 4
+// slabs and 256 MiB.
+var indexSlabs = freeList[int]{max: 4, maxBytes: 256 << 20}
 
 // getIndexSlab is a slice of n ints, recycled when one big enough was
 // released; its contents are garbage.
-func getIndexSlab(n int) *[]int {
-	if p, _ := indexSlabs.Get().(*[]int); p != nil && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
-	}
-	b := make([]int, n)
-	return &b
-}
+func getIndexSlab(n int) []int { return indexSlabs.get(n) }
 
 // NewRand is a math/rand generator seeded from seed, for callers that
 // make synthetic data (tests, examples); scrubs draw through Draws.
@@ -224,7 +218,7 @@ func (e *Experiment) sampleByRange(s *Samples, n int, root, refDraws *Draws, ran
 	s.slab = getIndexSlab(vectors * n)
 	used := 0
 	next := func() []int {
-		v := (*s.slab)[used : used+n : used+n]
+		v := s.slab[used : used+n : used+n]
 		used += n
 		return v
 	}
