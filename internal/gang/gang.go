@@ -23,8 +23,9 @@
 //     has finished.
 //   - There are GOMAXPROCS−1 helpers at most; with GOMAXPROCS = 1 For is a
 //     plain loop and no goroutine is started. Helpers spin for Spin after
-//     their last chunk, yielding their P often, then park until the next
-//     loop.
+//     their last chunk, yielding their P every 20 µs and their CPU (to
+//     another thread on it, sched_yield) every 2 µs, then park until the
+//     next loop.
 package gang
 
 import (
@@ -70,6 +71,14 @@ var pool struct {
 // GC worker) waits little, seldom enough that yielding, which takes the
 // scheduler's lock, costs little.
 const yieldGap = 20 * time.Microsecond
+
+// osYieldGap is how long a spinning goroutine keeps its CPU before
+// offering it to another thread (osYield, about 0.4 µs): when another
+// process holds the other core, the helper and the caller share one, and
+// a helper that spun through its time slices took half of the caller's
+// (day 4a on two threads, a busy loop on the other core: 0.8–1.0 ms a
+// scrub against 0.4 on one thread).
+const osYieldGap = 2 * time.Microsecond
 
 // maxHelpers bounds the helpers (and wake's buffer).
 const maxHelpers = 1024
@@ -159,7 +168,7 @@ func (j *job) wait() {
 		return
 	}
 	start := time.Now()
-	yielded := start
+	yielded, osYielded := start, start
 	for i := 1; j.left.Load() > 0; i++ {
 		if i%64 != 0 {
 			continue
@@ -168,6 +177,10 @@ func (j *job) wait() {
 		if now.Sub(start) > callerSpin {
 			<-j.done
 			return
+		}
+		if now.Sub(osYielded) > osYieldGap {
+			osYield()
+			osYielded = now
 		}
 		if now.Sub(yielded) > yieldGap {
 			runtime.Gosched()
@@ -180,7 +193,7 @@ func (j *job) wait() {
 // helpers, spins for Spin when there is none, then parks.
 func helper(id int32) {
 	idle := time.Now()
-	yielded := idle
+	yielded, osYielded := idle, idle
 	for i := 1; ; i++ {
 		if id < pool.want.Load() {
 			if j := pool.slot.Load(); j != nil && j.next.Load() < j.n {
@@ -194,6 +207,10 @@ func helper(id int32) {
 		}
 		now := time.Now()
 		if now.Sub(idle) < Spin {
+			if now.Sub(osYielded) > osYieldGap {
+				osYield()
+				osYielded = now
+			}
 			if now.Sub(yielded) > yieldGap {
 				runtime.Gosched()
 				yielded = now
@@ -206,6 +223,7 @@ func helper(id int32) {
 			<-pool.wake
 		}
 		pool.parked.Add(-1)
-		idle, yielded = time.Now(), time.Now()
+		idle = time.Now()
+		yielded, osYielded = idle, idle
 	}
 }
