@@ -45,12 +45,15 @@
 //     (the batch's shape), never on the indices themselves: an Experiment
 //     keeps the circuits and compiled plan of each shape it has run, so
 //     scrubs after the first (other seeds) only gather and run.
-//   - Run's float32 gathers use recycled buffers: a Result holds copies,
-//     never the bound inputs; Build's bindings are the caller's to keep.
-//     An input the model reads only one element at a time (an Index
-//     picking one position of its per-example axis, as day 4a reads its
-//     digits) is gathered column by column, so each of its columns is
-//     contiguous; the tensor is the same [n, r] array, strided.
+//   - Run's float32 gathers use recycled buffers: a Result holds the
+//     plan's outputs (Values converts them), never the bound inputs;
+//     Build's bindings are the caller's to keep. A scrub's gathers run as
+//     one split loop over all of them; a gather no circuit reads (a slot
+//     every path of which a deeper node overrides) is only checked, not
+//     copied or bound. An input the model reads only one element at a time
+//     (an Index picking one position of its per-example axis, as day 4a
+//     reads its digits) is gathered column by column, so each of its
+//     columns is contiguous; the tensor is the same [n, r] array, strided.
 //   - Samples drawn by range own one slab of index vectors, which Release
 //     hands to the next scrub's draw; nothing else ever reuses a vector.
 //   - Sampling is deterministic given the seed: every vector is drawn from
