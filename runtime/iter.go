@@ -1,10 +1,11 @@
 package runtime
 
 import (
+	goruntime "runtime"
+
 	"github.com/circopt/circopt/internal/gang"
 	"github.com/circopt/circopt/internal/rowloop"
 	"github.com/circopt/circopt/tensor"
-	goruntime "runtime"
 )
 
 // Kernels walk their operands with rowloop.Loop (coalesced axes,

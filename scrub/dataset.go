@@ -246,24 +246,32 @@ func (d *Dataset) gatherPooled(name string, idx []int, columnar bool) (*tensor.T
 	}
 	row := t.Size() / d.n
 	buf := getF32(len(idx) * row)
-	if columnar && t.Rank() == 2 {
-		if err := gatherColumns(d, name, buf, vals, idx, row); err != nil {
-			putF32(buf)
-			return nil, nil, err
-		}
-		g, err := tensor.FromFloat32([]int{row, len(idx)}, buf)
-		if err != nil {
-			return nil, nil, err
-		}
-		g, err = g.Permute([]int{1, 0})
-		return g, buf, err
+	columnar = columnar && t.Rank() == 2
+	if columnar {
+		err = gatherColumns(d, name, buf, vals, idx, row)
+	} else {
+		err = gather(d, name, buf, vals, idx, row)
 	}
-	if err := gather(d, name, buf, vals, idx, row); err != nil {
+	if err != nil {
 		putF32(buf)
 		return nil, nil, err
 	}
-	g, err := tensor.FromFloat32(append([]int{len(idx)}, t.Shape()[1:]...), buf)
+	g, err := gatheredTensor(buf, len(idx), row, t, columnar)
 	return g, buf, err
+}
+
+// gatheredTensor is buf as the [n, ...] gather of array's rows (row
+// elements each): column by column, strided (1, n), when columnar (array
+// of rank 2), else row by row.
+func gatheredTensor(buf []float32, n, row int, array *tensor.Tensor, columnar bool) (*tensor.Tensor, error) {
+	if !columnar {
+		return tensor.FromFloat32(append([]int{n}, array.Shape()[1:]...), buf)
+	}
+	t, err := tensor.FromFloat32([]int{row, n}, buf)
+	if err != nil {
+		return nil, err
+	}
+	return t.Permute([]int{1, 0})
 }
 
 // gatherColumns is gather into a column-by-column layout: element c of

@@ -131,15 +131,7 @@ func (g *gatherer) bindPooled(p pendingGather, arr *tensor.Tensor, row int) (buf
 	buf = getF32(len(p.idx) * row)
 	g.bufs = append(g.bufs, buf)
 	columnar = g.columnar[p.input] && arr.Rank() == 2
-	var t *tensor.Tensor
-	if columnar {
-		t, err = tensor.FromFloat32([]int{row, len(p.idx)}, buf)
-		if err == nil {
-			t, err = t.Permute([]int{1, 0})
-		}
-	} else {
-		t, err = tensor.FromFloat32(append([]int{len(p.idx)}, arr.Shape()[1:]...), buf)
-	}
+	t, err := gatheredTensor(buf, len(p.idx), row, arr, columnar)
 	if err == nil {
 		g.binds[p.name] = t
 	}

@@ -26,6 +26,11 @@
 //     their last chunk, yielding their P every 20 µs and their CPU (to
 //     another thread on it, sched_yield) every 2 µs, then park until the
 //     next loop.
+//
+// A goroutine queued behind a spinning helper runs once the helper yields
+// its P, and a yielded helper is the first the scheduler picks again, so
+// CPU-parallel code splits through For rather than starting goroutines of
+// its own (a GEMM's goroutines did, and waited out each helper's spin).
 package gang
 
 import (
@@ -168,7 +173,7 @@ func (j *job) wait() {
 		return
 	}
 	start := time.Now()
-	yielded, osYielded := start, start
+	sp := spinner{start, start}
 	for i := 1; j.left.Load() > 0; i++ {
 		if i%64 != 0 {
 			continue
@@ -178,14 +183,7 @@ func (j *job) wait() {
 			<-j.done
 			return
 		}
-		if now.Sub(osYielded) > osYieldGap {
-			osYield()
-			osYielded = now
-		}
-		if now.Sub(yielded) > yieldGap {
-			runtime.Gosched()
-			yielded = now
-		}
+		sp.pause(now)
 	}
 }
 
@@ -193,7 +191,7 @@ func (j *job) wait() {
 // helpers, spins for Spin when there is none, then parks.
 func helper(id int32) {
 	idle := time.Now()
-	yielded, osYielded := idle, idle
+	sp := spinner{idle, idle}
 	for i := 1; ; i++ {
 		if id < pool.want.Load() {
 			if j := pool.slot.Load(); j != nil && j.next.Load() < j.n {
@@ -207,14 +205,7 @@ func helper(id int32) {
 		}
 		now := time.Now()
 		if now.Sub(idle) < Spin {
-			if now.Sub(osYielded) > osYieldGap {
-				osYield()
-				osYielded = now
-			}
-			if now.Sub(yielded) > yieldGap {
-				runtime.Gosched()
-				yielded = now
-			}
+			sp.pause(now)
 			continue
 		}
 		pool.parked.Add(1)
@@ -224,6 +215,22 @@ func helper(id int32) {
 		}
 		pool.parked.Add(-1)
 		idle = time.Now()
-		yielded, osYielded = idle, idle
+		sp = spinner{idle, idle}
+	}
+}
+
+// spinner paces a spinning goroutine's yields: of its CPU every
+// osYieldGap, of its P every yieldGap.
+type spinner struct{ osYielded, yielded time.Time }
+
+// pause yields what is due at time now.
+func (s *spinner) pause(now time.Time) {
+	if now.Sub(s.osYielded) > osYieldGap {
+		osYield()
+		s.osYielded = now
+	}
+	if now.Sub(s.yielded) > yieldGap {
+		runtime.Gosched()
+		s.yielded = now
 	}
 }
